@@ -26,6 +26,19 @@ type Packet struct {
 	// PayloadLen is the payload length as the IP header claims it (>= len(Payload) when
 	// the capture cut the frame).
 	PayloadLen int
+
+	// UDPLen is the UDP header's length field (UDP only). Zeek counts it for the UDP
+	// endpoint sizes and raises UDP_datagram_length_mismatch (a connection weird) when it
+	// differs from PayloadLen+8.
+	UDPLen uint16
+
+	// Reassembled is set when the packet is an IP datagram rebuilt from fragments.
+	Reassembled bool
+
+	// Weirds lists non-fatal Zeek weirds (packet- or flow-level, by Zeek name) noticed while
+	// decoding this frame, e.g. "ip_hdr_len_zero" or "fragment_overlap". Reused between
+	// frames like the rest of the Packet.
+	Weirds []string
 }
 
 // TCP flag bits.

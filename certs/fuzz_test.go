@@ -1,0 +1,29 @@
+package certs
+
+import (
+	"crypto/ecdsa"
+	"crypto/elliptic"
+	"crypto/rand"
+	"crypto/x509"
+	"testing"
+)
+
+func FuzzParseCertificate(f *testing.F) {
+	key, _ := ecdsa.GenerateKey(elliptic.P256(), rand.Reader)
+	tmpl := baseTemplate()
+	tmpl.DNSNames = []string{"a.example.com"}
+	tmpl.BasicConstraintsValid = true
+	if der, err := x509.CreateCertificate(rand.Reader, tmpl, tmpl, &key.PublicKey, key); err == nil {
+		f.Add(der)
+	}
+	f.Add([]byte{0x30, 0x03, 0x30, 0x01, 0x00})
+	f.Fuzz(func(t *testing.T, der []byte) {
+		c, err := Parse(der)
+		if err != nil {
+			return
+		}
+		if len(c.Subject) > MaxNameLen || len(c.Issuer) > MaxNameLen {
+			t.Fatalf("name longer than the cap")
+		}
+	})
+}

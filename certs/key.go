@@ -1,0 +1,104 @@
+package certs
+
+import (
+	encasn1 "encoding/asn1"
+	"math/big"
+
+	"golang.org/x/crypto/cryptobyte"
+	"golang.org/x/crypto/cryptobyte/asn1"
+)
+
+const (
+	oidRSA     = "1.2.840.113549.1.1.1"
+	oidMD5RSA  = "1.2.840.113549.1.1.4"
+	oidRSAPSS  = "1.2.840.113549.1.1.10"
+	oidEC      = "1.2.840.10045.2.1"
+	oidDSA     = "1.2.840.10040.4.1"
+	oidEd25519 = "1.3.101.112"
+	oidEd448   = "1.3.101.113"
+	oidX25519  = "1.3.101.110"
+	oidX448    = "1.3.101.111"
+)
+
+// parseKey fills the key fields from a SubjectPublicKeyInfo's content.
+func parseKey(c *Certificate, spki cryptobyte.String) {
+	var alg, oid cryptobyte.String
+	var bits encasn1.BitString
+	if !spki.ReadASN1(&alg, asn1.SEQUENCE) || !alg.ReadASN1(&oid, asn1.OBJECT_IDENTIFIER) {
+		return
+	}
+	algOID := oidString(oid)
+	if ln, ok := algLongNames[algOID]; ok {
+		c.KeyAlg = ln
+	} else {
+		c.KeyAlg = algOID
+	}
+	if !spki.ReadASN1BitString(&bits) {
+		return
+	}
+	key := cryptobyte.String(bits.Bytes)
+	switch algOID {
+	case oidRSA, oidMD5RSA, oidRSAPSS:
+		var seq cryptobyte.String
+		n, e := new(big.Int), new(big.Int)
+		if !key.ReadASN1(&seq, asn1.SEQUENCE) || !readUnsigned(&seq, n) || !readUnsigned(&seq, e) {
+			return
+		}
+		if algOID == oidRSAPSS {
+			c.KeyType = "RSA-PSS"
+		} else {
+			c.KeyType = "rsa"
+			c.Exponent = e.String()
+		}
+		c.KeyLength = uint64(n.BitLen())
+	case oidEC:
+		if alg.PeekASN1Tag(asn1.OBJECT_IDENTIFIER) {
+			var curve cryptobyte.String
+			alg.ReadASN1(&curve, asn1.OBJECT_IDENTIFIER)
+			info, ok := curveNames[oidString(curve)]
+			if !ok {
+				return // OpenSSL cannot load a key on a curve it does not know
+			}
+			c.KeyType = "ecdsa"
+			c.Curve = info.name
+			c.KeyLength = info.bits
+			return
+		}
+		// explicit parameters: SEQUENCE { version, fieldID, curve, base, order, ... }
+		var params, skip cryptobyte.String
+		order := new(big.Int)
+		if !alg.ReadASN1(&params, asn1.SEQUENCE) || !params.SkipASN1(asn1.INTEGER) ||
+			!params.ReadASN1(&skip, asn1.SEQUENCE) || !params.ReadASN1(&skip, asn1.SEQUENCE) ||
+			!params.ReadASN1(&skip, asn1.OCTET_STRING) || !readUnsigned(&params, order) {
+			return
+		}
+		c.KeyType = "ecdsa"
+		c.KeyLength = uint64(order.BitLen())
+	case oidDSA:
+		var params cryptobyte.String
+		p := new(big.Int)
+		if !alg.ReadASN1(&params, asn1.SEQUENCE) || !readUnsigned(&params, p) {
+			return
+		}
+		c.KeyType = "dsa"
+		c.KeyLength = uint64(p.BitLen())
+	case oidEd25519:
+		c.KeyType, c.KeyLength = "ED25519", 253
+	case oidEd448:
+		c.KeyType, c.KeyLength = "ED448", 456
+	case oidX25519:
+		c.KeyType, c.KeyLength = "X25519", 253
+	case oidX448:
+		c.KeyType, c.KeyLength = "X448", 448
+	}
+}
+
+// readUnsigned reads an INTEGER as a magnitude (sign ignored, as a key's modulus).
+func readUnsigned(s *cryptobyte.String, out *big.Int) bool {
+	var body cryptobyte.String
+	if !s.ReadASN1(&body, asn1.INTEGER) {
+		return false
+	}
+	out.SetBytes(body)
+	return true
+}

@@ -1,0 +1,200 @@
+package certs
+
+import (
+	"golang.org/x/crypto/cryptobyte"
+	"golang.org/x/crypto/cryptobyte/asn1"
+)
+
+// attr is one attribute of a distinguished name.
+type attr struct {
+	oid   string
+	tag   asn1.Tag
+	value []byte // content bytes
+	full  []byte // full DER (tag, length, content) of the value
+	set   int    // index of the RDN (SET) it belongs to
+}
+
+// parseName reads a Name's RDN sequence content. Unparsable pieces are skipped.
+func parseName(name cryptobyte.String, max int) []attr {
+	var out []attr
+	for set := 0; !name.Empty() && len(out) < max; set++ {
+		var rdn cryptobyte.String
+		if !name.ReadASN1(&rdn, asn1.SET) {
+			return out
+		}
+		for !rdn.Empty() && len(out) < max {
+			var atv, oid cryptobyte.String
+			if !rdn.ReadASN1(&atv, asn1.SEQUENCE) || !atv.ReadASN1(&oid, asn1.OBJECT_IDENTIFIER) {
+				break
+			}
+			var full, val cryptobyte.String
+			var tag asn1.Tag
+			if !atv.ReadAnyASN1Element(&full, &tag) {
+				break
+			}
+			val = full
+			val.ReadAnyASN1(&val, &tag)
+			out = append(out, attr{oid: oidString(oid), tag: tag, value: val, full: full, set: set})
+		}
+	}
+	return out
+}
+
+// formatRFC2253 renders a name as OpenSSL's X509_NAME_print_ex with XN_FLAG_RFC2253:
+// RDNs in reverse order separated by ",", multi-valued RDN parts by "+", short names,
+// values escaped per RFC 2253 with control and non-ASCII bytes as \XX.
+func formatRFC2253(attrs []attr) string {
+	var b []byte
+	prevSet := -1
+	for i := len(attrs) - 1; i >= 0; i-- {
+		a := attrs[i]
+		if prevSet != -1 {
+			if a.set == prevSet {
+				b = append(b, '+')
+			} else {
+				b = append(b, ',')
+			}
+		}
+		prevSet = a.set
+		sn, known := attrShortNames[a.oid]
+		if !known {
+			sn = a.oid
+		}
+		b = append(b, sn...)
+		b = append(b, '=')
+		if !known {
+			b = appendDERDump(b, a.full)
+		} else {
+			b = appendASN1StringRFC2253(b, a)
+		}
+		if len(b) > MaxNameLen {
+			return string(b[:MaxNameLen])
+		}
+	}
+	return string(b)
+}
+
+const hexUpper = "0123456789ABCDEF"
+
+func appendDERDump(b, der []byte) []byte {
+	b = append(b, '#')
+	for _, c := range der {
+		b = append(b, hexUpper[c>>4], hexUpper[c&0xf])
+	}
+	return b
+}
+
+// charWidth is OpenSSL's tag2nbyte: bytes per character of a string type, 0 for
+// UTF8String, -1 for types that are dumped as DER.
+func charWidth(tag asn1.Tag) int {
+	switch tag {
+	case asn1.UTF8String:
+		return 0
+	case 18, asn1.PrintableString, 20 /* T61 */, asn1.IA5String, asn1.UTCTime, asn1.GeneralizedTime, 26 /* Visible */ :
+		return 1
+	case 28: // UniversalString
+		return 4
+	case 30: // BMPString
+		return 2
+	}
+	return -1
+}
+
+// appendASN1StringRFC2253 renders a value with ASN1_STRFLGS_RFC2253 semantics.
+func appendASN1StringRFC2253(b []byte, a attr) []byte {
+	w := charWidth(a.tag)
+	if w < 0 {
+		return appendDERDump(b, a.full)
+	}
+	var chars []rune
+	switch w {
+	case 0, 1:
+		// UTF8String is read one byte per character (OpenSSL avoids converting twice);
+		// single-byte types are Latin-1 and get converted to UTF-8 bytes.
+		if w == 0 {
+			n := len(a.value)
+			for i, c := range a.value {
+				b = appendEscChar(b, c, i == 0, i == n-1)
+			}
+			return b
+		}
+		for _, c := range a.value {
+			chars = append(chars, rune(c))
+		}
+	case 2:
+		if len(a.value)%2 != 0 {
+			return b
+		}
+		u := make([]uint16, 0, len(a.value)/2)
+		for i := 0; i+1 < len(a.value); i += 2 {
+			u = append(u, uint16(a.value[i])<<8|uint16(a.value[i+1]))
+		}
+		for _, c := range u {
+			chars = append(chars, rune(c))
+		}
+	case 4:
+		if len(a.value)%4 != 0 {
+			return b
+		}
+		for i := 0; i+3 < len(a.value); i += 4 {
+			chars = append(chars, rune(uint32(a.value[i])<<24|uint32(a.value[i+1])<<16|uint32(a.value[i+2])<<8|uint32(a.value[i+3])))
+		}
+	}
+	var ub [8]byte
+	for i, r := range chars {
+		enc := putUTF8(ub[:0], uint32(r))
+		for j, c := range enc {
+			b = appendEscChar(b, c, i == 0 && j == 0, i == len(chars)-1 && j == len(enc)-1)
+		}
+	}
+	return b
+}
+
+// putUTF8 encodes like OpenSSL's UTF8_putc (no validity checks on surrogates).
+func putUTF8(b []byte, c uint32) []byte {
+	switch {
+	case c < 0x80:
+		return append(b, byte(c))
+	case c < 0x800:
+		return append(b, byte(0xc0|c>>6), byte(0x80|c&0x3f))
+	case c < 0x10000:
+		return append(b, byte(0xe0|c>>12), byte(0x80|(c>>6)&0x3f), byte(0x80|c&0x3f))
+	case c < 0x200000:
+		return append(b, byte(0xf0|c>>18), byte(0x80|(c>>12)&0x3f), byte(0x80|(c>>6)&0x3f), byte(0x80|c&0x3f))
+	case c < 0x4000000:
+		return append(b, byte(0xf8|c>>24), byte(0x80|(c>>18)&0x3f), byte(0x80|(c>>12)&0x3f), byte(0x80|(c>>6)&0x3f), byte(0x80|c&0x3f))
+	}
+	return append(b, byte(0xfc|c>>30), byte(0x80|(c>>24)&0x3f), byte(0x80|(c>>18)&0x3f), byte(0x80|(c>>12)&0x3f), byte(0x80|(c>>6)&0x3f), byte(0x80|c&0x3f))
+}
+
+// appendEscChar escapes one byte as OpenSSL's do_esc_char does under RFC 2253 flags.
+func appendEscChar(b []byte, c byte, first, last bool) []byte {
+	switch {
+	case c > 0x7f || c < 0x20 || c == 0x7f:
+		return append(b, '\\', hexUpper[c>>4], hexUpper[c&0xf])
+	case c == ',' || c == '+' || c == '"' || c == '\\' || c == '<' || c == '>' || c == ';':
+		return append(b, '\\', c)
+	case first && (c == ' ' || c == '#'):
+		return append(b, '\\', c)
+	case last && c == ' ':
+		return append(b, '\\', c)
+	}
+	return append(b, c)
+}
+
+// asn1StringPrint renders a string value as OpenSSL's ASN1_STRING_print: bytes outside
+// printable ASCII (except \n and \r) become '.'; the result is cut at the first newline
+// and at 2047 bytes, as Zeek reads it back with BIO_gets.
+func asn1StringPrint(v []byte) string {
+	out := make([]byte, 0, len(v))
+	for _, c := range v {
+		if c > '~' || (c < ' ' && c != '\n' && c != '\r') {
+			c = '.'
+		}
+		out = append(out, c)
+		if c == '\n' || len(out) == MaxNameLen {
+			break
+		}
+	}
+	return string(out)
+}

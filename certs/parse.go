@@ -1,0 +1,224 @@
+package certs
+
+import (
+	"math/big"
+	"net/netip"
+
+	"golang.org/x/crypto/cryptobyte"
+	"golang.org/x/crypto/cryptobyte/asn1"
+)
+
+const maxNameAttrs = 256
+
+var (
+	oidCN  = "2.5.4.3"
+	oidSAN = "2.5.29.17"
+	oidBC  = "2.5.29.19"
+)
+
+// Parse decodes a DER certificate. It fails only when the outer structure (the
+// certificate and TBSCertificate sequences, serial, names, validity, key info) cannot be
+// walked at all; anything inside that is odd is rendered as best it can be.
+func Parse(der []byte) (*Certificate, error) {
+	in := cryptobyte.String(der)
+	var cert, tbs, sigAlg cryptobyte.String
+	if !in.ReadASN1(&cert, asn1.SEQUENCE) ||
+		!cert.ReadASN1(&tbs, asn1.SEQUENCE) ||
+		!cert.ReadASN1(&sigAlg, asn1.SEQUENCE) {
+		return nil, ErrMalformed
+	}
+	c := &Certificate{Version: 1}
+
+	if tbs.PeekASN1Tag(asn1.Tag(0).Constructed().ContextSpecific()) {
+		var ver cryptobyte.String
+		if !tbs.ReadASN1(&ver, asn1.Tag(0).Constructed().ContextSpecific()) {
+			return nil, ErrMalformed
+		}
+		var v int64
+		if ver.ReadASN1Int64WithTag(&v, asn1.INTEGER) {
+			c.Version = uint64(v + 1)
+		}
+	}
+	var serial cryptobyte.String
+	if !tbs.ReadASN1(&serial, asn1.INTEGER) {
+		return nil, ErrMalformed
+	}
+	c.Serial = formatSerial(serial)
+
+	var tbsSig, issuer, validity, subject, spki cryptobyte.String
+	if !tbs.ReadASN1(&tbsSig, asn1.SEQUENCE) ||
+		!tbs.ReadASN1(&issuer, asn1.SEQUENCE) ||
+		!tbs.ReadASN1(&validity, asn1.SEQUENCE) ||
+		!tbs.ReadASN1(&subject, asn1.SEQUENCE) ||
+		!tbs.ReadASN1(&spki, asn1.SEQUENCE) {
+		return nil, ErrMalformed
+	}
+	c.Issuer = formatRFC2253(parseName(issuer, maxNameAttrs))
+	subjAttrs := parseName(subject, maxNameAttrs)
+	c.Subject = formatRFC2253(subjAttrs)
+	for i := len(subjAttrs) - 1; i >= 0; i-- {
+		if subjAttrs[i].oid == oidCN {
+			c.CN = asn1StringPrint(subjAttrs[i].value)
+			c.HasCN = true
+			break
+		}
+	}
+	c.NotBefore = readTime(&validity)
+	c.NotAfter = readTime(&validity)
+
+	parseKey(c, spki)
+
+	var sigOID cryptobyte.String
+	if sigAlg.ReadASN1(&sigOID, asn1.OBJECT_IDENTIFIER) {
+		c.SigAlg = algLongNames[oidString(sigOID)]
+	}
+
+	// optional issuerUniqueID [1], subjectUniqueID [2], extensions [3]
+	for !tbs.Empty() {
+		var body cryptobyte.String
+		var tag asn1.Tag
+		if !tbs.ReadAnyASN1(&body, &tag) {
+			break
+		}
+		if tag == asn1.Tag(3).Constructed().ContextSpecific() {
+			parseExtensions(c, body)
+		}
+	}
+	if c.HostnameNames == nil && !c.sanSeen && c.HasCN {
+		c.HostnameNames = []string{c.CN}
+	}
+	return c, nil
+}
+
+// formatSerial prints an INTEGER's content as i2a_ASN1_INTEGER: "-" for negative values,
+// the magnitude in uppercase hex, "00" for zero length, and a backslash-newline after
+// every 35 bytes.
+func formatSerial(content []byte) string {
+	neg := len(content) > 0 && content[0]&0x80 != 0
+	var mag []byte
+	if neg {
+		n := new(big.Int).SetBytes(content)
+		n.Sub(n, new(big.Int).Lsh(big.NewInt(1), uint(8*len(content))))
+		mag = n.Neg(n).Bytes()
+	} else {
+		mag = content
+		for len(mag) > 1 && mag[0] == 0 {
+			mag = mag[1:]
+		}
+		if len(mag) == 1 && mag[0] == 0 && len(content) > 0 {
+			mag = mag[:1]
+		}
+	}
+	b := make([]byte, 0, 2*len(mag)+2)
+	if neg {
+		b = append(b, '-')
+	}
+	if len(mag) == 0 {
+		return string(append(b, '0', '0'))
+	}
+	for i, x := range mag {
+		if i != 0 && i%35 == 0 {
+			b = append(b, '\\', '\n')
+		}
+		b = append(b, hexUpper[x>>4], hexUpper[x&0xf])
+	}
+	return string(b)
+}
+
+func parseExtensions(c *Certificate, body cryptobyte.String) {
+	var exts cryptobyte.String
+	if !body.ReadASN1(&exts, asn1.SEQUENCE) {
+		return
+	}
+	for !exts.Empty() {
+		var ext, oid, val cryptobyte.String
+		if !exts.ReadASN1(&ext, asn1.SEQUENCE) || !ext.ReadASN1(&oid, asn1.OBJECT_IDENTIFIER) {
+			return
+		}
+		if ext.PeekASN1Tag(asn1.BOOLEAN) {
+			var crit cryptobyte.String
+			ext.ReadASN1(&crit, asn1.BOOLEAN)
+		}
+		if !ext.ReadASN1(&val, asn1.OCTET_STRING) {
+			continue
+		}
+		switch oidString(oid) {
+		case oidSAN:
+			first := !c.sanSeen
+			c.sanSeen = true
+			san, ok := parseSAN(val)
+			if ok {
+				c.SAN = san
+			}
+			if first {
+				c.HostnameNames = []string{}
+				if ok {
+					c.HostnameNames = append(c.HostnameNames, san.DNS...)
+				}
+			}
+		case oidBC:
+			if bc, ok := parseBasicConstraints(val); ok {
+				c.BasicConstraints = bc
+			}
+		}
+	}
+}
+
+func parseSAN(val cryptobyte.String) (*SAN, bool) {
+	var names cryptobyte.String
+	if !val.ReadASN1(&names, asn1.SEQUENCE) || !val.Empty() {
+		return nil, false
+	}
+	san := &SAN{}
+	for n := 0; !names.Empty(); n++ {
+		var body cryptobyte.String
+		var tag asn1.Tag
+		if !names.ReadAnyASN1(&body, &tag) {
+			return nil, false
+		}
+		if n >= MaxSANs {
+			continue
+		}
+		switch tag {
+		case asn1.Tag(2).ContextSpecific(): // dNSName
+			san.DNS = append(san.DNS, string(body))
+		case asn1.Tag(6).ContextSpecific(): // URI
+			san.URI = append(san.URI, string(body))
+		case asn1.Tag(1).ContextSpecific(): // rfc822Name
+			san.Email = append(san.Email, string(body))
+		case asn1.Tag(7).ContextSpecific(): // iPAddress
+			if a, ok := netip.AddrFromSlice(body); ok && (len(body) == 4 || len(body) == 16) {
+				san.IP = append(san.IP, a)
+			}
+		default:
+			san.Other = true
+		}
+	}
+	return san, true
+}
+
+func parseBasicConstraints(val cryptobyte.String) (*BasicConstraints, bool) {
+	var seq cryptobyte.String
+	if !val.ReadASN1(&seq, asn1.SEQUENCE) {
+		return nil, false
+	}
+	bc := &BasicConstraints{}
+	if seq.PeekASN1Tag(asn1.BOOLEAN) {
+		var b cryptobyte.String
+		if !seq.ReadASN1(&b, asn1.BOOLEAN) || len(b) != 1 {
+			return nil, false
+		}
+		bc.CA = b[0] != 0
+	}
+	if seq.PeekASN1Tag(asn1.INTEGER) {
+		var n int64
+		if !seq.ReadASN1Int64WithTag(&n, asn1.INTEGER) {
+			var raw cryptobyte.String
+			seq.ReadASN1(&raw, asn1.INTEGER)
+			n = -1 // ASN1_INTEGER_get's error value for out-of-range numbers
+		}
+		bc.PathLen = int64(int32(n))
+		bc.HasPathLen = true
+	}
+	return bc, true
+}

@@ -1,0 +1,272 @@
+// Package detect attaches protocol analyzers to connections, as Zeek's analyzer manager and
+// PIA do: by the responder's port when the connection starts, and by content: the first
+// bytes of each direction are buffered (up to BufferSize, Zeek's dpd_buffer_size) and offered
+// to every Spec.Match; on a match the analyzer is created and the buffered data replayed.
+package detect
+
+import (
+	"github.com/tlsmon/tlsmon"
+	"github.com/tlsmon/tlsmon/analyzer"
+)
+
+// BufferSize is the number of payload bytes buffered per connection for content matching
+// (Zeek's dpd_buffer_size).
+const BufferSize = 1024
+
+// Registry holds the analyzer specs and their port index.
+type Registry struct {
+	specs []analyzer.Spec
+	tcp   map[uint16][]int
+	udp   map[uint16][]int
+	match []int // specs with a Match function
+}
+
+// NewRegistry indexes specs.
+func NewRegistry(specs []analyzer.Spec) *Registry {
+	r := &Registry{specs: specs, tcp: map[uint16][]int{}, udp: map[uint16][]int{}}
+	for i, s := range specs {
+		for _, p := range s.TCPPorts {
+			r.tcp[p] = append(r.tcp[p], i)
+		}
+		for _, p := range s.UDPPorts {
+			r.udp[p] = append(r.udp[p], i)
+		}
+		if s.Match != nil {
+			r.match = append(r.match, i)
+		}
+	}
+	return r
+}
+
+// Empty reports whether no analyzer is registered.
+func (r *Registry) Empty() bool { return len(r.specs) == 0 }
+
+// Env builds the environment of an analyzer attached to a connection. The function is
+// supplied by the pipeline (it wraps the event handler and the detach callback).
+type Env func(spec *analyzer.Spec, slot *Slot) *analyzer.Env
+
+// Slot is one attached analyzer.
+type Slot struct {
+	Name     string
+	A        analyzer.Analyzer
+	Detached bool
+}
+
+// Detach stops deliveries to the slot.
+func (s *Slot) Detach() { s.Detached = true }
+
+type chunk struct {
+	isOrig bool
+	gap    uint64 // a gap of this many bytes instead of data
+	off    int32
+	n      int32
+}
+
+// Conn is the detection state of one connection.
+type Conn struct {
+	Slots     []*Slot
+	attached  uint64 // bit per spec index (first 64)
+	buf       []byte
+	chunks    []chunk
+	dirLen    [2]int
+	stopped   bool // content matching finished (buffer full, nothing left to match)
+	overflow  bool
+	stopAfter bool
+}
+
+// Settle ends content matching if the last offer filled the buffer or left nothing to match;
+// call it after replaying to the slots the offer returned.
+func (c *Conn) Settle() {
+	if c.stopAfter && !c.stopped {
+		c.stop()
+	}
+}
+
+// Start attaches the analyzers registered for the responder's port.
+func (r *Registry) Start(c *Conn, id *tlsmon.ConnID, env Env) {
+	var idx []int
+	switch id.Proto {
+	case tlsmon.ProtoTCP:
+		idx = r.tcp[id.RespP]
+	case tlsmon.ProtoUDP:
+		idx = r.udp[id.RespP]
+	}
+	for _, i := range idx {
+		r.attach(c, i, env)
+	}
+	if len(r.match) == 0 {
+		c.stopped = true
+	}
+}
+
+func (r *Registry) attach(c *Conn, i int, env Env) *Slot {
+	if i < 64 {
+		if c.attached&(1<<i) != 0 {
+			return nil
+		}
+		c.attached |= 1 << i
+	}
+	s := &r.specs[i]
+	slot := &Slot{Name: s.Name}
+	slot.A = s.New(env(s, slot))
+	c.Slots = append(c.Slots, slot)
+	return slot
+}
+
+func dirIdx(isOrig bool) int {
+	if isOrig {
+		return 0
+	}
+	return 1
+}
+
+// Stream offers stream bytes of one direction to content matching (TCP). It returns the
+// slots of analyzers that matched now: the caller replays the buffer to them (ReplayStream,
+// which includes data), then calls Settle. Data offered here must already have been
+// delivered live to the slots attached before the call.
+func (r *Registry) Stream(c *Conn, isOrig bool, data []byte, env Env) []*Slot {
+	return r.offer(c, isOrig, data, env, true)
+}
+
+// Packet offers a UDP datagram to content matching; matching sees the datagram alone.
+func (r *Registry) Packet(c *Conn, isOrig bool, data []byte, env Env) []*Slot {
+	return r.offer(c, isOrig, data, env, false)
+}
+
+func (r *Registry) offer(c *Conn, isOrig bool, data []byte, env Env, stream bool) []*Slot {
+	if c.stopped || len(data) == 0 {
+		return nil
+	}
+	room := BufferSize - len(c.buf)
+	if room <= 0 {
+		c.stop()
+		return nil
+	}
+	if len(data) > room {
+		data = data[:room]
+		c.overflow = true
+	}
+	if c.buf == nil {
+		c.buf = make([]byte, 0, 256)
+	}
+	off := len(c.buf)
+	c.buf = append(c.buf, data...)
+	c.chunks = append(c.chunks, chunk{isOrig: isOrig, off: int32(off), n: int32(len(data))})
+	d := dirIdx(isOrig)
+	c.dirLen[d] += len(data)
+	var view []byte
+	if stream {
+		view = c.dirBytes(isOrig)
+	} else {
+		view = data
+	}
+	var matched []*Slot
+	for _, i := range r.match {
+		if i < 64 && c.attached&(1<<i) != 0 {
+			continue
+		}
+		if r.specs[i].Match(isOrig, view) {
+			if s := r.attach(c, i, env); s != nil {
+				matched = append(matched, s)
+			}
+		}
+	}
+	if c.overflow || len(c.buf) >= BufferSize || c.allAttached(r) {
+		c.stopAfter = true
+	}
+	return matched
+}
+
+func (c *Conn) allAttached(r *Registry) bool {
+	for _, i := range r.match {
+		if i >= 64 || c.attached&(1<<i) == 0 {
+			return false
+		}
+	}
+	return true
+}
+
+// dirBytes returns the buffered bytes of one direction, contiguous (copied only when the
+// directions interleave).
+func (c *Conn) dirBytes(isOrig bool) []byte {
+	first, n, contiguous := -1, 0, true
+	end := 0
+	for _, ch := range c.chunks {
+		if ch.isOrig != isOrig || ch.gap > 0 {
+			continue
+		}
+		if first < 0 {
+			first = int(ch.off)
+		} else if int(ch.off) != end {
+			contiguous = false
+		}
+		end = int(ch.off + ch.n)
+		n += int(ch.n)
+	}
+	if first < 0 {
+		return nil
+	}
+	if contiguous {
+		return c.buf[first:end]
+	}
+	out := make([]byte, 0, n)
+	for _, ch := range c.chunks {
+		if ch.isOrig == isOrig && ch.gap == 0 {
+			out = append(out, c.buf[ch.off:ch.off+ch.n]...)
+		}
+	}
+	return out
+}
+
+// Gap records a content gap in the buffered history (so a replay reproduces it).
+func (c *Conn) Gap(isOrig bool, n uint64) {
+	if c.stopped {
+		return
+	}
+	c.chunks = append(c.chunks, chunk{isOrig: isOrig, gap: n})
+	// After a gap, stream matching on this direction's beginning is pointless.
+	c.stop()
+}
+
+// ReplayStream delivers the buffered stream (data and gaps, in arrival order) to a newly
+// attached analyzer, at time ts. It must be called before the buffer is released, i.e. right
+// after Stream returned the slot.
+func (c *Conn) ReplayStream(s *Slot, ts int64) {
+	for _, ch := range c.chunks {
+		if s.Detached {
+			return
+		}
+		if ch.gap > 0 {
+			s.A.Gap(ts, ch.isOrig, ch.gap)
+		} else {
+			s.A.DeliverStream(ts, ch.isOrig, c.buf[ch.off:ch.off+ch.n])
+		}
+	}
+}
+
+// ReplayPackets delivers the buffered datagrams to a newly attached analyzer.
+func (c *Conn) ReplayPackets(s *Slot, ts int64) {
+	for _, ch := range c.chunks {
+		if s.Detached {
+			return
+		}
+		if ch.gap == 0 {
+			s.A.DeliverPacket(ts, ch.isOrig, c.buf[ch.off:ch.off+ch.n])
+		}
+	}
+}
+
+// Buffered reports how many payload bytes are held for matching.
+func (c *Conn) Buffered() int { return len(c.buf) }
+
+// Stopped reports whether content matching is over for the connection.
+func (c *Conn) Stopped() bool { return c.stopped }
+
+// Overflowed reports whether matching stopped because the buffer cap was reached.
+func (c *Conn) Overflowed() bool { return c.overflow }
+
+func (c *Conn) stop() {
+	c.stopped = true
+	c.buf = nil
+	c.chunks = nil
+}

@@ -1,0 +1,220 @@
+package dtls
+
+import (
+	"fmt"
+
+	"github.com/tlsmon/tlsmon"
+	"github.com/tlsmon/tlsmon/analyzer"
+)
+
+// IgnoreViolationsAfter is DPD::ignore_violations_after: once a connection carried more
+// payload bytes than this, a violation no longer detaches the analyzer.
+const IgnoreViolationsAfter = 10 * 1024
+
+// Analyzer is the DTLS analyzer of one UDP connection. It implements analyzer.Analyzer
+// and Control.
+type Analyzer struct {
+	env  *analyzer.Env
+	sink Sink
+
+	client, server Reassembler // by direction: originator, responder
+
+	invalidVersions uint16 // Zeek's invalid_version_count_
+	reportedErrors  uint16 // Zeek's reported_errors_
+	bytes           uint64 // payload bytes delivered, both directions
+
+	confirmed     bool
+	skip          bool
+	detachPending bool
+	detached      bool
+}
+
+// New creates the DTLS analyzer of a connection; newSink builds its sink.
+func New(env *analyzer.Env, newSink SinkFactory) *Analyzer {
+	a := &Analyzer{env: env}
+	a.sink = newSink(env, a)
+	return a
+}
+
+// Spec returns the DTLS analyzer's attachment description: Zeek's name, dtls_ports and
+// the dpd_dtls_client signature, with the SSL package's handshake parser as sink.
+func Spec() analyzer.Spec { return SpecWith(NewSSLSink) }
+
+// SpecWith is Spec with another sink.
+func SpecWith(newSink SinkFactory) analyzer.Spec {
+	return analyzer.Spec{
+		Name:     AnalyzerName,
+		UDPPorts: Ports,
+		Match:    Match,
+		New:      func(env *analyzer.Env) analyzer.Analyzer { return New(env, newSink) },
+	}
+}
+
+// DeliverPacket parses one datagram: every record in it, in order.
+func (a *Analyzer) DeliverPacket(ts int64, isOrig bool, data []byte) {
+	if a.skip || a.detached {
+		return
+	}
+	a.bytes += uint64(len(data))
+	if IsSTUN(data) {
+		return
+	}
+	a.datagram(ts, isOrig, data)
+	if a.detachPending {
+		a.detached = true
+		a.env.Detach()
+	}
+}
+
+func (a *Analyzer) datagram(ts int64, isOrig bool, b []byte) {
+	for len(b) > 0 {
+		if IsUnifiedHeader(b[0]) && a.sink.NegotiatedVersion() == VersionDTLS13 {
+			payload, err := zeekUnifiedPayload(b)
+			if err != nil {
+				a.exception(ts, err, b)
+				return
+			}
+			a.sink.Unified(ts, isOrig, len(payload))
+			return // the payload runs to the end of the datagram
+		}
+		h, err := ParseRecordHeader(b)
+		if err != nil {
+			a.exception(ts, err, b)
+			return
+		}
+		if !a.versionOK(ts, h.Version) {
+			return // Zeek swallows the rest of the datagram
+		}
+		end := RecordHeaderLen + h.Length
+		if len(b) < end {
+			a.exception(ts, ErrShort, b)
+			return
+		}
+		body := b[RecordHeaderLen:end]
+		b = b[end:]
+		if len(body) == 0 {
+			continue // an empty record text has no element: nothing is raised
+		}
+		encrypted := h.Epoch != 0
+		if !encrypted && h.ContentType == ContentHandshake {
+			if !a.handshake(ts, isOrig, h, body) {
+				return
+			}
+		}
+		if err := a.sink.Record(ts, isOrig, h.ContentType, h.Version, body, encrypted); err != nil {
+			a.exception(ts, err, body)
+			return
+		}
+	}
+}
+
+// handshake processes the handshake fragment that fills a plaintext handshake record. It
+// returns false when the record cannot be parsed (the datagram is then abandoned).
+func (a *Analyzer) handshake(ts int64, isOrig bool, h RecordHeader, body []byte) bool {
+	hh, data, err := ParseHandshakeHeader(body)
+	if err != nil {
+		a.exception(ts, err, body)
+		return false
+	}
+	r := &a.server
+	if isOrig {
+		r = &a.client
+	}
+	msg, ok, violation := r.Add(h.Seq, hh, data)
+	if violation != "" {
+		a.Violation(ts, violation, nil)
+	}
+	if ok {
+		a.sink.Handshake(ts, isOrig, h.Version, hh.MsgType, hh.Length, msg)
+	}
+	return true
+}
+
+// versionOK applies Zeek's dtls_version_ok: DTLS 1.0 and 1.2 are accepted (DTLS 1.3
+// keeps 1.2 in its record headers); other versions are counted, reported once the analyzer
+// is confirmed (up to MaxReportedVersionErrors), and after MaxVersionErrors of them without
+// a valid record in between (counting restarts only once confirmed) parsing stops.
+func (a *Analyzer) versionOK(ts int64, v uint16) bool {
+	if v == VersionDTLS10 || v == VersionDTLS12 {
+		if a.confirmed {
+			a.invalidVersions = 0
+		}
+		return true
+	}
+	a.invalidVersions++
+	if a.confirmed {
+		a.reportedErrors++
+		if a.reportedErrors <= MaxReportedVersionErrors {
+			a.Violation(ts, fmt.Sprintf("Invalid version in DTLS connection. Packet reported version: %d", v), nil)
+		}
+	}
+	if a.invalidVersions > MaxVersionErrors {
+		a.skip = true
+	}
+	return false
+}
+
+func (a *Analyzer) exception(ts int64, err error, data []byte) {
+	a.Violation(ts, "Binpac exception: "+err.Error(), data)
+}
+
+// Violation raises analyzer_violation_info for DTLS and, as Zeek's dpd.zeek does, detaches
+// the analyzer once the current datagram is done, unless the connection already carried
+// more than IgnoreViolationsAfter bytes.
+func (a *Analyzer) Violation(ts int64, reason string, data []byte) {
+	a.env.Events.HandleEvent(&tlsmon.AnalyzerViolation{
+		Meta:     tlsmon.Meta{Ts: ts, Conn: a.env.Conn},
+		Analyzer: AnalyzerName,
+		Reason:   reason,
+		Data:     data,
+	})
+	if a.bytes <= IgnoreViolationsAfter {
+		a.detachPending = true
+	}
+}
+
+// Confirm raises analyzer_confirmation_info for DTLS the first time it is called.
+func (a *Analyzer) Confirm(ts int64) {
+	if a.confirmed {
+		return
+	}
+	a.confirmed = true
+	a.env.Events.HandleEvent(&tlsmon.AnalyzerConfirmation{
+		Meta:     tlsmon.Meta{Ts: ts, Conn: a.env.Conn},
+		Analyzer: AnalyzerName,
+	})
+}
+
+// Skip stops the parsing of later datagrams.
+func (a *Analyzer) Skip() { a.skip = true }
+
+// DetachLater detaches the analyzer once the current datagram is done.
+func (a *Analyzer) DetachLater() { a.detachPending = true }
+
+// Confirmed reports whether Confirm was called.
+func (a *Analyzer) Confirmed() bool { return a.confirmed }
+
+// DeliverStream is not used: DTLS runs over UDP.
+func (a *Analyzer) DeliverStream(int64, bool, []byte) {}
+
+// Gap is not used: DTLS runs over UDP.
+func (a *Analyzer) Gap(int64, bool, uint64) {}
+
+// EndOfData forwards to the sink.
+func (a *Analyzer) EndOfData(ts int64, isOrig bool) {
+	if !a.detached {
+		a.sink.EndOfData(ts, isOrig)
+	}
+}
+
+// Done forwards to the sink.
+func (a *Analyzer) Done(ts int64) {
+	if !a.detached {
+		a.sink.Done(ts)
+	}
+}
+
+var (
+	_ analyzer.Analyzer = (*Analyzer)(nil)
+	_ Control           = (*Analyzer)(nil)
+)

@@ -1,0 +1,45 @@
+// Package engine is tlsmon's analysis loop: capture frames are decoded into packets, packets
+// go to their connection (package flow), TCP payload through reassembly (package stream) to
+// the analyzers attached by port or content (package detect), and every event to the
+// Handler of Options.
+package engine
+
+import (
+	"time"
+
+	"github.com/tlsmon/tlsmon"
+	"github.com/tlsmon/tlsmon/analyzer"
+)
+
+// Options configure an Engine.
+type Options struct {
+	Handler   tlsmon.Handler  // receives every event (use tlsmon.Handlers to fan out); may be nil
+	Analyzers []analyzer.Spec // analyzers to attach by port/signature; nil = DefaultAnalyzers()
+	Analyzer  analyzer.Options
+	// Inactivity timeouts; 0 = Zeek's defaults (5 min, 1 min).
+	TCPInactivityTimeout, UDPInactivityTimeout time.Duration
+	Limits                                     Limits
+	// UIDSeed makes the connection uids of a run reproducible (same input and seed, same uids).
+	UIDSeed uint64
+}
+
+// Limits are the resource caps. Zero values take the defaults in parentheses.
+type Limits struct {
+	MaxConnections          int   // connections in the table at once (1,000,000)
+	ReassemblyPerConnection int   // out-of-order bytes buffered per connection (1 MiB)
+	ReassemblyGlobal        int64 // out-of-order bytes buffered over all connections (256 MiB)
+	MaxFragmentBytes        int   // IP fragment reassembly, total (16 MiB)
+	MaxFragmentsPerDatagram int   // IP fragments kept per datagram (512)
+}
+
+func (l *Limits) defaults() {
+	if l.MaxConnections == 0 {
+		l.MaxConnections = 1_000_000
+	}
+	if l.ReassemblyPerConnection == 0 {
+		l.ReassemblyPerConnection = 1 << 20
+	}
+	if l.ReassemblyGlobal == 0 {
+		l.ReassemblyGlobal = 256 << 20
+	}
+}

@@ -1,0 +1,256 @@
+package flow
+
+import (
+	"net/netip"
+	"testing"
+	"unsafe"
+
+	"github.com/tlsmon/tlsmon/packet"
+)
+
+func addr(s string) [16]byte { return netip.MustParseAddr(s).As16() }
+
+var (
+	hA = addr("10.0.0.1")
+	hB = addr("10.0.0.2")
+)
+
+type pk struct {
+	fromA    bool
+	sp, dp   uint16
+	flags    uint8
+	seq, ack uint32
+	n        int
+	ts       int64
+}
+
+func mk(proto uint8, x pk) *packet.Packet {
+	p := &packet.Packet{Ts: x.ts, IPVersion: 4, Proto: proto, SrcPort: x.sp, DstPort: x.dp,
+		Flags: x.flags, Seq: x.seq, Ack: x.ack, PayloadLen: x.n, IPLen: 40 + x.n, Window: 100}
+	p.Payload = make([]byte, x.n)
+	if x.fromA {
+		p.Src, p.Dst = hA, hB
+	} else {
+		p.Src, p.Dst = hB, hA
+	}
+	return p
+}
+
+type rmHooks struct{ removed []*Conn }
+
+func (h *rmHooks) Removed(c *Conn, ts int64)  { h.removed = append(h.removed, c) }
+func (h *rmHooks) Weird(c *Conn, name string) {}
+
+const (
+	S  = synFlag
+	SA = synFlag | ackFlag
+	A  = ackFlag
+	F  = finFlag | ackFlag
+	R  = rstFlag
+)
+
+func TestOrientation(t *testing.T) {
+	cases := []struct {
+		name    string
+		proto   uint8
+		first   pk
+		origIsA bool
+	}{
+		{"SYN from client", 6, pk{true, 40000, 443, S, 100, 0, 0, 1}, true},
+		{"SYN to high port stays", 6, pk{true, 443, 40000, S, 100, 0, 0, 1}, true},
+		{"SYN-ACK from server port flips", 6, pk{true, 443, 40000, SA, 100, 1, 0, 1}, false},
+		{"SYN-ACK both server ports no flip", 6, pk{true, 80, 443, SA, 100, 1, 0, 1}, true},
+		{"SYN-ACK unknown ports no flip", 6, pk{true, 5000, 40000, SA, 100, 1, 0, 1}, true},
+		{"mid-stream from server port flips", 6, pk{true, 443, 40000, A, 100, 1, 10, 1}, false},
+		{"mid-stream both server ports, src<dst flips", 6, pk{true, 80, 443, A, 100, 1, 10, 1}, false},
+		{"mid-stream both server ports, src>dst stays", 6, pk{true, 443, 80, A, 100, 1, 10, 1}, true},
+		{"mid-stream to server port", 6, pk{true, 40000, 22, A, 100, 1, 10, 1}, true},
+		{"UDP to DNS", 17, pk{true, 5353 + 1000, 53, 0, 0, 0, 10, 1}, true},
+		{"UDP from DNS flips", 17, pk{true, 53, 40000, 0, 0, 0, 10, 1}, false},
+		{"UDP both server ports stays", 17, pk{true, 53, 123, 0, 0, 0, 10, 1}, true},
+		{"UDP DTLS port flips", 17, pk{true, 443, 50000, 0, 0, 0, 10, 1}, false},
+		{"UDP unknown stays", 17, pk{true, 40000, 50000, 0, 0, 0, 10, 1}, true},
+	}
+	for _, c := range cases {
+		t.Run(c.name, func(t *testing.T) {
+			tb := NewTable(Config{}, nil)
+			r, ok := tb.Packet(mk(c.proto, c.first))
+			if !ok || !r.IsNew {
+				t.Fatal("no new connection")
+			}
+			if got := r.IsOrig(); got != c.origIsA {
+				t.Fatalf("packet from A is orig = %v, want %v (id %+v)", got, c.origIsA, r.Conn.Info.ID)
+			}
+			wantOrigP := c.first.sp
+			if !c.origIsA {
+				wantOrigP = c.first.dp
+			}
+			if r.Conn.Info.ID.OrigP != wantOrigP {
+				t.Fatalf("orig port %d, want %d", r.Conn.Info.ID.OrigP, wantOrigP)
+			}
+		})
+	}
+}
+
+func run(t *testing.T, tb *Table, proto uint8, ps []pk) *Conn {
+	t.Helper()
+	var c *Conn
+	for _, x := range ps {
+		r, ok := tb.Packet(mk(proto, x))
+		if !ok {
+			t.Fatal("packet refused")
+		}
+		if r.TCP.Close {
+			tb.CloseTCP(r.Conn, r.Side, r.TCP)
+		}
+		c = r.Conn
+	}
+	return c
+}
+
+func TestHandshakeStates(t *testing.T) {
+	cases := []struct {
+		name        string
+		ps          []pk
+		state, hist string
+		ob, rb      uint64
+	}{
+		{"SF", []pk{
+			{true, 40000, 443, S, 1000, 0, 0, 1},
+			{false, 443, 40000, SA, 5000, 1001, 0, 2},
+			{true, 40000, 443, A, 1001, 5001, 0, 3},
+			{true, 40000, 443, A | 0x08, 1001, 5001, 10, 4},
+			{false, 443, 40000, A | 0x08, 5001, 1011, 20, 5},
+			{true, 40000, 443, F, 1011, 5021, 0, 6},
+			{false, 443, 40000, F, 5021, 1012, 0, 7},
+			{true, 40000, 443, A, 1012, 5022, 0, 8},
+		}, "SF", "ShADdFf", 10, 20},
+		{"S0", []pk{{true, 40000, 443, S, 1000, 0, 0, 1}}, "S0", "S", 0, 0},
+		{"REJ", []pk{
+			{true, 40000, 443, S, 1000, 0, 0, 1},
+			{false, 443, 40000, R | A, 0, 1001, 0, 2},
+		}, "REJ", "Sr", 0, 0},
+		{"S1", []pk{
+			{true, 40000, 443, S, 1000, 0, 0, 1},
+			{false, 443, 40000, SA, 5000, 1001, 0, 2},
+			{true, 40000, 443, A, 1001, 5001, 0, 3},
+		}, "S1", "ShA", 0, 0},
+		{"SYN-ACK from server port", []pk{
+			{false, 443, 40000, SA, 5000, 1001, 0, 1},
+			{true, 40000, 443, A, 1001, 5001, 0, 2},
+		}, "S1", "^hA", 0, 0},
+		{"SYN-ACK first then ack flips", []pk{
+			{false, 5000, 40000, SA, 5000, 1001, 0, 1},
+			{true, 40000, 5000, A, 1001, 5001, 0, 2},
+		}, "OTH", "^hA", 0, 0},
+		{"RSTO", []pk{
+			{true, 40000, 443, S, 1000, 0, 0, 1},
+			{false, 443, 40000, SA, 5000, 1001, 0, 2},
+			{true, 40000, 443, A, 1001, 5001, 0, 3},
+			{true, 40000, 443, R, 1001, 0, 0, 4},
+		}, "RSTO", "ShAR", 0, 0},
+		{"wraparound", []pk{
+			{true, 40000, 443, S, 0xffffff00, 0, 0, 1},
+			{false, 443, 40000, SA, 5000, 0xffffff01, 0, 2},
+			{true, 40000, 443, A, 0xffffff01, 5001, 0x200, 3},
+			{false, 443, 40000, A, 5001, 0x101, 0, 4},
+		}, "S1", "ShDa", 0x200, 0},
+	}
+	for _, c := range cases {
+		t.Run(c.name, func(t *testing.T) {
+			tb := NewTable(Config{}, nil)
+			conn := run(t, tb, 6, c.ps)
+			st := conn.Stats()
+			if st.State != c.state || st.History != c.hist {
+				t.Fatalf("state %s history %s, want %s %s", st.State, st.History, c.state, c.hist)
+			}
+			if st.OrigBytes != c.ob || st.RespBytes != c.rb {
+				t.Fatalf("bytes %d/%d, want %d/%d", st.OrigBytes, st.RespBytes, c.ob, c.rb)
+			}
+		})
+	}
+}
+
+func TestTimersAndReuse(t *testing.T) {
+	h := &rmHooks{}
+	tb := NewTable(Config{}, h)
+	const s = int64(1e6)
+	// A lone SYN is removed by the attempt timer: its retransmission 10 s later is a new connection.
+	c1 := run(t, tb, 6, []pk{{true, 40000, 443, S, 1000, 0, 0, 1}})
+	c2 := run(t, tb, 6, []pk{{true, 40000, 443, S, 1000, 0, 0, 1 + 10*s}})
+	if c1 == c2 || len(h.removed) != 1 || h.removed[0] != c1 {
+		t.Fatalf("attempt timer did not split the connection")
+	}
+	if c1.Info.UID == c2.Info.UID {
+		t.Fatal("same uid for two connections")
+	}
+	// UDP inactivity: 1 minute.
+	u1 := run(t, tb, 17, []pk{{true, 40000, 5000, 0, 0, 0, 10, 100 * s}})
+	u2 := run(t, tb, 17, []pk{{true, 40000, 5000, 0, 0, 0, 10, 159 * s}})
+	u3 := run(t, tb, 17, []pk{{true, 40000, 5000, 0, 0, 0, 10, 220 * s}})
+	if u1 != u2 || u2 == u3 {
+		t.Fatalf("udp inactivity timeout not applied: %p %p %p", u1, u2, u3)
+	}
+	// UDP DNS: idle for 9 s at a 10 s check ends the session.
+	d1 := run(t, tb, 17, []pk{{true, 40000, 53, 0, 0, 0, 10, 300 * s}})
+	d2 := run(t, tb, 17, []pk{{true, 40000, 53, 0, 0, 0, 10, 305 * s}})
+	d3 := run(t, tb, 17, []pk{{true, 40000, 53, 0, 0, 0, 10, 325 * s}})
+	if d1 != d2 || d2 == d3 {
+		t.Fatalf("dns session timeout not applied: %p %p %p", d1, d2, d3)
+	}
+	// A closed connection is deleted tcp_close_delay after its last packet; a new SYN
+	// with another ISN after the close is a reuse: new connection.
+	tb2 := NewTable(Config{}, h)
+	a := run(t, tb2, 6, []pk{
+		{true, 40001, 443, S, 1000, 0, 0, 1},
+		{false, 443, 40001, SA, 5000, 1001, 0, 2},
+		{true, 40001, 443, F, 1001, 5001, 0, 3},
+		{false, 443, 40001, F, 5001, 1002, 0, 4},
+	})
+	b := run(t, tb2, 6, []pk{{true, 40001, 443, S, 9000, 0, 0, 5}})
+	if a == b {
+		t.Fatal("SYN after close did not start a new connection")
+	}
+	tb2.Flush(10)
+	if tb2.Len() != 0 {
+		t.Fatal("flush left connections")
+	}
+}
+
+func TestUIDDeterministic(t *testing.T) {
+	g1, g2 := NewUIDGen(7), NewUIDGen(7)
+	seen := map[string]bool{}
+	for i := 0; i < 1000; i++ {
+		a, b := g1.Next(), g2.Next()
+		if a != b || len(a) != 18 || a[0] != 'C' || seen[a] {
+			t.Fatalf("uid %q %q", a, b)
+		}
+		seen[a] = true
+	}
+}
+
+func TestConnSize(t *testing.T) {
+	sz := unsafe.Sizeof(Conn{})
+	t.Logf("flow.Conn: %d bytes (+ uid string 18 bytes, map entry ~%d bytes)", sz, unsafe.Sizeof(Key{})+8)
+	if sz > 400 {
+		t.Fatalf("flow.Conn is %d bytes", sz)
+	}
+}
+
+func BenchmarkLookup(b *testing.B) {
+	tb := NewTable(Config{}, nil)
+	ps := make([]*packet.Packet, 1024)
+	for i := range ps {
+		ps[i] = mk(17, pk{true, uint16(10000 + i), 53, 0, 0, 0, 10, 1})
+		tb.Packet(ps[i])
+	}
+	b.ReportAllocs()
+	b.ResetTimer()
+	for i := 0; i < b.N; i++ {
+		p := ps[i&1023]
+		p.Ts = 2
+		if _, ok := tb.Packet(p); !ok {
+			b.Fatal("refused")
+		}
+	}
+}

@@ -1,0 +1,38 @@
+// Package flow keeps the connection table: connections keyed by a canonical 5-tuple, oriented
+// originator → responder as Zeek decides, with Zeek's TCP endpoint states, history letters,
+// counters and timers (inactivity, attempt, close and delete), all driven by packet time.
+package flow
+
+import "bytes"
+
+// Key is a canonical (direction-independent) 5-tuple: the endpoint that sorts first is A.
+// It is comparable and fixed-size, so map lookups allocate nothing.
+type Key struct {
+	A, B   [16]byte
+	PA, PB uint16
+	Proto  uint8
+}
+
+// MakeKey builds the canonical key of a packet's 5-tuple and reports on which side (0 = A,
+// 1 = B) the packet's source is.
+func MakeKey(src, dst [16]byte, sp, dp uint16, proto uint8) (Key, uint8) {
+	c := bytes.Compare(src[:], dst[:])
+	if c < 0 || (c == 0 && sp <= dp) {
+		return Key{A: src, B: dst, PA: sp, PB: dp, Proto: proto}, 0
+	}
+	return Key{A: dst, B: src, PA: dp, PB: sp, Proto: proto}, 1
+}
+
+// Hash returns a symmetric hash of the key (the same for both directions), suitable for
+// sharding connections over workers.
+func (k *Key) Hash() uint64 {
+	h := uint64(14695981039346656037)
+	for _, b := range k.A {
+		h = (h ^ uint64(b)) * 1099511628211
+	}
+	for _, b := range k.B {
+		h = (h ^ uint64(b)) * 1099511628211
+	}
+	h = (h ^ uint64(k.PA)<<16 ^ uint64(k.PB)) * 1099511628211
+	return (h ^ uint64(k.Proto)) * 1099511628211
+}

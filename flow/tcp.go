@@ -1,0 +1,521 @@
+package flow
+
+// Zeek's history masks (TCP_Endpoint::HIST_*); the responder's are shifted by 16.
+const (
+	histSYN     = 0x1
+	histFIN     = 0x2
+	histRST     = 0x4
+	histFINRST  = 0x8
+	histData    = 0x10
+	histACK     = 0x20
+	histMulti   = 0x40
+	tooLargeSeq = 1048576 // TOO_LARGE_SEQ_DELTA
+)
+
+// TCPResult tells the pipeline what to do with a TCP packet after the state update.
+type TCPResult struct {
+	// Deliver: the payload belongs in the sender's stream at relative sequence DataSeq.
+	Deliver bool
+	DataSeq uint64
+	// SelfAcked is the sender's highest relative sequence acknowledged by its peer
+	// (data below it need not be reassembled).
+	SelfAcked uint64
+	// PeerAck: the packet acknowledges the peer's stream up to relative sequence Ack.
+	PeerAck bool
+	Ack     uint64
+	// Close: the sender closed its side (FIN or RST); call Table.CloseTCP after delivering data.
+	Close    bool
+	genEvent bool
+}
+
+func seqDelta(a, b uint32) int32 { return int32(a - b) }
+
+func (e *Endpoint) full(seq, wraps uint32) uint64 { return uint64(wraps)<<32 + uint64(seq) }
+func (e *Endpoint) rel(seq, wraps uint32) uint64  { return e.full(seq, wraps) - uint64(e.startSeq) }
+
+func (e *Endpoint) initSeqs(start, ack, last uint32) {
+	e.startSeq = int64(start)
+	e.ackSeq = ack
+	e.lastSeq = last
+}
+
+func (e *Endpoint) updateLast(seq uint32) {
+	if seq < e.lastSeq {
+		e.seqWraps++
+	}
+	e.lastSeq = seq
+}
+
+func (e *Endpoint) updateAck(seq uint32) {
+	if seq < e.ackSeq {
+		e.ackWraps++
+	}
+	e.ackSeq = seq
+}
+
+// NoDataAcked reports whether the peer has acknowledged none of this endpoint's data.
+func (e *Endpoint) NoDataAcked() bool {
+	a := e.full(e.ackSeq, e.ackWraps)
+	s := uint64(e.startSeq)
+	return a == s || a == s+1
+}
+
+// RelLastSeq is the relative sequence number one past the last byte the endpoint sent.
+func (e *Endpoint) RelLastSeq() uint64 { return e.rel(e.lastSeq, e.seqWraps) }
+
+// FINSeen reports whether the endpoint sent a FIN.
+func (e *Endpoint) FINSeen() bool { return e.finCnt > 0 }
+
+func (e *Endpoint) setState(c *Conn, peer *Endpoint, s uint8, t *Table) {
+	if s == e.State {
+		return
+	}
+	if !isHandshake(s) && isHandshake(e.State) && isHandshake(peer.State) {
+		c.setInactivity(t.cfg.TCPInactivity, t)
+	}
+	e.PrevState = e.State
+	e.State = s
+}
+
+func isHandshake(s uint8) bool { return s == TCPInactive || s == TCPSynSent || s == TCPSynAckSent }
+
+// size is the endpoint's payload size as Zeek's TCP_Endpoint::Size computes it.
+func (e *Endpoint) size(peer *Endpoint) uint64 {
+	if e.PrevState == TCPSynSent && e.State == TCPReset && peer.State == TCPInactive && !e.NoDataAcked() {
+		return 0
+	}
+	last := e.full(e.lastSeq, e.seqWraps)
+	ack := e.full(e.ackSeq, e.ackWraps)
+	var s uint64
+	if last > ack {
+		s = last - uint64(e.startSeq)
+	} else {
+		s = ack - uint64(e.startSeq)
+	}
+	if s != 0 {
+		s--
+	}
+	if e.finCnt > 0 && s != 0 {
+		s--
+	}
+	return s
+}
+
+// relSeq is Zeek's get_relative_seq.
+func relSeq(e *Endpoint, cur, last, wraps uint32) (uint64, bool) {
+	d := seqDelta(cur, last)
+	if d < 0 {
+		if wraps > 0 && cur > last {
+			wraps--
+		}
+	} else if d > 0 && cur < last {
+		wraps++
+	}
+	if wraps == 0 {
+		d = seqDelta(cur, uint32(e.startSeq))
+		return uint64(int64(d)), d < 0
+	}
+	return e.rel(cur, wraps), false
+}
+
+func (c *Conn) epCheckHistory(side uint8, mask uint32, code byte) bool {
+	if (code == 'A' || code == 'D') && c.histLen == 1 && c.hist[0] == 'H' {
+		// A connection that began with a SYN-ACK now shows productive traffic: flip it.
+		c.flip()
+		c.hist[0], c.hist[1], c.histLen = '^', 'h', 2
+		c.firstSeen |= 1
+	}
+	if side != c.origSide {
+		mask <<= 16
+		code += 'a' - 'A'
+	}
+	return c.checkHistory(mask, code)
+}
+
+func (c *Conn) epAddHistory(side uint8, code byte) {
+	if side != c.origSide {
+		code += 'a' - 'A'
+	}
+	c.addHistory(code)
+}
+
+func (c *Conn) updateHistory(side uint8, flags uint8, rel uint64, n int) {
+	e := &c.ep[side]
+	bits := 0
+	for _, f := range [...]uint8{synFlag, finFlag, rstFlag} {
+		if flags&f != 0 {
+			bits++
+		}
+	}
+	switch {
+	case bits > 1:
+		if flags&finFlag != 0 && flags&rstFlag != 0 {
+			c.epCheckHistory(side, histFINRST, 'I')
+		} else {
+			c.epCheckHistory(side, histMulti, 'Q')
+		}
+	case bits == 1:
+		if flags&synFlag != 0 {
+			code := byte('S')
+			if flags&ackFlag != 0 {
+				code = 'H'
+			}
+			if c.epCheckHistory(side, histSYN, code) && uint32(rel) != e.histSYN {
+				c.epAddHistory(side, code)
+			}
+			e.histSYN = uint32(rel)
+		}
+		if flags&finFlag != 0 {
+			if c.epCheckHistory(side, histFIN, 'F') && uint32(rel+uint64(n)) != e.histFIN {
+				c.epAddHistory(side, 'F')
+			}
+			e.histFIN = uint32(rel + uint64(n))
+		}
+		if flags&rstFlag != 0 {
+			if c.epCheckHistory(side, histRST, 'R') && uint32(rel) != e.histRST {
+				c.epAddHistory(side, 'R')
+			}
+			e.histRST = uint32(rel)
+		}
+	default:
+		if n > 0 {
+			c.epCheckHistory(side, histData, 'D')
+		} else if flags&ackFlag != 0 {
+			c.epCheckHistory(side, histACK, 'A')
+		}
+	}
+}
+
+func (c *Conn) scaledSide(side uint8, code byte, cnt, thr *uint32) {
+	if side != c.origSide {
+		code += 'a' - 'A'
+	}
+	c.scaledHistory(code, cnt, thr)
+}
+
+// processTCP is Zeek's TCPSessionAdapter::Process for one segment from physical side s.
+func (t *Table) processTCP(c *Conn, s uint8, ts int64, seq, ack uint32, flags uint8, window uint16, n int, capturedAll bool) TCPResult {
+	var r TCPResult
+	e, peer := &c.ep[s], &c.ep[s^1]
+	isOrig := s == c.origSide
+
+	// SetPartialStatus.
+	if isOrig {
+		if c.firstSeen&1 == 0 {
+			c.isPartial = flags&synFlag == 0 || flags&ackFlag != 0
+		}
+	} else if c.firstSeen&2 == 0 && !c.isPartial {
+		c.isPartial = flags&synFlag == 0
+	}
+
+	segLen := n
+	if flags&synFlag != 0 {
+		segLen++
+	}
+	if flags&finFlag != 0 {
+		segLen++
+	}
+	if flags&rstFlag != 0 {
+		segLen -= n
+	}
+	past := seq + uint32(segLen)
+
+	// init_endpoint.
+	switch e.State {
+	case TCPInactive:
+		last := past
+		if flags&synFlag != 0 {
+			e.ackSeq = seq
+			e.startSeq = int64(seq)
+		} else {
+			e.ackSeq = seq - 1
+			e.startSeq = int64(seq - 1)
+			last = seq
+		}
+		e.lastSeq = last
+	case TCPSynSent, TCPSynAckSent:
+		if flags&synFlag != 0 && seq != uint32(e.startSeq) {
+			t.weird(c, "SYN_seq_jump")
+			e.initSeqs(seq, seq, past)
+		}
+	case TCPEstablished, TCPPartial:
+		if flags&synFlag != 0 {
+			if seq != uint32(e.startSeq) {
+				t.weird(c, "SYN_seq_jump")
+			}
+			e.initSeqs(seq, seq, past)
+		}
+	case TCPReset:
+		if flags&synFlag != 0 && e.PrevState == TCPInactive {
+			e.initSeqs(seq, seq, past)
+		}
+	}
+
+	rel, underflow := relSeq(e, seq, e.lastSeq, e.seqWraps)
+	if underflow && flags&rstFlag == 0 {
+		t.weird(c, "TCP_seq_underflow_or_misorder")
+	}
+	c.updateHistory(s, flags, rel, n)
+	if window == 0 && flags&rstFlag == 0 && peer.State != TCPClosed && e.State != TCPReset {
+		c.scaledSide(s, 'W', &e.win0Cnt, &e.win0Thr)
+	}
+	if !c.ep[0].didClose || !c.ep[1].didClose {
+		c.lastTs = ts
+	}
+	if flags&finFlag != 0 {
+		e.finCnt++
+		e.finSeq = rel + uint64(segLen)
+	}
+	if flags&rstFlag != 0 {
+		e.rstCnt++
+	}
+
+	if flags&ackFlag != 0 {
+		if peer.State == TCPInactive {
+			r.Ack = 1
+			peer.initSeqs(ack-1, ack-1, ack-1)
+		} else {
+			a, under := relSeq(peer, ack, peer.ackSeq, peer.ackWraps)
+			if under {
+				a = 0
+				t.weird(c, "TCP_ack_underflow_or_misorder")
+			} else if flags&rstFlag == 0 {
+				d := seqDelta(ack, peer.ackSeq)
+				if !(ack == 0 && d > tooLargeSeq) && d > 0 {
+					peer.updateAck(ack)
+				}
+			}
+			r.Ack = a
+		}
+	}
+
+	// update_last_seq.
+	dl := seqDelta(past, e.lastSeq)
+	switch {
+	case flags&(synFlag|rstFlag) != 0 && (dl > tooLargeSeq || dl < -tooLargeSeq):
+	case flags&finFlag != 0 && int64(e.lastSeq) == e.startSeq+1:
+		e.updateLast(past)
+	case e.State == TCPReset:
+	case dl > 0:
+		e.updateLast(past)
+	case n > 0:
+		c.scaledSide(s, 'T', &e.rxmtCnt, &e.rxmtThr)
+	}
+
+	t.updateStateMachine(c, s, seq, ack, n, dl, flags, &r)
+	isOrig = s == c.origSide
+
+	if flags&ackFlag != 0 {
+		r.PeerAck = true
+		if peer.finCnt > 0 && r.Ack >= peer.finSeq {
+			r.Ack = peer.finSeq - 1
+		}
+	}
+	if isOrig {
+		c.firstSeen |= 1
+	} else {
+		c.firstSeen |= 2
+	}
+	r.DataSeq = rel
+	if flags&synFlag != 0 {
+		r.DataSeq = rel + 1
+	}
+	r.SelfAcked = e.rel(e.ackSeq, e.ackWraps)
+	if n > 0 && flags&rstFlag == 0 && !underflow {
+		if capturedAll {
+			r.Deliver = true
+		} else {
+			t.weird(c, "truncated_tcp_payload")
+		}
+	}
+	return r
+}
+
+func (t *Table) updateStateMachine(c *Conn, s uint8, seq, ack uint32, n int, dl int32, flags uint8, r *TCPResult) {
+	e, peer := &c.ep[s], &c.ep[s^1]
+	isOrig := s == c.origSide
+	orig := &c.ep[c.origSide]
+	syn, fin, rst, ackf := flags&synFlag != 0, flags&finFlag != 0, flags&rstFlag != 0, flags&ackFlag != 0
+	switch e.State {
+	case TCPInactive:
+		if syn {
+			if isOrig {
+				if ackf {
+					t.weird(c, "connection_originator_SYN_ack")
+					e.setState(c, peer, TCPSynAckSent, t)
+				} else {
+					e.setState(c, peer, TCPSynSent, t)
+				}
+				if !c.attemptArmed {
+					c.attemptArmed = true
+					t.schedule(c, t.now+t.cfg.AttemptDelay, timerAttempt)
+				}
+			} else {
+				if ackf {
+					if peer.State != TCPInactive && peer.State != TCPPartial && !seqBetween(ack, uint32(peer.startSeq), peer.lastSeq) {
+						t.weird(c, "bad_SYN_ack")
+					}
+				} else if peer.State == TCPSynAckSent && seq == uint32(e.startSeq) {
+					// SYN/SYN-ACK reversal: flip and establish.
+					c.isPartial = false
+					c.flip()
+					peer.setState(c, e, TCPEstablished, t)
+					c.firstSeen |= 1
+				} else {
+					t.weird(c, "simultaneous_open")
+				}
+				if peer.State == TCPSynSent {
+					peer.setState(c, e, TCPEstablished, t)
+				} else if peer.State == TCPInactive {
+					t.weird(c, "unsolicited_SYN_response")
+				}
+				e.setState(c, peer, TCPEstablished, t)
+				if peer.State != TCPPartial {
+					t.established(c)
+				}
+			}
+		}
+		if fin {
+			e.setState(c, peer, TCPClosed, t)
+			r.Close, r.genEvent = true, true
+			if peer.State != TCPPartial && !syn {
+				t.weird(c, "spontaneous_FIN")
+			}
+		}
+		if rst {
+			e.setState(c, peer, TCPReset, t)
+			reject := false
+			if isOrig {
+				reject = peer.State == TCPEstablished
+			} else {
+				reject = peer.State == TCPSynSent || peer.State == TCPSynAckSent
+			}
+			r.Close, r.genEvent = true, !reject
+			if !reject && peer.State == TCPInactive {
+				t.weird(c, "spontaneous_RST")
+			}
+		}
+		if e.State == TCPInactive {
+			switch {
+			case !isOrig && n == 0 && orig.State == TCPSynSent:
+			case ackf && peer.State == TCPEstablished:
+				e.setState(c, peer, TCPEstablished, t)
+				c.isPartial = false
+				if isOrig {
+					c.firstSeen |= 1
+				} else {
+					c.firstSeen |= 2
+				}
+			default:
+				e.setState(c, peer, TCPPartial, t)
+			}
+		}
+	case TCPSynSent, TCPSynAckSent:
+		if fin {
+			if peer.State == TCPInactive || peer.State == TCPSynSent {
+				t.weird(c, "inappropriate_FIN")
+			}
+			e.setState(c, peer, TCPClosed, t)
+			r.Close, r.genEvent = true, true
+		}
+		if rst {
+			e.setState(c, peer, TCPReset, t)
+			r.Close = true
+		} else if n > 0 {
+			t.weird(c, "data_before_established")
+		}
+	case TCPEstablished, TCPPartial:
+		if syn && e.State == TCPPartial && peer.State == TCPInactive && !ackf {
+			t.weird(c, "SYN_after_partial")
+			e.setState(c, peer, TCPSynSent, t)
+		}
+		if fin && !rst {
+			e.setState(c, peer, TCPClosed, t)
+			if peer.State == TCPReset && peer.PrevState == TCPClosed {
+				peer.setState(c, e, TCPClosed, t)
+			}
+			r.Close, r.genEvent = true, true
+		}
+		if rst {
+			e.setState(c, peer, TCPReset, t)
+			r.Close = true
+		}
+	case TCPClosed:
+		if syn {
+			t.weird(c, "SYN_after_close")
+		}
+		if rst && peer.State != TCPClosed {
+			e.setState(c, peer, TCPReset, t)
+			if !e.didClose {
+				r.Close = true
+			}
+		}
+	case TCPReset:
+		if n > 0 && !rst {
+			t.weird(c, "data_after_reset")
+		}
+	}
+}
+
+func seqBetween(s, lo, hi uint32) bool {
+	return seqDelta(s, lo) >= 0 && seqDelta(s, hi) <= 0
+}
+
+// CloseTCP is Zeek's ConnectionClosed for physical side s, to call after the packet's data
+// was delivered (when TCPResult.Close is set).
+func (t *Table) CloseTCP(c *Conn, s uint8, res TCPResult) {
+	e, peer := &c.ep[s], &c.ep[s^1]
+	if e.didClose {
+		return
+	}
+	e.didClose = true
+	complete := e.State == TCPReset || peer.didClose || peer.State == TCPInactive
+	if complete {
+		// Delete the connection tcp_close_delay after its last activity.
+		c.attemptArmed = true // cancel the attempt timer (CancelTimers)
+		c.expireArmed = false
+		if !c.closeDelete {
+			c.closeDelete = true
+			t.schedule(c, c.lastTs+t.cfg.CloseDelay, timerDelete)
+		}
+		return
+	}
+	if e.PrevState != TCPInactive && !c.expireArmed {
+		c.expireArmed = true
+		t.schedule(c, c.lastTs+t.cfg.SessionTimer, timerExpire)
+	}
+}
+
+// established applies conn/inactivity.zeek: interactive ports get a longer inactivity timeout.
+func (t *Table) established(c *Conn) {
+	p := c.Info.ID.RespP
+	if c.ep[c.origSide].State == TCPInactive && !IsLikelyServerPort(6, p) && IsLikelyServerPort(6, c.Info.ID.OrigP) {
+		p = c.Info.ID.OrigP
+	}
+	switch p {
+	case 21, 22, 23, 513:
+		c.setInactivity(t.cfg.InteractiveInactivity, t)
+	}
+}
+
+// GapReportable reports whether Zeek counts a content gap now (both endpoints established or
+// cleanly closing).
+func (c *Conn) GapReportable() bool {
+	clean := func(e *Endpoint) bool {
+		return e.State == TCPEstablished || (e.State == TCPClosed && e.PrevState == TCPEstablished)
+	}
+	return clean(&c.ep[0]) && clean(&c.ep[1])
+}
+
+// AddGap records a content gap of n bytes in side s's stream (missed_bytes, 'G' history).
+func (c *Conn) AddGap(s uint8, n uint64) {
+	if !c.GapReportable() {
+		return
+	}
+	e := &c.ep[s&1]
+	c.scaledSide(s&1, 'G', &e.gapCnt, &e.gapThr)
+	c.missed += n
+}
+
+// IsPartial reports Zeek's is_partial (no initial SYN seen from the originator).
+func (c *Conn) IsPartial() bool { return c.isPartial }

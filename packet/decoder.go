@@ -1,0 +1,151 @@
+package packet
+
+import "time"
+
+// Status is the outcome of Decode.
+type Status uint8
+
+const (
+	// OK: p holds an IPv4/IPv6 packet (TCP/UDP ports and payload filled; other protocols
+	// have Proto set, ports 0 and Payload the IP payload).
+	OK Status = iota
+	// Skip: not IP (ARP, LLDP, ...) or nothing to deliver.
+	Skip
+	// Fragment: an IP fragment was buffered; nothing to deliver yet.
+	Fragment
+	// Malformed: the frame was dropped; the error is a *DecodeError.
+	Malformed
+)
+
+func (s Status) String() string {
+	switch s {
+	case OK:
+		return "ok"
+	case Skip:
+		return "skip"
+	case Fragment:
+		return "fragment"
+	case Malformed:
+		return "malformed"
+	}
+	return "status?"
+}
+
+// DecodeError describes a dropped frame.
+type DecodeError struct {
+	Weird  string // the weird Zeek raises for this, if any (e.g. "truncated_IP"); "" if none
+	Detail string
+	// Conn is true when p's addresses, Proto and ports were filled before the error: Zeek
+	// creates (or updates) the connection before it drops such a packet (bad_TCP_header_len,
+	// TCP options truncated_header), so the weird belongs to that connection.
+	Conn bool
+}
+
+func (e *DecodeError) Error() string {
+	if e.Weird == "" {
+		return e.Detail
+	}
+	return e.Weird + ": " + e.Detail
+}
+
+// Config bounds the decoder's memory. Zero values mean the defaults.
+type Config struct {
+	MaxFragmentBytes        int           // total bytes buffered for IP reassembly (default 16 MiB)
+	MaxFragmentsPerDatagram int           // fragments kept per datagram (default 512)
+	FragmentTimeout         time.Duration // like Zeek's frag_timeout (default 5 min)
+}
+
+const (
+	defaultMaxFragmentBytes = 16 << 20
+	defaultMaxFragsPerDgram = 512
+	defaultFragTimeout      = 5 * time.Minute
+)
+
+// DecoderStats counts what the decoder did.
+type DecoderStats struct {
+	Packets, OK, Skipped, Malformed uint64
+	Fragments                       uint64 // fragments accepted into reassembly
+	Reassembled                     uint64 // datagrams rebuilt
+	FragTimeouts                    uint64 // datagrams dropped by the timeout
+	FragBytesCapHits                uint64 // fragments dropped by MaxFragmentBytes
+	FragCountCapHits                uint64 // datagrams dropped by MaxFragmentsPerDatagram
+	FragTooLarge                    uint64 // fragments dropped for reaching past 64 KiB
+	FragBytes                       int    // bytes buffered now
+	FragPending                     int    // datagrams pending now
+}
+
+// Decoder decodes frames. It is not safe for concurrent use.
+type Decoder struct {
+	cfg   Config
+	stats DecoderStats
+	frags fragTable
+	reasm []byte // reassembled datagram of the current packet
+}
+
+// NewDecoder returns a decoder with the given limits.
+func NewDecoder(cfg Config) *Decoder {
+	if cfg.MaxFragmentBytes <= 0 {
+		cfg.MaxFragmentBytes = defaultMaxFragmentBytes
+	}
+	if cfg.MaxFragmentsPerDatagram <= 0 {
+		cfg.MaxFragmentsPerDatagram = defaultMaxFragsPerDgram
+	}
+	if cfg.FragmentTimeout <= 0 {
+		cfg.FragmentTimeout = defaultFragTimeout
+	}
+	d := &Decoder{cfg: cfg}
+	d.frags.init()
+	return d
+}
+
+// Stats returns the counters.
+func (d *Decoder) Stats() DecoderStats {
+	s := d.stats
+	s.FragBytes = d.frags.bytes
+	s.FragPending = len(d.frags.m)
+	return s
+}
+
+// Decode decodes one frame of the given link type, captured at ts (µs). It is DecodeLen
+// with an unknown wire length: the truncated_IP_len check (wire length shorter than the IP
+// length) is skipped.
+func (d *Decoder) Decode(linkType uint32, ts int64, data []byte, p *Packet) (Status, error) {
+	return d.DecodeLen(linkType, ts, data, -1, p)
+}
+
+// DecodeLen is Decode with the frame's length on the wire (capture.Frame.WireLen), which
+// Zeek compares with the IP length. wireLen < 0 means unknown.
+func (d *Decoder) DecodeLen(linkType uint32, ts int64, data []byte, wireLen int, p *Packet) (Status, error) {
+	p.reset(ts)
+	d.stats.Packets++
+	if d.frags.pending() && ts >= d.frags.nextExpiry {
+		d.stats.FragTimeouts += d.frags.expire(ts)
+	}
+	st, err := d.decode(linkType, data, wireLen, p)
+	switch st {
+	case OK:
+		d.stats.OK++
+	case Skip:
+		d.stats.Skipped++
+	case Malformed:
+		d.stats.Malformed++
+	}
+	return st, err
+}
+
+func (p *Packet) reset(ts int64) {
+	w := p.Weirds[:0]
+	*p = Packet{Ts: ts, Weirds: w}
+}
+
+func (d *Decoder) decode(linkType uint32, data []byte, wireLen int, p *Packet) (Status, error) {
+	ip, hdr, st, err := link(linkType, data, p)
+	if st != OK {
+		return st, err
+	}
+	wire := -1
+	if wireLen >= 0 {
+		wire = wireLen - hdr
+	}
+	return d.ip(ip, wire, p)
+}

@@ -1,0 +1,50 @@
+// Package ssl is tlsmon's SSL/TLS analyzer for TCP: it parses SSLv2 and SSLv3/TLS 1.0–1.3
+// records and handshakes and raises the events of Zeek's SSL analyzer, with Zeek's
+// arguments, values and order.
+//
+// # Layers
+//
+// The record layer (Analyzer, built by Spec().New) frames the byte stream of each
+// direction into records, tracks each direction's clear/encrypted state with Zeek's
+// TLS 1.3 rules, and raises ssl_plaintext_data, ssl_encrypted_data, ssl_alert,
+// ssl_change_cipher_spec, ssl_heartbeat, ssl_established and
+// ssl_probable_encrypted_handshake_message, plus analyzer confirmation and violation.
+// It buffers only an incomplete record (at most 5+65535 bytes per direction).
+//
+// The handshake layer (Handshake) is independent of record framing, so that the DTLS
+// analyzer can reuse it:
+//
+//	hs := ssl.NewHandshake(conn, handler, "DTLS", ssl.Callbacks{Violation: ..., Confirm: ...})
+//	// stream transport: hand it the payload of every handshake record, in order
+//	hs.Deliver(ts, isOrig, recordVersion, fragment)
+//	// or, when the caller reassembles messages itself (DTLS fragments):
+//	hs.SetRecordVersion(recordVersion)
+//	ok := hs.Message(ts, isOrig, msgType, body, length)
+//
+// Message parses one message body (without its 4-byte header) and raises its events: the
+// hello, extension, key exchange, certificate request, session ticket and stapled OCSP
+// events, a tlsmon.Certificate per certificate of a chain, ssl_connection_flipped when
+// the hello directions show the responder is the client, and ssl_handshake_message. It
+// returns false on a malformed message, after reporting a violation through Callbacks.
+// Deliver reassembles messages split over records (and several messages in one record);
+// messages larger than MaxHandshakeMessage or split over more than MaxHandshakeFragments
+// records are skipped and reported as weirds. Flipped, ChosenVersion, ChosenCipher and
+// IsTLS13 expose the state the record layer needs.
+//
+// # Lifetime and allocation
+//
+// Events are reused structs whose slices alias the analyzer's input or scratch buffers;
+// they are valid only during the Handler call (see package tlsmon). Steady-state parsing
+// does not allocate.
+//
+// # Detaching
+//
+// After a protocol violation the analyzer detaches at the end of the current delivery
+// (as Zeek's DPD removes it once the packet's events are handled), unless more than
+// 10 KiB went through the connection (DPD::ignore_violations_after). Violations where
+// Zeek also stops parsing at once (bad record headers, bad hello versions) end parsing
+// immediately. With analyzer.Options.AnalyzeEncrypted false (Zeek's default
+// SSL::disable_analyzer_after_detection=T), the analyzer detaches after the delivery in
+// which ssl_established was raised, if the protocol was confirmed. After a content gap
+// nothing more is parsed, as in Zeek.
+package ssl

@@ -1,0 +1,107 @@
+package ssl
+
+import (
+	"github.com/tlsmon/tlsmon"
+)
+
+// emitter raises events for one connection. Every event struct is allocated once per
+// connection and reused: handlers must not keep events past the HandleEvent call, as the
+// tlsmon package documents. Slices inside the reused structs double as scratch space, so
+// steady-state parsing allocates nothing.
+type emitter struct {
+	h    tlsmon.Handler
+	conn *tlsmon.Conn
+	ts   int64
+
+	clientHello     tlsmon.SSLClientHello
+	serverHello     tlsmon.SSLServerHello
+	extension       tlsmon.SSLExtension
+	curves          tlsmon.SSLExtensionEllipticCurves
+	pointFormats    tlsmon.SSLExtensionECPointFormats
+	sigAlgs         tlsmon.SSLExtensionSignatureAlgorithm
+	sigAlgsCert     tlsmon.SSLExtensionSignatureAlgorithmsCert
+	keyShare        tlsmon.SSLExtensionKeyShare
+	pskClient       tlsmon.SSLExtensionPreSharedKeyClientHello
+	pskServer       tlsmon.SSLExtensionPreSharedKeyServerHello
+	ecdhServer      tlsmon.SSLECDHServerParams
+	dhServer        tlsmon.SSLDHServerParams
+	serverSig       tlsmon.SSLServerSignature
+	ecdhClient      tlsmon.SSLECDHClientParams
+	dhClient        tlsmon.SSLDHClientParams
+	rsaPMS          tlsmon.SSLRSAClientPMS
+	alpn            tlsmon.SSLExtensionApplicationLayerProtocolNegotiation
+	serverName      tlsmon.SSLExtensionServerName
+	sct             tlsmon.SSLExtensionSignedCertificateTimestamp
+	versions        tlsmon.SSLExtensionSupportedVersions
+	pskModes        tlsmon.SSLExtensionPSKKeyExchangeModes
+	connectionID    tlsmon.SSLExtensionConnectionID
+	ech             tlsmon.SSLExtensionEncryptedClientHello
+	established     tlsmon.SSLEstablished
+	alert           tlsmon.SSLAlert
+	ticket          tlsmon.SSLSessionTicketHandshake
+	heartbeat       tlsmon.SSLHeartbeat
+	plaintext       tlsmon.SSLPlaintextData
+	encrypted       tlsmon.SSLEncryptedData
+	probable        tlsmon.SSLProbableEncryptedHandshakeMessage
+	ocsp            tlsmon.SSLStapledOCSP
+	handshakeMsg    tlsmon.SSLHandshakeMessage
+	ccs             tlsmon.SSLChangeCipherSpec
+	flipped         tlsmon.SSLConnectionFlipped
+	certRequest     tlsmon.SSLCertificateRequest
+	certificate     tlsmon.Certificate
+	weird           tlsmon.Weird
+	confirmation    tlsmon.AnalyzerConfirmation
+	violation       tlsmon.AnalyzerViolation
+	analyzerName    string
+	sessionIDScratch [32]byte
+}
+
+func newEmitter(conn *tlsmon.Conn, h tlsmon.Handler, analyzerName string) *emitter {
+	if h == nil {
+		h = tlsmon.HandlerFunc(func(tlsmon.Event) {})
+	}
+	return &emitter{h: h, conn: conn, analyzerName: analyzerName}
+}
+
+func (e *emitter) meta() tlsmon.Meta { return tlsmon.Meta{Ts: e.ts, Conn: e.conn} }
+
+func (e *emitter) emitWeird(name, addl string) {
+	e.weird = tlsmon.Weird{Meta: e.meta(), WeirdName: name, Addl: addl, Source: e.analyzerName}
+	e.h.HandleEvent(&e.weird)
+}
+
+func (e *emitter) emitViolation(reason string, data []byte) {
+	e.violation = tlsmon.AnalyzerViolation{Meta: e.meta(), Analyzer: e.analyzerName, Reason: reason, Data: data}
+	e.h.HandleEvent(&e.violation)
+}
+
+func (e *emitter) emitConfirmation() {
+	e.confirmation = tlsmon.AnalyzerConfirmation{Meta: e.meta(), Analyzer: e.analyzerName}
+	e.h.HandleEvent(&e.confirmation)
+}
+
+func (e *emitter) emitAlert(isClient bool, level, desc uint64) {
+	e.alert = tlsmon.SSLAlert{Meta: e.meta(), IsClient: isClient, Level: level, Desc: desc}
+	e.h.HandleEvent(&e.alert)
+}
+
+func (e *emitter) emitEstablished() {
+	e.established.Meta = e.meta()
+	e.h.HandleEvent(&e.established)
+}
+
+func (e *emitter) emitCertificate(isClient, isOrig bool, index int, der []byte) {
+	e.certificate = tlsmon.Certificate{Meta: e.meta(), IsClient: isClient, IsOrig: isOrig, Index: index, DER: der}
+	e.h.HandleEvent(&e.certificate)
+}
+
+// sessionID mirrors how Zeek hands session ids to scripts: always 32 bytes, the id
+// zero-padded, or 32 zero bytes when the id is absent or longer than 32 bytes.
+func (e *emitter) sessionID(id []byte) []byte {
+	s := &e.sessionIDScratch
+	*s = [32]byte{}
+	if len(id) <= 32 {
+		copy(s[:], id)
+	}
+	return s[:]
+}

@@ -1,0 +1,307 @@
+package ssl
+
+import (
+	"strconv"
+
+	"github.com/tlsmon/tlsmon"
+)
+
+// Handshake message types (RFC 5246 §7.4 and later additions).
+const (
+	hsHelloRequest       = 0
+	hsClientHello        = 1
+	hsServerHello        = 2
+	hsHelloVerifyRequest = 3
+	hsSessionTicket      = 4
+	hsCertificate        = 11
+	hsServerKeyExchange  = 12
+	hsCertificateRequest = 13
+	hsServerHelloDone    = 14
+	hsCertificateVerify  = 15
+	hsClientKeyExchange  = 16
+	hsFinished           = 20
+	hsCertificateURL     = 21
+	hsCertificateStatus  = 22
+)
+
+// Protocol versions.
+const (
+	versionUnknown = 0x0000
+	versionSSLv2   = 0x0002
+	versionSSLv3   = 0x0300
+	versionTLS10   = 0x0301
+	versionTLS11   = 0x0302
+	versionTLS12   = 0x0303
+	versionTLS13   = 0x0304
+	versionDTLS10  = 0xFEFF
+	versionDTLS12  = 0xFEFD
+	versionDTLS13  = 0xFEFC
+
+	noChosenCipher = 0xFFFFFF
+)
+
+// Caps on handshake reassembly. Variables so tests can lower them.
+var (
+	// MaxHandshakeMessage is the largest handshake message body buffered for parsing;
+	// larger messages are skipped and reported with the weird
+	// "SSL_handshake_message_too_large".
+	MaxHandshakeMessage = 1 << 20
+	// MaxHandshakeFragments is the most records one handshake message may be split over;
+	// beyond it the message is skipped and "SSL_handshake_too_fragmented" is reported.
+	MaxHandshakeFragments = 4096
+)
+
+// Callbacks connect the handshake layer to the analyzer that owns it.
+type Callbacks struct {
+	// Violation reports a protocol violation with Zeek's reason text. skip is true when
+	// Zeek also stops the analyzer at once (SetSkip).
+	Violation func(reason string, skip bool)
+	// Confirm reports that a valid client hello was seen (Zeek's AnalyzerConfirmation).
+	Confirm func()
+}
+
+// Handshake parses TLS handshake messages of one connection and raises their events.
+// See the package documentation for how record layers feed it.
+type Handshake struct {
+	ev  *emitter
+	cb  Callbacks
+	dir [2]hsReasm
+
+	flipped        bool
+	alreadyAlerted bool
+	chosenCipher   uint32
+	chosenVersion  uint16
+	recordVersion  uint16
+}
+
+type hsReasm struct {
+	buf     []byte // header and body of an incomplete message
+	discard int    // bytes still to drop of a skipped message
+	frags   int    // records the buffered message spans
+}
+
+// NewHandshake returns a handshake layer raising its events on h for conn. analyzerName
+// ("SSL", "DTLS") is used as the source of weirds and in violation events.
+func NewHandshake(conn *tlsmon.Conn, h tlsmon.Handler, analyzerName string, cb Callbacks) *Handshake {
+	return newHandshake(newEmitter(conn, h, analyzerName), cb)
+}
+
+func newHandshake(ev *emitter, cb Callbacks) *Handshake {
+	if cb.Violation == nil {
+		cb.Violation = func(string, bool) {}
+	}
+	if cb.Confirm == nil {
+		cb.Confirm = func() {}
+	}
+	return &Handshake{ev: ev, cb: cb, chosenCipher: noChosenCipher}
+}
+
+// Flipped reports whether the TLS client is the connection's responder.
+func (h *Handshake) Flipped() bool { return h.flipped }
+
+// ChosenVersion is the version the server chose (0 until known).
+func (h *Handshake) ChosenVersion() uint16 { return h.chosenVersion }
+
+// ChosenCipher is the cipher suite of the last server hello (0xFFFFFF until known).
+func (h *Handshake) ChosenCipher() uint32 { return h.chosenCipher }
+
+// IsTLS13 reports whether the negotiated version is TLS 1.3 or one of its drafts, by
+// Zeek's test.
+func (h *Handshake) IsTLS13() bool {
+	v := h.chosenVersion
+	return v == versionTLS13 || v/0xFF == 0x7F
+}
+
+func (h *Handshake) isClient(isOrig bool) bool { return isOrig != h.flipped }
+
+// Deliver hands the handshake layer the payload of one handshake record (a fragment of the
+// direction's handshake byte stream). recordVersion is the record's version field; it is
+// reported as record_version by the hello events of messages completed by this record.
+func (h *Handshake) Deliver(ts int64, isOrig bool, recordVersion uint16, data []byte) {
+	h.ev.ts = ts
+	h.recordVersion = recordVersion
+	r := &h.dir[dirIndex(isOrig)]
+	for len(data) > 0 {
+		if r.discard > 0 {
+			n := min(r.discard, len(data))
+			r.discard -= n
+			data = data[n:]
+			continue
+		}
+		if len(r.buf) == 0 && len(data) >= 4 {
+			n := msgLen(data)
+			if n > MaxHandshakeMessage {
+				h.tooLarge(r, n)
+				data = data[4:]
+				continue
+			}
+			if 4+n <= len(data) {
+				if !h.message(isOrig, data[0], data[4:4+n], n) {
+					return // parse error: the rest of this delivery is dropped
+				}
+				data = data[4+n:]
+				continue
+			}
+			r.buf = append(r.buf[:0], data...)
+			r.frags = 1
+			return
+		}
+		if len(r.buf) < 4 {
+			take := min(4-len(r.buf), len(data))
+			r.buf = append(r.buf, data[:take]...)
+			data = data[take:]
+			if len(r.buf) < 4 {
+				break
+			}
+			if n := msgLen(r.buf); n > MaxHandshakeMessage {
+				r.buf = r.buf[:0]
+				h.tooLarge(r, n)
+				continue
+			}
+		}
+		n := msgLen(r.buf)
+		take := min(4+n-len(r.buf), len(data))
+		r.buf = append(r.buf, data[:take]...)
+		data = data[take:]
+		if len(r.buf) == 4+n {
+			buf := r.buf
+			r.buf = r.buf[:0]
+			r.frags = 0
+			if !h.message(isOrig, buf[0], buf[4:], n) {
+				return
+			}
+		}
+	}
+	if len(r.buf) > 0 {
+		r.frags++
+		if r.frags > MaxHandshakeFragments {
+			h.ev.emitWeird("SSL_handshake_too_fragmented", strconv.Itoa(r.frags))
+			r.discard = 4 + msgLen(r.buf) - len(r.buf)
+			if len(r.buf) < 4 {
+				r.discard = 0
+			}
+			r.buf = r.buf[:0]
+			r.frags = 0
+		}
+	}
+}
+
+func (h *Handshake) tooLarge(r *hsReasm, n int) {
+	h.ev.emitWeird("SSL_handshake_message_too_large", strconv.Itoa(n))
+	r.discard = n
+	r.frags = 0
+}
+
+func msgLen(b []byte) int { return int(b[1])<<16 | int(b[2])<<8 | int(b[3]) }
+
+func dirIndex(isOrig bool) int {
+	if isOrig {
+		return 0
+	}
+	return 1
+}
+
+// Message parses one complete handshake message (msgType, its body, and the length its
+// header announced) and raises its events. It returns false when the message was
+// malformed; the violation has then been reported.
+func (h *Handshake) Message(ts int64, isOrig bool, msgType uint8, body []byte, length int) bool {
+	h.ev.ts = ts
+	return h.message(isOrig, msgType, body, length)
+}
+
+// SetRecordVersion sets the record_version reported by the next hello events.
+func (h *Handshake) SetRecordVersion(v uint16) { h.recordVersion = v }
+
+func (h *Handshake) message(isOrig bool, msgType uint8, body []byte, length int) bool {
+	var err error
+	switch msgType {
+	case hsHelloRequest:
+		h.checkFlipped(false, isOrig)
+	case hsClientHello:
+		err = h.clientHello(isOrig, body)
+	case hsServerHello:
+		err = h.serverHello(isOrig, body)
+	case hsHelloVerifyRequest:
+		err = parseHelloVerifyRequest(body)
+	case hsSessionTicket:
+		err = h.sessionTicket(body)
+	case hsCertificate:
+		err = h.certificate(isOrig, body)
+	case hsServerKeyExchange:
+		err = h.serverKeyExchange(body)
+	case hsCertificateRequest:
+		err = h.certificateRequest(isOrig, body)
+	case hsServerHelloDone, hsCertificateVerify, hsFinished, hsCertificateURL:
+	case hsClientKeyExchange:
+		h.clientKeyExchange(body)
+	case hsCertificateStatus:
+		err = h.certificateStatus(isOrig, body)
+	default:
+		h.cb.Violation("unknown handshake message ("+strconv.Itoa(int(msgType))+") from "+origLabel(isOrig), false)
+	}
+	if err != nil {
+		h.cb.Violation("Binpac exception: "+err.Error(), false)
+		return false
+	}
+	e := &h.ev.handshakeMsg
+	*e = tlsmon.SSLHandshakeMessage{Meta: h.ev.meta(), IsClient: h.isClient(isOrig), MsgType: uint64(msgType), Length: uint64(length)}
+	h.ev.h.HandleEvent(e)
+	return true
+}
+
+func origLabel(isOrig bool) string {
+	if isOrig {
+		return "originator"
+	}
+	return "responder"
+}
+
+// checkFlipped compares the direction a message came from with the direction it should
+// come from (desired: sent by the originator) and tracks which side is the client.
+func (h *Handshake) checkFlipped(desired, isOrig bool) {
+	if h.flipped {
+		if desired == isOrig {
+			h.flipped = false
+			h.emitFlipped()
+			if !h.alreadyAlerted {
+				h.alreadyAlerted = true
+				h.ev.emitWeird("SSL_unclear_connection_direction", "")
+			}
+		}
+		return
+	}
+	if desired != isOrig {
+		h.flipped = true
+		h.emitFlipped()
+	}
+}
+
+func (h *Handshake) emitFlipped() {
+	h.ev.flipped.Meta = h.ev.meta()
+	h.ev.h.HandleEvent(&h.ev.flipped)
+}
+
+// setVersion records the negotiated version; the first value set wins.
+func (h *Handshake) setVersion(v uint16) {
+	if h.chosenVersion == versionUnknown {
+		h.chosenVersion = v
+	}
+}
+
+// versionOK is Zeek's list of versions a hello may carry.
+func versionOK(v uint16) bool {
+	if v>>8 == 0x7F {
+		return true
+	}
+	switch v {
+	case versionSSLv2, versionSSLv3, versionTLS10, versionTLS11, versionTLS12, versionTLS13,
+		versionDTLS10, versionDTLS12, versionDTLS13:
+		return true
+	}
+	return false
+}
+
+// usesSigHashAlg reports whether signatures carry a SignatureAndHashAlgorithm (TLS 1.2+).
+func (h *Handshake) usesSigHashAlg() bool {
+	return h.chosenVersion > versionTLS11 && h.chosenVersion != versionDTLS10
+}

@@ -1,0 +1,284 @@
+package ssl
+
+import (
+	"fmt"
+	"math"
+	"strconv"
+
+	"github.com/tlsmon/tlsmon"
+)
+
+// Record content types; SSLv2 message types are mapped to 300 + type, as Zeek does.
+const (
+	ctChangeCipherSpec  = 20
+	ctAlert             = 21
+	ctHandshake         = 22
+	ctApplicationData   = 23
+	ctHeartbeat         = 24
+	ctV2Error           = 300
+	ctV2ClientHello     = 301
+	ctV2ClientMasterKey = 302
+	ctV2ServerHello     = 304
+)
+
+var (
+	// MaxAlertsPerRecord is Zeek's SSL::max_alerts_per_record: alerts beyond it in one
+	// record are dropped and reported with the weird "SSL_excessive_alerts_in_record".
+	MaxAlertsPerRecord = 10
+	// MaxEmptyRecords is how many zero-length records in a row a direction may send before
+	// the weird "SSL_excessive_empty_records" is reported (once per run).
+	MaxEmptyRecords = 1000
+)
+
+// recordDir is the record layer state of one direction.
+type recordDir struct {
+	encrypted bool
+	hdr       [5]byte
+	hdrLen    int    // header bytes buffered
+	inBody    bool   // header parsed, waiting for the body
+	buf       []byte // incomplete body (bounded by the record length: ≤ 64 KiB)
+
+	// the current record
+	length      int
+	contentType int
+	rawVersion  uint16
+	head3       byte
+	head4       byte
+
+	emptyRun int
+}
+
+// records splits data into records, buffering an incomplete one.
+func (a *session) records(isOrig bool, data []byte) {
+	d := &a.dir[dirIndex(isOrig)]
+	for len(data) > 0 && !a.skip {
+		if !d.inBody {
+			var hdr []byte
+			if d.hdrLen == 0 && len(data) >= 5 {
+				hdr = data[:5]
+				data = data[5:]
+			} else {
+				n := copy(d.hdr[d.hdrLen:], data)
+				d.hdrLen += n
+				data = data[n:]
+				if d.hdrLen < 5 {
+					return
+				}
+				d.hdrLen = 0
+				hdr = d.hdr[:]
+			}
+			if !a.header(isOrig, d, hdr) {
+				return
+			}
+			d.inBody = true
+			d.buf = d.buf[:0]
+		}
+		var body []byte
+		if len(d.buf) == 0 && len(data) >= d.length {
+			body = data[:d.length]
+			data = data[d.length:]
+		} else {
+			take := min(d.length-len(d.buf), len(data))
+			d.buf = append(d.buf, data[:take]...)
+			data = data[take:]
+			if len(d.buf) < d.length {
+				return
+			}
+			body = d.buf
+		}
+		d.inBody = false
+		ok := a.record(isOrig, d, body)
+		d.buf = d.buf[:0]
+		if !ok {
+			return // malformed record: the rest of this delivery is dropped, as binpac does
+		}
+	}
+}
+
+// header decides how a record is framed; false when the analysis stops.
+func (a *session) header(isOrig bool, d *recordDir, h []byte) bool {
+	v := a.recordLayer(h, isOrig)
+	if v == versionUnknown {
+		a.skip = true
+		return false
+	}
+	d.head3, d.head4 = h[3], h[4]
+	if v == versionSSLv2 {
+		d.rawVersion = 0
+		d.contentType = int(h[2]) + 300
+		d.length = (int(h[0]&0x7f)<<8 | int(h[1])) - 3
+		if d.length < 0 {
+			a.violation("Binpac exception: "+errRecord.Error(), true)
+			return false
+		}
+		return true
+	}
+	d.rawVersion = uint16(h[1])<<8 | uint16(h[2])
+	d.contentType = int(h[0])
+	d.length = int(h[3])<<8 | int(h[4])
+	return true
+}
+
+func isTLSRecordVersion(v uint16) bool {
+	return v == versionSSLv3 || v == versionTLS10 || v == versionTLS11 || v == versionTLS12
+}
+
+// recordLayer checks a record header against what the connection uses and returns the
+// record layer version (versionUnknown after a violation).
+func (a *session) recordLayer(h []byte, isOrig bool) uint16 {
+	if a.recordLayerVersion != versionUnknown && a.recordLayerVersion != versionSSLv2 {
+		if v := uint16(h[1])<<8 | uint16(h[2]); !isTLSRecordVersion(v) {
+			a.violation(fmt.Sprintf("Invalid version late in TLS connection. Packet reported version: %d", v), true)
+			return versionUnknown
+		}
+	}
+	if a.recordLayerVersion != versionUnknown {
+		return a.recordLayerVersion
+	}
+	if h[0]&0x80 != 0 {
+		switch {
+		case h[2] == 1 && isOrig: // SSLv2 client hello
+			v := uint16(h[3])<<8 | uint16(h[4])
+			if v != versionSSLv2 && !isTLSRecordVersion(v) {
+				a.violation(fmt.Sprintf("Invalid version in SSL client hello. Version: %d", v), true)
+				return versionUnknown
+			}
+			return versionSSLv2
+		case h[2] == 4 && h[4] < 2 && !isOrig: // SSLv2 server hello: the connection stays SSLv2
+			a.recordLayerVersion = versionSSLv2
+			return versionSSLv2
+		}
+		a.violation(fmt.Sprintf("Invalid headers in SSL connection. Head1: %d, head2: %d, head3: %d", h[1], h[2], h[3]), true)
+		return versionUnknown
+	}
+	v := uint16(h[1])<<8 | uint16(h[2])
+	if !isTLSRecordVersion(v) {
+		a.violation(fmt.Sprintf("Invalid version in TLS connection. Version: %d", v), true)
+		return versionUnknown
+	}
+	if h[0] >= 20 && h[0] <= 30 {
+		a.recordLayerVersion = v
+		return v
+	}
+	a.violation(fmt.Sprintf("Invalid type in TLS connection. Version: %d, Type: %d", v, h[0]), true)
+	return versionUnknown
+}
+
+// record processes one complete record body. Like Zeek, a record body is a sequence of
+// messages of its content type; each one is read in the direction's current state.
+func (a *session) record(isOrig bool, d *recordDir, body []byte) bool {
+	if len(body) == 0 {
+		d.emptyRun++
+		if d.emptyRun == MaxEmptyRecords {
+			a.ev.emitWeird("SSL_excessive_empty_records", strconv.Itoa(d.emptyRun))
+		}
+		return true
+	}
+	d.emptyRun = 0
+	for off := 0; off < len(body); {
+		if a.encryptedState(isOrig, d) {
+			a.ciphertext(isOrig, d)
+			return true
+		}
+		n, err := a.plaintext(isOrig, d, body[off:])
+		if err != nil {
+			a.violation("Binpac exception: "+err.Error(), false)
+			return false
+		}
+		a.emitPlaintext(isOrig, d)
+		off += n
+	}
+	return true
+}
+
+// encryptedState tells whether a record is read as ciphertext. Application data in clear
+// switches the direction to encrypted unless the negotiated version is known to be
+// below TLS 1.3 (TLS 1.3 has no meaningful change_cipher_spec).
+func (a *session) encryptedState(isOrig bool, d *recordDir) bool {
+	if d.encrypted || d.contentType != ctApplicationData {
+		return d.encrypted
+	}
+	switch a.hs.chosenVersion {
+	case versionSSLv2, versionSSLv3, versionTLS10, versionTLS11, versionTLS12:
+		return false
+	}
+	d.encrypted = true
+	return true
+}
+
+func (a *session) ciphertext(isOrig bool, d *recordDir) {
+	if !a.established && a.hs.IsTLS13() {
+		e := &a.ev.probable
+		*e = tlsmon.SSLProbableEncryptedHandshakeMessage{Meta: a.ev.meta(), IsClient: isOrig, Length: uint64(d.length)}
+		a.ev.h.HandleEvent(e)
+	}
+	if a.dir[0].encrypted && a.dir[1].encrypted && !a.established {
+		a.established = true
+		a.raiseEstablished()
+	}
+	a.emitEncrypted(isOrig, d)
+}
+
+// plaintext parses one message of a clear record and returns the bytes it used.
+func (a *session) plaintext(isOrig bool, d *recordDir, b []byte) (int, error) {
+	switch d.contentType {
+	case ctChangeCipherSpec:
+		if !a.hs.IsTLS13() {
+			d.encrypted = true
+		}
+		e := &a.ev.ccs
+		*e = tlsmon.SSLChangeCipherSpec{Meta: a.ev.meta(), IsClient: a.isClient(isOrig)}
+		a.ev.h.HandleEvent(e)
+		return 1, nil
+	case ctAlert:
+		return len(b), a.alerts(isOrig, d, b)
+	case ctHandshake:
+		a.hs.Deliver(a.ev.ts, isOrig, d.rawVersion, b)
+		return len(b), nil
+	case ctApplicationData:
+		return len(b), nil
+	case ctHeartbeat:
+		if len(b) < 3 {
+			return 0, errHeartbeat
+		}
+		e := &a.ev.heartbeat
+		*e = tlsmon.SSLHeartbeat{Meta: a.ev.meta(), IsClient: a.isClient(isOrig), Length: uint64(d.length),
+			HeartbeatType: uint64(b[0]), PayloadLength: uint64(b[1])<<8 | uint64(b[2]), Payload: b[3:]}
+		a.ev.h.HandleEvent(e)
+		return len(b), nil
+	case ctV2Error:
+		// Zeek reports SSLv2 errors as alerts of level -1 (as a count: 2^64-1).
+		a.ev.emitAlert(a.isClient(isOrig), math.MaxUint64, uint64(d.head3)<<8|uint64(d.head4))
+		return len(b), nil
+	case ctV2ClientHello:
+		return a.v2ClientHello(isOrig, d, b)
+	case ctV2ClientMasterKey:
+		return a.v2ClientMasterKey(b)
+	case ctV2ServerHello:
+		return a.v2ServerHello(isOrig, d, b)
+	}
+	a.violation(fmt.Sprintf("unknown SSL record type (%d) from %s", d.contentType, origLabel(isOrig)), false)
+	return len(b), nil
+}
+
+// alerts raises one ssl_alert per two-byte alert, up to the per-record cap (one alert in
+// TLS 1.3).
+func (a *session) alerts(isOrig bool, d *recordDir, b []byte) error {
+	n := d.length
+	maxLen := MaxAlertsPerRecord * 2
+	if a.hs.IsTLS13() {
+		maxLen = 2
+	}
+	if n > maxLen {
+		a.ev.emitWeird("SSL_excessive_alerts_in_record", strconv.Itoa(n/2))
+		n = maxLen
+	}
+	n = min(n, len(b))
+	for i := 0; i < n; i += 2 {
+		if i+1 >= n {
+			return errAlert
+		}
+		a.ev.emitAlert(a.isClient(isOrig), uint64(b[i]), uint64(b[i+1]))
+	}
+	return nil
+}

@@ -1,0 +1,103 @@
+package zeeklog
+
+import (
+	"math"
+	"strconv"
+)
+
+// appendFixed6 writes f with exactly six decimals (Zeek's rendering of time and interval
+// in TSV).
+func appendFixed6(b []byte, f float64) []byte {
+	return strconv.AppendFloat(b, f, 'f', 6, 64)
+}
+
+// appendZeekDouble writes a double as Zeek's ASCII writer does (util::double_to_str with
+// precision 6 and no exponent): fixed with six decimals, trailing zeros removed, and
+// ".0" added when the value is integral.
+func appendZeekDouble(b []byte, f float64) []byte {
+	if math.IsNaN(f) {
+		return append(b, "nan"...)
+	}
+	if f < 0 {
+		b = append(b, '-')
+		f = -f
+	}
+	if math.IsInf(f, 0) {
+		return append(b, "inf"...)
+	}
+	start := len(b)
+	b = strconv.AppendFloat(b, f, 'f', 6, 64)
+	end := len(b)
+	for end > start && b[end-1] == '0' {
+		end--
+	}
+	if b[end-1] == '.' {
+		end--
+	}
+	b = b[:end]
+	if math.Abs(f-math.RoundToEven(f)) < 1e-9 {
+		b = append(b, ".0"...)
+	}
+	return b
+}
+
+// appendJSONDouble writes a double as rapidjson's Writer::Double does (shortest digits,
+// then its "prettify" layout); NaN and infinities become null (Zeek's NullDoubleWriter).
+func appendJSONDouble(b []byte, f float64) []byte {
+	if !isFinite(f) {
+		return append(b, "null"...)
+	}
+	if f == 0 {
+		if math.Signbit(f) {
+			return append(b, "-0.0"...)
+		}
+		return append(b, "0.0"...)
+	}
+	if f < 0 {
+		b = append(b, '-')
+		f = -f
+	}
+	var tmp [32]byte
+	e := strconv.AppendFloat(tmp[:0], f, 'e', -1, 64)
+	// e is d[.ddd]e±XX
+	var digits [24]byte
+	nd := 0
+	i := 0
+	for ; i < len(e) && e[i] != 'e'; i++ {
+		if e[i] != '.' {
+			digits[nd] = e[i]
+			nd++
+		}
+	}
+	exp, _ := strconv.Atoi(string(e[i+1:]))
+	// value = 0.d1d2...dn * 10^(exp+1); rapidjson: k = exponent of last digit, kk = nd + k
+	k := exp - nd + 1
+	kk := nd + k
+	d := digits[:nd]
+	switch {
+	case k >= 0 && kk <= 21:
+		b = append(b, d...)
+		for j := nd; j < kk; j++ {
+			b = append(b, '0')
+		}
+		return append(b, '.', '0')
+	case kk > 0 && kk <= 21:
+		b = append(b, d[:kk]...)
+		b = append(b, '.')
+		return append(b, d[kk:]...)
+	case kk > -6 && kk <= 0:
+		b = append(b, '0', '.')
+		for j := kk; j < 0; j++ {
+			b = append(b, '0')
+		}
+		return append(b, d...)
+	case nd == 1:
+		b = append(b, d[0], 'e')
+		return strconv.AppendInt(b, int64(kk-1), 10)
+	default:
+		b = append(b, d[0], '.')
+		b = append(b, d[1:]...)
+		b = append(b, 'e')
+		return strconv.AppendInt(b, int64(kk-1), 10)
+	}
+}

@@ -1,0 +1,401 @@
+package zeeklog
+
+import (
+	"bytes"
+	"crypto/sha256"
+	"encoding/hex"
+	"sort"
+
+	tlsmon "github.com/tlsmon/tlsmon"
+	"github.com/tlsmon/tlsmon/certs"
+)
+
+// SSLColumns are ssl.log's default columns.
+var SSLColumns = []Column{
+	{"ts", "time"}, {"uid", "string"}, {"id.orig_h", "addr"}, {"id.orig_p", "port"},
+	{"id.resp_h", "addr"}, {"id.resp_p", "port"}, {"version", "string"}, {"cipher", "string"},
+	{"curve", "string"}, {"server_name", "string"}, {"resumed", "bool"}, {"last_alert", "string"},
+	{"next_protocol", "string"}, {"established", "bool"}, {"ssl_history", "string"},
+	{"cert_chain_fps", "vector[string]"}, {"client_cert_chain_fps", "vector[string]"},
+	{"sni_matches_cert", "bool"},
+}
+
+// Caps on per-connection state that grows with input.
+const (
+	MaxSSLHistory      = 100 // Zeek's SSL::max_ssl_history_length
+	MaxChainCerts      = 64  // certificates remembered per chain and side
+	tls13              = 0x0304
+	sessionTicketExt   = 35
+	preSharedKeyExt    = 41
+	clientKeyExchange  = 16
+	applicationDataCT  = 23
+	maxHostnameChecked = 64
+)
+
+var hrrRandom = []byte{0xCF, 0x21, 0xAD, 0x74, 0xE5, 0x9A, 0x61, 0x11, 0xBE, 0x1D, 0x8C, 0x02, 0x1E, 0x65, 0xB8, 0x91,
+	0xC2, 0xA2, 0x11, 0x16, 0x7A, 0xBB, 0x8C, 0x5E, 0x07, 0x9E, 0x09, 0xE2, 0xC8, 0xA8, 0x33, 0x9C}
+
+type chainCert struct {
+	fp    string   // empty when the certificate did not parse (Zeek has no x509 info then)
+	names []string // names compared for sni_matches_cert
+}
+
+type sslState struct {
+	seq                                    uint64
+	conn                                   *tlsmon.Conn
+	ts                                     int64
+	versionNum                             uint64
+	hasVersion                             bool
+	version                                string
+	cipher                                 string
+	hasCipher                              bool
+	curve                                  string
+	hasCurve                               bool
+	serverName                             string
+	hasSNI                                 bool
+	sessionID                              string
+	hasSession                             bool
+	resumed                                bool
+	ticketEmpty, ckxSeen, pskSeen, hrrSeen bool
+	lastAlert                              string
+	hasAlert                               bool
+	nextProto                              string
+	hasNext                                bool
+	established                            bool
+	logged                                 bool
+	history                                []byte
+	chainSeen                              bool
+	server                                 []chainCert
+	client                                 []chainCert
+}
+
+// SSLLog builds ssl.log from the public event stream, as Zeek's base SSL scripts do: the
+// record is created by the first SSL event of a connection (its ts), filled by the
+// handshake events, and written at the first ssl_established, or else when the analyzer
+// reports a violation or the connection ends.
+type SSLLog struct {
+	w      Writer
+	conns  map[*tlsmon.Conn]*sslState
+	seq    uint64
+	vals   []Value
+	err    error
+	Weirds uint64 // ssl_history length cap hits and dropped chain certificates
+}
+
+// NewSSLLog returns an ssl.log builder writing to w.
+func NewSSLLog(w Writer) *SSLLog {
+	return &SSLLog{w: w, conns: make(map[*tlsmon.Conn]*sslState), vals: make([]Value, len(SSLColumns))}
+}
+
+func (l *SSLLog) session(m *tlsmon.Meta) *sslState {
+	s := l.conns[m.Conn]
+	if s == nil {
+		l.seq++
+		s = &sslState{seq: l.seq, conn: m.Conn, ts: m.Ts}
+		l.conns[m.Conn] = s
+	}
+	return s
+}
+
+func (l *SSLLog) addHistory(s *sslState, isClient bool, c byte) {
+	if len(s.history) >= MaxSSLHistory {
+		return
+	}
+	if isClient {
+		c -= 'a' - 'A'
+	}
+	s.history = append(s.history, c)
+	if len(s.history) == MaxSSLHistory {
+		l.Weirds++
+	}
+}
+
+// HandleEvent consumes the SSL events, certificates, analyzer confirmations and
+// violations and connection removals; other events are ignored.
+func (l *SSLLog) HandleEvent(e tlsmon.Event) {
+	m := e.EventMeta()
+	if m.Conn == nil {
+		return
+	}
+	switch ev := e.(type) {
+	case *tlsmon.SSLClientHello:
+		s := l.session(m)
+		if len(ev.SessionID) > 0 && !(len(ev.SessionID) == 32 && allZero(ev.SessionID)) {
+			s.sessionID, s.hasSession = hex.EncodeToString(ev.SessionID), true
+			s.ticketEmpty = false
+		}
+		if ev.RecordVersion == 0 {
+			l.addHistory(s, true, 'c')
+		}
+	case *tlsmon.SSLServerHello:
+		s := l.session(m)
+		if !s.hasVersion {
+			s.versionNum, s.hasVersion, s.version = ev.Version, true, VersionName(ev.Version)
+		}
+		s.cipher, s.hasCipher = CipherName(ev.Cipher), true
+		if bytes.Equal(ev.ServerRandom, hrrRandom) {
+			s.hrrSeen = true
+		}
+		if s.hasSession && s.sessionID == hex.EncodeToString(ev.SessionID) &&
+			s.versionNum/0xFF != 0x7F && s.versionNum != tls13 {
+			s.resumed = true
+		}
+		if ev.Version == 2 {
+			l.addHistory(s, false, 's')
+		}
+	case *tlsmon.SSLExtensionSupportedVersions:
+		if ev.IsClient || len(ev.Versions) != 1 {
+			return
+		}
+		s := l.session(m)
+		s.versionNum, s.hasVersion, s.version = ev.Versions[0], true, VersionName(ev.Versions[0])
+	case *tlsmon.SSLECDHServerParams:
+		s := l.session(m)
+		s.curve, s.hasCurve = CurveName(ev.Curve), true
+	case *tlsmon.SSLExtensionKeyShare:
+		if ev.IsClient || len(ev.Curves) != 1 {
+			return
+		}
+		s := l.session(m)
+		s.curve, s.hasCurve = CurveName(ev.Curves[0]), true
+	case *tlsmon.SSLExtensionServerName:
+		s := l.session(m)
+		if ev.IsClient && len(ev.Names) > 0 {
+			s.serverName, s.hasSNI = string(ev.Names[0]), true
+		}
+	case *tlsmon.SSLExtensionApplicationLayerProtocolNegotiation:
+		s := l.session(m)
+		if !ev.IsClient && len(ev.Protocols) > 0 {
+			s.nextProto, s.hasNext = string(ev.Protocols[0]), true
+		}
+	case *tlsmon.SSLConnectionFlipped:
+		s := l.session(m)
+		s.history = append(s.history, '^') // Zeek appends without the length check
+	case *tlsmon.SSLHandshakeMessage:
+		s := l.session(m)
+		if ev.IsClient && ev.MsgType == clientKeyExchange {
+			s.ckxSeen = true
+		}
+		c := historyLetter(ev.MsgType)
+		if ev.MsgType == 2 && s.hrrSeen {
+			c, s.hrrSeen = 'j', false
+		}
+		l.addHistory(s, ev.IsClient, c)
+	case *tlsmon.SSLExtension:
+		s := l.session(m)
+		switch {
+		case ev.IsClient && ev.Code == sessionTicketExt && len(ev.Val) > 0:
+			s.ticketEmpty = true
+		case ev.IsClient && ev.Code == preSharedKeyExt:
+			s.pskSeen = true
+		case !ev.IsClient && ev.Code == preSharedKeyExt && s.pskSeen:
+			s.resumed = true
+		}
+	case *tlsmon.SSLChangeCipherSpec:
+		s := l.session(m)
+		l.addHistory(s, ev.IsClient, 'i')
+		if ev.IsClient && s.ticketEmpty && !s.ckxSeen {
+			s.resumed = true
+		}
+	case *tlsmon.SSLAlert:
+		s := l.session(m)
+		l.addHistory(s, ev.IsClient, 'l')
+		s.lastAlert, s.hasAlert = AlertName(ev.Desc), true
+	case *tlsmon.SSLHeartbeat:
+		s := l.session(m)
+		l.addHistory(s, ev.IsClient, 'b')
+	case *tlsmon.SSLEstablished:
+		s := l.session(m)
+		s.established = true
+		l.finish(s)
+	case *tlsmon.AnalyzerConfirmation:
+		if ev.Analyzer == "SSL" || ev.Analyzer == "DTLS" {
+			l.session(m)
+		}
+	case *tlsmon.SSLPlaintextData:
+		l.session(m)
+	case *tlsmon.AnalyzerViolation:
+		if ev.Analyzer == "SSL" || ev.Analyzer == "DTLS" {
+			if s := l.conns[m.Conn]; s != nil {
+				l.finish(s)
+			}
+		}
+	case *tlsmon.Certificate:
+		l.certificate(ev)
+	case *tlsmon.ConnectionStateRemove:
+		if s := l.conns[m.Conn]; s != nil {
+			l.finish(s)
+			delete(l.conns, m.Conn)
+		}
+	}
+}
+
+func (l *SSLLog) certificate(ev *tlsmon.Certificate) {
+	s := l.conns[ev.Conn]
+	if s == nil {
+		return // Zeek attaches a certificate to the ssl record only if one exists
+	}
+	s.chainSeen = true
+	chain := &s.server
+	if ev.IsClient {
+		chain = &s.client
+	}
+	if len(*chain) >= MaxChainCerts {
+		l.Weirds++
+		return
+	}
+	var cc chainCert
+	if c, err := certs.Parse(ev.DER); err == nil {
+		sum := sha256.Sum256(ev.DER)
+		cc.fp = hex.EncodeToString(sum[:])
+		if len(c.HostnameNames) > maxHostnameChecked {
+			c.HostnameNames = c.HostnameNames[:maxHostnameChecked]
+		}
+		cc.names = c.HostnameNames
+	}
+	*chain = append(*chain, cc)
+}
+
+func (l *SSLLog) finish(s *sslState) {
+	if s.logged {
+		return
+	}
+	s.logged = true
+	l.write(s)
+}
+
+func (l *SSLLog) write(s *sslState) {
+	v := l.vals
+	for i := range v {
+		v[i] = Value{}
+	}
+	c := s.conn
+	v[0] = Time(s.ts)
+	v[1] = String(c.UID)
+	v[2], v[3] = Addr(c.ID.OrigH), Port(c.ID.OrigP)
+	v[4], v[5] = Addr(c.ID.RespH), Port(c.ID.RespP)
+	if s.hasVersion {
+		v[6] = String(s.version)
+	}
+	if s.hasCipher {
+		v[7] = String(s.cipher)
+	}
+	if s.hasCurve {
+		v[8] = String(s.curve)
+	}
+	if s.hasSNI {
+		v[9] = String(s.serverName)
+	}
+	v[10] = Bool(s.resumed)
+	if s.hasAlert {
+		v[11] = String(s.lastAlert)
+	}
+	if s.hasNext {
+		v[12] = String(s.nextProto)
+	}
+	v[13] = Bool(s.established)
+	v[14] = String(string(s.history))
+	if s.chainSeen {
+		v[15] = Strings(fingerprints(s.server))
+		v[16] = Strings(fingerprints(s.client))
+		if len(s.server) > 0 && s.server[0].fp != "" && s.hasSNI {
+			v[17] = Bool(matchAny(s.serverName, s.server[0].names))
+		}
+	}
+	if err := l.w.Write(v); err != nil && l.err == nil {
+		l.err = err
+	}
+}
+
+func fingerprints(chain []chainCert) []string {
+	out := make([]string, 0, len(chain))
+	for _, c := range chain {
+		if c.fp != "" {
+			out = append(out, c.fp)
+		}
+	}
+	return out
+}
+
+func matchAny(host string, names []string) bool {
+	for _, n := range names {
+		if n != "" && HostnameMatches(host, n) {
+			return true
+		}
+	}
+	return false
+}
+
+// Close writes the rows of connections that never ended (in the order their records
+// were created), then closes the writer. It returns the first write error.
+func (l *SSLLog) Close(ts int64) error {
+	rest := make([]*sslState, 0, len(l.conns))
+	for _, s := range l.conns {
+		rest = append(rest, s)
+	}
+	sort.Slice(rest, func(i, j int) bool { return rest[i].seq < rest[j].seq })
+	for _, s := range rest {
+		l.finish(s)
+	}
+	clear(l.conns)
+	if err := l.w.Close(ts); err != nil && l.err == nil {
+		l.err = err
+	}
+	return l.err
+}
+
+func allZero(b []byte) bool {
+	for _, c := range b {
+		if c != 0 {
+			return false
+		}
+	}
+	return true
+}
+
+// historyLetter maps a handshake message type to its ssl_history letter (lower case).
+func historyLetter(t uint64) byte {
+	switch t {
+	case 0:
+		return 'h'
+	case 1:
+		return 'c'
+	case 2:
+		return 's'
+	case 3:
+		return 'v'
+	case 4:
+		return 't'
+	case 5:
+		return 'e'
+	case 6:
+		return 'j'
+	case 8:
+		return 'o'
+	case 11:
+		return 'x'
+	case 12:
+		return 'k'
+	case 13:
+		return 'r'
+	case 14:
+		return 'n'
+	case 15:
+		return 'y'
+	case 16:
+		return 'g'
+	case 20:
+		return 'f'
+	case 21:
+		return 'w'
+	case 22:
+		return 'u'
+	case 23:
+		return 'a'
+	case 24:
+		return 'p'
+	case 254:
+		return 'm'
+	}
+	return 'z'
+}

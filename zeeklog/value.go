@@ -1,0 +1,107 @@
+package zeeklog
+
+import (
+	"math"
+	"net/netip"
+)
+
+type kind uint8
+
+const (
+	kUnset kind = iota
+	kTime
+	kInterval
+	kDouble
+	kString
+	kEnum
+	kAddr
+	kPort
+	kCount
+	kInt
+	kBool
+	kStrings
+)
+
+// Value is one field of a log row. The zero Value is unset.
+type Value struct {
+	k  kind
+	u  uint64
+	i  int64
+	f  float64
+	s  string
+	a  netip.Addr
+	ss []string
+}
+
+// IsSet reports whether the value is set.
+func (v Value) IsSet() bool { return v.k != kUnset }
+
+// Unset returns an unset value (written "-" in TSV, omitted in JSON).
+func Unset() Value { return Value{} }
+
+// Time returns a time value from microseconds since the Unix epoch, converted to a
+// double the way Zeek converts a libpcap timestamp (seconds + microseconds/1e6).
+func Time(us int64) Value { return Value{k: kTime, f: zeekSeconds(us)} }
+
+// Interval returns an interval of us microseconds.
+func Interval(us int64) Value { return Value{k: kInterval, f: float64(us) / 1e6} }
+
+// IntervalBetween returns the interval to-from computed as Zeek does: the difference of
+// the two timestamps as doubles (so JSON shows the same rounding artifacts Zeek's does).
+func IntervalBetween(fromUs, toUs int64) Value {
+	return Value{k: kInterval, f: zeekSeconds(toUs) - zeekSeconds(fromUs)}
+}
+
+// Double returns a double value.
+func Double(f float64) Value { return Value{k: kDouble, f: f} }
+
+// String returns a string value (any bytes; escaped on output as Zeek does).
+func String(s string) Value { return Value{k: kString, s: s} }
+
+// Enum returns an enum value.
+func Enum(s string) Value { return Value{k: kEnum, s: s} }
+
+// Addr returns an address value.
+func Addr(a netip.Addr) Value { return Value{k: kAddr, a: a} }
+
+// Port returns a port value (the number only, as Zeek logs ports).
+func Port(p uint16) Value { return Value{k: kPort, u: uint64(p)} }
+
+// Count returns a count value.
+func Count(c uint64) Value { return Value{k: kCount, u: c} }
+
+// Int returns an int value.
+func Int(i int64) Value { return Value{k: kInt, i: i} }
+
+// Bool returns a bool value.
+func Bool(b bool) Value {
+	if b {
+		return Value{k: kBool, u: 1}
+	}
+	return Value{k: kBool}
+}
+
+// Strings returns a vector or set value; its elements are written as strings (addresses
+// already rendered by the caller). A nil or empty slice is an empty container, not unset.
+func Strings(ss []string) Value { return Value{k: kStrings, ss: ss} }
+
+// zeekSeconds converts microseconds to Zeek's double seconds: tv_sec + tv_usec/1e6.
+func zeekSeconds(us int64) float64 {
+	sec := us / 1e6
+	rem := us % 1e6
+	if rem < 0 {
+		sec--
+		rem += 1e6
+	}
+	return float64(sec) + float64(rem)/1e6
+}
+
+// addrString renders an address as Zeek does (IPv4-mapped IPv6 as dotted quad).
+func addrString(a netip.Addr) string {
+	if !a.IsValid() {
+		return "::"
+	}
+	return a.Unmap().String()
+}
+
+func isFinite(f float64) bool { return !math.IsNaN(f) && !math.IsInf(f, 0) }

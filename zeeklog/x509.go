@@ -1,0 +1,143 @@
+package zeeklog
+
+import (
+	"crypto/sha256"
+	"encoding/hex"
+
+	tlsmon "github.com/tlsmon/tlsmon"
+	"github.com/tlsmon/tlsmon/certs"
+)
+
+// X509Columns are x509.log's default columns.
+var X509Columns = []Column{
+	{"ts", "time"}, {"fingerprint", "string"}, {"certificate.version", "count"},
+	{"certificate.serial", "string"}, {"certificate.subject", "string"},
+	{"certificate.issuer", "string"}, {"certificate.not_valid_before", "time"},
+	{"certificate.not_valid_after", "time"}, {"certificate.key_alg", "string"},
+	{"certificate.sig_alg", "string"}, {"certificate.key_type", "string"},
+	{"certificate.key_length", "count"}, {"certificate.exponent", "string"},
+	{"certificate.curve", "string"}, {"san.dns", "vector[string]"}, {"san.uri", "vector[string]"},
+	{"san.email", "vector[string]"}, {"san.ip", "vector[addr]"}, {"basic_constraints.ca", "bool"},
+	{"basic_constraints.path_len", "count"}, {"host_cert", "bool"}, {"client_cert", "bool"},
+}
+
+// Zeek's x509 log limits and de-duplication settings.
+const (
+	x509MaxContainer   = 500             // X509::default_max_field_container_elements
+	x509MaxTotal       = 1500            // X509::default_max_total_container_elements
+	x509RelogAfter     = 24 * 3600 * 1e6 // X509::relog_known_certificates_after, µs
+	x509MaxKnownHashes = 1000000         // X509::known_log_certs_maximum_size
+)
+
+type certKey struct {
+	fp             [32]byte
+	host, clientSd bool
+}
+
+// X509Log builds x509.log from Certificate events: one row per certificate that parses,
+// except that a certificate already logged with the same fingerprint, host_cert and
+// client_cert within the last day is not logged again (Zeek's known_log_certs).
+type X509Log struct {
+	w     Writer
+	known map[certKey]int64 // first-logged time
+	vals  []Value
+	err   error
+	// Unparsable counts certificates that could not be parsed (Zeek logs none for them).
+	Unparsable uint64
+}
+
+// NewX509Log returns an x509.log builder writing to w.
+func NewX509Log(w Writer) *X509Log {
+	return &X509Log{w: w, known: make(map[certKey]int64), vals: make([]Value, len(X509Columns))}
+}
+
+// HandleEvent consumes Certificate events and ignores every other event.
+func (l *X509Log) HandleEvent(e tlsmon.Event) {
+	ev, ok := e.(*tlsmon.Certificate)
+	if !ok {
+		return
+	}
+	c, err := certs.Parse(ev.DER)
+	if err != nil {
+		l.Unparsable++
+		return
+	}
+	sum := sha256.Sum256(ev.DER)
+	key := certKey{fp: sum, host: ev.Index == 0, clientSd: ev.IsClient}
+	if t, seen := l.known[key]; seen && ev.Ts-t < x509RelogAfter {
+		return
+	}
+	if _, seen := l.known[key]; seen || len(l.known) < x509MaxKnownHashes {
+		l.known[key] = ev.Ts
+	}
+	l.write(ev, c, hex.EncodeToString(sum[:]))
+}
+
+func (l *X509Log) write(ev *tlsmon.Certificate, c *certs.Certificate, fp string) {
+	v := l.vals
+	for i := range v {
+		v[i] = Value{}
+	}
+	v[0] = Time(ev.Ts)
+	v[1] = String(fp)
+	v[2] = Count(c.Version)
+	v[3] = String(c.Serial)
+	v[4] = String(c.Subject)
+	v[5] = String(c.Issuer)
+	v[6] = Time(c.NotBefore * 1e6)
+	v[7] = Time(c.NotAfter * 1e6)
+	v[8] = String(c.KeyAlg)
+	v[9] = String(c.SigAlg)
+	if c.KeyType != "" {
+		v[10] = String(c.KeyType)
+		if c.KeyLength > 0 {
+			v[11] = Count(c.KeyLength)
+		}
+		if c.Exponent != "" {
+			v[12] = String(c.Exponent)
+		}
+		if c.Curve != "" {
+			v[13] = String(c.Curve)
+		}
+	}
+	total := x509MaxTotal
+	vec := func(ss []string) Value {
+		if ss == nil {
+			return Value{}
+		}
+		n := min(len(ss), x509MaxContainer, total)
+		total -= n
+		return Strings(ss[:n])
+	}
+	if san := c.SAN; san != nil {
+		v[14] = vec(san.DNS)
+		v[15] = vec(san.URI)
+		v[16] = vec(san.Email)
+		if san.IP != nil {
+			ips := make([]string, len(san.IP))
+			for i, a := range san.IP {
+				ips[i] = addrString(a)
+			}
+			v[17] = vec(ips)
+		}
+	}
+	if bc := c.BasicConstraints; bc != nil {
+		v[18] = Bool(bc.CA)
+		if bc.HasPathLen {
+			v[19] = Count(uint64(bc.PathLen))
+		}
+	}
+	v[20] = Bool(ev.Index == 0)
+	v[21] = Bool(ev.IsClient)
+	if err := l.w.Write(v); err != nil && l.err == nil {
+		l.err = err
+	}
+}
+
+// Close closes the writer and returns the first write error.
+func (l *X509Log) Close(ts int64) error {
+	if err := l.w.Close(ts); err != nil && l.err == nil {
+		l.err = err
+	}
+	return l.err
+}
