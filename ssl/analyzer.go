@@ -1,6 +1,8 @@
 package ssl
 
 import (
+	"sync"
+
 	"github.com/tlsmon/tlsmon"
 	"github.com/tlsmon/tlsmon/analyzer"
 )
@@ -9,8 +11,14 @@ import (
 // (DPD::ignore_violations_after): the analyzer then stays attached.
 const ignoreViolationsAfter = 10 * 1024
 
-// Analyzer is the SSL/TLS analyzer of one TCP connection.
+// Analyzer is the SSL/TLS analyzer of one TCP connection. Its state is recycled after
+// Done; calls after Done are ignored.
 type Analyzer struct {
+	s *session
+}
+
+// session is the state of one connection's analysis.
+type session struct {
 	env *analyzer.Env
 	ev  *emitter
 	hs  *Handshake
@@ -27,11 +35,79 @@ type Analyzer struct {
 	bytes         uint64 // payload bytes seen in both directions
 }
 
-// New returns an SSL analyzer for env's connection.
-func New(env *analyzer.Env) analyzer.Analyzer {
-	a := &Analyzer{env: env, ev: newEmitter(env.Conn, env.Events, "SSL")}
+var sessionPool = sync.Pool{New: func() any {
+	a := &session{ev: newEmitter(nil, nil, "SSL")}
 	a.hs = newHandshake(a.ev, Callbacks{Violation: a.violation, Confirm: a.confirm})
 	return a
+}}
+
+// maxPooledBuffer is the largest buffer a recycled session keeps.
+const maxPooledBuffer = 16 << 10
+
+// New returns an SSL analyzer for env's connection.
+func New(env *analyzer.Env) analyzer.Analyzer {
+	a := sessionPool.Get().(*session)
+	a.reset(env)
+	return &Analyzer{s: a}
+}
+
+func (a *session) reset(env *analyzer.Env) {
+	a.env = env
+	h := env.Events
+	if h == nil {
+		h = tlsmon.HandlerFunc(func(tlsmon.Event) {})
+	}
+	a.ev.h, a.ev.conn, a.ev.ts = h, env.Conn, 0
+	for i := range a.dir {
+		buf := a.dir[i].buf
+		if cap(buf) > maxPooledBuffer {
+			buf = nil
+		}
+		a.dir[i] = recordDir{buf: buf[:0]}
+		hb := a.hs.dir[i].buf
+		if cap(hb) > maxPooledBuffer {
+			hb = nil
+		}
+		a.hs.dir[i] = hsReasm{buf: hb[:0]}
+	}
+	hs := a.hs
+	hs.flipped, hs.alreadyAlerted, hs.chosenCipher, hs.chosenVersion, hs.recordVersion = false, false, noChosenCipher, 0, 0
+	a.recordLayerVersion = 0
+	a.established, a.confirmed, a.skip, a.hadGap, a.detached, a.pendingDetach = false, false, false, false, false, false
+	a.bytes = 0
+}
+
+// DeliverStream parses the records in data.
+func (w *Analyzer) DeliverStream(ts int64, isOrig bool, data []byte) {
+	if w.s != nil {
+		w.s.deliverStream(ts, isOrig, data)
+	}
+}
+
+// Gap stops the analysis: Zeek's SSL analyzer ignores all data after a content gap.
+func (w *Analyzer) Gap(ts int64, isOrig bool, n uint64) {
+	if w.s != nil {
+		w.s.bytes += n
+		w.s.hadGap = true
+	}
+}
+
+// DeliverPacket is unused: SSL runs over TCP.
+func (w *Analyzer) DeliverPacket(ts int64, isOrig bool, data []byte) {}
+
+// EndOfData needs no action: an incomplete record of the direction is never completed.
+func (w *Analyzer) EndOfData(ts int64, isOrig bool) {}
+
+// Done ends the analysis and recycles the analyzer's state.
+func (w *Analyzer) Done(ts int64) {
+	if w.s == nil {
+		return
+	}
+	s := w.s
+	w.s = nil
+	s.env = nil
+	s.ev.h, s.ev.conn = nil, nil
+	sessionPool.Put(s)
 }
 
 func (a *session) violation(reason string, skip bool) {
@@ -54,8 +130,7 @@ func (a *session) confirm() {
 
 func (a *session) stopped() bool { return a.detached || a.skip || a.hadGap }
 
-// DeliverStream parses the records in data.
-func (a *session) DeliverStream(ts int64, isOrig bool, data []byte) {
+func (a *session) deliverStream(ts int64, isOrig bool, data []byte) {
 	if a.detached {
 		return
 	}
@@ -87,26 +162,6 @@ func (a *session) detach() {
 	if a.env.Detach != nil {
 		a.env.Detach()
 	}
-}
-
-// Gap stops the analysis: Zeek's SSL analyzer ignores all data after a content gap.
-func (a *session) Gap(ts int64, isOrig bool, n uint64) {
-	a.bytes += n
-	a.hadGap = true
-}
-
-// DeliverPacket is unused: SSL runs over TCP.
-func (a *session) DeliverPacket(ts int64, isOrig bool, data []byte) {}
-
-// EndOfData drops an incomplete record of the direction that ended.
-func (a *session) EndOfData(ts int64, isOrig bool) {}
-
-// Done releases the analyzer's buffers.
-func (a *session) Done(ts int64) {
-	a.dir[0].buf = nil
-	a.dir[1].buf = nil
-	a.hs.dir[0].buf = nil
-	a.hs.dir[1].buf = nil
 }
 
 // established is reached: raise ssl_established, and detach by default.

@@ -38,7 +38,7 @@ type hConn struct {
 }
 
 type fourTuple struct {
-	a, b   netip.AddrPort
+	a, b netip.AddrPort
 }
 
 func runHarness(path string, h tlsmon.Handler, opts analyzer.Options) error {

@@ -47,6 +47,12 @@ type pcapRecord struct {
 // writePcap writes a classic little-endian µs pcap with Ethernet link type.
 func writePcap(t *testing.T, path string, recs []pcapRecord) {
 	t.Helper()
+	if err := os.WriteFile(path, pcapBytes(recs), 0o644); err != nil {
+		t.Fatal(err)
+	}
+}
+
+func pcapBytes(recs []pcapRecord) []byte {
 	var b []byte
 	hdr := make([]byte, 24)
 	binary.LittleEndian.PutUint32(hdr[0:], 0xa1b2c3d4)
@@ -67,7 +73,5 @@ func writePcap(t *testing.T, path string, recs []pcapRecord) {
 		}
 		b = append(b, rec...)
 	}
-	if err := os.WriteFile(path, b, 0o644); err != nil {
-		t.Fatal(err)
-	}
+	return b
 }

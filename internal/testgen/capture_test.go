@@ -108,62 +108,68 @@ func TestCaptureFramings(t *testing.T) {
 		"split":      {MaxHandshakeRecord: 100, MSS: 200},
 	}
 	for name, f := range framings {
-		t.Run(name, func(t *testing.T) {
-			var buf bytes.Buffer
-			c, err := NewCapture(&buf, DefaultStart)
-			if err != nil {
-				t.Fatal(err)
-			}
-			rec, err := c.AddConn(tr, f)
-			if err != nil {
-				t.Fatal(err)
-			}
-			pkts := readBack(t, buf.Bytes())
-			if len(pkts) != rec.Packets {
-				t.Fatalf("read %d packets, record says %d", len(pkts), rec.Packets)
-			}
-			for i := 1; i < len(pkts); i++ {
-				if pkts[i].ts <= pkts[i-1].ts {
-					t.Fatalf("timestamps not increasing at packet %d", i)
-				}
-			}
-			if !pkts[0].tcp.SYN || pkts[0].tcp.ACK || !pkts[1].tcp.SYN || !pkts[1].tcp.ACK || pkts[1].tcp.Ack != pkts[0].tcp.Seq+1 {
-				t.Fatal("no three-way handshake")
-			}
-			if !f.NoTeardown && (!pkts[len(pkts)-3].tcp.FIN || !pkts[len(pkts)-2].tcp.FIN) {
-				t.Fatal("no FIN teardown")
-			}
-			cl, sv := rec.Client.Addr().String(), rec.Server.Addr().String()
-			if pkts[0].src != cl {
-				t.Fatalf("first packet from %s, want client %s", pkts[0].src, cl)
-			}
-			gotC, gotS := reassemble(t, pkts, cl), reassemble(t, pkts, sv)
-			if !bytes.Equal(gotC, joined(rec.Chunks, true)) || !bytes.Equal(gotS, joined(rec.Chunks, false)) {
-				t.Fatal("reassembled streams differ from the framed chunks")
-			}
-			if !f.CoalesceRecords && f.MaxHandshakeRecord == 0 &&
-				(!bytes.Equal(gotC, joined(tr.Chunks, true)) || !bytes.Equal(gotS, joined(tr.Chunks, false))) {
-				t.Fatal("reassembled streams differ from the transcript")
-			}
-			// Every ACK acknowledges no more than the peer has sent so far.
-			isn := map[string]uint32{cl: pkts[0].tcp.Seq, sv: pkts[1].tcp.Seq}
-			sent := map[string]uint32{}
-			for _, p := range pkts {
-				peer := sv
-				if p.src == sv {
-					peer = cl
-				}
-				if end := p.tcp.Seq - isn[p.src] + uint32(len(p.tcp.Payload)); end > sent[p.src] {
-					sent[p.src] = end
-				}
-				if p.tcp.FIN {
-					sent[p.src]++
-				}
-				if p.tcp.ACK && p.tcp.Ack-isn[peer] > sent[peer]+1 {
-					t.Fatalf("ack %d beyond what %s sent", p.tcp.Ack-isn[peer], peer)
-				}
-			}
-		})
+		t.Run(name, func(t *testing.T) { checkFramed(t, tr, f) })
+	}
+}
+
+// checkFramed writes tr with f, reads the pcap back independently and checks the TCP
+// framing: handshake, teardown, increasing timestamps, ack bounds, and streams that
+// reassemble to exactly the transcript's bytes.
+func checkFramed(t *testing.T, tr *Transcript, f Framing) {
+	t.Helper()
+	var buf bytes.Buffer
+	c, err := NewCapture(&buf, DefaultStart)
+	if err != nil {
+		t.Fatal(err)
+	}
+	rec, err := c.AddConn(tr, f)
+	if err != nil {
+		t.Fatal(err)
+	}
+	pkts := readBack(t, buf.Bytes())
+	if len(pkts) != rec.Packets {
+		t.Fatalf("read %d packets, record says %d", len(pkts), rec.Packets)
+	}
+	for i := 1; i < len(pkts); i++ {
+		if pkts[i].ts <= pkts[i-1].ts {
+			t.Fatalf("timestamps not increasing at packet %d", i)
+		}
+	}
+	if !pkts[0].tcp.SYN || pkts[0].tcp.ACK || !pkts[1].tcp.SYN || !pkts[1].tcp.ACK || pkts[1].tcp.Ack != pkts[0].tcp.Seq+1 {
+		t.Fatal("no three-way handshake")
+	}
+	if !f.NoTeardown && (!pkts[len(pkts)-3].tcp.FIN || !pkts[len(pkts)-2].tcp.FIN) {
+		t.Fatal("no FIN teardown")
+	}
+	cl, sv := rec.Client.Addr().String(), rec.Server.Addr().String()
+	if pkts[0].src != cl {
+		t.Fatalf("first packet from %s, want client %s", pkts[0].src, cl)
+	}
+	gotC, gotS := reassemble(t, pkts, cl), reassemble(t, pkts, sv)
+	if !bytes.Equal(gotC, joined(rec.Chunks, true)) || !bytes.Equal(gotS, joined(rec.Chunks, false)) {
+		t.Fatal("reassembled streams differ from the framed chunks")
+	}
+	if !f.CoalesceRecords && f.MaxHandshakeRecord == 0 &&
+		(!bytes.Equal(gotC, joined(tr.Chunks, true)) || !bytes.Equal(gotS, joined(tr.Chunks, false))) {
+		t.Fatal("reassembled streams differ from the transcript")
+	}
+	// Every ACK acknowledges no more than the peer has sent so far.
+	isn := map[string]uint32{cl: pkts[0].tcp.Seq, sv: pkts[1].tcp.Seq}
+	sent := map[string]uint32{}
+	for _, p := range pkts {
+		peer := sv
+		if p.src == sv {
+			peer = cl
+		}
+		if end := p.tcp.Seq - isn[p.src] + uint32(len(p.tcp.Payload)); end > sent[p.src] {
+			sent[p.src] = end
+		}
+		if p.tcp.FIN {
+			sent[p.src]++
+		}
+		if p.tcp.ACK && p.tcp.Ack-isn[peer] > sent[peer]+1 {
+			t.Fatalf("ack %d beyond what %s sent", p.tcp.Ack-isn[peer], peer)
+		}
 	}
 }
 

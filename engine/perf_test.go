@@ -1,0 +1,81 @@
+package engine
+
+import (
+	"os"
+	"testing"
+
+	"github.com/tlsmon/tlsmon/analyzer"
+	"github.com/tlsmon/tlsmon/capture"
+	"github.com/tlsmon/tlsmon/flow"
+	"github.com/tlsmon/tlsmon/packet"
+)
+
+// perfmixPath is the speed-reference capture (see ../shared/README.md for how to build it);
+// TLSMON_PERFMIX overrides it.
+func perfmixPath(b *testing.B) string {
+	p := os.Getenv("TLSMON_PERFMIX")
+	if p == "" {
+		p = "/tmp/perfmix.pcap"
+	}
+	if _, err := os.Stat(p); err != nil {
+		b.Skipf("perfmix capture not found at %s (build it as ../shared/README.md says, or set TLSMON_PERFMIX)", p)
+	}
+	return p
+}
+
+// BenchmarkPerfmixLookup is read + decode + connection lookup (flow table, timers) over
+// perfmix.pcap: no reassembly, no analyzer.
+func BenchmarkPerfmixLookup(b *testing.B) {
+	path := perfmixPath(b)
+	b.ReportAllocs()
+	var pkts uint64
+	for range b.N {
+		r, err := capture.Open(path)
+		if err != nil {
+			b.Fatal(err)
+		}
+		dec := packet.NewDecoder(packet.Config{})
+		tab := flow.NewTable(flow.Config{}, nil)
+		var f capture.Frame
+		var p packet.Packet
+		for r.Next(&f) == nil {
+			pkts++
+			if st, _ := dec.DecodeLen(f.LinkType, f.Ts, f.Data, f.WireLen, &p); st == packet.OK {
+				tab.Packet(&p)
+			}
+		}
+		tab.Flush(p.Ts)
+		r.Close()
+	}
+	b.ReportMetric(float64(pkts)/b.Elapsed().Seconds(), "pkts/s")
+}
+
+// BenchmarkPerfmixEngine is the whole engine without analyzers (read, decode, lookup, TCP
+// reassembly, detection bookkeeping, connection events) over perfmix.pcap.
+func BenchmarkPerfmixEngine(b *testing.B) {
+	benchPerfmix(b, []analyzer.Spec{})
+}
+
+// BenchmarkPerfmixFull is the whole engine with the default analyzers.
+func BenchmarkPerfmixFull(b *testing.B) {
+	benchPerfmix(b, nil)
+}
+
+func benchPerfmix(b *testing.B, specs []analyzer.Spec) {
+	path := perfmixPath(b)
+	b.ReportAllocs()
+	var pkts uint64
+	for range b.N {
+		r, err := capture.Open(path)
+		if err != nil {
+			b.Fatal(err)
+		}
+		e := New(Options{Analyzers: specs})
+		if err := e.Run(r); err != nil {
+			b.Fatal(err)
+		}
+		pkts += e.Stats().Packets
+		r.Close()
+	}
+	b.ReportMetric(float64(pkts)/b.Elapsed().Seconds(), "pkts/s")
+}
