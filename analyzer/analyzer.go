@@ -36,6 +36,10 @@ type Env struct {
 	Detach func()
 	// Options carries analyzer settings chosen by the user.
 	Options Options
+	// Partial reports whether the TCP connection is partial as Zeek defines it (its first
+	// originator packet was not a bare SYN, or the responder's first packet had no SYN), at
+	// the time of the call. Nil for UDP.
+	Partial func() bool
 }
 
 // Options are settings shared by analyzers, mirroring Zeek script options.

@@ -108,6 +108,7 @@ func (cs *connState) env(spec *analyzer.Spec, slot *detect.Slot) *analyzer.Env {
 		Events:  &connEvents{cs: cs},
 		Detach:  slot.Detach,
 		Options: cs.e.opts.Analyzer,
+		Partial: cs.c.IsPartial,
 	}
 }
 

@@ -78,8 +78,9 @@ func (a *session) reset(env *analyzer.Env) {
 }
 
 // DeliverStream parses the records in data.
+// Like Zeek's, the SSL analyzer ignores the data of partial TCP connections.
 func (w *Analyzer) DeliverStream(ts int64, isOrig bool, data []byte) {
-	if w.s != nil {
+	if w.s != nil && (w.s.env.Partial == nil || !w.s.env.Partial()) {
 		w.s.deliverStream(ts, isOrig, data)
 	}
 }
