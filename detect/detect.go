@@ -52,6 +52,14 @@ type Slot struct {
 	Detached bool
 }
 
+// Slots returns the attached analyzers, in attach order.
+func (c *Conn) Slots() []*Slot {
+	if c.slots == nil {
+		return nil
+	}
+	return *c.slots
+}
+
 // Detach stops deliveries to the slot.
 func (s *Slot) Detach() { s.Detached = true }
 
@@ -62,16 +70,21 @@ type chunk struct {
 	n      int32
 }
 
-// Conn is the detection state of one connection.
+// Conn is the detection state of one connection. The bytes buffered for content matching
+// are held only while matching runs.
 type Conn struct {
-	Slots     []*Slot
-	attached  uint64 // bit per spec index (first 64)
-	buf       []byte
-	chunks    []chunk
-	dirLen    [2]int
+	slots     *[]*Slot // nil until an analyzer attaches
+	attached  uint64   // bit per spec index (first 64)
+	m         *matching
 	stopped   bool // content matching finished (buffer full, nothing left to match)
 	overflow  bool
 	stopAfter bool
+}
+
+// matching is the history content matching replays to an analyzer it attaches.
+type matching struct {
+	buf    []byte
+	chunks []chunk
 }
 
 // Settle ends content matching if the last offer filled the buffer or left nothing to match;
@@ -109,15 +122,11 @@ func (r *Registry) attach(c *Conn, i int, env Env) *Slot {
 	s := &r.specs[i]
 	slot := &Slot{Name: s.Name}
 	slot.A = s.New(env(s, slot))
-	c.Slots = append(c.Slots, slot)
-	return slot
-}
-
-func dirIdx(isOrig bool) int {
-	if isOrig {
-		return 0
+	if c.slots == nil {
+		c.slots = new([]*Slot)
 	}
-	return 1
+	*c.slots = append(*c.slots, slot)
+	return slot
 }
 
 // Stream offers stream bytes of one direction to content matching (TCP). It returns the
@@ -137,7 +146,11 @@ func (r *Registry) offer(c *Conn, isOrig bool, data []byte, env Env, stream bool
 	if c.stopped || len(data) == 0 {
 		return nil
 	}
-	room := BufferSize - len(c.buf)
+	if c.m == nil {
+		c.m = &matching{buf: make([]byte, 0, 256)}
+	}
+	m := c.m
+	room := BufferSize - len(m.buf)
 	if room <= 0 {
 		c.stop()
 		return nil
@@ -146,14 +159,9 @@ func (r *Registry) offer(c *Conn, isOrig bool, data []byte, env Env, stream bool
 		data = data[:room]
 		c.overflow = true
 	}
-	if c.buf == nil {
-		c.buf = make([]byte, 0, 256)
-	}
-	off := len(c.buf)
-	c.buf = append(c.buf, data...)
-	c.chunks = append(c.chunks, chunk{isOrig: isOrig, off: int32(off), n: int32(len(data))})
-	d := dirIdx(isOrig)
-	c.dirLen[d] += len(data)
+	off := len(m.buf)
+	m.buf = append(m.buf, data...)
+	m.chunks = append(m.chunks, chunk{isOrig: isOrig, off: int32(off), n: int32(len(data))})
 	var view []byte
 	if stream {
 		view = c.dirBytes(isOrig)
@@ -171,7 +179,7 @@ func (r *Registry) offer(c *Conn, isOrig bool, data []byte, env Env, stream bool
 			}
 		}
 	}
-	if c.overflow || len(c.buf) >= BufferSize || c.allAttached(r) {
+	if c.overflow || len(m.buf) >= BufferSize || c.allAttached(r) {
 		c.stopAfter = true
 	}
 	return matched
@@ -189,9 +197,10 @@ func (c *Conn) allAttached(r *Registry) bool {
 // dirBytes returns the buffered bytes of one direction, contiguous (copied only when the
 // directions interleave).
 func (c *Conn) dirBytes(isOrig bool) []byte {
+	m := c.m
 	first, n, contiguous := -1, 0, true
 	end := 0
-	for _, ch := range c.chunks {
+	for _, ch := range m.chunks {
 		if ch.isOrig != isOrig || ch.gap > 0 {
 			continue
 		}
@@ -207,12 +216,12 @@ func (c *Conn) dirBytes(isOrig bool) []byte {
 		return nil
 	}
 	if contiguous {
-		return c.buf[first:end]
+		return m.buf[first:end]
 	}
 	out := make([]byte, 0, n)
-	for _, ch := range c.chunks {
+	for _, ch := range m.chunks {
 		if ch.isOrig == isOrig && ch.gap == 0 {
-			out = append(out, c.buf[ch.off:ch.off+ch.n]...)
+			out = append(out, m.buf[ch.off:ch.off+ch.n]...)
 		}
 	}
 	return out
@@ -223,7 +232,10 @@ func (c *Conn) Gap(isOrig bool, n uint64) {
 	if c.stopped {
 		return
 	}
-	c.chunks = append(c.chunks, chunk{isOrig: isOrig, gap: n})
+	if c.m == nil {
+		c.m = &matching{}
+	}
+	c.m.chunks = append(c.m.chunks, chunk{isOrig: isOrig, gap: n})
 	// After a gap, stream matching on this direction's beginning is pointless.
 	c.stop()
 }
@@ -232,32 +244,45 @@ func (c *Conn) Gap(isOrig bool, n uint64) {
 // attached analyzer, at time ts. It must be called before the buffer is released, i.e. right
 // after Stream returned the slot.
 func (c *Conn) ReplayStream(s *Slot, ts int64) {
-	for _, ch := range c.chunks {
+	if c.m == nil {
+		return
+	}
+	m := c.m
+	for _, ch := range m.chunks {
 		if s.Detached {
 			return
 		}
 		if ch.gap > 0 {
 			s.A.Gap(ts, ch.isOrig, ch.gap)
 		} else {
-			s.A.DeliverStream(ts, ch.isOrig, c.buf[ch.off:ch.off+ch.n])
+			s.A.DeliverStream(ts, ch.isOrig, m.buf[ch.off:ch.off+ch.n])
 		}
 	}
 }
 
 // ReplayPackets delivers the buffered datagrams to a newly attached analyzer.
 func (c *Conn) ReplayPackets(s *Slot, ts int64) {
-	for _, ch := range c.chunks {
+	if c.m == nil {
+		return
+	}
+	m := c.m
+	for _, ch := range m.chunks {
 		if s.Detached {
 			return
 		}
 		if ch.gap == 0 {
-			s.A.DeliverPacket(ts, ch.isOrig, c.buf[ch.off:ch.off+ch.n])
+			s.A.DeliverPacket(ts, ch.isOrig, m.buf[ch.off:ch.off+ch.n])
 		}
 	}
 }
 
 // Buffered reports how many payload bytes are held for matching.
-func (c *Conn) Buffered() int { return len(c.buf) }
+func (c *Conn) Buffered() int {
+	if c.m == nil {
+		return 0
+	}
+	return len(c.m.buf)
+}
 
 // Stopped reports whether content matching is over for the connection.
 func (c *Conn) Stopped() bool { return c.stopped }
@@ -267,6 +292,5 @@ func (c *Conn) Overflowed() bool { return c.overflow }
 
 func (c *Conn) stop() {
 	c.stopped = true
-	c.buf = nil
-	c.chunks = nil
+	c.m = nil
 }

@@ -27,8 +27,8 @@ func TestPortAndContent(t *testing.T) {
 	r := NewRegistry(specs)
 	var c Conn
 	r.Start(&c, &tlsmon.ConnID{Proto: tlsmon.ProtoTCP, RespP: 443}, env)
-	if len(c.Slots) != 1 || c.Slots[0].Name != "P" {
-		t.Fatalf("port attach: %v", c.Slots)
+	if len(c.Slots()) != 1 || c.Slots()[0].Name != "P" {
+		t.Fatalf("port attach: %v", c.Slots())
 	}
 	if m := r.Stream(&c, true, []byte("abcd"), env); len(m) != 0 {
 		t.Fatal("matched the wrong direction")

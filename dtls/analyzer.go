@@ -18,6 +18,8 @@ type Analyzer struct {
 	sink Sink
 
 	client, server Reassembler // by direction: originator, responder
+	mem            memAccount  // what client and server hold, against the caps
+	weird          tlsmon.Weird
 
 	invalidVersions uint16 // Zeek's invalid_version_count_
 	reportedErrors  uint16 // Zeek's reported_errors_
@@ -29,24 +31,59 @@ type Analyzer struct {
 	detached      bool
 }
 
-// New creates the DTLS analyzer of a connection; newSink builds its sink.
+// Config chooses the sink and the memory caps of the DTLS analyzers of one Spec.
+type Config struct {
+	// NewSink builds each connection's sink; nil: NewSSLSink.
+	NewSink SinkFactory
+	// MaxConnBuffered caps the fragment reassembly buffers of one connection, bytes;
+	// 0: DefaultMaxConnBuffered.
+	MaxConnBuffered int
+	// Budget is shared by all the connections of the Spec (global cap and counters); nil:
+	// SpecConfig makes one of DefaultMaxBuffered bytes, New uses none.
+	Budget *Budget
+}
+
+// New creates the DTLS analyzer of a connection; newSink builds its sink. Its reassembly
+// buffers have the default per-connection cap and no global one.
 func New(env *analyzer.Env, newSink SinkFactory) *Analyzer {
+	return NewConfig(env, Config{NewSink: newSink})
+}
+
+// NewConfig creates the DTLS analyzer of a connection with cfg's sink and caps.
+func NewConfig(env *analyzer.Env, cfg Config) *Analyzer {
+	if cfg.NewSink == nil {
+		cfg.NewSink = NewSSLSink
+	}
+	if cfg.MaxConnBuffered <= 0 {
+		cfg.MaxConnBuffered = DefaultMaxConnBuffered
+	}
 	a := &Analyzer{env: env}
-	a.sink = newSink(env, a)
+	a.mem = memAccount{max: cfg.MaxConnBuffered, budget: cfg.Budget}
+	a.client.mem = &a.mem
+	a.server.mem = &a.mem
+	a.sink = cfg.NewSink(env, a)
 	return a
 }
 
 // Spec returns the DTLS analyzer's attachment description: Zeek's name, dtls_ports and
-// the dpd_dtls_client signature, with the SSL package's handshake parser as sink.
-func Spec() analyzer.Spec { return SpecWith(NewSSLSink) }
+// the dpd_dtls_client signature, with the SSL package's handshake parser as sink and the
+// default memory caps.
+func Spec() analyzer.Spec { return SpecConfig(Config{}) }
 
 // SpecWith is Spec with another sink.
-func SpecWith(newSink SinkFactory) analyzer.Spec {
+func SpecWith(newSink SinkFactory) analyzer.Spec { return SpecConfig(Config{NewSink: newSink}) }
+
+// SpecConfig is Spec with cfg's sink and caps. All the connections of the returned Spec
+// share one Budget.
+func SpecConfig(cfg Config) analyzer.Spec {
+	if cfg.Budget == nil {
+		cfg.Budget = NewBudget(DefaultMaxBuffered)
+	}
 	return analyzer.Spec{
 		Name:     AnalyzerName,
 		UDPPorts: Ports,
 		Match:    Match,
-		New:      func(env *analyzer.Env) analyzer.Analyzer { return New(env, newSink) },
+		New:      func(env *analyzer.Env) analyzer.Analyzer { return NewConfig(env, cfg) },
 	}
 }
 
@@ -62,9 +99,21 @@ func (a *Analyzer) DeliverPacket(ts int64, isOrig bool, data []byte) {
 	a.datagram(ts, isOrig, data)
 	if a.detachPending {
 		a.detached = true
+		a.release()
 		a.env.Detach()
+	} else if a.skip {
+		a.release()
 	}
 }
+
+// release frees the reassembly buffers: nothing more will be reassembled.
+func (a *Analyzer) release() {
+	a.client.Release()
+	a.server.Release()
+}
+
+// Held returns the bytes the connection's reassembly buffers hold.
+func (a *Analyzer) Held() int { return a.mem.held }
 
 func (a *Analyzer) datagram(ts int64, isOrig bool, b []byte) {
 	for len(b) > 0 {
@@ -121,6 +170,9 @@ func (a *Analyzer) handshake(ts int64, isOrig bool, h RecordHeader, body []byte)
 		r = &a.client
 	}
 	msg, ok, violation := r.Add(h.Seq, hh, data)
+	if a.mem.weird(ts, a.env.Conn, &a.weird) {
+		a.env.Events.HandleEvent(&a.weird)
+	}
 	if violation != "" {
 		a.Violation(ts, violation, nil)
 	}
@@ -207,8 +259,9 @@ func (a *Analyzer) EndOfData(ts int64, isOrig bool) {
 	}
 }
 
-// Done forwards to the sink.
+// Done forwards to the sink and frees the reassembly buffers.
 func (a *Analyzer) Done(ts int64) {
+	a.release()
 	if !a.detached {
 		a.sink.Done(ts)
 	}

@@ -33,8 +33,9 @@ func joinDatagrams(parts ...[]byte) []byte {
 
 // FuzzDTLSRecords runs datagrams through the whole DTLS analyzer (record layer, version
 // tolerance, fragment reassembly and the ssl handshake layer), in both analysis modes,
-// and checks that it neither panics nor exceeds its reassembly cap, and that events stop
-// after a detach.
+// with and without tight memory caps, and checks that it neither panics nor exceeds its
+// caps, that the caps' accounting matches the buffers held and is returned in full, and
+// that events stop after a detach.
 func FuzzDTLSRecords(f *testing.F) {
 	sh := serverHello13()
 	f.Add(joinDatagrams(
@@ -45,8 +46,14 @@ func FuzzDTLSRecords(f *testing.F) {
 		cat([]byte{0x3f, 1, 2, 3}, seqBytes(9)),
 	))
 	f.Add(joinDatagrams(record(ContentAlert, VersionDTLS10, 0, 0, []byte{2, 40, 1}), record(ContentHeartbeat, VersionDTLS12, 0, 1, []byte{1, 0, 5, 1, 2})))
+	f.Add(joinDatagrams(hsRecord(0, 11, 3000, 0, 0, seqBytes(100)), hsRecord(0, 11, 900, 0, 0, seqBytes(100)),
+		hsRecord(1, 11, 3000, 0, 100, seqBytes(100)), hsRecord(1, 11, 900, 0, 100, seqBytes(800))))
 	f.Fuzz(func(t *testing.T, data []byte) {
-		for _, encrypt := range []bool{false, true} {
+		for i, encrypt := range []bool{false, true} {
+			cfg := Config{NewSink: NewSSLSink} // default per-connection cap, no global cap
+			if i == 1 {
+				cfg.MaxConnBuffered, cfg.Budget = 2000, NewBudget(1500)
+			}
 			var detached, afterDetach bool
 			env := &analyzer.Env{Conn: &tlsmon.Conn{UID: "Cfuzz"}, Options: analyzer.Options{AnalyzeEncrypted: encrypt}}
 			env.Events = tlsmon.HandlerFunc(func(e tlsmon.Event) {
@@ -58,7 +65,7 @@ func FuzzDTLSRecords(f *testing.F) {
 				}
 			})
 			env.Detach = func() { detached = true }
-			a := New(env, NewSSLSink)
+			a := NewConfig(env, cfg)
 			var ts int64
 			splitDatagrams(data, func(isOrig bool, d []byte) {
 				ts++
@@ -66,8 +73,18 @@ func FuzzDTLSRecords(f *testing.F) {
 				if a.client.Buffered() > MaxHandshakeMessage || a.server.Buffered() > MaxHandshakeMessage {
 					t.Fatalf("reassembly holds %d/%d bytes", a.client.Buffered(), a.server.Buffered())
 				}
+				held := a.client.Held() + a.server.Held()
+				if held != a.Held() || held > a.mem.max {
+					t.Fatalf("buffers hold %d bytes, accounted %d, cap %d", held, a.Held(), a.mem.max)
+				}
+				if cfg.Budget != nil && (cfg.Budget.Stats().Used != int64(held) || held > 1500) {
+					t.Fatalf("buffers hold %d bytes, budget %+v", held, cfg.Budget.Stats())
+				}
 			})
 			a.Done(ts + 1)
+			if a.Held() != 0 || cfg.Budget != nil && cfg.Budget.Stats().Used != 0 {
+				t.Fatalf("after Done: held %d, budget %+v", a.Held(), cfg.Budget)
+			}
 			if afterDetach {
 				t.Fatal("event after detach")
 			}

@@ -20,6 +20,11 @@ import "fmt"
 //   - Once complete, the state is kept: a later fragment of the same message under a new
 //     record sequence number (a retransmission) completes, and hands on, the message again.
 //
+// Memory: the buffer grows to the largest message reassembled and is kept for the next
+// one. When the reassembler belongs to an Analyzer, each growth is charged to the
+// connection's cap and to the shared Budget; a refused growth drops the fragment, frees the
+// buffer and leaves a weird for the analyzer to raise (Zeek has no such cap).
+//
 // Violations are returned as reasons; the caller reports them. The zero value is ready.
 type Reassembler struct {
 	firstSeq  uint64 // smallest record sequence number seen for the message
@@ -29,7 +34,8 @@ type Reassembler struct {
 	msgSeq    uint16
 	firstSeen bool // the fragment at offset 0 arrived
 	active    bool
-	buf       []byte // len(buf) == length while active; capacity reused across messages
+	buf       []byte      // len(buf) == length while active; capacity reused across messages
+	mem       *memAccount // accounts for cap(buf); nil: no caps
 }
 
 // Add processes one handshake fragment carried by the record with sequence number recSeq;
@@ -48,7 +54,9 @@ func (r *Reassembler) Add(recSeq uint64, h HandshakeHeader, data []byte) (msg []
 		return nil, false, fmt.Sprintf("DTLS record length %d larger than allowed maximum.", length)
 	}
 	if !r.active || r.msgSeq != h.MessageSeq || uint64(r.length) != length {
-		r.reset(h.MessageSeq, uint32(length), recSeq)
+		if !r.reset(h.MessageSeq, uint32(length), recSeq) {
+			return nil, false, ""
+		}
 	}
 
 	dist := recSeq - r.firstSeq
@@ -100,8 +108,25 @@ func (r *Reassembler) Add(recSeq uint64, h HandshakeHeader, data []byte) (msg []
 // Buffered returns the number of bytes held for the message being reassembled.
 func (r *Reassembler) Buffered() int { return len(r.buf) }
 
-func (r *Reassembler) reset(msgSeq uint16, length uint32, firstSeq uint64) {
-	*r = Reassembler{buf: r.buf}
+// Held returns the capacity of the reassembly buffer: the memory the reassembler holds.
+func (r *Reassembler) Held() int { return cap(r.buf) }
+
+// Release frees the buffer and forgets the message being reassembled.
+func (r *Reassembler) Release() {
+	if r.mem != nil {
+		r.mem.free(cap(r.buf))
+	}
+	*r = Reassembler{mem: r.mem}
+}
+
+// reset starts the reassembly of a new message. It returns false when the buffer the
+// message needs is refused by a cap: the reassembler is then released (inactive).
+func (r *Reassembler) reset(msgSeq uint16, length uint32, firstSeq uint64) bool {
+	if cap(r.buf) < int(length) && r.mem != nil && !r.mem.grow(cap(r.buf), int(length)) {
+		r.Release()
+		return false
+	}
+	*r = Reassembler{buf: r.buf, mem: r.mem}
 	r.active = true
 	r.msgSeq = msgSeq
 	r.length = length
@@ -112,4 +137,5 @@ func (r *Reassembler) reset(msgSeq uint16, length uint32, firstSeq uint64) {
 		r.buf = r.buf[:length]
 		clear(r.buf)
 	}
+	return true
 }

@@ -1,7 +1,9 @@
 package engine
 
 import (
+	mbits "math/bits"
 	"strings"
+	"unsafe"
 
 	"github.com/tlsmon/tlsmon"
 	"github.com/tlsmon/tlsmon/analyzer"
@@ -10,36 +12,44 @@ import (
 	"github.com/tlsmon/tlsmon/stream"
 )
 
-// connState is the pipeline's per-connection state, hung on flow.Conn.User.
+// connState is the pipeline's per-connection state. The flow table allocates it (through
+// flow.Config.NewConn) with the flow.Conn as its first field, so that one allocation holds
+// a connection's whole state and no pointer links the two.
 type connState struct {
-	e       *Engine
-	c       *flow.Conn
+	flow.Conn
 	r       [2]stream.Reassembler // by physical side
-	sinks   [2]sideSink
 	budget  stream.Budget
 	det     detect.Conn
-	service []string
+	service uint32 // bit i: Engine.services[i] confirmed (conn.log service)
 	eof     [2]bool
 	closing bool
 }
 
-// sideSink receives one side's reassembled stream.
+func newConnAlloc() *flow.Conn { return &new(connState).Conn }
+
+// stateOf returns the connState holding c (every connection of the engine's table is one).
+func stateOf(c *flow.Conn) *connState { return (*connState)(unsafe.Pointer(c)) }
+
+// sideSink receives one side's reassembled stream for the engine's current connection
+// (Engine.cur, set before every call into a reassembler).
 type sideSink struct {
-	cs   *connState
+	e    *Engine
 	side uint8
 }
 
 func (s *sideSink) Deliver(ts int64, data []byte) {
-	cs := s.cs
-	isOrig := cs.c.IsOrigSide(s.side)
-	n := len(cs.det.Slots)
-	for _, sl := range cs.det.Slots[:n] {
+	e := s.e
+	cs := e.cur
+	isOrig := cs.IsOrigSide(s.side)
+	slots := cs.det.Slots()
+	n := len(slots)
+	for _, sl := range slots[:n] {
 		if !sl.Detached {
 			sl.A.DeliverStream(ts, isOrig, data)
 		}
 	}
 	if !cs.det.Stopped() {
-		for _, sl := range cs.e.reg.Stream(&cs.det, isOrig, data, cs.env) {
+		for _, sl := range e.reg.Stream(&cs.det, isOrig, data, e.envFn) {
 			cs.det.ReplayStream(sl, ts)
 		}
 		cs.det.Settle()
@@ -47,12 +57,12 @@ func (s *sideSink) Deliver(ts int64, data []byte) {
 }
 
 func (s *sideSink) Gap(ts int64, n uint64) {
-	cs := s.cs
+	cs := s.e.cur
 	if !cs.closing {
-		cs.c.AddGap(s.side, n)
+		cs.AddGap(s.side, n)
 	}
-	isOrig := cs.c.IsOrigSide(s.side)
-	for _, sl := range cs.det.Slots {
+	isOrig := cs.IsOrigSide(s.side)
+	for _, sl := range cs.det.Slots() {
 		if !sl.Detached {
 			sl.A.Gap(ts, isOrig, n)
 		}
@@ -65,7 +75,7 @@ func (cs *connState) checkEOF(side uint8, ts int64) {
 	if cs.eof[side] {
 		return
 	}
-	ep := cs.c.Endpoint(side)
+	ep := cs.Endpoint(side)
 	if !(ep.FINSeen() || ep.State == flow.TCPClosed || ep.State == flow.TCPReset) {
 		return
 	}
@@ -79,8 +89,8 @@ func (cs *connState) checkEOF(side uint8, ts int64) {
 		}
 	}
 	cs.eof[side] = true
-	isOrig := cs.c.IsOrigSide(side)
-	for _, sl := range cs.det.Slots {
+	isOrig := cs.IsOrigSide(side)
+	for _, sl := range cs.det.Slots() {
 		if !sl.Detached {
 			sl.A.EndOfData(ts, isOrig)
 		}
@@ -88,12 +98,13 @@ func (cs *connState) checkEOF(side uint8, ts int64) {
 }
 
 // done ends the connection's analysis.
-func (cs *connState) done(ts int64) {
+func (e *Engine) done(cs *connState, ts int64) {
+	e.cur = cs
 	cs.closing = true
 	for s := range cs.r {
-		cs.r[s].Close(ts, &cs.sinks[s])
+		cs.r[s].Close(ts, &e.sinks[s])
 	}
-	for _, sl := range cs.det.Slots {
+	for _, sl := range cs.det.Slots() {
 		if !sl.Detached {
 			sl.Detached = true
 			sl.A.Done(ts)
@@ -101,33 +112,66 @@ func (cs *connState) done(ts int64) {
 	}
 }
 
-// env builds an analyzer's environment.
-func (cs *connState) env(spec *analyzer.Spec, slot *detect.Slot) *analyzer.Env {
+// env builds the environment of an analyzer attached to the current connection.
+func (e *Engine) env(spec *analyzer.Spec, slot *detect.Slot) *analyzer.Env {
+	cs := e.cur
 	return &analyzer.Env{
-		Conn:    &cs.c.Info,
-		Events:  &connEvents{cs: cs},
+		Conn:    &cs.Info,
+		Events:  &connEvents{e: e, cs: cs},
 		Detach:  slot.Detach,
-		Options: cs.e.opts.Analyzer,
-		Partial: cs.c.IsPartial,
+		Options: e.opts.Analyzer,
 	}
 }
 
 // connEvents forwards an analyzer's events and notes confirmations (conn.log service).
-type connEvents struct{ cs *connState }
+type connEvents struct {
+	e  *Engine
+	cs *connState
+}
 
 func (h *connEvents) HandleEvent(ev tlsmon.Event) {
 	if c, ok := ev.(*tlsmon.AnalyzerConfirmation); ok {
-		name := strings.ToLower(c.Analyzer)
-		found := false
-		for _, s := range h.cs.service {
-			found = found || s == name
-		}
-		if !found {
-			h.cs.service = append(h.cs.service, name)
+		h.cs.service |= h.e.serviceBit(c.Analyzer)
+	}
+	h.e.handler.HandleEvent(ev)
+}
+
+// maxServices bounds the distinct service names the engine tracks (one bit each).
+const maxServices = 32
+
+// serviceBit returns the bit of an analyzer's service name (lower case), interning it; 0
+// once maxServices names are known (counted as the "services" cap).
+func (e *Engine) serviceBit(analyzer string) uint32 {
+	for i, s := range e.services {
+		if strings.EqualFold(s, analyzer) {
+			return 1 << i
 		}
 	}
-	h.cs.e.handler.HandleEvent(ev)
+	if len(e.services) == maxServices {
+		e.stats.CapHits["services"]++
+		return 0
+	}
+	name := strings.ToLower(analyzer)
+	e.services = append(e.services, name)
+	e.serviceOne = append(e.serviceOne, []string{name})
+	return 1 << (len(e.services) - 1)
+}
+
+// serviceList returns the names of a service bit set (shared, read-only for one name).
+func (e *Engine) serviceList(bits uint32) []string {
+	if bits == 0 {
+		return nil
+	}
+	if bits&(bits-1) == 0 {
+		return e.serviceOne[mbits.TrailingZeros32(bits)]
+	}
+	var out []string
+	for i, s := range e.services {
+		if bits&(1<<i) != 0 {
+			out = append(out, s)
+		}
+	}
+	return out
 }
 
 var _ stream.Sink = (*sideSink)(nil)
-var _ = flow.TCPClosed

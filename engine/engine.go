@@ -3,6 +3,9 @@ package engine
 import (
 	"errors"
 	"io"
+	"math"
+	"strconv"
+	"strings"
 
 	"github.com/tlsmon/tlsmon"
 	"github.com/tlsmon/tlsmon/capture"
@@ -30,6 +33,12 @@ type Engine struct {
 	now     int64
 	stats   Stats
 	weird   tlsmon.Weird // reused: handlers must not retain events
+	cur     *connState   // the connection being processed (for sinks and env)
+	sinks   [2]sideSink
+	envFn   detect.Env
+	// services are the conn.log service names seen, serviceOne each as a one-name list.
+	services   []string
+	serviceOne [][]string
 }
 
 type nopHandler struct{}
@@ -55,7 +64,10 @@ func New(opts Options) *Engine {
 		UDPInactivity: opts.UDPInactivityTimeout.Microseconds(),
 		MaxConns:      opts.Limits.MaxConnections,
 		UIDSeed:       opts.UIDSeed,
+		NewConn:       newConnAlloc,
 	}, (*hooks)(e))
+	e.sinks = [2]sideSink{{e: e, side: 0}, {e: e, side: 1}}
+	e.envFn = e.env
 	e.reg = detect.NewRegistry(opts.Analyzers)
 	e.pool.Max = opts.Limits.ReassemblyGlobal
 	e.stats.CapHits = map[string]uint64{}
@@ -111,6 +123,12 @@ func (e *Engine) Frame(f *capture.Frame) {
 	if f.Ts > e.now {
 		e.now = f.Ts
 	}
+	if len(e.pkt.Weirds) > 0 {
+		e.table.Advance(f.Ts) // timers due before this packet fire before its weirds
+		for _, w := range e.pkt.Weirds {
+			e.raiseWeird(nil, w, "", packetWeirdSource(w))
+		}
+	}
 	switch st {
 	case packet.OK:
 		e.stats.IPPackets++
@@ -132,7 +150,7 @@ func (e *Engine) Frame(f *capture.Frame) {
 		if de.Conn {
 			if c, isNew := e.table.Touch(&e.pkt); c != nil {
 				if isNew {
-					e.newConnState(c)
+					e.newConnState(stateOf(c))
 				}
 				conn = &c.Info
 			}
@@ -151,52 +169,65 @@ func (e *Engine) Packet(p *packet.Packet) {
 	if p.Ts > e.now {
 		e.now = p.Ts
 	}
+	if w := flow.ICMPTruncated(p.Proto, p.PayloadLen, len(p.Payload)); w != "" {
+		e.table.Advance(p.Ts)
+		e.raiseWeird(nil, w, "", "ICMP")
+		return
+	}
 	res, ok := e.table.Packet(p)
 	if !ok {
 		e.table.Advance(e.now)
 		return
 	}
-	c := res.Conn
-	var cs *connState
+	cs := stateOf(res.Conn)
 	if res.IsNew {
-		cs = e.newConnState(c)
-	} else {
-		cs = c.User.(*connState)
+		e.newConnState(cs)
 	}
 	switch p.Proto {
 	case 6:
 		e.tcp(cs, &res, p)
 	case 17:
+		if int(p.UDPLen) != p.PayloadLen+8 {
+			e.raiseWeird(&cs.Info, "UDP_datagram_length_mismatch",
+				strconv.Itoa(int(p.UDPLen))+" != "+strconv.Itoa(p.PayloadLen+8), "UDP")
+		}
 		e.udp(cs, res.IsOrig(), p)
 	}
 }
 
-func (e *Engine) newConnState(c *flow.Conn) *connState {
-	cs := &connState{e: e, c: c}
-	cs.budget.Max = e.opts.Limits.ReassemblyPerConnection
+// packetWeirdSource is the weird.log source of a packet-level weird from the decoder: IP
+// fragment reassembly reports none, the IP analyzer "IP".
+func packetWeirdSource(name string) string {
+	if strings.HasPrefix(name, "fragment_") || strings.HasPrefix(name, "excessively_") {
+		return ""
+	}
+	return "IP"
+}
+
+func (e *Engine) newConnState(cs *connState) {
+	cs.budget.Max = int32(min(e.opts.Limits.ReassemblyPerConnection, math.MaxInt32))
 	for s := range cs.r {
 		cs.r[s].Init(&cs.budget, &e.pool)
-		cs.sinks[s] = sideSink{cs: cs, side: uint8(s)}
 	}
-	c.User = cs
-	ev := tlsmon.NewConnection{Meta: tlsmon.Meta{Ts: e.now, Conn: &c.Info}}
+	ev := tlsmon.NewConnection{Meta: tlsmon.Meta{Ts: e.now, Conn: &cs.Info}}
 	e.handler.HandleEvent(&ev)
-	e.reg.Start(&cs.det, &c.Info.ID, cs.env)
-	return cs
+	e.cur = cs
+	e.reg.Start(&cs.det, &cs.Info.ID, e.envFn)
 }
 
 func (e *Engine) tcp(cs *connState, res *flow.Result, p *packet.Packet) {
-	c, s := cs.c, res.Side
+	c, s := &cs.Conn, res.Side
+	e.cur = cs
 	t := res.TCP
 	peer := s ^ 1
 	if t.PeerAck && !(t.Ack <= 2 && c.IsPartial()) {
-		cs.r[peer].AckReceived(p.Ts, t.Ack, &cs.sinks[peer])
+		cs.r[peer].AckReceived(p.Ts, t.Ack, &e.sinks[peer])
 		cs.checkEOF(peer, p.Ts)
 	}
 	if t.Deliver {
 		r := &cs.r[s]
 		data := p.Payload[:p.PayloadLen]
-		switch r.DataSent(p.Ts, t.DataSeq, data, t.SelfAcked, &cs.sinks[s]) {
+		switch r.DataSent(p.Ts, t.DataSeq, data, t.SelfAcked, &e.sinks[s]) {
 		case stream.CapConnection:
 			e.capHit(c, "reassembly_conn", "reassembly_per_connection_cap")
 		case stream.CapGlobal:
@@ -223,15 +254,17 @@ func (e *Engine) tcp(cs *connState, res *flow.Result, p *packet.Packet) {
 }
 
 func (e *Engine) udp(cs *connState, isOrig bool, p *packet.Packet) {
+	e.cur = cs
 	data := p.Payload
-	n := len(cs.det.Slots)
-	for _, sl := range cs.det.Slots[:n] {
+	slots := cs.det.Slots()
+	n := len(slots)
+	for _, sl := range slots[:n] {
 		if !sl.Detached {
 			sl.A.DeliverPacket(p.Ts, isOrig, data)
 		}
 	}
 	if !cs.det.Stopped() {
-		for _, sl := range e.reg.Packet(&cs.det, isOrig, data, cs.env) {
+		for _, sl := range e.reg.Packet(&cs.det, isOrig, data, e.envFn) {
 			cs.det.ReplayPackets(sl, p.Ts)
 		}
 		cs.det.Settle()
@@ -257,14 +290,10 @@ func (h *hooks) Weird(c *flow.Conn, name string) {
 
 func (h *hooks) Removed(c *flow.Conn, ts int64) {
 	e := (*Engine)(h)
-	cs, _ := c.User.(*connState)
-	if cs != nil {
-		cs.done(ts)
-	}
+	cs := stateOf(c)
+	e.done(cs, ts)
 	ev := tlsmon.ConnectionStateRemove{Meta: tlsmon.Meta{Ts: ts, Conn: &c.Info}, Stats: c.Stats()}
-	if cs != nil {
-		ev.Stats.Service = cs.service
-	}
+	ev.Stats.Service = e.serviceList(cs.service)
 	e.handler.HandleEvent(&ev)
-	c.User = nil
+	e.cur = nil
 }

@@ -205,7 +205,7 @@ func TestUDPContentMatch(t *testing.T) {
 	h := newHarness(spec, Limits{})
 	for i, pl := range []string{"noise", "\x16\xfehello", "after"} {
 		p := &packet.Packet{Ts: int64(i + 1), IPVersion: 4, Proto: 17, Src: cli, Dst: srv, SrcPort: 40000, DstPort: 7777,
-			Payload: []byte(pl), PayloadLen: len(pl), IPLen: 28 + len(pl)}
+			Payload: []byte(pl), PayloadLen: len(pl), IPLen: 28 + len(pl), UDPLen: uint16(8 + len(pl))}
 		h.e.Packet(p)
 	}
 	h.e.Flush()

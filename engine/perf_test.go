@@ -50,6 +50,28 @@ func BenchmarkPerfmixLookup(b *testing.B) {
 	b.ReportMetric(float64(pkts)/b.Elapsed().Seconds(), "pkts/s")
 }
 
+// BenchmarkPerfmixDecode is read + decode over perfmix.pcap (the floor under Lookup).
+func BenchmarkPerfmixDecode(b *testing.B) {
+	path := perfmixPath(b)
+	b.ReportAllocs()
+	var pkts uint64
+	for range b.N {
+		r, err := capture.Open(path)
+		if err != nil {
+			b.Fatal(err)
+		}
+		dec := packet.NewDecoder(packet.Config{})
+		var f capture.Frame
+		var p packet.Packet
+		for r.Next(&f) == nil {
+			pkts++
+			dec.DecodeLen(f.LinkType, f.Ts, f.Data, f.WireLen, &p)
+		}
+		r.Close()
+	}
+	b.ReportMetric(float64(pkts)/b.Elapsed().Seconds(), "pkts/s")
+}
+
 // BenchmarkPerfmixEngine is the whole engine without analyzers (read, decode, lookup, TCP
 // reassembly, detection bookkeeping, connection events) over perfmix.pcap.
 func BenchmarkPerfmixEngine(b *testing.B) {

@@ -30,23 +30,25 @@ const (
 type Endpoint struct {
 	Pkts    uint64
 	IPBytes uint64
-	// UDPSize is the sum of UDP payload lengths (-1 before any packet: UDP_INACTIVE).
-	udpSize int64
+	// dgram is, for UDP and ICMP, the sum of payload lengths as Zeek counts them (-1 before
+	// any packet: the endpoint is inactive); for TCP, the relative sequence number after the
+	// FIN (Zeek's FIN_seq), valid once finSeen.
+	dgram int64
 
-	startSeq         int64
+	startSeq         uint32
 	lastSeq, ackSeq  uint32
 	seqWraps         uint32
 	ackWraps         uint32
-	finSeq           uint64
 	histSYN, histFIN uint32 // low 32 bits of relative sequences: enough to tell repeats
 	histRST          uint32
-	finCnt, rstCnt   uint32
-	rxmtCnt, rxmtThr uint32
-	win0Cnt, win0Thr uint32
-	gapCnt, gapThr   uint32
+	// Scaled history counters ('T', 'W', 'G'): the letter is added when the count reaches
+	// 10^exp, then exp grows.
+	rxmtCnt, win0Cnt, gapCnt uint32
+	rxmtExp, win0Exp, gapExp uint8
 
 	State, PrevState uint8
 	didClose         bool
+	finSeen          bool
 }
 
 // Conn is one connection of the table.
@@ -54,19 +56,20 @@ type Conn struct {
 	// Info is what events carry; its address is stable for the connection's life. Its ID
 	// is updated in place if Zeek would flip the roles mid-connection.
 	Info tlsmon.Conn
-	// User is free for the pipeline to hang its per-connection state on.
-	User any
 
 	ep       [2]Endpoint // by physical side: 0 = Key.A, 1 = Key.B
 	lastTs   int64
-	serial   uint32
 	missed   uint64
-	timeout  int64 // inactivity timeout in µs; 0 = none
+	next     *Conn  // hash chain
+	hash     uint32 // of the key
+	serial   uint32
 	histSeen uint32
 	hist     [histCap]byte
 	histLen  uint8
 	origSide uint8
 	proto    uint8
+	timeout  uint8 // inactivity timeout class (to*)
+	oneWay   bool  // ICMP message without a counterpart: the key is not canonical
 	// TCP adapter flags.
 	isPartial    bool
 	firstSeen    uint8 // bit 1 orig, bit 2 resp (in orig/resp terms)
@@ -77,12 +80,28 @@ type Conn struct {
 	removed      bool
 }
 
-const histCap = 32
+// histCap bounds the history string (Zeek's is unbounded; real ones rarely pass 15 letters).
+const histCap = 24
 
 // Key returns the connection's table key.
 func (c *Conn) Key() Key {
-	k, _ := MakeKey(c.Info.ID.OrigH.As16(), c.Info.ID.RespH.As16(), c.Info.ID.OrigP, c.Info.ID.RespP, uint8(c.Info.ID.Proto))
-	return k
+	id := &c.Info.ID
+	if c.origSide == 0 {
+		return Key{A: id.OrigH.As16(), B: id.RespH.As16(), PA: id.OrigP, PB: id.RespP, Proto: c.proto}
+	}
+	return Key{A: id.RespH.As16(), B: id.OrigH.As16(), PA: id.RespP, PB: id.OrigP, Proto: c.proto}
+}
+
+// hasKey reports whether k is the connection's key.
+func (c *Conn) hasKey(k *Key) bool {
+	if c.proto != k.Proto {
+		return false
+	}
+	id := &c.Info.ID
+	if c.origSide == 0 {
+		return id.OrigP == k.PA && id.RespP == k.PB && id.OrigH.As16() == k.A && id.RespH.As16() == k.B
+	}
+	return id.RespP == k.PA && id.OrigP == k.PB && id.RespH.As16() == k.A && id.OrigH.As16() == k.B
 }
 
 // Proto returns the IP protocol number.
@@ -121,16 +140,18 @@ func (c *Conn) checkHistory(mask uint32, code byte) bool {
 	return true
 }
 
-// scaledHistory adds code when counter reaches the threshold, then scales it by 10.
-func (c *Conn) scaledHistory(code byte, cnt, thr *uint32) {
+// pow10 are the thresholds of scaledHistory.
+// The last is 1e10 wrapped to 32 bits, as Zeek's uint32 arithmetic computes it.
+var pow10 = [...]uint32{1, 10, 100, 1e3, 1e4, 1e5, 1e6, 1e7, 1e8, 1e9, 1410065408}
+
+// scaledHistory adds code when the counter reaches the threshold 10^exp, then scales the
+// threshold by 10 (past the largest one, the counter restarts instead).
+func (c *Conn) scaledHistory(code byte, cnt *uint32, exp *uint8) {
 	*cnt++
-	if *thr == 0 {
-		*thr = 1
-	}
-	if *cnt == *thr {
+	if *cnt == pow10[*exp] {
 		c.addHistory(code)
-		if n := *thr * 10; n > *thr {
-			*thr = n
+		if int(*exp) < len(pow10)-1 {
+			*exp++
 		} else {
 			*cnt = 0
 		}
@@ -148,7 +169,7 @@ func (c *Conn) flip() {
 	c.isPartial = false
 }
 
-func (c *Conn) setID(k Key, origSide uint8) {
+func (c *Conn) setID(k *Key, origSide uint8) {
 	c.origSide = origSide
 	a := netip.AddrFrom16(k.A).Unmap()
 	b := netip.AddrFrom16(k.B).Unmap()

@@ -28,6 +28,9 @@ func mk(proto uint8, x pk) *packet.Packet {
 	p := &packet.Packet{Ts: x.ts, IPVersion: 4, Proto: proto, SrcPort: x.sp, DstPort: x.dp,
 		Flags: x.flags, Seq: x.seq, Ack: x.ack, PayloadLen: x.n, IPLen: 40 + x.n, Window: 100}
 	p.Payload = make([]byte, x.n)
+	if proto == 17 {
+		p.UDPLen = uint16(8 + x.n)
+	}
 	if x.fromA {
 		p.Src, p.Dst = hA, hB
 	} else {

@@ -3,7 +3,7 @@
 // counters and timers (inactivity, attempt, close and delete), all driven by packet time.
 package flow
 
-import "bytes"
+import "encoding/binary"
 
 // Key is a canonical (direction-independent) 5-tuple: the endpoint that sorts first is A.
 // It is comparable and fixed-size, so map lookups allocate nothing.
@@ -16,8 +16,7 @@ type Key struct {
 // MakeKey builds the canonical key of a packet's 5-tuple and reports on which side (0 = A,
 // 1 = B) the packet's source is.
 func MakeKey(src, dst [16]byte, sp, dp uint16, proto uint8) (Key, uint8) {
-	c := bytes.Compare(src[:], dst[:])
-	if c < 0 || (c == 0 && sp <= dp) {
+	if addrLess(&src, &dst, sp, dp) {
 		return Key{A: src, B: dst, PA: sp, PB: dp, Proto: proto}, 0
 	}
 	return Key{A: dst, B: src, PA: dp, PB: sp, Proto: proto}, 1
@@ -35,4 +34,17 @@ func (k *Key) Hash() uint64 {
 	}
 	h = (h ^ uint64(k.PA)<<16 ^ uint64(k.PB)) * 1099511628211
 	return (h ^ uint64(k.Proto)) * 1099511628211
+}
+
+// addrLess orders (a, pa) before (b, pb): addresses as big-endian 128-bit numbers, then ports.
+func addrLess(a, b *[16]byte, pa, pb uint16) bool {
+	a0, b0 := binary.BigEndian.Uint64(a[:8]), binary.BigEndian.Uint64(b[:8])
+	if a0 != b0 {
+		return a0 < b0
+	}
+	a1, b1 := binary.BigEndian.Uint64(a[8:]), binary.BigEndian.Uint64(b[8:])
+	if a1 != b1 {
+		return a1 < b1
+	}
+	return pa <= pb
 }

@@ -15,8 +15,13 @@ type Config struct {
 	SessionTimer          int64 // tcp_session_timer, 6 s
 	Linger                int64 // tcp_connection_linger, 5 s
 	DNSSessionTimeout     int64 // dns_session_timeout, 10 s (UDP DNS ports)
+	ICMPInactivity        int64 // icmp_inactivity_timeout, 1 min
 	MaxConns              int   // 0 = unlimited; new connections beyond it are dropped and counted
 	UIDSeed               uint64
+	// NewConn, if set, allocates each connection (the pipeline can embed Conn in its own
+	// per-connection struct and so make one allocation per connection). It must return a
+	// Conn not in use; the table initialises it.
+	NewConn func() *Conn
 }
 
 const sec = int64(1e6)
@@ -35,6 +40,7 @@ func (c *Config) defaults() {
 	set(&c.SessionTimer, 6*sec)
 	set(&c.Linger, 5*sec)
 	set(&c.DNSSessionTimeout, 10*sec)
+	set(&c.ICMPInactivity, 60*sec)
 }
 
 // Hooks receives the table's notifications. Implementations must not retain c after Removed.
@@ -57,7 +63,7 @@ type Stats struct {
 // Table is the connection table. It is not safe for concurrent use: shard by Key.Hash.
 type Table struct {
 	cfg    Config
-	m      map[Key]*Conn
+	m      connMap
 	timers timerHeap
 	tseq   uint64
 	now    int64
@@ -69,19 +75,21 @@ type Table struct {
 // NewTable returns an empty table.
 func NewTable(cfg Config, hooks Hooks) *Table {
 	cfg.defaults()
-	return &Table{cfg: cfg, m: make(map[Key]*Conn), uids: NewUIDGen(cfg.UIDSeed), hooks: hooks}
+	t := &Table{cfg: cfg, uids: NewUIDGen(cfg.UIDSeed), hooks: hooks}
+	t.m.init()
+	return t
 }
 
 // Stats returns the counters.
 func (t *Table) Stats() Stats {
 	s := t.stats
-	s.Active = len(t.m)
+	s.Active = t.m.n
 	s.TimersPending = len(t.timers)
 	return s
 }
 
 // Len is the number of connections in the table.
-func (t *Table) Len() int { return len(t.m) }
+func (t *Table) Len() int { return t.m.n }
 
 func (t *Table) weird(c *Conn, name string) {
 	if t.hooks != nil {
@@ -92,7 +100,7 @@ func (t *Table) weird(c *Conn, name string) {
 // Find returns the connection of a 5-tuple, if any, and the physical side of its source.
 func (t *Table) Find(src, dst [16]byte, sp, dp uint16, proto uint8) (*Conn, uint8) {
 	k, s := MakeKey(src, dst, sp, dp, proto)
-	return t.m[k], s
+	return t.m.get(&k, t.m.hashKey(&k)), s
 }
 
 // Result is what Packet reports about a packet.
@@ -106,26 +114,50 @@ type Result struct {
 // IsOrig reports whether the packet came from the originator (after any flip).
 func (r *Result) IsOrig() bool { return r.Conn.origSide == r.Side }
 
+// packetKey is the table key of a packet and the physical side of its source; ok is false
+// when the packet has no connection (not TCP, UDP or ICMP; ICMP shorter than its header).
+func packetKey(p *packet.Packet) (k Key, side uint8, oneWay, ok bool) {
+	switch p.Proto {
+	case 6, 17:
+		k, side = MakeKey(p.Src, p.Dst, p.SrcPort, p.DstPort, p.Proto)
+		return k, side, false, true
+	case 1, 58:
+		if len(p.Payload) < icmpMinLen || (p.PayloadLen != 0 && p.PayloadLen < icmpMinLen) {
+			return k, 0, false, false
+		}
+		typ := uint16(p.Payload[0])
+		counter, oneWay := icmpCounterpart(p.Proto, p.Payload[0], p.Payload[1])
+		if oneWay {
+			return Key{A: p.Src, B: p.Dst, PA: typ, PB: counter, Proto: p.Proto}, 0, true, true
+		}
+		k, side = MakeKey(p.Src, p.Dst, typ, counter, p.Proto)
+		return k, side, false, true
+	}
+	return k, 0, false, false
+}
+
 // Packet advances timers to p.Ts, finds or creates the packet's connection and updates its
-// state and counters. It returns ok=false when the packet is not a TCP/UDP packet or the
-// connection cap refused a new connection.
+// state and counters. It returns ok=false when the packet has no connection (not TCP, UDP
+// or ICMP, or an ICMP message shorter than its header: see ICMPTruncated) or the connection
+// cap refused a new connection.
 func (t *Table) Packet(p *packet.Packet) (r Result, ok bool) {
-	if p.Proto != 6 && p.Proto != 17 {
+	k, side, oneWay, ok := packetKey(p)
+	if !ok {
 		return r, false
 	}
 	t.Advance(p.Ts)
-	k, side := MakeKey(p.Src, p.Dst, p.SrcPort, p.DstPort, p.Proto)
-	c := t.m[k]
+	h := t.m.hashKey(&k)
+	c := t.m.get(&k, h)
 	if c != nil && p.Proto == 6 && t.isReuse(c, side, p) {
 		t.remove(c, p.Ts)
 		c = nil
 	}
 	if c == nil {
-		if t.cfg.MaxConns > 0 && len(t.m) >= t.cfg.MaxConns {
+		if t.cfg.MaxConns > 0 && t.m.n >= t.cfg.MaxConns {
 			t.stats.ConnCapHits++
 			return r, false
 		}
-		c = t.newConn(k, side, p)
+		c = t.newConn(&k, h, side, oneWay, p)
 		r.IsNew = true
 	}
 	r.Conn, r.Side = c, side
@@ -142,47 +174,72 @@ func (t *Table) Packet(p *packet.Packet) (r Result, ok bool) {
 		} else {
 			c.checkHistory(0x20000000, 'd')
 		}
-		if e.udpSize < 0 {
-			e.udpSize = 0
+		// Zeek counts the UDP header's length field, not the IP length.
+		e.addSize(int64(p.UDPLen) - 8)
+	case 1, 58:
+		c.lastTs = p.Ts
+		n := p.PayloadLen
+		if n == 0 { // segmentation offload: Zeek takes what was captured
+			n = len(p.Payload)
 		}
-		e.udpSize += int64(p.PayloadLen)
+		e.addSize(int64(n) - icmpMinLen)
 	}
 	return r, true
+}
+
+func (e *Endpoint) addSize(n int64) {
+	if e.dgram < 0 {
+		e.dgram = n
+	} else {
+		e.dgram += n
+	}
 }
 
 // Touch finds or creates the connection of a packet that will not be processed further
 // (Zeek creates the connection before it drops a packet with a bad TCP header). It reports
 // whether the connection is new.
 func (t *Table) Touch(p *packet.Packet) (*Conn, bool) {
-	if p.Proto != 6 && p.Proto != 17 {
+	k, side, oneWay, ok := packetKey(p)
+	if !ok {
 		return nil, false
 	}
 	t.Advance(p.Ts)
-	k, side := MakeKey(p.Src, p.Dst, p.SrcPort, p.DstPort, p.Proto)
-	if c := t.m[k]; c != nil {
+	h := t.m.hashKey(&k)
+	if c := t.m.get(&k, h); c != nil {
 		return c, false
 	}
-	if t.cfg.MaxConns > 0 && len(t.m) >= t.cfg.MaxConns {
+	if t.cfg.MaxConns > 0 && t.m.n >= t.cfg.MaxConns {
 		t.stats.ConnCapHits++
 		return nil, false
 	}
-	return t.newConn(k, side, p), true
+	return t.newConn(&k, h, side, oneWay, p), true
 }
 
-func (t *Table) newConn(k Key, side uint8, p *packet.Packet) *Conn {
-	c := &Conn{proto: p.Proto, lastTs: p.Ts}
-	c.ep[0].udpSize, c.ep[1].udpSize = -1, -1
+func (t *Table) newConn(k *Key, h uint32, side uint8, oneWay bool, p *packet.Packet) *Conn {
+	var c *Conn
+	if t.cfg.NewConn != nil {
+		c = t.cfg.NewConn()
+	} else {
+		c = new(Conn)
+	}
+	*c = Conn{proto: p.Proto, lastTs: p.Ts, hash: h, oneWay: oneWay}
+	c.ep[0].dgram, c.ep[1].dgram = -1, -1
 	c.setID(k, side)
-	if wantFlip(p.Proto, p.SrcPort, p.DstPort, p.Flags) {
+	if wantFlip(p.Proto, p.SrcPort, p.DstPort, p.Flags) && !isBroadcast(p.Dst) {
 		c.flip() // Zeek's FlipRoles also records '^' in the history
 	}
 	c.Info.UID = t.uids.Next()
 	c.Info.StartTs = p.Ts
-	t.m[k] = c
+	t.m.put(c)
 	t.stats.Connections++
 	c.serial = uint32(t.stats.Connections)
+	switch p.Proto {
+	case 1, 58:
+		c.setInactivity(toICMP, t)
+		return c
+	}
 	// TCP starts with the UDP inactivity timeout until its handshake completes.
-	c.setInactivity(t.cfg.UDPInactivity, t)
+	c.setInactivity(toUDP, t)
 	if p.Proto == 17 {
 		switch c.Info.ID.RespP {
 		case 53, 137, 5353, 5355: // Zeek's DNS analyzer ports (dns/main.zeek)
@@ -207,10 +264,10 @@ func (t *Table) isReuse(c *Conn, side uint8, p *packet.Packet) bool {
 	}
 	closed := orig.didClose || resp.didClose
 	if !closed {
-		if p.Seq == uint32(connOrig.startSeq) {
+		if p.Seq == connOrig.startSeq {
 			return false
 		}
-		if p.Flags&ackFlag == 0 && connOrig.State == TCPSynAckSent && resp.State == TCPInactive && p.Seq == uint32(resp.startSeq) {
+		if p.Flags&ackFlag == 0 && connOrig.State == TCPSynAckSent && resp.State == TCPInactive && p.Seq == resp.startSeq {
 			return false
 		}
 		if connOrig.State == TCPSynSent {
@@ -233,9 +290,7 @@ func (t *Table) remove(c *Conn, ts int64) {
 		return
 	}
 	c.removed = true
-	if k := c.Key(); t.m[k] == c {
-		delete(t.m, k)
-	}
+	t.m.del(c)
 	t.stats.Removed++
 	if t.hooks != nil {
 		t.hooks.Removed(c, ts)
@@ -244,10 +299,8 @@ func (t *Table) remove(c *Conn, ts int64) {
 
 // Flush removes every connection (end of input), in creation order.
 func (t *Table) Flush(ts int64) {
-	cs := make([]*Conn, 0, len(t.m))
-	for _, c := range t.m {
-		cs = append(cs, c)
-	}
+	cs := make([]*Conn, 0, t.m.n)
+	t.m.each(func(c *Conn) { cs = append(cs, c) })
 	sortByStart(cs)
 	for _, c := range cs {
 		t.remove(c, ts)
@@ -277,9 +330,9 @@ func (c *Conn) Stats() tlsmon.ConnectionStats {
 		s.State = tcpConnState(o, r, c.History())
 	case 17:
 		if s.OrigBytesSet {
-			s.OrigBytes, s.RespBytes = uint64(max(o.udpSize, 0)), uint64(max(r.udpSize, 0))
+			s.OrigBytes, s.RespBytes = uint64(max(o.dgram, 0)), uint64(max(r.dgram, 0))
 		}
-		oa, ra := o.udpSize >= 0, r.udpSize >= 0
+		oa, ra := o.dgram >= 0, r.dgram >= 0
 		switch {
 		case oa && ra:
 			s.State = "SF"
@@ -290,6 +343,11 @@ func (c *Conn) Stats() tlsmon.ConnectionStats {
 		default:
 			s.State = "OTH"
 		}
+	case 1, 58:
+		if s.OrigBytesSet {
+			s.OrigBytes, s.RespBytes = uint64(max(o.dgram, 0)), uint64(max(r.dgram, 0))
+		}
+		s.State = "OTH"
 	default:
 		s.State = "OTH"
 	}

@@ -34,7 +34,7 @@ func (e *Endpoint) full(seq, wraps uint32) uint64 { return uint64(wraps)<<32 + u
 func (e *Endpoint) rel(seq, wraps uint32) uint64  { return e.full(seq, wraps) - uint64(e.startSeq) }
 
 func (e *Endpoint) initSeqs(start, ack, last uint32) {
-	e.startSeq = int64(start)
+	e.startSeq = start
 	e.ackSeq = ack
 	e.lastSeq = last
 }
@@ -64,14 +64,14 @@ func (e *Endpoint) NoDataAcked() bool {
 func (e *Endpoint) RelLastSeq() uint64 { return e.rel(e.lastSeq, e.seqWraps) }
 
 // FINSeen reports whether the endpoint sent a FIN.
-func (e *Endpoint) FINSeen() bool { return e.finCnt > 0 }
+func (e *Endpoint) FINSeen() bool { return e.finSeen }
 
 func (e *Endpoint) setState(c *Conn, peer *Endpoint, s uint8, t *Table) {
 	if s == e.State {
 		return
 	}
 	if !isHandshake(s) && isHandshake(e.State) && isHandshake(peer.State) {
-		c.setInactivity(t.cfg.TCPInactivity, t)
+		c.setInactivity(toTCP, t)
 	}
 	e.PrevState = e.State
 	e.State = s
@@ -95,7 +95,7 @@ func (e *Endpoint) size(peer *Endpoint) uint64 {
 	if s != 0 {
 		s--
 	}
-	if e.finCnt > 0 && s != 0 {
+	if e.finSeen && s != 0 {
 		s--
 	}
 	return s
@@ -112,7 +112,7 @@ func relSeq(e *Endpoint, cur, last, wraps uint32) (uint64, bool) {
 		wraps++
 	}
 	if wraps == 0 {
-		d = seqDelta(cur, uint32(e.startSeq))
+		d = seqDelta(cur, e.startSeq)
 		return uint64(int64(d)), d < 0
 	}
 	return e.rel(cur, wraps), false
@@ -186,11 +186,11 @@ func (c *Conn) updateHistory(side uint8, flags uint8, rel uint64, n int) {
 	}
 }
 
-func (c *Conn) scaledSide(side uint8, code byte, cnt, thr *uint32) {
+func (c *Conn) scaledSide(side uint8, code byte, cnt *uint32, exp *uint8) {
 	if side != c.origSide {
 		code += 'a' - 'A'
 	}
-	c.scaledHistory(code, cnt, thr)
+	c.scaledHistory(code, cnt, exp)
 }
 
 // processTCP is Zeek's TCPSessionAdapter::Process for one segment from physical side s.
@@ -226,21 +226,21 @@ func (t *Table) processTCP(c *Conn, s uint8, ts int64, seq, ack uint32, flags ui
 		last := past
 		if flags&synFlag != 0 {
 			e.ackSeq = seq
-			e.startSeq = int64(seq)
+			e.startSeq = seq
 		} else {
 			e.ackSeq = seq - 1
-			e.startSeq = int64(seq - 1)
+			e.startSeq = seq - 1
 			last = seq
 		}
 		e.lastSeq = last
 	case TCPSynSent, TCPSynAckSent:
-		if flags&synFlag != 0 && seq != uint32(e.startSeq) {
+		if flags&synFlag != 0 && seq != e.startSeq {
 			t.weird(c, "SYN_seq_jump")
 			e.initSeqs(seq, seq, past)
 		}
 	case TCPEstablished, TCPPartial:
 		if flags&synFlag != 0 {
-			if seq != uint32(e.startSeq) {
+			if seq != e.startSeq {
 				t.weird(c, "SYN_seq_jump")
 			}
 			e.initSeqs(seq, seq, past)
@@ -257,17 +257,14 @@ func (t *Table) processTCP(c *Conn, s uint8, ts int64, seq, ack uint32, flags ui
 	}
 	c.updateHistory(s, flags, rel, n)
 	if window == 0 && flags&rstFlag == 0 && peer.State != TCPClosed && e.State != TCPReset {
-		c.scaledSide(s, 'W', &e.win0Cnt, &e.win0Thr)
+		c.scaledSide(s, 'W', &e.win0Cnt, &e.win0Exp)
 	}
 	if !c.ep[0].didClose || !c.ep[1].didClose {
 		c.lastTs = ts
 	}
 	if flags&finFlag != 0 {
-		e.finCnt++
-		e.finSeq = rel + uint64(segLen)
-	}
-	if flags&rstFlag != 0 {
-		e.rstCnt++
+		e.finSeen = true
+		e.dgram = int64(rel + uint64(segLen))
 	}
 
 	if flags&ackFlag != 0 {
@@ -293,13 +290,13 @@ func (t *Table) processTCP(c *Conn, s uint8, ts int64, seq, ack uint32, flags ui
 	dl := seqDelta(past, e.lastSeq)
 	switch {
 	case flags&(synFlag|rstFlag) != 0 && (dl > tooLargeSeq || dl < -tooLargeSeq):
-	case flags&finFlag != 0 && int64(e.lastSeq) == e.startSeq+1:
+	case flags&finFlag != 0 && e.lastSeq == e.startSeq+1:
 		e.updateLast(past)
 	case e.State == TCPReset:
 	case dl > 0:
 		e.updateLast(past)
 	case n > 0:
-		c.scaledSide(s, 'T', &e.rxmtCnt, &e.rxmtThr)
+		c.scaledSide(s, 'T', &e.rxmtCnt, &e.rxmtExp)
 	}
 
 	t.updateStateMachine(c, s, seq, ack, n, dl, flags, &r)
@@ -307,8 +304,8 @@ func (t *Table) processTCP(c *Conn, s uint8, ts int64, seq, ack uint32, flags ui
 
 	if flags&ackFlag != 0 {
 		r.PeerAck = true
-		if peer.finCnt > 0 && r.Ack >= peer.finSeq {
-			r.Ack = peer.finSeq - 1
+		if finSeq := uint64(peer.dgram); peer.finSeen && r.Ack >= finSeq {
+			r.Ack = finSeq - 1
 		}
 	}
 	if isOrig {
@@ -352,10 +349,10 @@ func (t *Table) updateStateMachine(c *Conn, s uint8, seq, ack uint32, n int, dl 
 				}
 			} else {
 				if ackf {
-					if peer.State != TCPInactive && peer.State != TCPPartial && !seqBetween(ack, uint32(peer.startSeq), peer.lastSeq) {
+					if peer.State != TCPInactive && peer.State != TCPPartial && !seqBetween(ack, peer.startSeq, peer.lastSeq) {
 						t.weird(c, "bad_SYN_ack")
 					}
-				} else if peer.State == TCPSynAckSent && seq == uint32(e.startSeq) {
+				} else if peer.State == TCPSynAckSent && seq == e.startSeq {
 					// SYN/SYN-ACK reversal: flip and establish.
 					c.isPartial = false
 					c.flip()
@@ -494,7 +491,7 @@ func (t *Table) established(c *Conn) {
 	}
 	switch p {
 	case 21, 22, 23, 513:
-		c.setInactivity(t.cfg.InteractiveInactivity, t)
+		c.setInactivity(toInteractive, t)
 	}
 }
 
@@ -513,7 +510,7 @@ func (c *Conn) AddGap(s uint8, n uint64) {
 		return
 	}
 	e := &c.ep[s&1]
-	c.scaledSide(s&1, 'G', &e.gapCnt, &e.gapThr)
+	c.scaledSide(s&1, 'G', &e.gapCnt, &e.gapExp)
 	c.missed += n
 }
 

@@ -1,7 +1,5 @@
 package flow
 
-import "container/heap"
-
 type timerKind uint8
 
 const (
@@ -12,47 +10,104 @@ const (
 	timerDNS
 )
 
+// Inactivity timeout classes (Conn.timeout): the value is in the table's Config.
+const (
+	toNone uint8 = iota
+	toUDP
+	toTCP
+	toInteractive
+	toICMP
+)
+
+// timer is a heap entry: seqKind is the insertion sequence (ties break in insertion
+// order, as Zeek's timer queue does) shifted left by 3, or'ed with the kind.
 type timer struct {
-	at   int64
-	seq  uint64 // insertion order breaks ties, as Zeek's timer queue does
-	c    *Conn
-	kind timerKind
+	at      int64
+	seqKind uint64
+	c       *Conn
 }
 
+func (a *timer) before(b *timer) bool {
+	return a.at < b.at || (a.at == b.at && a.seqKind < b.seqKind)
+}
+
+// timerHeap is a binary min-heap of timer values (no interface boxing, so pushing does not
+// allocate once the slice has grown).
 type timerHeap []timer
 
-func (h timerHeap) Len() int { return len(h) }
-func (h timerHeap) Less(i, j int) bool {
-	if h[i].at != h[j].at {
-		return h[i].at < h[j].at
+func (h *timerHeap) push(t timer) {
+	*h = append(*h, t)
+	s := *h
+	i := len(s) - 1
+	for i > 0 {
+		p := (i - 1) / 2
+		if !s[i].before(&s[p]) {
+			break
+		}
+		s[i], s[p] = s[p], s[i]
+		i = p
 	}
-	return h[i].seq < h[j].seq
 }
-func (h timerHeap) Swap(i, j int) { h[i], h[j] = h[j], h[i] }
-func (h *timerHeap) Push(x any)   { *h = append(*h, x.(timer)) }
-func (h *timerHeap) Pop() any {
-	old := *h
-	n := len(old)
-	x := old[n-1]
-	old[n-1] = timer{}
-	*h = old[:n-1]
-	return x
+
+func (h *timerHeap) pop() timer {
+	s := *h
+	top := s[0]
+	n := len(s) - 1
+	s[0] = s[n]
+	s[n] = timer{}
+	s = s[:n]
+	i := 0
+	for {
+		l := 2*i + 1
+		if l >= n {
+			break
+		}
+		m := l
+		if r := l + 1; r < n && s[r].before(&s[l]) {
+			m = r
+		}
+		if !s[m].before(&s[i]) {
+			break
+		}
+		s[i], s[m] = s[m], s[i]
+		i = m
+	}
+	if cap(s) > 4096 && n < cap(s)/4 {
+		s = append(timerHeap(nil), s...) // give back the memory of a past peak
+	}
+	*h = s
+	return top
 }
 
 func (t *Table) schedule(c *Conn, at int64, k timerKind) {
 	t.tseq++
-	heap.Push(&t.timers, timer{at: at, seq: t.tseq, c: c, kind: k})
+	t.timers.push(timer{at: at, seqKind: t.tseq<<3 | uint64(k), c: c})
+}
+
+// timeoutOf is the inactivity timeout (µs) of a class; 0 = none.
+func (t *Table) timeoutOf(class uint8) int64 {
+	switch class {
+	case toUDP:
+		return t.cfg.UDPInactivity
+	case toTCP:
+		return t.cfg.TCPInactivity
+	case toInteractive:
+		return t.cfg.InteractiveInactivity
+	case toICMP:
+		return t.cfg.ICMPInactivity
+	}
+	return 0
 }
 
 // setInactivity sets the connection's inactivity timeout (Zeek's SetInactivityTimeout). One
 // timer entry is kept per connection: when it fires before the (possibly extended) deadline
 // it re-arms itself at lastTs+timeout, so packets never touch the heap.
-func (c *Conn) setInactivity(d int64, t *Table) {
-	if d == c.timeout {
+func (c *Conn) setInactivity(class uint8, t *Table) {
+	if class == c.timeout {
 		return
 	}
-	c.timeout = d
-	if d > 0 && !c.inactArmed {
+	c.timeout = class
+	if d := t.timeoutOf(class); d > 0 && !c.inactArmed {
 		c.inactArmed = true
 		t.schedule(c, c.lastTs+d, timerInactivity)
 	}
@@ -63,27 +118,28 @@ func (c *Conn) setInactivity(d int64, t *Table) {
 func (t *Table) Advance(now int64) {
 	t.now = now
 	for len(t.timers) > 0 && t.timers[0].at <= now {
-		tm := heap.Pop(&t.timers).(timer)
+		tm := t.timers.pop()
 		c := tm.c
 		if c.removed {
 			continue
 		}
-		t.fire(c, tm, now)
+		t.fire(c, timerKind(tm.seqKind&7), now)
 	}
 }
 
-func (t *Table) fire(c *Conn, tm timer, now int64) {
-	switch tm.kind {
+func (t *Table) fire(c *Conn, kind timerKind, now int64) {
+	switch kind {
 	case timerInactivity:
-		if c.timeout <= 0 {
+		d := t.timeoutOf(c.timeout)
+		if d <= 0 {
 			c.inactArmed = false
 			return
 		}
-		if c.lastTs+c.timeout <= now {
+		if c.lastTs+d <= now {
 			t.remove(c, now)
 			return
 		}
-		t.schedule(c, c.lastTs+c.timeout, timerInactivity)
+		t.schedule(c, c.lastTs+d, timerInactivity)
 	case timerAttempt:
 		o, r := &c.ep[c.origSide], &c.ep[c.origSide^1]
 		if !t.active(c) {

@@ -22,10 +22,10 @@ type session struct {
 	env *analyzer.Env
 	ev  *emitter
 	hs  *Handshake
+	rec *RecordEvents
 	dir [2]recordDir
 
 	recordLayerVersion uint16 // 0 until known; versionSSLv2 for SSLv2 connections
-	established        bool
 	confirmed          bool
 
 	skip          bool // Zeek's SetSkip: no more parsing
@@ -38,6 +38,7 @@ type session struct {
 var sessionPool = sync.Pool{New: func() any {
 	a := &session{ev: newEmitter(nil, nil, "SSL")}
 	a.hs = newHandshake(a.ev, Callbacks{Violation: a.violation, Confirm: a.confirm})
+	a.rec = newRecordEvents(a.hs, a.onEstablished)
 	return a
 }}
 
@@ -72,8 +73,9 @@ func (a *session) reset(env *analyzer.Env) {
 	}
 	hs := a.hs
 	hs.flipped, hs.alreadyAlerted, hs.chosenCipher, hs.chosenVersion, hs.recordVersion = false, false, noChosenCipher, 0, 0
+	a.rec.reset()
 	a.recordLayerVersion = 0
-	a.established, a.confirmed, a.skip, a.hadGap, a.detached, a.pendingDetach = false, false, false, false, false, false
+	a.confirmed, a.skip, a.hadGap, a.detached, a.pendingDetach = false, false, false, false, false
 	a.bytes = 0
 }
 
@@ -165,30 +167,13 @@ func (a *session) detach() {
 	}
 }
 
-// established is reached: raise ssl_established, and detach by default.
-func (a *session) raiseEstablished() {
-	a.ev.emitEstablished()
+// onEstablished runs once ssl_established was raised: by default the analyzer detaches.
+func (a *session) onEstablished() {
 	if !a.env.Options.AnalyzeEncrypted && a.confirmed {
 		a.pendingDetach = true
 	}
 }
 
-func (a *session) isClient(isOrig bool) bool { return isOrig != a.hs.flipped }
-
 var _ analyzer.Analyzer = (*Analyzer)(nil)
 
-// Handler-facing helpers for record events.
-
-func (a *session) emitPlaintext(isOrig bool, d *recordDir) {
-	e := &a.ev.plaintext
-	*e = tlsmon.SSLPlaintextData{Meta: a.ev.meta(), IsClient: a.isClient(isOrig), RecordVersion: uint64(d.rawVersion),
-		ContentType: uint64(d.contentType), Length: uint64(d.length)}
-	a.ev.h.HandleEvent(e)
-}
-
-func (a *session) emitEncrypted(isOrig bool, d *recordDir) {
-	e := &a.ev.encrypted
-	*e = tlsmon.SSLEncryptedData{Meta: a.ev.meta(), IsClient: a.isClient(isOrig), RecordVersion: uint64(d.rawVersion),
-		ContentType: uint64(d.contentType), Length: uint64(d.length)}
-	a.ev.h.HandleEvent(e)
-}
+func (a *session) isClient(isOrig bool) bool { return isOrig != a.hs.flipped }

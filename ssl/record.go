@@ -4,8 +4,6 @@ import (
 	"fmt"
 	"math"
 	"strconv"
-
-	"github.com/tlsmon/tlsmon"
 )
 
 // Record content types; SSLv2 message types are mapped to 300 + type, as Zeek does.
@@ -32,11 +30,10 @@ var (
 
 // recordDir is the record layer state of one direction.
 type recordDir struct {
-	encrypted bool
-	hdr       [5]byte
-	hdrLen    int    // header bytes buffered
-	inBody    bool   // header parsed, waiting for the body
-	buf       []byte // incomplete body (bounded by the record length: ≤ 64 KiB)
+	hdr    [5]byte
+	hdrLen int    // header bytes buffered
+	inBody bool   // header parsed, waiting for the body
+	buf    []byte // incomplete body (bounded by the record length: ≤ 64 KiB)
 
 	// the current record
 	length      int
@@ -175,9 +172,10 @@ func (a *session) record(isOrig bool, d *recordDir, body []byte) bool {
 		return true
 	}
 	d.emptyRun = 0
+	rec := Record{ContentType: d.contentType, Version: d.rawVersion, Length: d.length}
 	for off := 0; off < len(body); {
 		if a.encryptedState(isOrig, d) {
-			a.ciphertext(isOrig, d)
+			a.rec.Ciphertext(a.ev.ts, isOrig, rec)
 			return true
 		}
 		n, err := a.plaintext(isOrig, d, body[off:])
@@ -185,7 +183,7 @@ func (a *session) record(isOrig bool, d *recordDir, body []byte) bool {
 			a.violation("Binpac exception: "+err.Error(), false)
 			return false
 		}
-		a.emitPlaintext(isOrig, d)
+		a.rec.PlaintextData(a.ev.ts, isOrig, rec)
 		off += n
 	}
 	return true
@@ -195,56 +193,23 @@ func (a *session) record(isOrig bool, d *recordDir, body []byte) bool {
 // switches the direction to encrypted unless the negotiated version is known to be
 // below TLS 1.3 (TLS 1.3 has no meaningful change_cipher_spec).
 func (a *session) encryptedState(isOrig bool, d *recordDir) bool {
-	if d.encrypted || d.contentType != ctApplicationData {
-		return d.encrypted
+	if a.rec.Encrypted(isOrig) || d.contentType != ctApplicationData {
+		return a.rec.Encrypted(isOrig)
 	}
 	switch a.hs.chosenVersion {
 	case versionSSLv2, versionSSLv3, versionTLS10, versionTLS11, versionTLS12:
 		return false
 	}
-	d.encrypted = true
+	a.rec.StartEncryption(isOrig)
 	return true
 }
 
-func (a *session) ciphertext(isOrig bool, d *recordDir) {
-	if !a.established && a.hs.IsTLS13() {
-		e := &a.ev.probable
-		*e = tlsmon.SSLProbableEncryptedHandshakeMessage{Meta: a.ev.meta(), IsClient: isOrig, Length: uint64(d.length)}
-		a.ev.h.HandleEvent(e)
-	}
-	if a.dir[0].encrypted && a.dir[1].encrypted && !a.established {
-		a.established = true
-		a.raiseEstablished()
-	}
-	a.emitEncrypted(isOrig, d)
-}
-
-// plaintext parses one message of a clear record and returns the bytes it used.
+// plaintext parses one message of a clear record and returns the bytes it used: handshake
+// and SSLv2 content here, the other content types in RecordEvents.
 func (a *session) plaintext(isOrig bool, d *recordDir, b []byte) (int, error) {
 	switch d.contentType {
-	case ctChangeCipherSpec:
-		if !a.hs.IsTLS13() {
-			d.encrypted = true
-		}
-		e := &a.ev.ccs
-		*e = tlsmon.SSLChangeCipherSpec{Meta: a.ev.meta(), IsClient: a.isClient(isOrig)}
-		a.ev.h.HandleEvent(e)
-		return 1, nil
-	case ctAlert:
-		return len(b), a.alerts(isOrig, d, b)
 	case ctHandshake:
 		a.hs.Deliver(a.ev.ts, isOrig, d.rawVersion, b)
-		return len(b), nil
-	case ctApplicationData:
-		return len(b), nil
-	case ctHeartbeat:
-		if len(b) < 3 {
-			return 0, errHeartbeat
-		}
-		e := &a.ev.heartbeat
-		*e = tlsmon.SSLHeartbeat{Meta: a.ev.meta(), IsClient: a.isClient(isOrig), Length: uint64(d.length),
-			HeartbeatType: uint64(b[0]), PayloadLength: uint64(b[1])<<8 | uint64(b[2]), Payload: b[3:]}
-		a.ev.h.HandleEvent(e)
 		return len(b), nil
 	case ctV2Error:
 		// Zeek reports SSLv2 errors as alerts of level -1 (as a count: 2^64-1).
@@ -257,28 +222,5 @@ func (a *session) plaintext(isOrig bool, d *recordDir, b []byte) (int, error) {
 	case ctV2ServerHello:
 		return a.v2ServerHello(isOrig, d, b)
 	}
-	a.violation(fmt.Sprintf("unknown SSL record type (%d) from %s", d.contentType, origLabel(isOrig)), false)
-	return len(b), nil
-}
-
-// alerts raises one ssl_alert per two-byte alert, up to the per-record cap (one alert in
-// TLS 1.3).
-func (a *session) alerts(isOrig bool, d *recordDir, b []byte) error {
-	n := d.length
-	maxLen := MaxAlertsPerRecord * 2
-	if a.hs.IsTLS13() {
-		maxLen = 2
-	}
-	if n > maxLen {
-		a.ev.emitWeird("SSL_excessive_alerts_in_record", strconv.Itoa(n/2))
-		n = maxLen
-	}
-	n = min(n, len(b))
-	for i := 0; i < n; i += 2 {
-		if i+1 >= n {
-			return errAlert
-		}
-		a.ev.emitAlert(a.isClient(isOrig), uint64(b[i]), uint64(b[i+1]))
-	}
-	return nil
+	return a.rec.Plaintext(a.ev.ts, isOrig, Record{ContentType: d.contentType, Version: d.rawVersion, Length: d.length}, b)
 }

@@ -101,10 +101,10 @@ func (a *session) v2ClientMasterKey(b []byte) (int, error) {
 	if n > len(b) {
 		return 0, errV2ClientMasterKey
 	}
-	a.dir[0].encrypted = true
-	a.dir[1].encrypted = true
+	a.rec.StartEncryption(true)
+	a.rec.StartEncryption(false)
 	// Zeek raises ssl_established here without marking the connection established, so the
 	// first encrypted record raises it again.
-	a.raiseEstablished()
+	a.rec.raiseEstablished()
 	return n, nil
 }

@@ -37,7 +37,7 @@ func FuzzReassembly(f *testing.F) {
 				continue
 			}
 			r.DataSent(0, seq, src[seq:end], 0, c)
-			if r.Buffered() < 0 || budget.Used != r.Buffered() || pool.Used() != int64(r.Buffered()) {
+			if r.Buffered() < 0 || int(budget.Used) != r.Buffered() || pool.Used() != int64(r.Buffered()) {
 				t.Fatalf("accounting: buffered %d budget %d pool %d", r.Buffered(), budget.Used, pool.Used())
 			}
 			if r.Next() != c.pos {

@@ -8,6 +8,8 @@
 // flow tracks the 32-bit wraps).
 package stream
 
+import "math"
+
 // Sink receives a direction's reassembled stream.
 type Sink interface {
 	// Deliver hands over the next in-order bytes; data aliases buffers valid during the call.
@@ -18,8 +20,9 @@ type Sink interface {
 
 // Budget caps the bytes buffered for one connection (both directions share it).
 type Budget struct {
-	Max  int // 0 = unlimited
-	Used int
+	Max  int32 // 0 = unlimited (up to 2 GiB)
+	Used int32
+	pool *Pool
 }
 
 // Pool caps the bytes buffered over all connections.
@@ -49,82 +52,112 @@ type block struct {
 
 func (b *block) end() uint64 { return b.seq + uint64(len(b.data)) }
 
-// Reassembler reassembles one direction. The zero value is not ready: call Init.
-type Reassembler struct {
-	next   uint64 // next sequence number to deliver (Zeek's last_reassem_seq)
+// buffer holds a direction's out-of-order data; it exists only while there is some.
+type buffer struct {
 	blocks []block
-	budget *Budget
-	pool   *Pool
 	bytes  int
-	skip   bool
 }
 
-// Init prepares r; budget and pool may be nil (no cap).
+// skipped marks a direction that stopped delivering (SkipAll).
+var skipped = new(buffer)
+
+// Reassembler reassembles one direction. The zero value is not ready: call Init. It holds
+// no buffer while the stream is in order (24 bytes in all).
+type Reassembler struct {
+	next   uint64 // next sequence number to deliver (Zeek's last_reassem_seq)
+	budget *Budget
+	buf    *buffer // nil: nothing buffered; skipped: SkipAll was called
+}
+
+// Init prepares r; budget and pool may be nil (no cap). Directions sharing a budget must
+// share the pool too.
 func (r *Reassembler) Init(budget *Budget, pool *Pool) {
-	*r = Reassembler{next: 1, budget: budget, pool: pool}
+	if budget == nil && pool != nil {
+		budget = &Budget{}
+	}
+	if budget != nil {
+		budget.pool = pool
+	}
+	*r = Reassembler{next: 1, budget: budget}
 }
 
 // Next is the next sequence number the stream expects.
 func (r *Reassembler) Next() uint64 { return r.next }
 
+func (r *Reassembler) blocks() []block {
+	if r.buf == nil {
+		return nil
+	}
+	return r.buf.blocks
+}
+
 // Buffered is the number of out-of-order bytes held.
-func (r *Reassembler) Buffered() int { return r.bytes }
+func (r *Reassembler) Buffered() int {
+	if r.buf == nil {
+		return 0
+	}
+	return r.buf.bytes
+}
 
 // Undelivered is the span from Next to the end of the highest buffered block.
 func (r *Reassembler) Undelivered() uint64 {
-	if len(r.blocks) == 0 {
+	bs := r.blocks()
+	if len(bs) == 0 {
 		return 0
 	}
-	return r.blocks[len(r.blocks)-1].end() - r.next
+	return bs[len(bs)-1].end() - r.next
 }
 
 // Skipping reports whether the direction stopped delivering (after SkipAll).
-func (r *Reassembler) Skipping() bool { return r.skip }
+func (r *Reassembler) Skipping() bool { return r.buf == skipped }
 
 // SkipAll drops everything buffered and stops all further delivery and gap reports for this
 // direction (Zeek's skip_deliveries).
 func (r *Reassembler) SkipAll() {
 	r.clear()
-	r.skip = true
+	r.buf = skipped
 }
 
 func (r *Reassembler) clear() {
-	r.release(r.bytes)
-	for i := range r.blocks {
-		r.blocks[i] = block{}
+	if r.buf == nil || r.buf == skipped {
+		return
 	}
-	r.blocks = r.blocks[:0]
-	if cap(r.blocks) > 16 {
-		r.blocks = nil
-	}
+	r.release(r.buf.bytes)
+	r.buf = nil
 }
 
 func (r *Reassembler) release(n int) {
-	r.bytes -= n
-	if r.budget != nil {
-		r.budget.Used -= n
-	}
-	if r.pool != nil {
-		r.pool.used -= int64(n)
+	r.buf.bytes -= n
+	if b := r.budget; b != nil {
+		b.Used -= int32(n)
+		if b.pool != nil {
+			b.pool.used -= int64(n)
+		}
 	}
 }
 
 func (r *Reassembler) reserve(n int) int {
-	if len(r.blocks) >= MaxBlocks {
+	if len(r.blocks()) >= MaxBlocks {
 		return CapBlocks
 	}
-	if r.budget != nil && r.budget.Max > 0 && r.budget.Used+n > r.budget.Max {
-		return CapConnection
+	b := r.budget
+	if b != nil {
+		if int64(b.Used)+int64(n) > math.MaxInt32 || (b.Max > 0 && int64(b.Used)+int64(n) > int64(b.Max)) {
+			return CapConnection
+		}
+		if p := b.pool; p != nil && p.Max > 0 && p.used+int64(n) > p.Max {
+			return CapGlobal
+		}
 	}
-	if r.pool != nil && r.pool.Max > 0 && r.pool.used+int64(n) > r.pool.Max {
-		return CapGlobal
+	if r.buf == nil {
+		r.buf = &buffer{}
 	}
-	r.bytes += n
-	if r.budget != nil {
-		r.budget.Used += n
-	}
-	if r.pool != nil {
-		r.pool.used += int64(n)
+	r.buf.bytes += n
+	if b != nil {
+		b.Used += int32(n)
+		if b.pool != nil {
+			b.pool.used += int64(n)
+		}
 	}
 	return CapNone
 }
@@ -134,10 +167,10 @@ func (r *Reassembler) reserve(n int) int {
 // buffered data it makes contiguous go to sink. It returns a Cap* value when a cap stopped
 // buffering: the part that did not fit is dropped and will surface as a gap when acked.
 func (r *Reassembler) DataSent(ts int64, seq uint64, data []byte, acked uint64, sink Sink) int {
-	if r.skip || len(data) == 0 {
+	if r.buf == skipped || len(data) == 0 {
 		return CapNone
 	}
-	if acked > r.next && len(r.blocks) == 0 && seq < acked {
+	if acked > r.next && r.buf == nil && seq < acked {
 		// Zeek drops the already-acknowledged part of a segment.
 		if seq+uint64(len(data)) <= acked {
 			return CapNone
@@ -157,14 +190,14 @@ func (r *Reassembler) DataSent(ts int64, seq uint64, data []byte, acked uint64, 
 			return r.insert(seq, data)
 		}
 		stop := seq + uint64(len(data))
-		if len(r.blocks) > 0 && r.blocks[0].seq < stop {
-			stop = r.blocks[0].seq
+		if bs := r.blocks(); len(bs) > 0 && bs[0].seq < stop {
+			stop = bs[0].seq
 		}
 		n := stop - seq
 		r.next = stop
 		sink.Deliver(ts, data[:n])
 		data, seq = data[n:], stop
-		if r.skip {
+		if r.buf == skipped {
 			return CapNone
 		}
 		r.flush(ts, sink)
@@ -175,10 +208,11 @@ func (r *Reassembler) DataSent(ts int64, seq uint64, data []byte, acked uint64, 
 // insert buffers the parts of [seq, seq+len(data)) not already held (first copy wins).
 func (r *Reassembler) insert(seq uint64, data []byte) int {
 	end := seq + uint64(len(data))
-	lo, hi := 0, len(r.blocks)
+	bs := r.blocks()
+	lo, hi := 0, len(bs)
 	for lo < hi { // first block ending after seq
 		m := (lo + hi) / 2
-		if r.blocks[m].end() <= seq {
+		if bs[m].end() <= seq {
 			lo = m + 1
 		} else {
 			hi = m
@@ -186,23 +220,25 @@ func (r *Reassembler) insert(seq uint64, data []byte) int {
 	}
 	i, cur := lo, seq
 	for cur < end {
-		if i < len(r.blocks) && r.blocks[i].seq <= cur {
-			cur = r.blocks[i].end()
+		bs = r.blocks()
+		if i < len(bs) && bs[i].seq <= cur {
+			cur = bs[i].end()
 			i++
 			continue
 		}
 		stop := end
-		if i < len(r.blocks) && r.blocks[i].seq < stop {
-			stop = r.blocks[i].seq
+		if i < len(bs) && bs[i].seq < stop {
+			stop = bs[i].seq
 		}
 		piece := data[cur-seq : stop-seq]
 		if c := r.reserve(len(piece)); c != CapNone {
 			return c
 		}
 		b := block{seq: cur, data: append([]byte(nil), piece...)}
-		r.blocks = append(r.blocks, block{})
-		copy(r.blocks[i+1:], r.blocks[i:])
-		r.blocks[i] = b
+		bs = append(r.buf.blocks, block{})
+		copy(bs[i+1:], bs[i:])
+		bs[i] = b
+		r.buf.blocks = bs
 		i++
 		cur = stop
 	}
@@ -211,13 +247,20 @@ func (r *Reassembler) insert(seq uint64, data []byte) int {
 
 // flush delivers buffered blocks that became contiguous.
 func (r *Reassembler) flush(ts int64, sink Sink) {
+	buf := r.buf
+	if buf == nil || buf == skipped {
+		return
+	}
 	n := 0
-	for n < len(r.blocks) && r.blocks[n].seq <= r.next && !r.skip {
-		b := &r.blocks[n]
+	for n < len(buf.blocks) && buf.blocks[n].seq <= r.next {
+		b := &buf.blocks[n]
 		if e := b.end(); e > r.next {
 			d := b.data[r.next-b.seq:]
 			r.next = e
 			sink.Deliver(ts, d)
+			if r.buf != buf { // SkipAll ran during delivery and released the buffer
+				return
+			}
 		}
 		n++
 	}
@@ -225,17 +268,19 @@ func (r *Reassembler) flush(ts int64, sink Sink) {
 		return
 	}
 	freed := 0
-	for i := 0; i < n && i < len(r.blocks); i++ {
-		freed += len(r.blocks[i].data)
+	for i := 0; i < n; i++ {
+		freed += len(buf.blocks[i].data)
 	}
-	if n > len(r.blocks) { // SkipAll ran during delivery
+	if n == len(buf.blocks) {
+		r.release(freed)
+		r.buf = nil // in order again: drop the buffer
 		return
 	}
-	copy(r.blocks, r.blocks[n:])
-	for i := len(r.blocks) - n; i < len(r.blocks); i++ {
-		r.blocks[i] = block{}
+	copy(buf.blocks, buf.blocks[n:])
+	for i := len(buf.blocks) - n; i < len(buf.blocks); i++ {
+		buf.blocks[i] = block{}
 	}
-	r.blocks = r.blocks[:len(r.blocks)-n]
+	buf.blocks = buf.blocks[:len(buf.blocks)-n]
 	r.release(freed)
 }
 
@@ -243,22 +288,27 @@ func (r *Reassembler) flush(ts int64, sink Sink) {
 // never be filled, so they are reported as gaps and the data above them delivered (Zeek's
 // TrimToSeq / Undelivered). It returns the total gap length reported.
 func (r *Reassembler) AckReceived(ts int64, ack uint64, sink Sink) uint64 {
-	if r.skip || ack <= r.next {
+	if r.buf == skipped || ack <= r.next {
 		return 0
 	}
 	var gaps uint64
-	for len(r.blocks) > 0 && r.blocks[0].seq < ack && !r.skip {
-		if g := r.blocks[0].seq - r.next; g > 0 {
+	for {
+		bs := r.blocks()
+		if len(bs) == 0 || bs[0].seq >= ack || r.buf == skipped {
+			break
+		}
+		if g := bs[0].seq - r.next; g > 0 {
 			gaps += g
+			r.next = bs[0].seq
 			sink.Gap(ts, g)
-			r.next = r.blocks[0].seq
 		}
 		r.flush(ts, sink)
 	}
-	if ack > r.next && !r.skip {
+	if ack > r.next && r.buf != skipped {
 		gaps += ack - r.next
-		sink.Gap(ts, ack-r.next)
+		g := ack - r.next
 		r.next = ack
+		sink.Gap(ts, g)
 	}
 	return gaps
 }
@@ -266,7 +316,7 @@ func (r *Reassembler) AckReceived(ts int64, ack uint64, sink Sink) uint64 {
 // Close ends the direction: buffered data behind a hole never filled is reported as one gap
 // (not delivered), and buffers are released. It returns the gap length.
 func (r *Reassembler) Close(ts int64, sink Sink) uint64 {
-	if r.skip || len(r.blocks) == 0 {
+	if r.buf == skipped || len(r.blocks()) == 0 {
 		r.clear()
 		return 0
 	}

@@ -5,6 +5,7 @@ import (
 	"crypto/sha256"
 	"encoding/hex"
 	"sort"
+	"strconv"
 
 	tlsmon "github.com/tlsmon/tlsmon"
 	"github.com/tlsmon/tlsmon/certs"
@@ -80,6 +81,11 @@ type SSLLog struct {
 	vals   []Value
 	err    error
 	Weirds uint64 // ssl_history length cap hits and dropped chain certificates
+	// WeirdEvents, when set, receives the weirds Zeek's SSL scripts raise:
+	// SSL_max_ssl_history_length_reached, SSL_many_server_names and
+	// ssl_early_application_data.
+	WeirdEvents tlsmon.Handler
+	weird       tlsmon.Weird
 }
 
 // NewSSLLog returns an ssl.log builder writing to w.
@@ -97,7 +103,15 @@ func (l *SSLLog) session(m *tlsmon.Meta) *sslState {
 	return s
 }
 
-func (l *SSLLog) addHistory(s *sslState, isClient bool, c byte) {
+func (l *SSLLog) raiseWeird(ts int64, c *tlsmon.Conn, name, addl, source string) {
+	if l.WeirdEvents == nil {
+		return
+	}
+	l.weird = tlsmon.Weird{Meta: tlsmon.Meta{Ts: ts, Conn: c}, WeirdName: name, Addl: addl, Source: source}
+	l.WeirdEvents.HandleEvent(&l.weird)
+}
+
+func (l *SSLLog) addHistory(s *sslState, ts int64, isClient bool, c byte) {
 	if len(s.history) >= MaxSSLHistory {
 		return
 	}
@@ -107,6 +121,7 @@ func (l *SSLLog) addHistory(s *sslState, isClient bool, c byte) {
 	s.history = append(s.history, c)
 	if len(s.history) == MaxSSLHistory {
 		l.Weirds++
+		l.raiseWeird(ts, s.conn, "SSL_max_ssl_history_length_reached", strconv.Itoa(MaxSSLHistory), "SSL")
 	}
 }
 
@@ -125,7 +140,7 @@ func (l *SSLLog) HandleEvent(e tlsmon.Event) {
 			s.ticketEmpty = false
 		}
 		if ev.RecordVersion == 0 {
-			l.addHistory(s, true, 'c')
+			l.addHistory(s, m.Ts, true, 'c')
 		}
 	case *tlsmon.SSLServerHello:
 		s := l.session(m)
@@ -141,7 +156,7 @@ func (l *SSLLog) HandleEvent(e tlsmon.Event) {
 			s.resumed = true
 		}
 		if ev.Version == 2 {
-			l.addHistory(s, false, 's')
+			l.addHistory(s, m.Ts, false, 's')
 		}
 	case *tlsmon.SSLExtensionSupportedVersions:
 		if ev.IsClient || len(ev.Versions) != 1 {
@@ -162,6 +177,9 @@ func (l *SSLLog) HandleEvent(e tlsmon.Event) {
 		s := l.session(m)
 		if ev.IsClient && len(ev.Names) > 0 {
 			s.serverName, s.hasSNI = string(ev.Names[0]), true
+			if len(ev.Names) > 1 {
+				l.raiseWeird(m.Ts, m.Conn, "SSL_many_server_names", catStrings(ev.Names), "")
+			}
 		}
 	case *tlsmon.SSLExtensionApplicationLayerProtocolNegotiation:
 		s := l.session(m)
@@ -180,7 +198,7 @@ func (l *SSLLog) HandleEvent(e tlsmon.Event) {
 		if ev.MsgType == 2 && s.hrrSeen {
 			c, s.hrrSeen = 'j', false
 		}
-		l.addHistory(s, ev.IsClient, c)
+		l.addHistory(s, m.Ts, ev.IsClient, c)
 	case *tlsmon.SSLExtension:
 		s := l.session(m)
 		switch {
@@ -193,17 +211,17 @@ func (l *SSLLog) HandleEvent(e tlsmon.Event) {
 		}
 	case *tlsmon.SSLChangeCipherSpec:
 		s := l.session(m)
-		l.addHistory(s, ev.IsClient, 'i')
+		l.addHistory(s, m.Ts, ev.IsClient, 'i')
 		if ev.IsClient && s.ticketEmpty && !s.ckxSeen {
 			s.resumed = true
 		}
 	case *tlsmon.SSLAlert:
 		s := l.session(m)
-		l.addHistory(s, ev.IsClient, 'l')
+		l.addHistory(s, m.Ts, ev.IsClient, 'l')
 		s.lastAlert, s.hasAlert = AlertName(ev.Desc), true
 	case *tlsmon.SSLHeartbeat:
 		s := l.session(m)
-		l.addHistory(s, ev.IsClient, 'b')
+		l.addHistory(s, m.Ts, ev.IsClient, 'b')
 	case *tlsmon.SSLEstablished:
 		s := l.session(m)
 		s.established = true
@@ -213,7 +231,10 @@ func (l *SSLLog) HandleEvent(e tlsmon.Event) {
 			l.session(m)
 		}
 	case *tlsmon.SSLPlaintextData:
-		l.session(m)
+		s := l.session(m)
+		if s.hasVersion && !s.established && ev.ContentType == applicationDataCT {
+			l.raiseWeird(m.Ts, m.Conn, "ssl_early_application_data", "", "")
+		}
 	case *tlsmon.AnalyzerViolation:
 		if ev.Analyzer == "SSL" || ev.Analyzer == "DTLS" {
 			if s := l.conns[m.Conn]; s != nil {
@@ -398,4 +419,16 @@ func historyLetter(t uint64) byte {
 		return 'm'
 	}
 	return 'z'
+}
+
+// catStrings formats a string vector as Zeek's cat() does: "[a, b]".
+func catStrings(v [][]byte) string {
+	b := []byte{'['}
+	for i, s := range v {
+		if i > 0 {
+			b = append(b, ", "...)
+		}
+		b = append(b, s...)
+	}
+	return string(append(b, ']'))
 }

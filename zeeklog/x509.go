@@ -44,6 +44,10 @@ type X509Log struct {
 	err   error
 	// Unparsable counts certificates that could not be parsed (Zeek logs none for them).
 	Unparsable uint64
+	// Weirds, when set, receives the weirds of the log itself: log_container_field_truncated
+	// when a row's list fields exceed Zeek's container limits.
+	Weirds tlsmon.Handler
+	weird  tlsmon.Weird
 }
 
 // NewX509Log returns an x509.log builder writing to w.
@@ -107,6 +111,9 @@ func (l *X509Log) write(ev *tlsmon.Certificate, c *certs.Certificate, fp string)
 		}
 		n := min(len(ss), x509MaxContainer, total)
 		total -= n
+		if n < len(ss) {
+			l.truncated(ev.Ts)
+		}
 		return Strings(ss[:n])
 	}
 	if san := c.SAN; san != nil {
@@ -132,6 +139,16 @@ func (l *X509Log) write(ev *tlsmon.Certificate, c *certs.Certificate, fp string)
 	if err := l.w.Write(v); err != nil && l.err == nil {
 		l.err = err
 	}
+}
+
+// truncated reports a list field cut to Zeek's container limits, as Zeek's logging
+// manager does (a weird without connection).
+func (l *X509Log) truncated(ts int64) {
+	if l.Weirds == nil {
+		return
+	}
+	l.weird = tlsmon.Weird{Meta: tlsmon.Meta{Ts: ts}, WeirdName: "log_container_field_truncated", Addl: "X509::LOG"}
+	l.Weirds.HandleEvent(&l.weird)
 }
 
 // Close closes the writer and returns the first write error.

@@ -6,7 +6,7 @@ import (
 	"io"
 	"os"
 	"os/signal"
-	_ "syscall"
+	"syscall"
 	"time"
 
 	"github.com/tlsmon/tlsmon/analyzer"
@@ -42,7 +42,7 @@ func analyze(cfg config, stderr io.Writer) error {
 	if cfg.progress && isTerminal(os.Stderr) {
 		cr.progress = stderr
 	}
-	stop := func() {} // DEBUG cr.stopOnSignal(os.Interrupt, syscall.SIGTERM)
+	stop := cr.stopOnSignal(os.Interrupt, syscall.SIGTERM)
 
 	eng := engine.New(engine.Options{
 		Handler:  out.handler,

@@ -17,7 +17,7 @@ type eventFile struct {
 }
 
 func newEventFile(w io.Writer) *eventFile {
-	return &eventFile{w: bufio.NewWriterSize(w, 256<<10), line: make([]byte, 0, 1024)}
+	return &eventFile{w: bufio.NewWriterSize(w, 64<<10), line: make([]byte, 0, 1024)}
 }
 
 // HandleEvent implements tlsmon.Handler.

@@ -27,7 +27,7 @@ func (l *lazyFile) open() error {
 	}
 	l.f, l.err = os.Create(l.path)
 	if l.err == nil {
-		l.w = bufio.NewWriterSize(l.f, 256<<10)
+		l.w = bufio.NewWriterSize(l.f, 64<<10)
 	}
 	return l.err
 }

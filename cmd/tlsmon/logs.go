@@ -18,10 +18,12 @@ type logSpec struct {
 	build   func(zeeklog.Writer) logBuilder
 }
 
-// logSpecs are the logs, in the order their builders receive each event: x509 and ssl before
-// conn, so that a connection's rows are complete when its conn.log row is written.
-var logSpecs = []logSpec{
-	{path: "x509", columns: zeeklog.X509Columns, build: func(w zeeklog.Writer) logBuilder { return zeeklog.NewX509Log(w) }},
-	{path: "ssl", columns: zeeklog.SSLColumns, build: func(w zeeklog.Writer) logBuilder { return zeeklog.NewSSLLog(w) }},
-	{path: "conn", columns: zeeklog.ConnColumns, build: func(w zeeklog.Writer) logBuilder { return zeeklog.NewConnLog(w) }},
-}
+// logSpecs are zeeklog's logs (x509, ssl, conn, analyzer, weird), in the order their
+// builders receive each event.
+var logSpecs = func() []logSpec {
+	var out []logSpec
+	for _, s := range zeeklog.Logs() {
+		out = append(out, logSpec{path: s.Path, columns: s.Columns, build: func(w zeeklog.Writer) logBuilder { return s.New(w) }})
+	}
+	return out
+}()

@@ -19,19 +19,25 @@ import (
 // and per mode. They are the figures reached when last raised (rounded down): raise them as
 // work lands, never lower them without saying why.
 var thresholds = []threshold{
-	{mode: modeEncrypted, group: "tcp+none", metric: "event_score_exact", min: 0},
-	{mode: modeEncrypted, group: "tcp+none", metric: "event_score_args", min: 0},
-	{mode: modeEncrypted, group: "tcp+none", metric: "ssl_log_field_score", min: 0},
-	{mode: modeEncrypted, group: "tcp+none", metric: "x509_log_field_score", min: 0},
-	{mode: modeEncrypted, group: "tcp+none", metric: "conn_rows_matched", min: 0},
-	{mode: modeEncrypted, group: "udp", metric: "event_score_exact", min: 0},
-	{mode: modeEncrypted, group: "udp", metric: "conn_rows_matched", min: 0},
-	{mode: modeEncrypted, group: "all", metric: "event_score_exact", min: 0},
-	{mode: modeEncrypted, group: "all", metric: "ssl_log_field_score", min: 0},
-	{mode: modeEncrypted, group: "all", metric: "x509_log_field_score", min: 0},
-	{mode: modeEncrypted, group: "all", metric: "conn_rows_matched", min: 0},
-	{mode: modeDefault, group: "tcp+none", metric: "event_score_exact", min: 0},
-	{mode: modeDefault, group: "all", metric: "event_score_exact", min: 0},
+	// Raised 2026-11-27 (tcp+none: 3720 events for 3714 expected; conn 357/358).
+	{mode: modeEncrypted, group: "tcp+none", metric: "event_score_exact", min: 0.999},
+	{mode: modeEncrypted, group: "tcp+none", metric: "event_score_args", min: 0.999},
+	{mode: modeEncrypted, group: "tcp+none", metric: "ssl_log_field_score", min: 1},
+	{mode: modeEncrypted, group: "tcp+none", metric: "x509_log_field_score", min: 1},
+	{mode: modeEncrypted, group: "tcp+none", metric: "ssl_log_rows_found", min: 1},
+	{mode: modeEncrypted, group: "tcp+none", metric: "x509_log_rows_found", min: 1},
+	{mode: modeEncrypted, group: "tcp+none", metric: "conn_rows_matched", min: 0.997},
+	{mode: modeEncrypted, group: "udp", metric: "event_score_exact", min: 1},
+	{mode: modeEncrypted, group: "udp", metric: "ssl_log_field_score", min: 1},
+	{mode: modeEncrypted, group: "udp", metric: "x509_log_field_score", min: 1},
+	{mode: modeEncrypted, group: "udp", metric: "conn_rows_matched", min: 1},
+	{mode: modeEncrypted, group: "all", metric: "event_score_exact", min: 0.837},
+	{mode: modeEncrypted, group: "all", metric: "ssl_log_field_score", min: 0.696},
+	{mode: modeEncrypted, group: "all", metric: "x509_log_field_score", min: 0.730},
+	{mode: modeEncrypted, group: "all", metric: "conn_rows_matched", min: 0.992},
+	{mode: modeDefault, group: "tcp+none", metric: "event_score_exact", min: 0.999},
+	{mode: modeDefault, group: "udp", metric: "event_score_exact", min: 1},
+	{mode: modeDefault, group: "all", metric: "event_score_exact", min: 0.826},
 }
 
 // maxFailedRuns is how many captures tlsmon may exit non-zero on (a truncated capture is a

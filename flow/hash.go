@@ -1,0 +1,102 @@
+package flow
+
+import (
+	"encoding/binary"
+	"math/bits"
+	"math/rand/v2"
+)
+
+// connMap is the table's index: a chained hash table of connections by key. The chain
+// link and the key's hash live in Conn, and the key itself is compared against the
+// connection's ID, so the index costs one pointer per bucket and nothing per lookup.
+type connMap struct {
+	buckets []*Conn
+	n       int
+	seed    uint64
+}
+
+const minBuckets = 1024
+
+func (m *connMap) init() {
+	m.buckets = make([]*Conn, minBuckets)
+	m.seed = rand.Uint64() | 1 // random per table: chains cannot be predicted from outside
+}
+
+// hashKey hashes a key (already canonical, so both directions hash alike).
+func (m *connMap) hashKey(k *Key) uint32 {
+	const m1, m2, m3 = 0xa0761d6478bd642f, 0xe7037ed1a0b428db, 0x8ebc6af09c88c6e3
+	a0 := binary.LittleEndian.Uint64(k.A[:8])
+	a1 := binary.LittleEndian.Uint64(k.A[8:])
+	b0 := binary.LittleEndian.Uint64(k.B[:8])
+	b1 := binary.LittleEndian.Uint64(k.B[8:])
+	p := uint64(k.PA)<<24 | uint64(k.PB)<<8 | uint64(k.Proto)
+	h := mum(a0^m.seed, a1^m1) ^ mum(b0^m2, b1^m.seed) ^ mum(p^m3, m.seed^m2)
+	return uint32(h ^ h>>32)
+}
+
+func mum(a, b uint64) uint64 {
+	hi, lo := bits.Mul64(a, b)
+	return hi ^ lo
+}
+
+func (m *connMap) get(k *Key, h uint32) *Conn {
+	for c := m.buckets[h&uint32(len(m.buckets)-1)]; c != nil; c = c.next {
+		if c.hash == h && c.hasKey(k) {
+			return c
+		}
+	}
+	return nil
+}
+
+// put adds c, whose hash is set and whose key is not in the map.
+func (m *connMap) put(c *Conn) {
+	if m.n >= len(m.buckets) {
+		m.grow(len(m.buckets) * 2)
+	}
+	b := &m.buckets[c.hash&uint32(len(m.buckets)-1)]
+	c.next = *b
+	*b = c
+	m.n++
+}
+
+// del removes c if it is in the map.
+func (m *connMap) del(c *Conn) bool {
+	for p := &m.buckets[c.hash&uint32(len(m.buckets)-1)]; *p != nil; p = &(*p).next {
+		if *p == c {
+			*p = c.next
+			c.next = nil
+			m.n--
+			if m.n < len(m.buckets)/8 && len(m.buckets) > minBuckets {
+				m.grow(len(m.buckets) / 2)
+			}
+			return true
+		}
+	}
+	return false
+}
+
+func (m *connMap) grow(size int) {
+	old := m.buckets
+	m.buckets = make([]*Conn, size)
+	mask := uint32(size - 1)
+	for _, c := range old {
+		for c != nil {
+			next := c.next
+			b := &m.buckets[c.hash&mask]
+			c.next = *b
+			*b = c
+			c = next
+		}
+	}
+}
+
+// each calls f for every connection.
+func (m *connMap) each(f func(*Conn)) {
+	for _, c := range m.buckets {
+		for c != nil {
+			next := c.next
+			f(c)
+			c = next
+		}
+	}
+}
