@@ -120,6 +120,7 @@ func (e *Engine) env(spec *analyzer.Spec, slot *detect.Slot) *analyzer.Env {
 		Events:  &connEvents{e: e, cs: cs},
 		Detach:  slot.Detach,
 		Options: e.opts.Analyzer,
+		Partial: cs.IsPartial,
 	}
 }
 
