@@ -160,3 +160,16 @@ func TestSetWiresScriptWeirds(t *testing.T) {
 		t.Errorf("ssl %q conn %q", bufs["ssl"], bufs["conn"])
 	}
 }
+
+func TestWeirdLogRepeatsAllocateNothing(t *testing.T) {
+	var buf bytes.Buffer
+	l := NewWeirdLog(NewJSONWriter(&buf, WeirdColumns))
+	ev := &tlsmon.Weird{Meta: tlsmon.Meta{Ts: 1, Conn: testConn()}, WeirdName: "SSL_excessive_empty_records", Source: "SSL"}
+	l.HandleEvent(ev)
+	if n := testing.AllocsPerRun(100, func() { ev.Ts++; l.HandleEvent(ev) }); n != 0 {
+		t.Errorf("%v allocations per repeated weird", n)
+	}
+	if l.Dropped == 0 {
+		t.Error("repeats were not dropped")
+	}
+}

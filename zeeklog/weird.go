@@ -1,7 +1,7 @@
 package zeeklog
 
 import (
-	"strconv"
+	"net/netip"
 
 	tlsmon "github.com/tlsmon/tlsmon"
 )
@@ -61,7 +61,15 @@ var weirdRepeatsLogged = map[string]bool{
 	"bad_IP_checksum": true, "bad_TCP_checksum": true, "bad_UDP_checksum": true, "bad_ICMP_checksum": true,
 }
 
-type weirdKey struct{ name, ident string }
+// weirdKey identifies a weird for de-duplication: its name and Zeek's identifier, the
+// connection's id_string (both addresses and ports, not the protocol), the originator
+// address alone, or nothing.
+type weirdKey struct {
+	name         string
+	orig, resp   netip.Addr
+	origP, respP uint16
+	notice       bool // did_notice is a set of its own
+}
 
 // WeirdLog builds weird.log from Weird events as Zeek's weird framework does: a weird
 // already logged for the same connection 4-tuple (or, for weirds without a connection,
@@ -92,11 +100,10 @@ func (l *WeirdLog) HandleEvent(e tlsmon.Event) {
 	if action == weirdIgnore {
 		return
 	}
-	ident := ""
-	if ev.Conn != nil {
-		ident = connIdent(ev.Conn)
+	k := weirdKey{name: ev.WeirdName}
+	if c := ev.Conn; c != nil {
+		k.orig, k.resp, k.origP, k.respP = c.ID.OrigH, c.ID.RespH, c.ID.OrigP, c.ID.RespP
 	}
-	k := weirdKey{ev.WeirdName, ident}
 	if t, ok := l.ignore[k]; ok && ev.Ts-t < weirdIgnoreFor {
 		l.Dropped++
 		return
@@ -104,16 +111,12 @@ func (l *WeirdLog) HandleEvent(e tlsmon.Event) {
 	notice := action == weirdNotice || action == weirdNoticePerOrig
 	if action != weirdLog && action != weirdNotice {
 		lk := k
+		lk.notice = notice
 		switch action {
 		case weirdLogOnce:
-			lk.ident = ""
+			lk = weirdKey{name: k.name}
 		case weirdLogPerOrig, weirdNoticePerOrig:
-			if ev.Conn != nil {
-				lk.ident = ev.Conn.ID.OrigH.String()
-			}
-		}
-		if notice {
-			lk.name = "notice:" + lk.name // did_notice is a separate set
+			lk = weirdKey{name: k.name, orig: k.orig, notice: notice}
 		}
 		if t, ok := l.logged[lk]; ok && ev.Ts-t < weirdLoggedFor {
 			l.Dropped++
@@ -134,19 +137,6 @@ func remember(m map[weirdKey]int64, k weirdKey, ts int64) {
 		clear(m)
 	}
 	m[k] = ts
-}
-
-// connIdent is Zeek's id_string(c$id): "orig_h:orig_p > resp_h:resp_p".
-func connIdent(c *tlsmon.Conn) string {
-	b := make([]byte, 0, 64)
-	b = append(b, c.ID.OrigH.String()...)
-	b = append(b, ':')
-	b = strconv.AppendUint(b, uint64(c.ID.OrigP), 10)
-	b = append(b, " > "...)
-	b = append(b, c.ID.RespH.String()...)
-	b = append(b, ':')
-	b = strconv.AppendUint(b, uint64(c.ID.RespP), 10)
-	return string(b)
 }
 
 func (l *WeirdLog) write(ev *tlsmon.Weird, notice bool) {

@@ -19,9 +19,10 @@ import (
 // and per mode. They are the figures reached when last raised (rounded down): raise them as
 // work lands, never lower them without saying why.
 var thresholds = []threshold{
-	// Raised 2026-11-27 (tcp+none: 3720 events for 3714 expected; conn 357/358).
-	{mode: modeEncrypted, group: "tcp+none", metric: "event_score_exact", min: 0.999},
-	{mode: modeEncrypted, group: "tcp+none", metric: "event_score_args", min: 0.999},
+	// Raised 2026-11-27: tcp+none and udp match Zeek's events exactly in both modes (3714/3714
+	// and 2921/2921 tcp events); conn 357/358 (Teredo is not decapsulated yet).
+	{mode: modeEncrypted, group: "tcp+none", metric: "event_score_exact", min: 1},
+	{mode: modeEncrypted, group: "tcp+none", metric: "event_score_args", min: 1},
 	{mode: modeEncrypted, group: "tcp+none", metric: "ssl_log_field_score", min: 1},
 	{mode: modeEncrypted, group: "tcp+none", metric: "x509_log_field_score", min: 1},
 	{mode: modeEncrypted, group: "tcp+none", metric: "ssl_log_rows_found", min: 1},
@@ -35,7 +36,7 @@ var thresholds = []threshold{
 	{mode: modeEncrypted, group: "all", metric: "ssl_log_field_score", min: 0.696},
 	{mode: modeEncrypted, group: "all", metric: "x509_log_field_score", min: 0.730},
 	{mode: modeEncrypted, group: "all", metric: "conn_rows_matched", min: 0.992},
-	{mode: modeDefault, group: "tcp+none", metric: "event_score_exact", min: 0.999},
+	{mode: modeDefault, group: "tcp+none", metric: "event_score_exact", min: 1},
 	{mode: modeDefault, group: "udp", metric: "event_score_exact", min: 1},
 	{mode: modeDefault, group: "all", metric: "event_score_exact", min: 0.826},
 }
