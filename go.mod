@@ -3,10 +3,13 @@ module github.com/tlsmon/tlsmon
 go 1.26.0
 
 require (
-	github.com/gopacket/gopacket v1.7.7 // indirect
-	github.com/pion/dtls/v3 v3.1.15 // indirect
+	github.com/gopacket/gopacket v1.7.7
+	github.com/pion/dtls/v3 v3.1.15
+	golang.org/x/crypto v0.59.0
+)
+
+require (
 	github.com/pion/logging v0.2.4 // indirect
 	github.com/pion/transport/v5 v5.0.0 // indirect
-	golang.org/x/crypto v0.59.0 // indirect
 	golang.org/x/sys v0.50.0 // indirect
 )

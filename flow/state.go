@@ -1,6 +1,9 @@
 package flow
 
-import "sort"
+import (
+	"bytes"
+	"sort"
+)
 
 // tcpConnState is conn.log's conn_state for TCP (Zeek's Conn::conn_state).
 func tcpConnState(o, r *Endpoint, hist string) string {
@@ -64,10 +67,27 @@ func rstos0(h string) bool {
 	return false
 }
 
-func sortByStart(cs []*Conn) {
+// sortByKey orders connections as Zeek drains its session table at the end of input when it
+// runs with a fixed seed (as its tests, and the conformance reference, do): by the bytes of the
+// canonical key — lower address, higher address, their ports in network byte order, protocol.
+// Any fixed order would do for a live run; this one makes the logs comparable line by line.
+func sortByKey(cs []*Conn) {
 	sort.Slice(cs, func(i, j int) bool {
-		if cs[i].Info.StartTs != cs[j].Info.StartTs {
-			return cs[i].Info.StartTs < cs[j].Info.StartTs
+		a, b := cs[i].Key(), cs[j].Key()
+		if c := bytes.Compare(a.A[:], b.A[:]); c != 0 {
+			return c < 0
+		}
+		if c := bytes.Compare(a.B[:], b.B[:]); c != 0 {
+			return c < 0
+		}
+		if a.PA != b.PA {
+			return a.PA < b.PA
+		}
+		if a.PB != b.PB {
+			return a.PB < b.PB
+		}
+		if a.Proto != b.Proto {
+			return a.Proto < b.Proto
 		}
 		return cs[i].serial < cs[j].serial
 	})

@@ -301,7 +301,7 @@ func (t *Table) remove(c *Conn, ts int64) {
 func (t *Table) Flush(ts int64) {
 	cs := make([]*Conn, 0, t.m.n)
 	t.m.each(func(c *Conn) { cs = append(cs, c) })
-	sortByStart(cs)
+	sortByKey(cs)
 	for _, c := range cs {
 		t.remove(c, ts)
 	}

@@ -36,19 +36,16 @@ func openOutputs(cfg config) (*outputs, error) {
 		o.events = newEventFile(f)
 		o.handler = append(o.handler, o.events)
 	}
-	for _, spec := range logSpecs {
-		f := newLazyFile(filepath.Join(cfg.outDir, spec.path+".log"))
+	set := zeeklog.NewSet(zeeklog.Logs(), func(spec zeeklog.LogSpec) zeeklog.Writer {
+		f := newLazyFile(filepath.Join(cfg.outDir, spec.Path+".log"))
 		o.files = append(o.files, f)
-		var w zeeklog.Writer
 		if cfg.json {
-			w = zeeklog.NewJSONWriter(f, spec.columns)
-		} else {
-			w = zeeklog.NewTSVWriter(f, spec.path, spec.columns, openTs)
+			return zeeklog.NewJSONWriter(f, spec.Columns)
 		}
-		lb := spec.build(w)
-		o.logs = append(o.logs, lb)
-		o.handler = append(o.handler, lb)
-	}
+		return zeeklog.NewTSVWriter(f, spec.Path, spec.Columns, openTs)
+	})
+	o.logs = append(o.logs, set)
+	o.handler = append(o.handler, set)
 	return o, nil
 }
 
