@@ -68,3 +68,32 @@ func BenchmarkReadPcap(b *testing.B) {
 	}
 	b.ReportMetric(float64(b.Elapsed().Nanoseconds())/float64(b.N*benchFrames), "ns/packet")
 }
+
+// BenchmarkPerfmixRead reads perfmix.pcap (see docs/PERFORMANCE.md; TLSMON_PERFMIX overrides
+// the path) frame by frame: the reader's share of the pipeline, to compare with the bare
+// read loop of ../shared/tools/readloop.
+func BenchmarkPerfmixRead(b *testing.B) {
+	p := os.Getenv("TLSMON_PERFMIX")
+	if p == "" {
+		p = "/tmp/perfmix.pcap"
+	}
+	if _, err := os.Stat(p); err != nil {
+		b.Skipf("perfmix capture not found at %s (see docs/PERFORMANCE.md, or set TLSMON_PERFMIX)", p)
+	}
+	b.ReportAllocs()
+	var pkts uint64
+	for range b.N {
+		r, err := Open(p)
+		if err != nil {
+			b.Fatal(err)
+		}
+		var f Frame
+		var x int
+		for r.Next(&f) == nil {
+			x += int(f.Data[0])
+			pkts++
+		}
+		_ = r.Close()
+	}
+	b.ReportMetric(float64(pkts)/b.Elapsed().Seconds(), "pkts/s")
+}

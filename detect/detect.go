@@ -5,6 +5,8 @@
 package detect
 
 import (
+	"sync"
+
 	"github.com/tlsmon/tlsmon"
 	"github.com/tlsmon/tlsmon/analyzer"
 )
@@ -57,7 +59,15 @@ func (c *Conn) Slots() []*Slot {
 	if c.slots == nil {
 		return nil
 	}
-	return *c.slots
+	return c.slots.list
+}
+
+// slotSet holds a connection's attached analyzers; the first two live inline, so the usual
+// connection (one or two analyzers) costs one allocation for all of them.
+type slotSet struct {
+	list   []*Slot
+	inline [2]Slot
+	ptrs   [2]*Slot
 }
 
 // Detach stops deliveries to the slot.
@@ -73,7 +83,7 @@ type chunk struct {
 // Conn is the detection state of one connection. The bytes buffered for content matching
 // are held only while matching runs.
 type Conn struct {
-	slots     *[]*Slot // nil until an analyzer attaches
+	slots     *slotSet // nil until an analyzer attaches
 	attached  uint64   // bit per spec index (first 64)
 	m         *matching
 	stopped   bool // content matching finished (buffer full, nothing left to match)
@@ -81,10 +91,49 @@ type Conn struct {
 	stopAfter bool
 }
 
-// matching is the history content matching replays to an analyzer it attaches.
+// matching is the history content matching replays to an analyzer it attaches. Its
+// buffers are recycled through matchingPool when matching ends.
+// Each direction's bytes are kept apart (so a direction's history is always contiguous for
+// Match); chunks record the arrival order for replays. BufferSize caps the two together.
 type matching struct {
-	buf    []byte
+	dir    [2][]byte // by dirIndex
 	chunks []chunk
+}
+
+func (m *matching) total() int { return len(m.dir[0]) + len(m.dir[1]) }
+
+var matchingPool = sync.Pool{New: func() any {
+	b := make([]byte, 2*BufferSize)
+	return &matching{dir: [2][]byte{b[:0:BufferSize], b[BufferSize:BufferSize]}}
+}}
+
+func newMatching() *matching {
+	m := matchingPool.Get().(*matching)
+	m.dir[0], m.dir[1], m.chunks = m.dir[0][:0], m.dir[1][:0], m.chunks[:0]
+	return m
+}
+
+func dirIndex(isOrig bool) int {
+	if isOrig {
+		return 0
+	}
+	return 1
+}
+
+// bytes returns the data of chunk ch.
+func (m *matching) bytes(ch *chunk) []byte { return m.dir[dirIndex(ch.isOrig)][ch.off : ch.off+ch.n] }
+
+// maxPooledChunks bounds the chunk list a recycled matching keeps (a long run of tiny
+// segments grows it; such lists are left to the garbage collector).
+const maxPooledChunks = 64
+
+func (c *Conn) releaseMatching() {
+	m := c.m
+	c.m = nil
+	if m == nil || cap(m.dir[0]) != BufferSize || cap(m.dir[1]) != BufferSize || cap(m.chunks) > maxPooledChunks {
+		return
+	}
+	matchingPool.Put(m)
 }
 
 // Settle ends content matching if the last offer filled the buffer or left nothing to match;
@@ -120,19 +169,27 @@ func (r *Registry) attach(c *Conn, i int, env Env) *Slot {
 		c.attached |= 1 << i
 	}
 	s := &r.specs[i]
-	slot := &Slot{Name: s.Name}
-	slot.A = s.New(env(s, slot))
 	if c.slots == nil {
-		c.slots = new([]*Slot)
+		c.slots = new(slotSet)
+		c.slots.list = c.slots.ptrs[:0]
 	}
-	*c.slots = append(*c.slots, slot)
+	set := c.slots
+	var slot *Slot
+	if n := len(set.list); n < len(set.inline) {
+		slot = &set.inline[n]
+	} else {
+		slot = new(Slot)
+	}
+	slot.Name = s.Name
+	set.list = append(set.list, slot)
+	slot.A = s.New(env(s, slot))
 	return slot
 }
 
 // Stream offers stream bytes of one direction to content matching (TCP). It returns the
-// slots of analyzers that matched now: the caller replays the buffer to them (ReplayStream,
-// which includes data), then calls Settle. Data offered here must already have been
-// delivered live to the slots attached before the call.
+// slots of analyzers that matched now: the caller replays
+// the buffer to them (ReplayStream, which includes data), then calls Settle. Data offered
+// here must already have been delivered live to the slots attached before the call.
 func (r *Registry) Stream(c *Conn, isOrig bool, data []byte, env Env) []*Slot {
 	return r.offer(c, isOrig, data, env, true)
 }
@@ -147,10 +204,10 @@ func (r *Registry) offer(c *Conn, isOrig bool, data []byte, env Env, stream bool
 		return nil
 	}
 	if c.m == nil {
-		c.m = &matching{buf: make([]byte, 0, 256)}
+		c.m = newMatching()
 	}
 	m := c.m
-	room := BufferSize - len(m.buf)
+	room := BufferSize - m.total()
 	if room <= 0 {
 		c.stop()
 		return nil
@@ -159,8 +216,9 @@ func (r *Registry) offer(c *Conn, isOrig bool, data []byte, env Env, stream bool
 		data = data[:room]
 		c.overflow = true
 	}
-	off := len(m.buf)
-	m.buf = append(m.buf, data...)
+	d := &m.dir[dirIndex(isOrig)]
+	off := len(*d)
+	*d = append(*d, data...)
 	m.chunks = append(m.chunks, chunk{isOrig: isOrig, off: int32(off), n: int32(len(data))})
 	var view []byte
 	if stream {
@@ -179,7 +237,7 @@ func (r *Registry) offer(c *Conn, isOrig bool, data []byte, env Env, stream bool
 			}
 		}
 	}
-	if c.overflow || len(m.buf) >= BufferSize || c.allAttached(r) {
+	if c.overflow || m.total() >= BufferSize || c.allAttached(r) {
 		c.stopAfter = true
 	}
 	return matched
@@ -194,37 +252,13 @@ func (c *Conn) allAttached(r *Registry) bool {
 	return true
 }
 
-// dirBytes returns the buffered bytes of one direction, contiguous (copied only when the
-// directions interleave).
+// dirBytes returns the buffered bytes of one direction (gaps end matching, so they are
+// contiguous).
 func (c *Conn) dirBytes(isOrig bool) []byte {
-	m := c.m
-	first, n, contiguous := -1, 0, true
-	end := 0
-	for _, ch := range m.chunks {
-		if ch.isOrig != isOrig || ch.gap > 0 {
-			continue
-		}
-		if first < 0 {
-			first = int(ch.off)
-		} else if int(ch.off) != end {
-			contiguous = false
-		}
-		end = int(ch.off + ch.n)
-		n += int(ch.n)
+	if d := c.m.dir[dirIndex(isOrig)]; len(d) > 0 {
+		return d
 	}
-	if first < 0 {
-		return nil
-	}
-	if contiguous {
-		return m.buf[first:end]
-	}
-	out := make([]byte, 0, n)
-	for _, ch := range m.chunks {
-		if ch.isOrig == isOrig && ch.gap == 0 {
-			out = append(out, m.buf[ch.off:ch.off+ch.n]...)
-		}
-	}
-	return out
+	return nil
 }
 
 // Gap records a content gap in the buffered history (so a replay reproduces it).
@@ -233,7 +267,7 @@ func (c *Conn) Gap(isOrig bool, n uint64) {
 		return
 	}
 	if c.m == nil {
-		c.m = &matching{}
+		c.m = newMatching()
 	}
 	c.m.chunks = append(c.m.chunks, chunk{isOrig: isOrig, gap: n})
 	// After a gap, stream matching on this direction's beginning is pointless.
@@ -255,7 +289,7 @@ func (c *Conn) ReplayStream(s *Slot, ts int64) {
 		if ch.gap > 0 {
 			s.A.Gap(ts, ch.isOrig, ch.gap)
 		} else {
-			s.A.DeliverStream(ts, ch.isOrig, m.buf[ch.off:ch.off+ch.n])
+			s.A.DeliverStream(ts, ch.isOrig, m.bytes(&ch))
 		}
 	}
 }
@@ -271,7 +305,7 @@ func (c *Conn) ReplayPackets(s *Slot, ts int64) {
 			return
 		}
 		if ch.gap == 0 {
-			s.A.DeliverPacket(ts, ch.isOrig, m.buf[ch.off:ch.off+ch.n])
+			s.A.DeliverPacket(ts, ch.isOrig, m.bytes(&ch))
 		}
 	}
 }
@@ -281,7 +315,7 @@ func (c *Conn) Buffered() int {
 	if c.m == nil {
 		return 0
 	}
-	return len(c.m.buf)
+	return c.m.total()
 }
 
 // Stopped reports whether content matching is over for the connection.
@@ -292,5 +326,8 @@ func (c *Conn) Overflowed() bool { return c.overflow }
 
 func (c *Conn) stop() {
 	c.stopped = true
-	c.m = nil
+	c.releaseMatching()
 }
+
+// Close ends detection for a connection that is going away, releasing its buffers.
+func (c *Conn) Close() { c.stop() }

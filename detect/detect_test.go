@@ -63,3 +63,43 @@ func TestBufferCap(t *testing.T) {
 		t.Fatalf("stopped %v overflow %v buffered %d", c.Stopped(), c.Overflowed(), c.Buffered())
 	}
 }
+
+// Match sees one direction's bytes in order even when the directions interleave, and a
+// replay reproduces the arrival order of both.
+func TestInterleavedDirections(t *testing.T) {
+	var seen []string
+	specs := []analyzer.Spec{{Name: "C", Match: func(isOrig bool, b []byte) bool {
+		seen = append(seen, string(b))
+		return !isOrig && bytes.Equal(b, []byte("abcd"))
+	}, New: func(*analyzer.Env) analyzer.Analyzer { return &rec{} }}}
+	r := NewRegistry(specs)
+	var c Conn
+	r.Start(&c, &tlsmon.ConnID{Proto: tlsmon.ProtoTCP}, env)
+	for _, step := range []struct {
+		orig bool
+		data string
+	}{{true, "xx"}, {false, "ab"}, {true, "yy"}, {false, "cd"}} {
+		m := r.Stream(&c, step.orig, []byte(step.data), env)
+		for _, s := range m {
+			c.ReplayStream(s, 1)
+		}
+		c.Settle()
+		if len(m) == 1 {
+			if got := m[0].A.(*rec).got.String(); got != "xxabyycd" {
+				t.Fatalf("replay %q", got)
+			}
+		}
+	}
+	want := []string{"xx", "ab", "xxyy", "abcd"}
+	if len(seen) != len(want) {
+		t.Fatalf("Match saw %q", seen)
+	}
+	for i := range want {
+		if seen[i] != want[i] {
+			t.Fatalf("Match saw %q, want %q", seen, want)
+		}
+	}
+	if len(c.Slots()) != 1 || !c.Stopped() {
+		t.Fatalf("slots %d stopped %v", len(c.Slots()), c.Stopped())
+	}
+}

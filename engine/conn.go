@@ -70,6 +70,19 @@ func (s *sideSink) Gap(ts int64, n uint64) {
 	cs.det.Gap(isOrig, n)
 }
 
+// idle reports whether no analyzer and no content matching needs the stream any more.
+func (cs *connState) idle() bool {
+	if !cs.det.Stopped() {
+		return false
+	}
+	for _, sl := range cs.det.Slots() {
+		if !sl.Detached {
+			return false
+		}
+	}
+	return true
+}
+
 // checkEOF raises EndOfData once a side that sent FIN/RST has had all its data delivered.
 func (cs *connState) checkEOF(side uint8, ts int64) {
 	if cs.eof[side] {
@@ -110,18 +123,27 @@ func (e *Engine) done(cs *connState, ts int64) {
 			sl.A.Done(ts)
 		}
 	}
+	cs.det.Close()
+}
+
+// attachment is an attached analyzer's environment and event forwarder, allocated together.
+type attachment struct {
+	env analyzer.Env
+	ev  connEvents
 }
 
 // env builds the environment of an analyzer attached to the current connection.
 func (e *Engine) env(spec *analyzer.Spec, slot *detect.Slot) *analyzer.Env {
 	cs := e.cur
-	return &analyzer.Env{
+	a := &attachment{ev: connEvents{e: e, cs: cs}}
+	a.env = analyzer.Env{
 		Conn:    &cs.Info,
-		Events:  &connEvents{e: e, cs: cs},
+		Events:  &a.ev,
 		Detach:  slot.Detach,
 		Options: e.opts.Analyzer,
 		Partial: cs.IsPartial,
 	}
+	return &a.env
 }
 
 // connEvents forwards an analyzer's events and notes confirmations (conn.log service).

@@ -30,9 +30,12 @@ type Engine struct {
 	reg     *detect.Registry
 	pool    stream.Pool
 	pkt     packet.Packet
+	res     flow.Result // the current packet's (reused)
 	now     int64
 	stats   Stats
-	weird   tlsmon.Weird // reused: handlers must not retain events
+	weird   tlsmon.Weird // reused, as the two below: handlers must not retain events
+	newConn tlsmon.NewConnection
+	removed tlsmon.ConnectionStateRemove
 	cur     *connState   // the connection being processed (for sinks and env)
 	sinks   [2]sideSink
 	envFn   detect.Env
@@ -174,8 +177,8 @@ func (e *Engine) Packet(p *packet.Packet) {
 		e.raiseWeird(nil, w, "", "ICMP")
 		return
 	}
-	res, ok := e.table.Packet(p)
-	if !ok {
+	res := &e.res
+	if !e.table.Packet(p, res) {
 		e.table.Advance(e.now)
 		return
 	}
@@ -185,7 +188,7 @@ func (e *Engine) Packet(p *packet.Packet) {
 	}
 	switch p.Proto {
 	case 6:
-		e.tcp(cs, &res, p)
+		e.tcp(cs, res, p)
 	case 17:
 		if int(p.UDPLen) != p.PayloadLen+8 {
 			e.raiseWeird(&cs.Info, "UDP_datagram_length_mismatch",
@@ -209,8 +212,8 @@ func (e *Engine) newConnState(cs *connState) {
 	for s := range cs.r {
 		cs.r[s].Init(&cs.budget, &e.pool)
 	}
-	ev := tlsmon.NewConnection{Meta: tlsmon.Meta{Ts: e.now, Conn: &cs.Info}}
-	e.handler.HandleEvent(&ev)
+	e.newConn = tlsmon.NewConnection{Meta: tlsmon.Meta{Ts: e.now, Conn: &cs.Info}}
+	e.handler.HandleEvent(&e.newConn)
 	e.cur = cs
 	e.reg.Start(&cs.det, &cs.Info.ID, e.envFn)
 }
@@ -226,6 +229,12 @@ func (e *Engine) tcp(cs *connState, res *flow.Result, p *packet.Packet) {
 	}
 	if t.Deliver {
 		r := &cs.r[s]
+		if !r.DataDropped() && cs.idle() {
+			// Nothing reads this connection's bytes any more: reassembly keeps sequence
+			// ranges only (gaps and missed_bytes stay exact), no data is copied or delivered.
+			cs.r[0].DropData()
+			cs.r[1].DropData()
+		}
 		data := p.Payload[:p.PayloadLen]
 		switch r.DataSent(p.Ts, t.DataSeq, data, t.SelfAcked, &e.sinks[s]) {
 		case stream.CapConnection:
@@ -292,8 +301,9 @@ func (h *hooks) Removed(c *flow.Conn, ts int64) {
 	e := (*Engine)(h)
 	cs := stateOf(c)
 	e.done(cs, ts)
-	ev := tlsmon.ConnectionStateRemove{Meta: tlsmon.Meta{Ts: ts, Conn: &c.Info}, Stats: c.Stats()}
+	ev := &e.removed
+	*ev = tlsmon.ConnectionStateRemove{Meta: tlsmon.Meta{Ts: ts, Conn: &c.Info}, Stats: c.Stats()}
 	ev.Stats.Service = e.serviceList(cs.service)
-	e.handler.HandleEvent(&ev)
+	e.handler.HandleEvent(ev)
 	e.cur = nil
 }

@@ -3,6 +3,7 @@ package engine
 import (
 	"os"
 	"testing"
+	"time"
 
 	"github.com/tlsmon/tlsmon/analyzer"
 	"github.com/tlsmon/tlsmon/capture"
@@ -23,12 +24,19 @@ func perfmixPath(b *testing.B) string {
 	return p
 }
 
+// reportPerfmix reports packets per second of wall time and CPU milliseconds per operation.
+func reportPerfmix(b *testing.B, pkts uint64, cpu0 time.Duration) {
+	b.ReportMetric(float64(pkts)/b.Elapsed().Seconds(), "pkts/s")
+	b.ReportMetric(float64(cpuTime()-cpu0)/float64(time.Millisecond)/float64(b.N), "cpu-ms/op")
+}
+
 // BenchmarkPerfmixLookup is read + decode + connection lookup (flow table, timers) over
 // perfmix.pcap: no reassembly, no analyzer.
 func BenchmarkPerfmixLookup(b *testing.B) {
 	path := perfmixPath(b)
 	b.ReportAllocs()
 	var pkts uint64
+	cpu0 := cpuTime()
 	for range b.N {
 		r, err := capture.Open(path)
 		if err != nil {
@@ -38,16 +46,17 @@ func BenchmarkPerfmixLookup(b *testing.B) {
 		tab := flow.NewTable(flow.Config{}, nil)
 		var f capture.Frame
 		var p packet.Packet
+		var res flow.Result
 		for r.Next(&f) == nil {
 			pkts++
 			if st, _ := dec.DecodeLen(f.LinkType, f.Ts, f.Data, f.WireLen, &p); st == packet.OK {
-				tab.Packet(&p)
+				tab.Packet(&p, &res)
 			}
 		}
 		tab.Flush(p.Ts)
 		r.Close()
 	}
-	b.ReportMetric(float64(pkts)/b.Elapsed().Seconds(), "pkts/s")
+	reportPerfmix(b, pkts, cpu0)
 }
 
 // BenchmarkPerfmixDecode is read + decode over perfmix.pcap (the floor under Lookup).
@@ -55,6 +64,7 @@ func BenchmarkPerfmixDecode(b *testing.B) {
 	path := perfmixPath(b)
 	b.ReportAllocs()
 	var pkts uint64
+	cpu0 := cpuTime()
 	for range b.N {
 		r, err := capture.Open(path)
 		if err != nil {
@@ -69,7 +79,7 @@ func BenchmarkPerfmixDecode(b *testing.B) {
 		}
 		r.Close()
 	}
-	b.ReportMetric(float64(pkts)/b.Elapsed().Seconds(), "pkts/s")
+	reportPerfmix(b, pkts, cpu0)
 }
 
 // BenchmarkPerfmixEngine is the whole engine without analyzers (read, decode, lookup, TCP
@@ -87,6 +97,7 @@ func benchPerfmix(b *testing.B, specs []analyzer.Spec) {
 	path := perfmixPath(b)
 	b.ReportAllocs()
 	var pkts uint64
+	cpu0 := cpuTime()
 	for range b.N {
 		r, err := capture.Open(path)
 		if err != nil {
@@ -99,5 +110,5 @@ func benchPerfmix(b *testing.B, specs []analyzer.Spec) {
 		pkts += e.Stats().Packets
 		r.Close()
 	}
-	b.ReportMetric(float64(pkts)/b.Elapsed().Seconds(), "pkts/s")
+	reportPerfmix(b, pkts, cpu0)
 }

@@ -77,7 +77,7 @@ func TestOrientation(t *testing.T) {
 	for _, c := range cases {
 		t.Run(c.name, func(t *testing.T) {
 			tb := NewTable(Config{}, nil)
-			r, ok := tb.Packet(mk(c.proto, c.first))
+			r, ok := packetOf(tb, mk(c.proto, c.first))
 			if !ok || !r.IsNew {
 				t.Fatal("no new connection")
 			}
@@ -99,7 +99,7 @@ func run(t *testing.T, tb *Table, proto uint8, ps []pk) *Conn {
 	t.Helper()
 	var c *Conn
 	for _, x := range ps {
-		r, ok := tb.Packet(mk(proto, x))
+		r, ok := packetOf(tb, mk(proto, x))
 		if !ok {
 			t.Fatal("packet refused")
 		}
@@ -245,15 +245,22 @@ func BenchmarkLookup(b *testing.B) {
 	ps := make([]*packet.Packet, 1024)
 	for i := range ps {
 		ps[i] = mk(17, pk{true, uint16(10000 + i), 53, 0, 0, 0, 10, 1})
-		tb.Packet(ps[i])
+		packetOf(tb, ps[i])
 	}
 	b.ReportAllocs()
 	b.ResetTimer()
 	for i := 0; i < b.N; i++ {
 		p := ps[i&1023]
 		p.Ts = 2
-		if _, ok := tb.Packet(p); !ok {
+		if _, ok := packetOf(tb, p); !ok {
 			b.Fatal("refused")
 		}
 	}
+}
+
+// packetOf runs Table.Packet and returns its result by value.
+func packetOf(tb *Table, p *packet.Packet) (Result, bool) {
+	var r Result
+	ok := tb.Packet(p, &r)
+	return r, ok
 }

@@ -58,7 +58,7 @@ func FuzzTable(f *testing.F) {
 			p.IPLen = 40 + n
 			ts += int64(b[3]) * int64(b[3]) * 1000
 			p.Ts = ts
-			if r, ok := tb.Packet(p); ok {
+			if r, ok := packetOf(tb, p); ok {
 				if r.IsNew {
 					created++
 				}

@@ -15,11 +15,11 @@ func icmp(proto uint8, src, dst [16]byte, typ, code uint8, n int, ts int64) *pac
 
 func TestICMPEchoSharesConnection(t *testing.T) {
 	tb := NewTable(Config{}, nil)
-	req, ok := tb.Packet(icmp(1, hB, hA, 8, 0, 56, 1))
+	req, ok := packetOf(tb, icmp(1, hB, hA, 8, 0, 56, 1))
 	if !ok || !req.IsNew {
 		t.Fatal("echo request made no connection")
 	}
-	rep, ok := tb.Packet(icmp(1, hA, hB, 0, 0, 56, 2))
+	rep, ok := packetOf(tb, icmp(1, hA, hB, 0, 0, 56, 2))
 	if !ok || rep.IsNew || rep.Conn != req.Conn || rep.IsOrig() {
 		t.Fatalf("echo reply: new=%v same=%v orig=%v", rep.IsNew, rep.Conn == req.Conn, rep.IsOrig())
 	}
@@ -36,12 +36,12 @@ func TestICMPEchoSharesConnection(t *testing.T) {
 func TestICMPOneWay(t *testing.T) {
 	tb := NewTable(Config{}, nil)
 	// Destination unreachable (3), port unreachable (3): keyed on the code, direction kept.
-	a, _ := tb.Packet(icmp(1, hA, hB, 3, 3, 28, 1))
-	b, _ := tb.Packet(icmp(1, hB, hA, 3, 3, 28, 2))
+	a, _ := packetOf(tb, icmp(1, hA, hB, 3, 3, 28, 1))
+	b, _ := packetOf(tb, icmp(1, hB, hA, 3, 3, 28, 2))
 	if a.Conn == b.Conn || !b.IsNew {
 		t.Fatal("one-way messages in opposite directions share a connection")
 	}
-	c, _ := tb.Packet(icmp(1, hA, hB, 3, 3, 28, 3))
+	c, _ := packetOf(tb, icmp(1, hA, hB, 3, 3, 28, 3))
 	if c.Conn != a.Conn || !c.IsOrig() {
 		t.Fatal("repeated one-way message made a new connection")
 	}
@@ -49,17 +49,17 @@ func TestICMPOneWay(t *testing.T) {
 		t.Fatalf("ports %d %d", id.OrigP, id.RespP)
 	}
 	// ICMPv6 neighbor solicitation / advertisement pair up.
-	ns, _ := tb.Packet(icmp(58, hA, hB, 135, 0, 16, 4))
-	na, _ := tb.Packet(icmp(58, hB, hA, 136, 0, 16, 5))
+	ns, _ := packetOf(tb, icmp(58, hA, hB, 135, 0, 16, 4))
+	na, _ := packetOf(tb, icmp(58, hB, hA, 136, 0, 16, 5))
 	if ns.Conn != na.Conn || ns.Conn.Info.ID.RespP != 136 {
 		t.Fatal("neighbor advertisement not in the solicitation's connection")
 	}
-	if _, ok := tb.Packet(icmp(1, hA, hB, 8, 0, 0, 6)); !ok {
+	if _, ok := packetOf(tb, icmp(1, hA, hB, 8, 0, 0, 6)); !ok {
 		t.Fatal("8-byte echo refused")
 	}
 	short := icmp(1, hA, hB, 8, 0, 0, 7)
 	short.Payload, short.PayloadLen = short.Payload[:4], 4
-	if _, ok := tb.Packet(short); ok {
+	if _, ok := packetOf(tb, short); ok {
 		t.Fatal("4-byte ICMP message keyed")
 	}
 	if w := ICMPTruncated(1, 4, 4); w != "truncated_header" {
@@ -79,9 +79,9 @@ func TestUDPSizeFromHeader(t *testing.T) {
 	tb := NewTable(Config{}, nil)
 	p := mk(17, pk{true, 40000, 9000, 0, 0, 0, 10, 1})
 	p.UDPLen = 256 // the header claims more than the IP length carries
-	r, _ := tb.Packet(p)
+	r, _ := packetOf(tb, p)
 	p.Ts = 3
-	tb.Packet(p)
+	packetOf(tb, p)
 	if st := r.Conn.Stats(); st.OrigBytes != 2*(256-8) {
 		t.Fatalf("orig_bytes %d, want %d", st.OrigBytes, 2*(256-8))
 	}
@@ -93,7 +93,7 @@ func TestIndexGrowsAndShrinks(t *testing.T) {
 	const n = 5000
 	conns := map[*Conn]bool{}
 	for i := 0; i < n; i++ {
-		r, _ := tb.Packet(mk(17, pk{true, uint16(1000 + i), 9000, 0, 0, 0, 1, 1}))
+		r, _ := packetOf(tb, mk(17, pk{true, uint16(1000 + i), 9000, 0, 0, 0, 1, 1}))
 		conns[r.Conn] = true
 	}
 	if len(conns) != n || tb.Len() != n || len(tb.m.buckets) < n {
@@ -101,7 +101,7 @@ func TestIndexGrowsAndShrinks(t *testing.T) {
 	}
 	for i := 0; i < n; i++ { // every one is found again, from either side
 		p := mk(17, pk{false, 9000, uint16(1000 + i), 0, 0, 0, 1, 2})
-		if r, _ := tb.Packet(p); r.IsNew || !conns[r.Conn] {
+		if r, _ := packetOf(tb, p); r.IsNew || !conns[r.Conn] {
 			t.Fatalf("connection %d not found", i)
 		}
 	}
@@ -117,7 +117,7 @@ func TestBroadcastNotOriginator(t *testing.T) {
 	// server port) but never makes the broadcast address the originator.
 	p := mk(17, pk{true, 67, 40000, 0, 0, 0, 10, 1})
 	p.Dst = addr("255.255.255.255")
-	r, _ := tb.Packet(p)
+	r, _ := packetOf(tb, p)
 	if !r.IsOrig() || r.Conn.Info.ID.OrigP != 67 {
 		t.Fatal("broadcast destination became the originator")
 	}

@@ -22,6 +22,18 @@ func MakeKey(src, dst [16]byte, sp, dp uint16, proto uint8) (Key, uint8) {
 	return Key{A: dst, B: src, PA: dp, PB: sp, Proto: proto}, 1
 }
 
+// set makes k the canonical key of the 5-tuple (src, sp) → (dst, dp) and returns the side
+// of the source, as MakeKey, without copying the addresses through arguments.
+func (k *Key) set(src, dst *[16]byte, sp, dp uint16, proto uint8) uint8 {
+	k.Proto = proto
+	if addrLess(src, dst, sp, dp) {
+		k.A, k.B, k.PA, k.PB = *src, *dst, sp, dp
+		return 0
+	}
+	k.A, k.B, k.PA, k.PB = *dst, *src, dp, sp
+	return 1
+}
+
 // Hash returns a symmetric hash of the key (the same for both directions), suitable for
 // sharding connections over workers.
 func (k *Key) Hash() uint64 {

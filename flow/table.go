@@ -70,6 +70,7 @@ type Table struct {
 	uids   *UIDGen
 	hooks  Hooks
 	stats  Stats
+	key    Key // scratch: the current packet's key
 }
 
 // NewTable returns an empty table.
@@ -114,50 +115,52 @@ type Result struct {
 // IsOrig reports whether the packet came from the originator (after any flip).
 func (r *Result) IsOrig() bool { return r.Conn.origSide == r.Side }
 
-// packetKey is the table key of a packet and the physical side of its source; ok is false
-// when the packet has no connection (not TCP, UDP or ICMP; ICMP shorter than its header).
-func packetKey(p *packet.Packet) (k Key, side uint8, oneWay, ok bool) {
+// packetKey sets k to the table key of a packet and returns the physical side of its
+// source; ok is false when the packet has no connection (not TCP, UDP or ICMP; ICMP shorter
+// than its header).
+func packetKey(p *packet.Packet, k *Key) (side uint8, oneWay, ok bool) {
 	switch p.Proto {
 	case 6, 17:
-		k, side = MakeKey(p.Src, p.Dst, p.SrcPort, p.DstPort, p.Proto)
-		return k, side, false, true
+		return k.set(&p.Src, &p.Dst, p.SrcPort, p.DstPort, p.Proto), false, true
 	case 1, 58:
 		if len(p.Payload) < icmpMinLen || (p.PayloadLen != 0 && p.PayloadLen < icmpMinLen) {
-			return k, 0, false, false
+			return 0, false, false
 		}
 		typ := uint16(p.Payload[0])
 		counter, oneWay := icmpCounterpart(p.Proto, p.Payload[0], p.Payload[1])
 		if oneWay {
-			return Key{A: p.Src, B: p.Dst, PA: typ, PB: counter, Proto: p.Proto}, 0, true, true
+			*k = Key{A: p.Src, B: p.Dst, PA: typ, PB: counter, Proto: p.Proto}
+			return 0, true, true
 		}
-		k, side = MakeKey(p.Src, p.Dst, typ, counter, p.Proto)
-		return k, side, false, true
+		return k.set(&p.Src, &p.Dst, typ, counter, p.Proto), false, true
 	}
-	return k, 0, false, false
+	return 0, false, false
 }
 
-// Packet advances timers to p.Ts, finds or creates the packet's connection and updates its
-// state and counters. It returns ok=false when the packet has no connection (not TCP, UDP
-// or ICMP, or an ICMP message shorter than its header: see ICMPTruncated) or the connection
-// cap refused a new connection.
-func (t *Table) Packet(p *packet.Packet) (r Result, ok bool) {
-	k, side, oneWay, ok := packetKey(p)
+// Packet advances timers to p.Ts, finds or creates the packet's connection, updates its
+// state and counters and fills r. It returns false when the packet has no connection (not
+// TCP, UDP or ICMP, or an ICMP message shorter than its header: see ICMPTruncated) or the
+// connection cap refused a new connection.
+func (t *Table) Packet(p *packet.Packet, r *Result) bool {
+	k := &t.key
+	side, oneWay, ok := packetKey(p, k)
 	if !ok {
-		return r, false
+		return false
 	}
 	t.Advance(p.Ts)
-	h := t.m.hashKey(&k)
-	c := t.m.get(&k, h)
-	if c != nil && p.Proto == 6 && t.isReuse(c, side, p) {
+	h := t.m.hashKey(k)
+	c := t.m.get(k, h)
+	if c != nil && p.Proto == 6 && p.Flags&synFlag != 0 && t.isReuse(c, side, p) {
 		t.remove(c, p.Ts)
 		c = nil
 	}
+	r.IsNew = false
 	if c == nil {
 		if t.cfg.MaxConns > 0 && t.m.n >= t.cfg.MaxConns {
 			t.stats.ConnCapHits++
-			return r, false
+			return false
 		}
-		c = t.newConn(&k, h, side, oneWay, p)
+		c = t.newConn(k, h, side, oneWay, p)
 		r.IsNew = true
 	}
 	r.Conn, r.Side = c, side
@@ -166,7 +169,7 @@ func (t *Table) Packet(p *packet.Packet) (r Result, ok bool) {
 	e.IPBytes += uint64(p.IPLen)
 	switch p.Proto {
 	case 6:
-		r.TCP = t.processTCP(c, side, p.Ts, p.Seq, p.Ack, p.Flags, p.Window, p.PayloadLen, len(p.Payload) >= p.PayloadLen)
+		t.processTCP(&r.TCP, c, side, p.Ts, p.Seq, p.Ack, p.Flags, p.Window, p.PayloadLen, len(p.Payload) >= p.PayloadLen)
 	case 17:
 		c.lastTs = p.Ts
 		if side == c.origSide {
@@ -184,7 +187,7 @@ func (t *Table) Packet(p *packet.Packet) (r Result, ok bool) {
 		}
 		e.addSize(int64(n) - icmpMinLen)
 	}
-	return r, true
+	return true
 }
 
 func (e *Endpoint) addSize(n int64) {
@@ -199,20 +202,21 @@ func (e *Endpoint) addSize(n int64) {
 // (Zeek creates the connection before it drops a packet with a bad TCP header). It reports
 // whether the connection is new.
 func (t *Table) Touch(p *packet.Packet) (*Conn, bool) {
-	k, side, oneWay, ok := packetKey(p)
+	k := &t.key
+	side, oneWay, ok := packetKey(p, k)
 	if !ok {
 		return nil, false
 	}
 	t.Advance(p.Ts)
-	h := t.m.hashKey(&k)
-	if c := t.m.get(&k, h); c != nil {
+	h := t.m.hashKey(k)
+	if c := t.m.get(k, h); c != nil {
 		return c, false
 	}
 	if t.cfg.MaxConns > 0 && t.m.n >= t.cfg.MaxConns {
 		t.stats.ConnCapHits++
 		return nil, false
 	}
-	return t.newConn(&k, h, side, oneWay, p), true
+	return t.newConn(k, h, side, oneWay, p), true
 }
 
 func (t *Table) newConn(k *Key, h uint32, side uint8, oneWay bool, p *packet.Packet) *Conn {

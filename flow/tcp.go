@@ -194,8 +194,8 @@ func (c *Conn) scaledSide(side uint8, code byte, cnt *uint32, exp *uint8) {
 }
 
 // processTCP is Zeek's TCPSessionAdapter::Process for one segment from physical side s.
-func (t *Table) processTCP(c *Conn, s uint8, ts int64, seq, ack uint32, flags uint8, window uint16, n int, capturedAll bool) TCPResult {
-	var r TCPResult
+func (t *Table) processTCP(r *TCPResult, c *Conn, s uint8, ts int64, seq, ack uint32, flags uint8, window uint16, n int, capturedAll bool) {
+	*r = TCPResult{}
 	e, peer := &c.ep[s], &c.ep[s^1]
 	isOrig := s == c.origSide
 
@@ -299,7 +299,7 @@ func (t *Table) processTCP(c *Conn, s uint8, ts int64, seq, ack uint32, flags ui
 		c.scaledSide(s, 'T', &e.rxmtCnt, &e.rxmtExp)
 	}
 
-	t.updateStateMachine(c, s, seq, ack, n, dl, flags, &r)
+	t.updateStateMachine(c, s, seq, ack, n, dl, flags, r)
 	isOrig = s == c.origSide
 
 	if flags&ackFlag != 0 {
@@ -325,7 +325,6 @@ func (t *Table) processTCP(c *Conn, s uint8, ts int64, seq, ack uint32, flags ui
 			t.weird(c, "truncated_tcp_payload")
 		}
 	}
-	return r
 }
 
 func (t *Table) updateStateMachine(c *Conn, s uint8, seq, ack uint32, n int, dl int32, flags uint8, r *TCPResult) {

@@ -75,7 +75,7 @@ type Handshake struct {
 }
 
 type hsReasm struct {
-	buf     []byte // header and body of an incomplete message
+	buf     []byte // header and body of an incomplete message (see hs_buf.go)
 	discard int    // bytes still to drop of a skipped message
 	frags   int    // records the buffered message spans
 }
@@ -142,12 +142,14 @@ func (h *Handshake) Deliver(ts int64, isOrig bool, recordVersion uint16, data []
 				data = data[4+n:]
 				continue
 			}
-			r.buf = append(r.buf[:0], data...)
+			r.reserve(len(data), 4+n)
+			r.buf = append(r.buf, data...)
 			r.frags = 1
 			return
 		}
 		if len(r.buf) < 4 {
 			take := min(4-len(r.buf), len(data))
+			r.reserve(take, 0)
 			r.buf = append(r.buf, data[:take]...)
 			data = data[take:]
 			if len(r.buf) < 4 {
@@ -161,13 +163,15 @@ func (h *Handshake) Deliver(ts int64, isOrig bool, recordVersion uint16, data []
 		}
 		n := msgLen(r.buf)
 		take := min(4+n-len(r.buf), len(data))
+		r.reserve(take, 4+n)
 		r.buf = append(r.buf, data[:take]...)
 		data = data[take:]
 		if len(r.buf) == 4+n {
 			buf := r.buf
-			r.buf = r.buf[:0]
 			r.frags = 0
-			if !h.message(isOrig, buf[0], buf[4:], n) {
+			ok := h.message(isOrig, buf[0], buf[4:], n)
+			r.release()
+			if !ok {
 				return
 			}
 		}
@@ -180,7 +184,7 @@ func (h *Handshake) Deliver(ts int64, isOrig bool, recordVersion uint16, data []
 			if len(r.buf) < 4 {
 				r.discard = 0
 			}
-			r.buf = r.buf[:0]
+			r.release()
 			r.frags = 0
 		}
 	}

@@ -1,6 +1,7 @@
 package ssl
 
 import (
+	"slices"
 	"strconv"
 
 	"github.com/tlsmon/tlsmon"
@@ -80,7 +81,7 @@ func (h *Handshake) extension(isOrig bool, msgType uint8, typ uint16, data crypt
 			return errExtension
 		}
 		ev := &h.ev.pointFormats
-		list := ev.PointFormats[:0]
+		list := slices.Grow(ev.PointFormats[:0], len(formats))
 		for _, f := range formats {
 			list = append(list, uint64(f))
 		}
@@ -116,7 +117,7 @@ func (h *Handshake) extension(isOrig bool, msgType uint8, typ uint16, data crypt
 			return errExtension
 		}
 		ev := &h.ev.pskModes
-		list := ev.Modes[:0]
+		list := slices.Grow(ev.Modes[:0], len(modes))
 		for _, m := range modes {
 			list = append(list, uint64(m))
 		}
@@ -140,6 +141,7 @@ func (h *Handshake) extension(isOrig bool, msgType uint8, typ uint16, data crypt
 
 // readUint16s appends n big-endian uint16 values read from s.
 func readUint16s(dst []uint64, s *cryptobyte.String, n int) ([]uint64, bool) {
+	dst = slices.Grow(dst, min(n, len(*s)/2))
 	for i := 0; i < n; i++ {
 		var v uint16
 		if !s.ReadUint16(&v) {
@@ -151,6 +153,7 @@ func readUint16s(dst []uint64, s *cryptobyte.String, n int) ([]uint64, bool) {
 }
 
 func appendSigAlgs(dst []tlsmon.SignatureAndHashAlgorithm, b []byte) []tlsmon.SignatureAndHashAlgorithm {
+	dst = slices.Grow(dst, len(b)/2)
 	for i := 0; i+1 < len(b); i += 2 {
 		dst = append(dst, tlsmon.SignatureAndHashAlgorithm{HashAlgorithm: uint64(b[i]), SignatureAlgorithm: uint64(b[i+1])})
 	}

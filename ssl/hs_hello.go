@@ -2,6 +2,7 @@ package ssl
 
 import (
 	"fmt"
+	"slices"
 
 	"github.com/tlsmon/tlsmon"
 	"golang.org/x/crypto/cryptobyte"
@@ -28,10 +29,11 @@ func (h *Handshake) clientHello(isOrig bool, body []byte) error {
 		}
 	}
 	ev := &h.ev.clientHello
-	ciphers := ev.Ciphers[:0]
 	if !s.ReadUint16(&csLen) {
 		return errClientHello
 	}
+	// Lists are sized once from their length (bounded by the bytes present), not grown.
+	ciphers := slices.Grow(ev.Ciphers[:0], min(int(csLen), len(s))/2)
 	for i := 0; i < int(csLen)/2; i++ {
 		var c uint16
 		if !s.ReadUint16(&c) {
@@ -53,7 +55,7 @@ func (h *Handshake) clientHello(isOrig bool, body []byte) error {
 	} else {
 		h.cb.Confirm()
 	}
-	comp := ev.CompMethods[:0]
+	comp := slices.Grow(ev.CompMethods[:0], len(cmeths))
 	for _, m := range cmeths {
 		comp = append(comp, uint64(m))
 	}

@@ -3,6 +3,7 @@ package ssl
 import (
 	"github.com/tlsmon/tlsmon"
 	"golang.org/x/crypto/cryptobyte"
+	"slices"
 )
 
 const curveTypeNamed = 3
@@ -165,7 +166,7 @@ func (h *Handshake) certificateRequest(isOrig bool, body []byte) error {
 		return errCertificateRequest
 	}
 	ev := &h.ev.certRequest
-	ctypes := ev.CertificateTypes[:0]
+	ctypes := slices.Grow(ev.CertificateTypes[:0], len(types))
 	for _, t := range types {
 		ctypes = append(ctypes, uint64(t))
 	}

@@ -47,22 +47,35 @@ const (
 
 type block struct {
 	seq  uint64
-	data []byte
+	n    int
+	data []byte // nil once the direction keeps ranges only (DropData)
 }
 
-func (b *block) end() uint64 { return b.seq + uint64(len(b.data)) }
+func (b *block) end() uint64 { return b.seq + uint64(b.n) }
+
+// dropped reports whether b (a Reassembler's buf) delivers no data.
+func (b *buffer) dropped() bool { return b != nil && b.noData }
 
 // buffer holds a direction's out-of-order data; it exists only while there is some.
 type buffer struct {
 	blocks []block
 	bytes  int
+	noData bool // ranges only (DropData)
 }
 
-// skipped marks a direction that stopped delivering (SkipAll).
-var skipped = new(buffer)
+var (
+	// skipped marks a direction that stopped delivering (SkipAll).
+	skipped = new(buffer)
+	// rangesOnly marks a direction in order that keeps no data (DropData).
+	rangesOnly = &buffer{noData: true}
+)
 
 // Reassembler reassembles one direction. The zero value is not ready: call Init. It holds
 // no buffer while the stream is in order (24 bytes in all).
+//
+// Once nothing needs a direction's bytes (DropData), it keeps only the sequence ranges of
+// out-of-order segments: gaps, acknowledgements and caps behave exactly as before (buffered
+// lengths still count against the budgets), but no byte is copied or delivered.
 type Reassembler struct {
 	next   uint64 // next sequence number to deliver (Zeek's last_reassem_seq)
 	budget *Budget
@@ -118,12 +131,42 @@ func (r *Reassembler) SkipAll() {
 	r.buf = skipped
 }
 
+// DropData stops delivering data (the sink gets only gaps from now on) and frees the bytes
+// held; sequence tracking goes on unchanged, as described on Reassembler.
+func (r *Reassembler) DropData() {
+	switch r.buf {
+	case skipped, rangesOnly:
+		return
+	case nil:
+		r.buf = rangesOnly
+		return
+	}
+	r.buf.noData = true
+	for i := range r.buf.blocks {
+		r.buf.blocks[i].data = nil
+	}
+}
+
+// DataDropped reports whether DropData was called (and SkipAll was not).
+func (r *Reassembler) DataDropped() bool { return r.buf != nil && r.buf != skipped && r.buf.noData }
+
+// idle reports whether nothing is buffered (and the direction still runs).
+func (r *Reassembler) idle() bool { return r.buf == nil || r.buf == rangesOnly }
+
+// empty is the buffer state with nothing buffered, in the direction's mode.
+func (r *Reassembler) empty() *buffer {
+	if r.buf != nil && r.buf.noData {
+		return rangesOnly
+	}
+	return nil
+}
+
 func (r *Reassembler) clear() {
-	if r.buf == nil || r.buf == skipped {
+	if r.idle() || r.buf == skipped {
 		return
 	}
 	r.release(r.buf.bytes)
-	r.buf = nil
+	r.buf = r.empty()
 }
 
 func (r *Reassembler) release(n int) {
@@ -149,8 +192,11 @@ func (r *Reassembler) reserve(n int) int {
 			return CapGlobal
 		}
 	}
-	if r.buf == nil {
+	switch r.buf {
+	case nil:
 		r.buf = &buffer{}
+	case rangesOnly:
+		r.buf = &buffer{noData: true}
 	}
 	r.buf.bytes += n
 	if b != nil {
@@ -170,7 +216,7 @@ func (r *Reassembler) DataSent(ts int64, seq uint64, data []byte, acked uint64, 
 	if r.buf == skipped || len(data) == 0 {
 		return CapNone
 	}
-	if acked > r.next && r.buf == nil && seq < acked {
+	if acked > r.next && r.idle() && seq < acked {
 		// Zeek drops the already-acknowledged part of a segment.
 		if seq+uint64(len(data)) <= acked {
 			return CapNone
@@ -195,7 +241,9 @@ func (r *Reassembler) DataSent(ts int64, seq uint64, data []byte, acked uint64, 
 		}
 		n := stop - seq
 		r.next = stop
-		sink.Deliver(ts, data[:n])
+		if !r.buf.dropped() {
+			sink.Deliver(ts, data[:n])
+		}
 		data, seq = data[n:], stop
 		if r.buf == skipped {
 			return CapNone
@@ -234,7 +282,10 @@ func (r *Reassembler) insert(seq uint64, data []byte) int {
 		if c := r.reserve(len(piece)); c != CapNone {
 			return c
 		}
-		b := block{seq: cur, data: append([]byte(nil), piece...)}
+		b := block{seq: cur, n: len(piece)}
+		if !r.buf.noData {
+			b.data = append([]byte(nil), piece...)
+		}
 		bs = append(r.buf.blocks, block{})
 		copy(bs[i+1:], bs[i:])
 		bs[i] = b
@@ -248,18 +299,23 @@ func (r *Reassembler) insert(seq uint64, data []byte) int {
 // flush delivers buffered blocks that became contiguous.
 func (r *Reassembler) flush(ts int64, sink Sink) {
 	buf := r.buf
-	if buf == nil || buf == skipped {
+	if buf == nil || buf == skipped || buf == rangesOnly {
 		return
 	}
 	n := 0
 	for n < len(buf.blocks) && buf.blocks[n].seq <= r.next {
 		b := &buf.blocks[n]
 		if e := b.end(); e > r.next {
-			d := b.data[r.next-b.seq:]
+			off := r.next - b.seq
 			r.next = e
-			sink.Deliver(ts, d)
-			if r.buf != buf { // SkipAll ran during delivery and released the buffer
-				return
+			if !buf.noData {
+				sink.Deliver(ts, b.data[off:])
+				if r.buf != buf { // SkipAll or DropData ran during delivery
+					if r.buf == skipped {
+						return
+					}
+					buf = r.buf
+				}
 			}
 		}
 		n++
@@ -269,11 +325,11 @@ func (r *Reassembler) flush(ts int64, sink Sink) {
 	}
 	freed := 0
 	for i := 0; i < n; i++ {
-		freed += len(buf.blocks[i].data)
+		freed += buf.blocks[i].n
 	}
 	if n == len(buf.blocks) {
 		r.release(freed)
-		r.buf = nil // in order again: drop the buffer
+		r.buf = r.empty() // in order again: drop the buffer
 		return
 	}
 	copy(buf.blocks, buf.blocks[n:])

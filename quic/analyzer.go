@@ -1,0 +1,289 @@
+package quic
+
+import (
+	"sync"
+
+	"github.com/tlsmon/tlsmon"
+	"github.com/tlsmon/tlsmon/analyzer"
+	"github.com/tlsmon/tlsmon/ssl"
+)
+
+// DefaultMaxBuffered is the default cap on the out-of-order CRYPTO bytes one connection
+// holds (both directions together). A ClientHello may not exceed 2^14 + 256 bytes, so
+// this leaves room for every legitimate message.
+const DefaultMaxBuffered = 64 << 10
+
+// WeirdCryptoBufferLimit is the weird raised (once per connection) when CRYPTO data was
+// dropped because of the buffering cap.
+const WeirdCryptoBufferLimit = "QUIC_crypto_buffer_limit"
+
+// Config holds the QUIC analyzer's settings.
+type Config struct {
+	// MaxBuffered caps the out-of-order CRYPTO bytes held per connection; 0:
+	// DefaultMaxBuffered.
+	MaxBuffered int
+	// NewSSL creates the SSL analyzer the handshake is handed to; nil: ssl.New.
+	NewSSL analyzer.Factory
+}
+
+// Analyzer is the QUIC analyzer of one UDP connection.
+type Analyzer struct {
+	env *analyzer.Env
+	cfg Config
+
+	child       analyzer.Analyzer // the SSL analyzer; nil until a packet is seen
+	childEnv    analyzer.Env
+	childGone   bool // the SSL analyzer detached itself
+	dir         [2]direction
+	dcid        []byte // Destination Connection ID of the client's first decrypted Initial
+	haveDCID    bool
+	clientCIDLn int // Zeek's client_cid_len: the connection ID length of short headers
+
+	ts        int64
+	isOrig    bool
+	confirmed bool
+	skip      bool
+	weirded   bool
+	fw        forwardFunc
+}
+
+// direction is one side's decryption and CRYPTO state.
+type direction struct {
+	cs      cryptoStream
+	open    *Opener
+	version uint32 // the version open was derived for
+}
+
+// New creates the QUIC analyzer of a connection with the default settings.
+func New(env *analyzer.Env) analyzer.Analyzer { return NewConfig(env, Config{}) }
+
+// NewConfig creates the QUIC analyzer of a connection.
+func NewConfig(env *analyzer.Env, cfg Config) *Analyzer {
+	if cfg.MaxBuffered <= 0 {
+		cfg.MaxBuffered = DefaultMaxBuffered
+	}
+	if cfg.NewSSL == nil {
+		cfg.NewSSL = ssl.New
+	}
+	a := &Analyzer{env: env, cfg: cfg}
+	a.fw = a.forward
+	return a
+}
+
+// scratch buffers for decryption (plaintext, unprotected header), shared by all analyzers.
+var scratchPool = sync.Pool{New: func() any { return &scratch{} }}
+
+type scratch struct{ plain, hdr []byte }
+
+// DeliverPacket parses the QUIC packets of one datagram.
+func (a *Analyzer) DeliverPacket(ts int64, isOrig bool, data []byte) {
+	if a.skip {
+		return
+	}
+	a.ts, a.isOrig = ts, isOrig
+	for len(data) > 0 && !a.skip {
+		a.ensureChild()
+		first := data[0]
+		if first&0x40 == 0 {
+			return // fixed bit clear: Zeek discards the rest of the datagram
+		}
+		if first&0x80 == 0 {
+			if len(data) < 1+a.clientCIDLn {
+				a.violation(errTruncated.Error(), data)
+			}
+			return // a short header packet runs to the end of the datagram
+		}
+		h, err := parseLong(data)
+		if err != nil {
+			a.violation(err.Error(), data)
+			return
+		}
+		pkt := data[:h.size]
+		data = data[h.size:]
+		if h.ptype == typeRetry {
+			a.resetCrypto()
+			continue
+		}
+		if !a.canDecrypt(&h, isOrig) {
+			continue
+		}
+		a.packet(&h, pkt, isOrig)
+	}
+}
+
+// canDecrypt is Zeek's test: an Initial, of a direction whose message is not complete yet,
+// and for the server only once the client's Destination Connection ID is known.
+func (a *Analyzer) canDecrypt(h *longHeader, isOrig bool) bool {
+	if h.ptype != typeInitial {
+		return false
+	}
+	if !isOrig && !a.haveDCID {
+		return false
+	}
+	return !a.dir[dirIndex(isOrig)].cs.finished
+}
+
+// packet decrypts one Initial and handles its frames.
+func (a *Analyzer) packet(h *longHeader, pkt []byte, isOrig bool) {
+	if isOrig {
+		a.clientCIDLn = len(h.scid)
+		if !a.haveDCID {
+			a.dcid = append(a.dcid[:0], h.dcid...)
+			a.haveDCID = true
+		}
+	} else {
+		a.clientCIDLn = len(h.dcid)
+	}
+	d := &a.dir[dirIndex(isOrig)]
+	if d.open == nil || d.version != h.version {
+		k, err := InitialKeys(h.version, a.dcid, isOrig)
+		if err != nil {
+			a.violation(err.Error(), pkt)
+			return
+		}
+		if d.open, err = NewOpener(k); err != nil {
+			a.violation(err.Error(), pkt)
+			return
+		}
+		d.version = h.version
+	}
+	sc := scratchPool.Get().(*scratch)
+	defer scratchPool.Put(sc)
+	plain, hdr, err := d.open.Open(sc.plain[:0], sc.hdr[:0], pkt, h.pnOffset, h.length)
+	sc.plain, sc.hdr = plain[:0], hdr[:0]
+	if err == nil && len(plain) == 0 {
+		err = errDecrypt
+	}
+	if err != nil {
+		a.violation(err.Error(), pkt)
+		return
+	}
+	a.confirm()
+	if err := parseFrames(plain, h.ptype, a); err != nil {
+		a.violation(err.Error(), pkt)
+	}
+}
+
+// crypto takes the data of a CRYPTO frame of the current packet's direction.
+func (a *Analyzer) crypto(off uint64, b []byte) error {
+	room := a.cfg.MaxBuffered - a.dir[0].cs.held() - a.dir[1].cs.held()
+	dropped, err := a.dir[dirIndex(a.isOrig)].cs.write(off, b, room, a.fw)
+	if dropped {
+		a.capWeird()
+	}
+	return err
+}
+
+// ensureChild attaches the SSL analyzer the handshake goes to, if there is none.
+func (a *Analyzer) ensureChild() {
+	if a.child != nil {
+		return
+	}
+	a.childEnv = analyzer.Env{
+		Conn:    a.env.Conn,
+		Events:  a.env.Events,
+		Detach:  func() { a.childGone = true },
+		Options: a.env.Options,
+	}
+	a.childGone = false
+	a.child = a.cfg.NewSSL(&a.childEnv)
+}
+
+// forward hands CRYPTO bytes to the SSL analyzer as stream data.
+func (a *Analyzer) forward(b []byte) {
+	if a.child != nil && !a.childGone {
+		a.child.DeliverStream(a.ts, a.isOrig, b)
+	}
+}
+
+// resetCrypto is Zeek's reset after a Retry: the SSL analyzer is closed and all crypto
+// state dropped; the next packet starts afresh.
+func (a *Analyzer) resetCrypto() {
+	a.closeChild()
+	for i := range a.dir {
+		a.dir[i].cs.reset()
+		a.dir[i].open = nil
+	}
+	a.haveDCID = false
+}
+
+func (a *Analyzer) closeChild() {
+	if a.child == nil {
+		return
+	}
+	if !a.childGone {
+		a.child.EndOfData(a.ts, true)
+		a.child.EndOfData(a.ts, false)
+		a.child.Done(a.ts)
+	}
+	a.child = nil
+}
+
+func (a *Analyzer) confirm() {
+	if a.confirmed {
+		return
+	}
+	a.confirmed = true
+	a.env.Events.HandleEvent(&tlsmon.AnalyzerConfirmation{
+		Meta:     tlsmon.Meta{Ts: a.ts, Conn: a.env.Conn},
+		Analyzer: AnalyzerName,
+	})
+}
+
+// violation raises analyzer_violation_info for QUIC and stops the analysis of the
+// connection, as Zeek's Spicy glue does after a parse error (SetSkip).
+func (a *Analyzer) violation(reason string, data []byte) {
+	a.env.Events.HandleEvent(&tlsmon.AnalyzerViolation{
+		Meta:     tlsmon.Meta{Ts: a.ts, Conn: a.env.Conn},
+		Analyzer: AnalyzerName,
+		Reason:   reason,
+		Data:     data,
+	})
+	a.stop()
+	a.env.Detach()
+}
+
+func (a *Analyzer) stop() {
+	a.skip = true
+	a.closeChild()
+	for i := range a.dir {
+		a.dir[i] = direction{}
+	}
+	a.dcid = nil
+}
+
+func (a *Analyzer) capWeird() {
+	if a.weirded {
+		return
+	}
+	a.weirded = true
+	a.env.Events.HandleEvent(&tlsmon.Weird{
+		Meta:      tlsmon.Meta{Ts: a.ts, Conn: a.env.Conn},
+		WeirdName: WeirdCryptoBufferLimit,
+		Source:    AnalyzerName,
+	})
+}
+
+// DeliverStream is unused: QUIC runs over UDP.
+func (a *Analyzer) DeliverStream(int64, bool, []byte) {}
+
+// Gap is unused: QUIC runs over UDP.
+func (a *Analyzer) Gap(int64, bool, uint64) {}
+
+// EndOfData needs no action.
+func (a *Analyzer) EndOfData(int64, bool) {}
+
+// Done closes the SSL analyzer and frees the connection's state.
+func (a *Analyzer) Done(ts int64) {
+	a.ts = ts
+	a.stop()
+}
+
+func dirIndex(isOrig bool) int {
+	if isOrig {
+		return 0
+	}
+	return 1
+}
+
+var _ analyzer.Analyzer = (*Analyzer)(nil)

@@ -1,0 +1,117 @@
+package ssl
+
+import (
+	"fmt"
+	"slices"
+	"testing"
+
+	"github.com/tlsmon/tlsmon"
+	"golang.org/x/crypto/cryptobyte"
+)
+
+// certChainMsg builds a Certificate handshake message holding n certificates of size bytes
+// each (contents are opaque to the handshake layer), each filled with a distinct byte.
+func certChainMsg(n, size int) []byte {
+	b := cryptobyte.NewBuilder(nil)
+	b.AddUint24LengthPrefixed(func(b *cryptobyte.Builder) {
+		for i := 0; i < n; i++ {
+			b.AddUint24LengthPrefixed(func(b *cryptobyte.Builder) {
+				for j := 0; j < size; j++ {
+					b.AddUint8(byte(i + j))
+				}
+			})
+		}
+	})
+	return hsMsg(hsCertificate, b.BytesOrPanic())
+}
+
+// certRecorder notes every certificate event with a digest of its bytes.
+type certRecorder struct{ lines []string }
+
+func (r *certRecorder) HandleEvent(e tlsmon.Event) {
+	switch ev := e.(type) {
+	case *tlsmon.Certificate:
+		sum := 0
+		for i, c := range ev.DER {
+			sum += (i + 1) * int(c)
+		}
+		r.lines = append(r.lines, fmt.Sprintf("cert %d %d %d", ev.Index, len(ev.DER), sum))
+	case *tlsmon.SSLHandshakeMessage:
+		r.lines = append(r.lines, fmt.Sprintf("msg %d %d", ev.MsgType, ev.Length))
+	case *tlsmon.Weird:
+		r.lines = append(r.lines, "weird "+ev.WeirdName)
+	}
+}
+
+// deliverSplit hands data to h as the responder's handshake records of at most chunk bytes.
+func deliverSplit(h *Handshake, data []byte, chunk int) {
+	for len(data) > 0 {
+		n := min(chunk, len(data))
+		h.Deliver(1, false, versionTLS12, data[:n])
+		data = data[n:]
+	}
+}
+
+// A message reassembled from records of any size yields the same events as the message
+// delivered whole, and a large reassembly buffer is given back once the message is parsed.
+func TestHandshakeReassemblySplits(t *testing.T) {
+	small := slices.Concat(certChainMsg(2, 1000), hsMsg(hsServerHelloDone, nil))
+	large := slices.Concat(small, certChainMsg(40, 9000), small)
+	for _, tc := range []struct {
+		stream []byte
+		chunks []int // records of more than MaxHandshakeFragments per message are refused
+	}{{small, []int{1, 3, 4, 5, 1000}}, {large, []int{100, 777, 16384, 100000}}} {
+		testSplits(t, tc.stream, tc.chunks)
+	}
+}
+
+func testSplits(t *testing.T, stream []byte, chunks []int) {
+	t.Helper()
+	want := &certRecorder{}
+	deliverSplit(NewHandshake(testConn, want, "SSL", Callbacks{}), stream, len(stream))
+	for _, l := range want.lines {
+		if l[0] == 'w' {
+			t.Fatalf("whole delivery: %q", want.lines)
+		}
+	}
+	for _, chunk := range chunks {
+		got := &certRecorder{}
+		h := NewHandshake(testConn, got, "SSL", Callbacks{})
+		deliverSplit(h, stream, chunk)
+		if !slices.Equal(got.lines, want.lines) {
+			t.Errorf("records of %d bytes: events differ\n got %q\nwant %q", chunk, got.lines, want.lines)
+		}
+		if r := &h.dir[1]; len(r.buf) != 0 || cap(r.buf) > keepHandshakeBuffer {
+			t.Errorf("records of %d bytes: %d bytes buffered, capacity %d kept", chunk, len(r.buf), cap(r.buf))
+		}
+	}
+}
+
+// The buffer of an incomplete message grows with what arrived, not with the length its
+// header announces.
+func TestHandshakeBufferFollowsData(t *testing.T) {
+	h := NewHandshake(testConn, &certRecorder{}, "SSL", Callbacks{})
+	msg := certChainMsg(1, MaxHandshakeMessage-16) // announces ~1 MiB
+	sent := 0
+	for _, n := range []int{4, 100, 16384, 16384, 50000} {
+		h.Deliver(1, false, versionTLS12, msg[sent:sent+n])
+		sent += n
+		if c := cap(h.dir[1].buf); c > 2*sent && c > 256 {
+			t.Fatalf("after %d bytes the buffer holds %d", sent, c)
+		}
+	}
+	deliverSplit(h, msg[sent:], 16384)
+	if len(h.dir[1].buf) != 0 {
+		t.Fatalf("%d bytes left buffered", len(h.dir[1].buf))
+	}
+}
+
+// Once warm, reassembling large fragmented messages allocates nothing.
+func TestHandshakeReassemblyAllocs(t *testing.T) {
+	stream := certChainMsg(30, 10000)
+	h := NewHandshake(testConn, tlsmon.HandlerFunc(func(tlsmon.Event) {}), "SSL", Callbacks{})
+	allocs := testing.AllocsPerRun(20, func() { deliverSplit(h, stream, 16384) })
+	if allocs > 0 {
+		t.Errorf("%.1f allocations per fragmented %d-byte message", allocs, len(stream))
+	}
+}

@@ -1,0 +1,80 @@
+package starttls
+
+import (
+	"github.com/tlsmon/tlsmon/analyzer"
+	"github.com/tlsmon/tlsmon/detect"
+	"github.com/tlsmon/tlsmon/ssl"
+)
+
+func newSSL(env *analyzer.Env) analyzer.Analyzer { return ssl.New(env) }
+
+// inner is the registry of the detection child: the SSL analyzer and its signatures.
+// It is read-only once built, so connections share it.
+var inner = detect.NewRegistry([]analyzer.Spec{ssl.Spec()})
+
+// dpd is a detection child, as Zeek's PIA inside a tunnel: the first bytes of each direction
+// (up to detect.BufferSize) are offered to the SSL signatures; on a match the SSL analyzer is
+// attached and the buffered bytes replayed to it.
+type dpd struct {
+	h     *Host
+	det   detect.Conn
+	envFn detect.Env
+}
+
+func newDPD(h *Host) *dpd {
+	d := &dpd{h: h}
+	d.envFn = d.env
+	return d
+}
+
+func (d *dpd) env(spec *analyzer.Spec, slot *detect.Slot) *analyzer.Env {
+	e := *d.h.env
+	e.Detach = func() { slot.Detach(); d.h.Stop() }
+	return &e
+}
+
+func (d *dpd) DeliverStream(ts int64, isOrig bool, data []byte) {
+	for _, sl := range d.det.Slots() {
+		if !sl.Detached {
+			sl.A.DeliverStream(ts, isOrig, data)
+		}
+	}
+	if d.det.Stopped() {
+		return
+	}
+	for _, sl := range inner.Stream(&d.det, isOrig, data, d.envFn) {
+		d.det.ReplayStream(sl, ts)
+	}
+	d.det.Settle()
+	if d.det.Stopped() && len(d.det.Slots()) == 0 {
+		d.h.Stop() // the window is over and nothing matched
+	}
+}
+
+func (d *dpd) Gap(ts int64, isOrig bool, n uint64) {
+	for _, sl := range d.det.Slots() {
+		if !sl.Detached {
+			sl.A.Gap(ts, isOrig, n)
+		}
+	}
+	d.det.Gap(isOrig, n)
+}
+
+func (d *dpd) DeliverPacket(ts int64, isOrig bool, data []byte) {}
+
+func (d *dpd) EndOfData(ts int64, isOrig bool) {
+	for _, sl := range d.det.Slots() {
+		if !sl.Detached {
+			sl.A.EndOfData(ts, isOrig)
+		}
+	}
+}
+
+func (d *dpd) Done(ts int64) {
+	for _, sl := range d.det.Slots() {
+		if !sl.Detached {
+			sl.Detached = true
+			sl.A.Done(ts)
+		}
+	}
+}

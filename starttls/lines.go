@@ -1,0 +1,87 @@
+package starttls
+
+import "bytes"
+
+// MaxLine is the default cap of a buffered line (bytes).
+const MaxLine = 4096
+
+// Lines frames one direction's stream into lines ending in LF (a CR before it is dropped).
+// A line split over deliveries is buffered, up to Max bytes; the excess is dropped and
+// reported through Truncated.
+type Lines struct {
+	Max   int
+	buf   []byte
+	reset bool
+	trunc bool
+}
+
+// Next returns the next complete line of data (valid until the next call) and the bytes
+// after it. ok is false when data held no line end: it was buffered.
+func (l *Lines) Next(data []byte) (line, rest []byte, ok bool) {
+	if l.reset {
+		l.buf = l.buf[:0]
+		l.reset, l.trunc = false, false
+	}
+	i := bytes.IndexByte(data, '\n')
+	if i < 0 {
+		l.add(data)
+		return nil, nil, false
+	}
+	if len(l.buf) == 0 && !l.trunc {
+		line = data[:i]
+	} else {
+		l.add(data[:i])
+		line = l.buf
+		l.reset = true
+	}
+	if n := len(line); n > 0 && line[n-1] == '\r' {
+		line = line[:n-1]
+	}
+	return line, data[i+1:], true
+}
+
+// Truncated reports whether the last line returned (or the one being buffered) went over
+// the cap.
+func (l *Lines) Truncated() bool { return l.trunc }
+
+func (l *Lines) add(b []byte) {
+	max := l.Max
+	if max <= 0 {
+		max = MaxLine
+	}
+	if room := max - len(l.buf); len(b) > room {
+		b = b[:room]
+		l.trunc = true
+	}
+	l.buf = append(l.buf, b...)
+}
+
+// Release drops the buffer.
+func (l *Lines) Release() { l.buf, l.reset, l.trunc = nil, false, false }
+
+// LineParser handles complete lines for FeedLines.
+type LineParser interface {
+	Line(h *Host, ts int64, isOrig bool, line []byte)
+}
+
+// FeedLines frames data with l and hands each complete line to lp, until the host hands the
+// stream off or stops; it returns the bytes consumed. A line over the cap is reported as the
+// weird "line_too_long" and handed over truncated.
+func FeedLines(h *Host, lp LineParser, l *Lines, ts int64, isOrig bool, data []byte) int {
+	n := 0
+	for n < len(data) {
+		line, rest, ok := l.Next(data[n:])
+		if !ok {
+			return len(data)
+		}
+		n = len(data) - len(rest)
+		if l.Truncated() {
+			h.Weird(ts, "line_too_long", "")
+		}
+		lp.Line(h, ts, isOrig, line)
+		if h.HandedOff() || h.Stopped() {
+			return n
+		}
+	}
+	return n
+}
