@@ -39,6 +39,10 @@ type pcapReader struct {
 	num      uint64
 	err      error // sticky
 	spare    []byte
+	// win is the part of br's buffer being handed out frame by frame (fast path); used
+	// counts its bytes already handed out, discarded from br only when win runs out.
+	win  []byte
+	used int
 }
 
 func newPcap(name string, br *bufio.Reader, closer func() error) (Reader, error) {
@@ -96,6 +100,58 @@ func (r *pcapReader) Next(f *Frame) error {
 	if r.err != nil {
 		return r.err
 	}
+	if r.nextInWindow(f) {
+		return nil
+	}
+	if r.used > 0 {
+		_, _ = r.br.Discard(r.used)
+	}
+	r.win, r.used = nil, 0
+	err := r.next(f)
+	if err == nil {
+		// Hand out the frames already buffered behind this one without further calls
+		// into bufio (the frame just returned stays valid: nothing refills the buffer
+		// before the next call).
+		r.win, _ = r.br.Peek(r.br.Buffered())
+	}
+	return err
+}
+
+// nextInWindow returns the next frame straight from the buffered window when it is whole
+// and ordinary (caplen within the snaplen); anything else goes the general way.
+func (r *pcapReader) nextInWindow(f *Frame) bool {
+	w := r.win[r.used:]
+	if len(w) < r.recLen {
+		return false
+	}
+	capLen := r.order.Uint32(w[8:])
+	if capLen > r.snaplen || capLen > MaxCapLen || uint64(len(w)) < uint64(r.recLen)+uint64(capLen) {
+		return false
+	}
+	r.num++
+	r.used += r.recLen + int(capLen)
+	r.frame(f, w, capLen)
+	return true
+}
+
+// frame fills f from a record header h and the captured bytes that follow it in h.
+func (r *pcapReader) frame(f *Frame, h []byte, capLen uint32) {
+	sec := int64(int32(r.order.Uint32(h)))
+	frac := int64(r.order.Uint32(h[4:]))
+	if r.nano {
+		frac /= 1000
+	}
+	f.Data = h[r.recLen : r.recLen+int(capLen)]
+	f.Ts = sec*1_000_000 + frac
+	f.LinkType = r.linkType
+	f.WireLen = int(r.order.Uint32(h[12:]))
+	f.Num = r.num
+	f.File = r.name
+}
+
+// next reads one frame through bufio, handling every case (truncation, caplen beyond the
+// snaplen, end of file).
+func (r *pcapReader) next(f *Frame) error {
 	r.num++
 	h, err := r.br.Peek(r.recLen)
 	if err != nil {

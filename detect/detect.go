@@ -52,6 +52,7 @@ type Slot struct {
 	Name     string
 	A        analyzer.Analyzer
 	Detached bool
+	Ended    bool // the pipeline called A.Done
 }
 
 // Slots returns the attached analyzers, in attach order.

@@ -118,12 +118,25 @@ func (e *Engine) done(cs *connState, ts int64) {
 		cs.r[s].Close(ts, &e.sinks[s])
 	}
 	for _, sl := range cs.det.Slots() {
-		if !sl.Detached {
-			sl.Detached = true
+		sl.Detached = true
+		if !sl.Ended {
+			sl.Ended = true
 			sl.A.Done(ts)
 		}
 	}
 	cs.det.Close()
+}
+
+// endDetached calls Done on the analyzers that detached since the last call, as Zeek calls
+// Done on an analyzer when it is removed: their state is released (and recycled) now rather
+// than when the connection ends. It runs between packets, never inside an analyzer's call.
+func (cs *connState) endDetached(ts int64) {
+	for _, sl := range cs.det.Slots() {
+		if sl.Detached && !sl.Ended {
+			sl.Ended = true
+			sl.A.Done(ts)
+		}
+	}
 }
 
 // attachment is an attached analyzer's environment and event forwarder, allocated together.

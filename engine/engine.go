@@ -36,7 +36,7 @@ type Engine struct {
 	weird   tlsmon.Weird // reused, as the two below: handlers must not retain events
 	newConn tlsmon.NewConnection
 	removed tlsmon.ConnectionStateRemove
-	cur     *connState   // the connection being processed (for sinks and env)
+	cur     *connState // the connection being processed (for sinks and env)
 	sinks   [2]sideSink
 	envFn   detect.Env
 	// services are the conn.log service names seen, serviceOne each as a one-name list.
@@ -257,6 +257,7 @@ func (e *Engine) tcp(cs *connState, res *flow.Result, p *packet.Packet) {
 		}
 	}
 	cs.checkEOF(s, p.Ts)
+	cs.endDetached(p.Ts)
 	if t.Close {
 		e.table.CloseTCP(c, s, t)
 	}
@@ -278,6 +279,7 @@ func (e *Engine) udp(cs *connState, isOrig bool, p *packet.Packet) {
 		}
 		cs.det.Settle()
 	}
+	cs.endDetached(p.Ts)
 }
 
 func (e *Engine) capHit(c *flow.Conn, counter, weird string) {

@@ -117,6 +117,14 @@ func (c *Conn) setInactivity(class uint8, t *Table) {
 // processed, as Zeek advances its timer manager with network time.
 func (t *Table) Advance(now int64) {
 	t.now = now
+	if len(t.timers) > 0 && t.timers[0].at <= now {
+		t.fireDue(now)
+	}
+}
+
+// fireDue fires the timers due at or before now (Advance's slow path, kept apart so that
+// Advance inlines).
+func (t *Table) fireDue(now int64) {
 	for len(t.timers) > 0 && t.timers[0].at <= now {
 		tm := t.timers.pop()
 		c := tm.c

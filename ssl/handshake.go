@@ -180,9 +180,9 @@ func (h *Handshake) Deliver(ts int64, isOrig bool, recordVersion uint16, data []
 		r.frags++
 		if r.frags > MaxHandshakeFragments {
 			h.ev.emitWeird("SSL_handshake_too_fragmented", strconv.Itoa(r.frags))
-			r.discard = 4 + msgLen(r.buf) - len(r.buf)
-			if len(r.buf) < 4 {
-				r.discard = 0
+			r.discard = 0
+			if len(r.buf) >= 4 {
+				r.discard = 4 + msgLen(r.buf) - len(r.buf)
 			}
 			r.release()
 			r.frags = 0

@@ -87,9 +87,20 @@ func testSplits(t *testing.T, stream []byte, chunks []int) {
 	}
 }
 
+// drainFreeBufs empties the free list of large reassembly buffers.
+func drainFreeBufs() {
+	freeBufs.Lock()
+	defer freeBufs.Unlock()
+	for k := range freeBufs.class {
+		freeBufs.class[k] = nil
+	}
+	freeBufs.bytes = 0
+}
+
 // The buffer of an incomplete message grows with what arrived, not with the length its
-// header announces.
+// header announces (when no free buffer is at hand).
 func TestHandshakeBufferFollowsData(t *testing.T) {
+	drainFreeBufs()
 	h := NewHandshake(testConn, &certRecorder{}, "SSL", Callbacks{})
 	msg := certChainMsg(1, MaxHandshakeMessage-16) // announces ~1 MiB
 	sent := 0
@@ -113,5 +124,48 @@ func TestHandshakeReassemblyAllocs(t *testing.T) {
 	allocs := testing.AllocsPerRun(20, func() { deliverSplit(h, stream, 16384) })
 	if allocs > 0 {
 		t.Errorf("%.1f allocations per fragmented %d-byte message", allocs, len(stream))
+	}
+}
+
+// A free buffer that holds a whole announced message is taken at once, and the free list
+// never keeps more than maxFreeBytes.
+func TestHandshakeFreeList(t *testing.T) {
+	drainFreeBufs()
+	msg := certChainMsg(1, 100000) // class 17 (128 KiB)
+	h := NewHandshake(testConn, &certRecorder{}, "SSL", Callbacks{})
+	deliverSplit(h, msg, 16384)
+	freeBufs.Lock()
+	held := freeBufs.bytes
+	freeBufs.Unlock()
+	if held < 1<<17 {
+		t.Fatalf("free list holds %d bytes after a 100 kB message", held)
+	}
+	h.Deliver(1, false, versionTLS12, msg[:16384])
+	if c := cap(h.dir[1].buf); c != 1<<17 {
+		t.Fatalf("second message got a buffer of %d, want the free 128 KiB one", c)
+	}
+	for i := 0; i < 2*maxFreeBytes>>21; i++ {
+		putBuf(maxBufClass, make([]byte, 0, 1<<maxBufClass))
+	}
+	freeBufs.Lock()
+	held = freeBufs.bytes
+	freeBufs.Unlock()
+	if held > maxFreeBytes {
+		t.Fatalf("free list holds %d bytes, cap %d", held, maxFreeBytes)
+	}
+	drainFreeBufs()
+}
+
+// Empty deliveries behind a header split over records count as fragments without reading
+// the incomplete header.
+func TestHandshakeTooFragmentedShortHeader(t *testing.T) {
+	r := &certRecorder{}
+	h := NewHandshake(testConn, r, "SSL", Callbacks{})
+	h.Deliver(1, true, versionTLS12, []byte{hsCertificate, 0})
+	for i := 0; i <= MaxHandshakeFragments; i++ {
+		h.Deliver(1, true, versionTLS12, nil)
+	}
+	if len(r.lines) != 1 || r.lines[0] != "weird SSL_handshake_too_fragmented" || len(h.dir[0].buf) != 0 {
+		t.Fatalf("events %q, %d bytes buffered", r.lines, len(h.dir[0].buf))
 	}
 }

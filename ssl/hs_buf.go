@@ -27,18 +27,26 @@ var freeBufs struct {
 
 // getBuf returns an empty buffer of capacity 1<<k.
 func getBuf(k int) []byte {
-	f := &freeBufs
-	f.Lock()
-	if l := f.class[k]; len(l) > 0 {
-		b := l[len(l)-1]
-		l[len(l)-1] = nil
-		f.class[k] = l[:len(l)-1]
-		f.bytes -= cap(b)
-		f.Unlock()
+	if b := freeBuf(k); b != nil {
 		return b
 	}
-	f.Unlock()
 	return make([]byte, 0, 1<<k)
+}
+
+// freeBuf takes a buffer of capacity 1<<k from the free list; nil if there is none.
+func freeBuf(k int) []byte {
+	f := &freeBufs
+	f.Lock()
+	defer f.Unlock()
+	l := f.class[k]
+	if len(l) == 0 {
+		return nil
+	}
+	b := l[len(l)-1]
+	l[len(l)-1] = nil
+	f.class[k] = l[:len(l)-1]
+	f.bytes -= cap(b)
+	return b
 }
 
 // putBuf gives back a buffer of capacity 1<<k, unless the free list is full.
@@ -65,12 +73,27 @@ func bufClass(n int) int {
 // reserve makes room in r.buf for add more bytes of a message whose full size (header
 // included) is total, or unknown when total is 0. Capacity grows at most by doubling and
 // never beyond the message, so what is held stays within twice what arrived: an announced
-// length alone does not reserve memory.
+// length alone does not reserve memory. The exception is a free buffer that holds the whole
+// message: it is already paid for, and taking it spares the copies of step-by-step growth.
 func (r *hsReasm) reserve(add, total int) {
 	need := len(r.buf) + add
 	if need <= cap(r.buf) {
 		return
 	}
+	var nb []byte
+	if k := bufClass(total); total > keepHandshakeBuffer && total >= need && k >= 0 {
+		nb = freeBuf(k)
+	}
+	if nb == nil {
+		nb = newBuf(r.grownCap(need, total))
+	}
+	nb = append(nb, r.buf...)
+	r.release()
+	r.buf = nb
+}
+
+// grownCap is the capacity for need bytes of a message of total bytes (0: unknown).
+func (r *hsReasm) grownCap(need, total int) int {
 	c := max(need, 2*cap(r.buf), 256)
 	if total >= need {
 		c = min(c, total)
@@ -78,17 +101,16 @@ func (r *hsReasm) reserve(add, total int) {
 			c = max(c, 1<<minBufClass) // headed for the free list's sizes: skip the small one
 		}
 	}
-	var nb []byte
-	if c <= keepHandshakeBuffer {
-		nb = make([]byte, 0, c)
-	} else if k := bufClass(c); k < 0 {
-		nb = make([]byte, 0, c)
-	} else {
-		nb = getBuf(k)
+	return c
+}
+
+// newBuf returns an empty buffer of capacity c or more: small ones are allocated, large
+// ones come in the free list's power-of-two sizes.
+func newBuf(c int) []byte {
+	if k := bufClass(c); c > keepHandshakeBuffer && k >= 0 {
+		return getBuf(k)
 	}
-	nb = append(nb, r.buf...)
-	r.release()
-	r.buf = nb
+	return make([]byte, 0, c)
 }
 
 // release empties r.buf, giving it back to the free list when it is a large one; small
