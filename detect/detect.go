@@ -213,8 +213,9 @@ func (r *Registry) offer(c *Conn, isOrig bool, data []byte, env Env, stream bool
 		c.stop()
 		return nil
 	}
-	if len(data) > room {
-		data = data[:room]
+	if len(data) >= room {
+		// Like Zeek's PIA, a packet's data is buffered whole (at most one segment or
+		// datagram past BufferSize); buffering ends once BufferSize is reached.
 		c.overflow = true
 	}
 	d := &m.dir[dirIndex(isOrig)]

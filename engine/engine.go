@@ -44,6 +44,11 @@ type Engine struct {
 	serviceOne [][]string
 }
 
+// minNetworkTime is the lowest network time Zeek reports (µs): its network time is the
+// largest packet timestamp seen so far, but never below its timer manager's initial 1.0 s.
+// Events carry network time; conn.log start times stay the packets' own.
+const minNetworkTime = 1_000_000
+
 type nopHandler struct{}
 
 func (nopHandler) HandleEvent(tlsmon.Event) {}
@@ -54,7 +59,7 @@ func New(opts Options) *Engine {
 	if opts.Analyzers == nil {
 		opts.Analyzers = DefaultAnalyzers()
 	}
-	e := &Engine{opts: opts, handler: opts.Handler}
+	e := &Engine{opts: opts, handler: opts.Handler, now: minNetworkTime}
 	if e.handler == nil {
 		e.handler = nopHandler{}
 	}
@@ -127,7 +132,7 @@ func (e *Engine) Frame(f *capture.Frame) {
 		e.now = f.Ts
 	}
 	if len(e.pkt.Weirds) > 0 {
-		e.table.Advance(f.Ts) // timers due before this packet fire before its weirds
+		e.table.Advance(e.now) // timers due before this packet fire before its weirds
 		for _, w := range e.pkt.Weirds {
 			e.raiseWeird(nil, w, "", packetWeirdSource(w))
 		}
@@ -173,7 +178,7 @@ func (e *Engine) Packet(p *packet.Packet) {
 		e.now = p.Ts
 	}
 	if w := flow.ICMPTruncated(p.Proto, p.PayloadLen, len(p.Payload)); w != "" {
-		e.table.Advance(p.Ts)
+		e.table.Advance(e.now)
 		e.raiseWeird(nil, w, "", "ICMP")
 		return
 	}
@@ -224,8 +229,8 @@ func (e *Engine) tcp(cs *connState, res *flow.Result, p *packet.Packet) {
 	t := res.TCP
 	peer := s ^ 1
 	if t.PeerAck && !(t.Ack <= 2 && c.IsPartial()) {
-		cs.r[peer].AckReceived(p.Ts, t.Ack, &e.sinks[peer])
-		cs.checkEOF(peer, p.Ts)
+		cs.r[peer].AckReceived(e.now, t.Ack, &e.sinks[peer])
+		cs.checkEOF(peer, e.now)
 	}
 	if t.Deliver {
 		r := &cs.r[s]
@@ -236,7 +241,7 @@ func (e *Engine) tcp(cs *connState, res *flow.Result, p *packet.Packet) {
 			cs.r[1].DropData()
 		}
 		data := p.Payload[:p.PayloadLen]
-		switch r.DataSent(p.Ts, t.DataSeq, data, t.SelfAcked, &e.sinks[s]) {
+		switch r.DataSent(e.now, t.DataSeq, data, t.SelfAcked, &e.sinks[s]) {
 		case stream.CapConnection:
 			e.capHit(c, "reassembly_conn", "reassembly_per_connection_cap")
 		case stream.CapGlobal:
@@ -256,8 +261,8 @@ func (e *Engine) tcp(cs *connState, res *flow.Result, p *packet.Packet) {
 			}
 		}
 	}
-	cs.checkEOF(s, p.Ts)
-	cs.endDetached(p.Ts)
+	cs.checkEOF(s, e.now)
+	cs.endDetached(e.now)
 	if t.Close {
 		e.table.CloseTCP(c, s, t)
 	}
@@ -270,16 +275,16 @@ func (e *Engine) udp(cs *connState, isOrig bool, p *packet.Packet) {
 	n := len(slots)
 	for _, sl := range slots[:n] {
 		if !sl.Detached {
-			sl.A.DeliverPacket(p.Ts, isOrig, data)
+			sl.A.DeliverPacket(e.now, isOrig, data)
 		}
 	}
 	if !cs.det.Stopped() {
 		for _, sl := range e.reg.Packet(&cs.det, isOrig, data, e.envFn) {
-			cs.det.ReplayPackets(sl, p.Ts)
+			cs.det.ReplayPackets(sl, e.now)
 		}
 		cs.det.Settle()
 	}
-	cs.endDetached(p.Ts)
+	cs.endDetached(e.now)
 }
 
 func (e *Engine) capHit(c *flow.Conn, counter, weird string) {
