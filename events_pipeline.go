@@ -2,19 +2,22 @@ package tlsmon
 
 // ConnectionStats are a connection's counters as Zeek's conn.log reports them.
 type ConnectionStats struct {
-	Duration     int64 // microseconds between first and last packet
-	OrigPkts     uint64
-	RespPkts     uint64
-	OrigIPBytes  uint64
-	RespIPBytes  uint64
-	OrigBytes    uint64 // payload bytes, as Zeek counts them (TCP: sequence space seen)
-	RespBytes    uint64
-	MissedBytes  uint64
-	State        string // Zeek's conn_state ("SF", "S0", "OTH", ...); may be empty
-	History      string // Zeek's history letters; may be empty
-	Service      []string
-	IPProto      uint8
-	OrigBytesSet bool // false when Zeek would leave orig_bytes/resp_bytes unset
+	Duration    int64 // microseconds between first and last packet
+	OrigPkts    uint64
+	RespPkts    uint64
+	OrigIPBytes uint64
+	RespIPBytes uint64
+	OrigBytes   uint64 // payload bytes, as Zeek counts them (TCP: sequence space seen)
+	RespBytes   uint64
+	MissedBytes uint64
+	State       string // Zeek's conn_state ("SF", "S0", "OTH", ...); may be empty
+	History     string // Zeek's history letters; may be empty
+	Service     []string
+	IPProto     uint8
+	// TunnelParents are the uids of the tunnel connections that carried this one
+	// (conn.log's tunnel_parents); nil when it came through no tunnel.
+	TunnelParents []string
+	OrigBytesSet  bool // false when Zeek would leave orig_bytes/resp_bytes unset
 }
 
 // NewConnection is raised when a connection is first seen (Zeek's new_connection).

@@ -21,7 +21,10 @@ type Analyzer interface {
 	DeliverPacket(ts int64, isOrig bool, data []byte)
 	// EndOfData reports that one direction ended (FIN or RST seen and all its data delivered).
 	EndOfData(ts int64, isOrig bool)
-	// Done is the last call: the connection is being removed (timeout, close, end of input).
+	// Done is the last call, made once: either the analyzer detached (it called
+	// Env.Detach, or a parent ended it), in which case the pipeline calls Done between
+	// packets soon after, or the connection is being removed (timeout, close, end of
+	// input). After Done the analyzer may recycle its state; it receives no more calls.
 	Done(ts int64)
 }
 

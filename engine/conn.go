@@ -23,6 +23,9 @@ type connState struct {
 	service uint32 // bit i: Engine.services[i] confirmed (conn.log service)
 	eof     [2]bool
 	closing bool
+	// tunneled: the engine holds tunnel state for this connection (Engine.tun.conns); a bool
+	// in the padding keeps the non-tunnel connection's size unchanged.
+	tunneled bool
 }
 
 func newConnAlloc() *flow.Conn { return &new(connState).Conn }

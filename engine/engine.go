@@ -42,6 +42,7 @@ type Engine struct {
 	// services are the conn.log service names seen, serviceOne each as a one-name list.
 	services   []string
 	serviceOne [][]string
+	tun        tunnels // decapsulation (tunnel.go)
 }
 
 // minNetworkTime is the lowest network time Zeek reports (µs): its network time is the
@@ -131,16 +132,25 @@ func (e *Engine) Frame(f *capture.Frame) {
 	if f.Ts > e.now {
 		e.now = f.Ts
 	}
-	if len(e.pkt.Weirds) > 0 {
+	e.tun.slack = -1
+	if f.WireLen >= 0 {
+		e.tun.slack = f.WireLen - len(f.Data)
+	}
+	e.decoded(st, err, &e.pkt)
+}
+
+// decoded processes the outcome of decoding a frame (or a frame found inside a tunnel).
+func (e *Engine) decoded(st packet.Status, err error, p *packet.Packet) {
+	if len(p.Weirds) > 0 {
 		e.table.Advance(e.now) // timers due before this packet fire before its weirds
-		for _, w := range e.pkt.Weirds {
+		for _, w := range p.Weirds {
 			e.raiseWeird(nil, w, "", packetWeirdSource(w))
 		}
 	}
 	switch st {
 	case packet.OK:
 		e.stats.IPPackets++
-		e.Packet(&e.pkt)
+		e.Packet(p)
 	case packet.Skip:
 		e.stats.Skipped++
 		e.table.Advance(e.now)
@@ -156,9 +166,12 @@ func (e *Engine) Frame(f *capture.Frame) {
 		}
 		var conn *tlsmon.Conn
 		if de.Conn {
-			if c, isNew := e.table.Touch(&e.pkt); c != nil {
+			if c, isNew := e.table.Touch(p); c != nil {
 				if isNew {
 					e.newConnState(stateOf(c))
+				}
+				if e.tun.depth > 0 || stateOf(c).tunneled {
+					e.checkEncap(stateOf(c), isNew)
 				}
 				conn = &c.Info
 			}
@@ -182,6 +195,12 @@ func (e *Engine) Packet(p *packet.Packet) {
 		e.raiseWeird(nil, w, "", "ICMP")
 		return
 	}
+	switch p.Proto {
+	case 4, 41, 47: // IP-in-IP, GRE
+		e.table.Advance(e.now)
+		e.ipTunnel(p)
+		return
+	}
 	res := &e.res
 	if !e.table.Packet(p, res) {
 		e.table.Advance(e.now)
@@ -191,6 +210,9 @@ func (e *Engine) Packet(p *packet.Packet) {
 	if res.IsNew {
 		e.newConnState(cs)
 	}
+	if e.tun.depth > 0 || cs.tunneled {
+		e.checkEncap(cs, res.IsNew)
+	}
 	switch p.Proto {
 	case 6:
 		e.tcp(cs, res, p)
@@ -199,7 +221,9 @@ func (e *Engine) Packet(p *packet.Packet) {
 			e.raiseWeird(&cs.Info, "UDP_datagram_length_mismatch",
 				strconv.Itoa(int(p.UDPLen))+" != "+strconv.Itoa(p.PayloadLen+8), "UDP")
 		}
-		e.udp(cs, res.IsOrig(), p)
+		isOrig := res.IsOrig()
+		e.udpTunnel(cs, isOrig, p)
+		e.udp(cs, isOrig, p)
 	}
 }
 
@@ -311,6 +335,8 @@ func (h *hooks) Removed(c *flow.Conn, ts int64) {
 	ev := &e.removed
 	*ev = tlsmon.ConnectionStateRemove{Meta: tlsmon.Meta{Ts: ts, Conn: &c.Info}, Stats: c.Stats()}
 	ev.Stats.Service = e.serviceList(cs.service)
+	ev.Stats.TunnelParents = e.tunnelParents(cs)
 	e.handler.HandleEvent(ev)
+	e.dropTunState(cs)
 	e.cur = nil
 }

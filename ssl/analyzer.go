@@ -42,8 +42,10 @@ var sessionPool = sync.Pool{New: func() any {
 	return a
 }}
 
-// maxPooledBuffer is the largest buffer a recycled session keeps.
-const maxPooledBuffer = 16 << 10
+// maxPooledBuffer is the largest buffer a recycled session keeps: one holding the body
+// of the largest TLS record a peer may send (2^14 bytes plus 2048 of expansion), plus
+// a header.
+const maxPooledBuffer = 16<<10 + 2<<10 + 5
 
 // New returns an SSL analyzer for env's connection.
 func New(env *analyzer.Env) analyzer.Analyzer {
@@ -160,8 +162,14 @@ func (a *session) detach() {
 		return
 	}
 	a.detached = true
-	a.dir[0].buf = nil
-	a.dir[1].buf = nil
+	// Done follows a detach, and the session goes back to its pool with the record
+	// buffers it may keep; larger ones are released now.
+	for i := range a.dir {
+		if cap(a.dir[i].buf) > maxPooledBuffer {
+			a.dir[i].buf = nil
+		}
+		a.dir[i].buf = a.dir[i].buf[:0]
+	}
 	if a.env.Detach != nil {
 		a.env.Detach()
 	}

@@ -33,7 +33,7 @@ type recordDir struct {
 	hdr    [5]byte
 	hdrLen int    // header bytes buffered
 	inBody bool   // header parsed, waiting for the body
-	buf    []byte // incomplete body (bounded by the record length: ≤ 64 KiB)
+	buf    []byte // incomplete body (bounded by the record length: < 64 KiB)
 
 	// the current record
 	length      int
@@ -75,6 +75,11 @@ func (a *session) records(isOrig bool, data []byte) {
 			body = data[:d.length]
 			data = data[d.length:]
 		} else {
+			if len(d.buf) == 0 && cap(d.buf) < d.length {
+				// sized once for the record (any legal TLS record fits); only longer
+				// records, which no TLS peer sends, grow by appending
+				d.buf = make([]byte, 0, min(d.length, maxPooledBuffer))
+			}
 			take := min(d.length-len(d.buf), len(data))
 			d.buf = append(d.buf, data[:take]...)
 			data = data[take:]

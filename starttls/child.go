@@ -70,11 +70,16 @@ func (d *dpd) EndOfData(ts int64, isOrig bool) {
 	}
 }
 
+// Done ends every analyzer the child attached, those that detached included (so their
+// state is released and recycled, as the engine does), and returns the content-matching
+// buffer to its pool.
 func (d *dpd) Done(ts int64) {
 	for _, sl := range d.det.Slots() {
-		if !sl.Detached {
-			sl.Detached = true
+		sl.Detached = true
+		if !sl.Ended {
+			sl.Ended = true
 			sl.A.Done(ts)
 		}
 	}
+	d.det.Close()
 }

@@ -18,8 +18,7 @@ var ConnColumns = []Column{
 }
 
 // ConnLog builds conn.log from ConnectionStateRemove events, one row per connection in
-// removal order, as Zeek's conn scripts fill it. Fields the pipeline does not provide
-// (tunnel_parents) stay unset.
+// removal order, as Zeek's conn scripts fill it.
 type ConnLog struct {
 	w    Writer
 	vals []Value
@@ -64,6 +63,9 @@ func (l *ConnLog) HandleEvent(e tlsmon.Event) {
 	}
 	v[16], v[17] = Count(s.OrigPkts), Count(s.OrigIPBytes)
 	v[18], v[19] = Count(s.RespPkts), Count(s.RespIPBytes)
+	if len(s.TunnelParents) > 0 {
+		v[20] = Strings(s.TunnelParents)
+	}
 	proto := uint64(s.IPProto)
 	if proto == 0 {
 		proto = uint64(c.ID.Proto)

@@ -40,6 +40,7 @@ func Logs() []LogSpec {
 // weird.log, if it has one.
 type Set struct {
 	builders []Builder
+	certs    *certCache // shared by the set's ssl and x509 builders
 }
 
 // NewSet builds a log for each spec, writing to the writer open returns for it.
@@ -50,6 +51,15 @@ func NewSet(specs []LogSpec, open func(LogSpec) Writer) *Set {
 		s.builders[i] = spec.New(open(spec))
 		if w, ok := s.builders[i].(*WeirdLog); ok {
 			weird = w
+		}
+	}
+	s.certs = newCertCache()
+	for _, b := range s.builders {
+		switch b := b.(type) {
+		case *SSLLog:
+			b.certs = s.certs
+		case *X509Log:
+			b.certs = s.certs
 		}
 	}
 	if weird != nil {
@@ -67,8 +77,15 @@ func NewSet(specs []LogSpec, open func(LogSpec) Writer) *Set {
 
 // HandleEvent hands the event to every builder, in the order of the specs.
 func (s *Set) HandleEvent(e tlsmon.Event) {
+	ev, isCert := e.(*tlsmon.Certificate)
+	if isCert {
+		s.certs.begin(ev)
+	}
 	for _, b := range s.builders {
 		b.HandleEvent(e)
+	}
+	if isCert {
+		s.certs.end()
 	}
 }
 

@@ -2,13 +2,11 @@ package zeeklog
 
 import (
 	"bytes"
-	"crypto/sha256"
 	"encoding/hex"
 	"sort"
 	"strconv"
 
 	tlsmon "github.com/tlsmon/tlsmon"
-	"github.com/tlsmon/tlsmon/certs"
 )
 
 // SSLColumns are ssl.log's default columns.
@@ -31,6 +29,7 @@ const (
 	clientKeyExchange  = 16
 	applicationDataCT  = 23
 	maxHostnameChecked = 64
+	maxFreeSSLStates   = 256 // states kept for reuse
 )
 
 var hrrRandom = []byte{0xCF, 0x21, 0xAD, 0x74, 0xE5, 0x9A, 0x61, 0x11, 0xBE, 0x1D, 0x8C, 0x02, 0x1E, 0x65, 0xB8, 0x91,
@@ -77,6 +76,8 @@ type sslState struct {
 type SSLLog struct {
 	w      Writer
 	conns  map[*tlsmon.Conn]*sslState
+	free   []*sslState // states of removed connections, for reuse
+	certs  *certCache
 	seq    uint64
 	vals   []Value
 	err    error
@@ -90,17 +91,35 @@ type SSLLog struct {
 
 // NewSSLLog returns an ssl.log builder writing to w.
 func NewSSLLog(w Writer) *SSLLog {
-	return &SSLLog{w: w, conns: make(map[*tlsmon.Conn]*sslState), vals: make([]Value, len(SSLColumns))}
+	return &SSLLog{w: w, conns: make(map[*tlsmon.Conn]*sslState), certs: newCertCache(), vals: make([]Value, len(SSLColumns))}
 }
 
 func (l *SSLLog) session(m *tlsmon.Meta) *sslState {
 	s := l.conns[m.Conn]
 	if s == nil {
 		l.seq++
-		s = &sslState{seq: l.seq, conn: m.Conn, ts: m.Ts}
+		if n := len(l.free); n > 0 {
+			s = l.free[n-1]
+			l.free = l.free[:n-1]
+			*s = sslState{history: s.history[:0], server: s.server[:0], client: s.client[:0]}
+		} else {
+			s = &sslState{}
+		}
+		s.seq, s.conn, s.ts = l.seq, m.Conn, m.Ts
 		l.conns[m.Conn] = s
 	}
 	return s
+}
+
+// release keeps the state of a removed connection for reuse (its row is written).
+func (l *SSLLog) release(s *sslState) {
+	if len(l.free) >= maxFreeSSLStates {
+		return
+	}
+	clear(s.server)
+	clear(s.client)
+	s.conn = nil
+	l.free = append(l.free, s)
 }
 
 func (l *SSLLog) raiseWeird(ts int64, c *tlsmon.Conn, name, addl, source string) {
@@ -247,6 +266,7 @@ func (l *SSLLog) HandleEvent(e tlsmon.Event) {
 		if s := l.conns[m.Conn]; s != nil {
 			l.finish(s)
 			delete(l.conns, m.Conn)
+			l.release(s)
 		}
 	}
 }
@@ -265,14 +285,11 @@ func (l *SSLLog) certificate(ev *tlsmon.Certificate) {
 		l.Weirds++
 		return
 	}
+	info := l.certs.lookup(ev)
+	l.certs.parse(info, ev.DER)
 	var cc chainCert
-	if c, err := certs.Parse(ev.DER); err == nil {
-		sum := sha256.Sum256(ev.DER)
-		cc.fp = hex.EncodeToString(sum[:])
-		if len(c.HostnameNames) > maxHostnameChecked {
-			c.HostnameNames = c.HostnameNames[:maxHostnameChecked]
-		}
-		cc.names = c.HostnameNames
+	if info.ok {
+		cc.fp, cc.names = info.fp, info.names
 	}
 	*chain = append(*chain, cc)
 }

@@ -129,7 +129,7 @@ func appendTSVValue(b []byte, v Value) []byte {
 	case kCount, kPort:
 		return strconv.AppendUint(b, v.u, 10)
 	case kAddr:
-		return append(b, addrString(v.a)...)
+		return appendAddr(b, v.a)
 	case kDouble:
 		return appendZeekDouble(b, v.f)
 	case kTime, kInterval:

@@ -104,4 +104,12 @@ func addrString(a netip.Addr) string {
 	return a.Unmap().String()
 }
 
+// appendAddr appends addrString(a) to b without allocating.
+func appendAddr(b []byte, a netip.Addr) []byte {
+	if !a.IsValid() {
+		return append(b, "::"...)
+	}
+	return a.Unmap().AppendTo(b)
+}
+
 func isFinite(f float64) bool { return !math.IsNaN(f) && !math.IsInf(f, 0) }

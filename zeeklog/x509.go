@@ -1,9 +1,6 @@
 package zeeklog
 
 import (
-	"crypto/sha256"
-	"encoding/hex"
-
 	tlsmon "github.com/tlsmon/tlsmon"
 	"github.com/tlsmon/tlsmon/certs"
 )
@@ -40,6 +37,7 @@ type certKey struct {
 type X509Log struct {
 	w     Writer
 	known map[certKey]int64 // first-logged time
+	certs *certCache
 	vals  []Value
 	err   error
 	// Unparsable counts certificates that could not be parsed (Zeek logs none for them).
@@ -52,7 +50,7 @@ type X509Log struct {
 
 // NewX509Log returns an x509.log builder writing to w.
 func NewX509Log(w Writer) *X509Log {
-	return &X509Log{w: w, known: make(map[certKey]int64), vals: make([]Value, len(X509Columns))}
+	return &X509Log{w: w, known: make(map[certKey]int64), certs: newCertCache(), vals: make([]Value, len(X509Columns))}
 }
 
 // HandleEvent consumes Certificate events and ignores every other event.
@@ -61,20 +59,28 @@ func (l *X509Log) HandleEvent(e tlsmon.Event) {
 	if !ok {
 		return
 	}
-	c, err := certs.Parse(ev.DER)
-	if err != nil {
+	info := l.certs.lookup(ev)
+	if info.parsed && !info.ok {
 		l.Unparsable++
 		return
 	}
-	sum := sha256.Sum256(ev.DER)
-	key := certKey{fp: sum, host: ev.Index == 0, clientSd: ev.IsClient}
-	if t, seen := l.known[key]; seen && ev.Ts-t < x509RelogAfter {
+	// only certificates that parsed are ever known, so a known one needs no parse
+	key := certKey{fp: info.sum, host: ev.Index == 0, clientSd: ev.IsClient}
+	t, seen := l.known[key]
+	if seen && ev.Ts-t < x509RelogAfter {
 		return
 	}
-	if _, seen := l.known[key]; seen || len(l.known) < x509MaxKnownHashes {
+	c, err := certs.Parse(ev.DER)
+	if err != nil {
+		l.certs.fill(info, nil)
+		l.Unparsable++
+		return
+	}
+	l.certs.fill(info, c)
+	if seen || len(l.known) < x509MaxKnownHashes {
 		l.known[key] = ev.Ts
 	}
-	l.write(ev, c, hex.EncodeToString(sum[:]))
+	l.write(ev, c, info.fp)
 }
 
 func (l *X509Log) write(ev *tlsmon.Certificate, c *certs.Certificate, fp string) {

@@ -1,0 +1,102 @@
+package ssl
+
+import (
+	"testing"
+
+	"github.com/tlsmon/tlsmon"
+	"github.com/tlsmon/tlsmon/analyzer"
+)
+
+// maxTLSCiphertext is the largest record body a TLS peer may send (RFC 5246 6.2.3).
+const maxTLSCiphertext = 1<<14 + 2048
+
+func quietAnalyzer(opts analyzer.Options) *Analyzer {
+	env := &analyzer.Env{Conn: testConn, Events: tlsmon.HandlerFunc(func(tlsmon.Event) {}), Options: opts}
+	env.Detach = func() {}
+	return New(env).(*Analyzer)
+}
+
+// streamSplit sends b in pieces of n bytes.
+func streamSplit(a *Analyzer, isOrig bool, b []byte, n int) {
+	for len(b) > 0 {
+		k := min(n, len(b))
+		a.DeliverStream(1, isOrig, b[:k])
+		b = b[k:]
+	}
+}
+
+// A record split over many segments is gathered in one buffer sized for it at once, and
+// the next split record of the direction reuses that buffer: no allocation at all.
+func TestSplitRecordGatheredWithoutRegrowth(t *testing.T) {
+	a := quietAnalyzer(analyzer.Options{AnalyzeEncrypted: true})
+	defer a.Done(2)
+	a.DeliverStream(1, true, record(ctHandshake, versionTLS10,
+		hsMsg(hsClientHello, clientHelloBody(versionTLS12, seqRandom(1), nil, []uint16{0x2f}, nil))))
+	big := record(ctApplicationData, versionTLS12, make([]byte, maxTLSCiphertext))
+	d := &a.s.dir[dirIndex(true)]
+
+	a.DeliverStream(1, true, big[:100])
+	if cap(d.buf) < maxTLSCiphertext {
+		t.Fatalf("buffer capacity %d after the first piece, want the record length %d", cap(d.buf), maxTLSCiphertext)
+	}
+	first := &d.buf[:1][0]
+	streamSplit(a, true, big[100:len(big)-1], 1000)
+	if &d.buf[:1][0] != first {
+		t.Fatal("buffer reallocated while gathering the record")
+	}
+	a.DeliverStream(1, true, big[len(big)-1:])
+	if d.inBody || len(d.buf) != 0 {
+		t.Fatalf("record not complete: inBody=%v buffered=%d", d.inBody, len(d.buf))
+	}
+	if a.s.skip || a.s.detached {
+		t.Fatal("analysis stopped")
+	}
+	allocs := testing.AllocsPerRun(20, func() { streamSplit(a, true, big, 1400) })
+	if allocs != 0 {
+		t.Errorf("%.1f allocations per split record, want 0", allocs)
+	}
+}
+
+// Records longer than any TLS peer sends still complete, by growing the buffer.
+func TestOversizedSplitRecordCompletes(t *testing.T) {
+	var n int
+	env := &analyzer.Env{Conn: testConn, Options: analyzer.Options{AnalyzeEncrypted: true},
+		Events: tlsmon.HandlerFunc(func(e tlsmon.Event) {
+			if ev, ok := e.(*tlsmon.SSLEncryptedData); ok && ev.Length == 0xffff {
+				n++
+			}
+		})}
+	env.Detach = func() {}
+	a := New(env).(*Analyzer)
+	defer a.Done(2)
+	a.DeliverStream(1, true, record(ctHandshake, versionTLS10,
+		hsMsg(hsClientHello, clientHelloBody(versionTLS12, seqRandom(1), nil, []uint16{0x2f}, nil))))
+	streamSplit(a, true, record(ctApplicationData, versionTLS12, make([]byte, 0xffff)), 1000)
+	if n != 1 {
+		t.Fatalf("%d encrypted records of 65535 bytes reported, want 1", n)
+	}
+}
+
+// A session keeps record buffers up to a full TLS record through a detach and a reset
+// (so a recycled session does not allocate again), and releases larger ones.
+func TestRecordBuffersKeptForReuse(t *testing.T) {
+	if maxPooledBuffer < maxTLSCiphertext+5 {
+		t.Fatalf("maxPooledBuffer %d cannot hold a full TLS record (%d)", maxPooledBuffer, maxTLSCiphertext+5)
+	}
+	a := quietAnalyzer(analyzer.Options{})
+	s := a.s
+	defer a.Done(2)
+	s.dir[0].buf = make([]byte, 10, maxTLSCiphertext)
+	s.dir[1].buf = make([]byte, 10, 0xffff)
+	s.detach()
+	if cap(s.dir[0].buf) != maxTLSCiphertext || len(s.dir[0].buf) != 0 {
+		t.Errorf("full-record buffer not kept empty on detach: len %d cap %d", len(s.dir[0].buf), cap(s.dir[0].buf))
+	}
+	if s.dir[1].buf != nil {
+		t.Errorf("oversized buffer (cap %d) kept on detach", cap(s.dir[1].buf))
+	}
+	s.reset(&analyzer.Env{Conn: testConn})
+	if cap(s.dir[0].buf) != maxTLSCiphertext {
+		t.Errorf("full-record buffer dropped by reset (cap %d)", cap(s.dir[0].buf))
+	}
+}

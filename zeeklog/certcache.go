@@ -1,0 +1,175 @@
+package zeeklog
+
+import (
+	"bytes"
+	"crypto/sha256"
+	"encoding/hex"
+	"hash/maphash"
+
+	tlsmon "github.com/tlsmon/tlsmon"
+	"github.com/tlsmon/tlsmon/certs"
+)
+
+// Bounds of the certificate cache. Everything cached is a pure function of the DER, so
+// an eviction costs a later re-parse, never a different output.
+const (
+	maxCertCacheEntries = 16384
+	maxCertCacheBytes   = 16 << 20 // certificates, fingerprints and host names kept
+	certEntryOverhead   = 160      // approximate fixed cost of one entry
+)
+
+// certInfo is what the logs need of one certificate, found by its SHA-256 fingerprint
+// (Zeek likewise keeps certificate information by fingerprint and reuses it when the same
+// certificate is seen again).
+type certInfo struct {
+	key    uint64 // maphash of der
+	der    []byte // a copy of the certificate, to tell maphash collisions apart
+	next   *certInfo
+	sum    [32]byte
+	fp     string   // lowercase hex of sum
+	parsed bool     // a parse was attempted; ok and names are valid
+	ok     bool     // the certificate parsed (Zeek has x509 information for it)
+	names  []string // the names compared for sni_matches_cert, at most maxHostnameChecked
+	size   int
+	cached bool
+}
+
+// certCache maps certificates to their certInfo. The ssl and x509 logs of a Set share
+// one, so a certificate is looked up once per event, hashed with SHA-256 once per
+// distinct certificate and parsed once for ssl.log's purposes; x509.log parses again
+// only the certificates it writes. Lookups use a fast non-cryptographic hash of the DER
+// and compare the DER itself, which costs far less than SHA-256 on every event.
+type certCache struct {
+	seed  maphash.Seed
+	m     map[uint64]*certInfo // chains of entries with the same maphash
+	n     int
+	bytes int
+	// Evictions counts entries dropped to keep the cache within its bounds.
+	Evictions uint64
+
+	// the event a Set is dispatching and its entry, so its builders hash it only once
+	curEv *tlsmon.Certificate
+	cur   *certInfo
+}
+
+func newCertCache() *certCache {
+	return &certCache{seed: maphash.MakeSeed(), m: make(map[uint64]*certInfo)}
+}
+
+// lookup returns the entry of the certificate of ev, creating it if needed.
+func (c *certCache) lookup(ev *tlsmon.Certificate) *certInfo {
+	if ev == c.curEv && c.cur != nil {
+		return c.cur
+	}
+	key := maphash.Bytes(c.seed, ev.DER)
+	for e := c.m[key]; e != nil; e = e.next {
+		if bytes.Equal(e.der, ev.DER) {
+			return e
+		}
+	}
+	e := &certInfo{key: key, sum: sha256.Sum256(ev.DER)}
+	e.fp = hex.EncodeToString(e.sum[:])
+	e.size = certEntryOverhead + len(e.fp) + len(ev.DER)
+	if e.size <= maxCertCacheBytes {
+		e.der = bytes.Clone(ev.DER)
+		c.insert(e)
+	}
+	return e
+}
+
+// begin makes ev the event being dispatched; end forgets it. Between the two, lookup of
+// ev costs nothing.
+func (c *certCache) begin(ev *tlsmon.Certificate) {
+	c.curEv, c.cur = nil, nil
+	c.cur = c.lookup(ev)
+	c.curEv = ev
+}
+
+func (c *certCache) end() { c.curEv, c.cur = nil, nil }
+
+// fill records the outcome of parsing e's certificate (cert is nil when it failed).
+func (c *certCache) fill(e *certInfo, cert *certs.Certificate) {
+	if e.parsed {
+		return
+	}
+	e.parsed = true
+	if cert == nil {
+		return
+	}
+	e.ok = true
+	names := cert.HostnameNames
+	if len(names) > maxHostnameChecked {
+		names = names[:maxHostnameChecked]
+	}
+	e.names = names
+	grow := 0
+	for _, n := range names {
+		grow += len(n) + 16
+	}
+	e.size += grow
+	if e.cached {
+		c.bytes += grow
+		c.shrink(e)
+	}
+}
+
+// parse fills e from der if it has not been parsed yet.
+func (c *certCache) parse(e *certInfo, der []byte) {
+	if e.parsed {
+		return
+	}
+	cert, err := certs.Parse(der)
+	if err != nil {
+		cert = nil
+	}
+	c.fill(e, cert)
+}
+
+func (c *certCache) insert(e *certInfo) {
+	e.cached = true
+	e.next = c.m[e.key]
+	c.m[e.key] = e
+	c.n++
+	c.bytes += e.size
+	c.shrink(e)
+}
+
+// shrink evicts arbitrary entries other than keep until the cache is within its bounds.
+func (c *certCache) shrink(keep *certInfo) {
+	for c.n > maxCertCacheEntries || c.bytes > maxCertCacheBytes {
+		victim := keep
+	pick:
+		for _, e := range c.m {
+			for ; e != nil; e = e.next {
+				if e != keep {
+					victim = e
+					break pick
+				}
+			}
+		}
+		c.evict(victim)
+		if victim == keep {
+			return
+		}
+	}
+}
+
+func (c *certCache) evict(e *certInfo) {
+	p := c.m[e.key]
+	switch {
+	case p == e && e.next == nil:
+		delete(c.m, e.key)
+	case p == e:
+		c.m[e.key] = e.next
+	default:
+		for p.next != e {
+			p = p.next
+		}
+		p.next = e.next
+	}
+	e.next, e.der = nil, nil
+	e.cached = false
+	c.n--
+	c.bytes -= e.size
+	c.Evictions++
+}

@@ -1,0 +1,215 @@
+package zeeklog
+
+import (
+	"bytes"
+	"crypto/sha256"
+	"encoding/hex"
+	"fmt"
+	"hash/maphash"
+	"slices"
+	"strings"
+	"testing"
+
+	tlsmon "github.com/tlsmon/tlsmon"
+)
+
+func TestCertCacheLookup(t *testing.T) {
+	der := testCert(t, "a.example", []string{"a.example", "*.b.example"}, nil)
+	c := newCertCache()
+	e := c.lookup(&tlsmon.Certificate{DER: der})
+	sum := sha256.Sum256(der)
+	if e.fp != hex.EncodeToString(sum[:]) {
+		t.Fatalf("fingerprint %s, want %x", e.fp, sum)
+	}
+	if e.parsed {
+		t.Fatal("lookup parsed the certificate")
+	}
+	if again := c.lookup(&tlsmon.Certificate{DER: bytes.Clone(der)}); again != e {
+		t.Error("the same certificate in another buffer got another entry")
+	}
+	c.parse(e, der)
+	if !e.ok || !slices.Equal(e.names, []string{"a.example", "*.b.example"}) {
+		t.Errorf("parsed ok=%v names=%q", e.ok, e.names)
+	}
+	if other := c.lookup(&tlsmon.Certificate{DER: []byte("garbage")}); other == e {
+		t.Error("another certificate got the same entry")
+	} else if c.parse(other, []byte("garbage")); !other.parsed || other.ok || other.fp == "" {
+		t.Errorf("garbage: parsed=%v ok=%v fp=%q", other.parsed, other.ok, other.fp)
+	}
+}
+
+// An entry whose hash matches but whose bytes differ (a collision) is never returned.
+func TestCertCacheCollision(t *testing.T) {
+	c := newCertCache()
+	der := []byte("certificate bytes")
+	fake := &certInfo{key: maphash.Bytes(c.seed, der), der: []byte("other bytes"), fp: "fake", size: 1}
+	c.insert(fake)
+	e := c.lookup(&tlsmon.Certificate{DER: der})
+	if e == fake || e.fp == "fake" {
+		t.Fatal("lookup returned the colliding entry")
+	}
+	if c.m[fake.key] != e || e.next != fake || c.n != 2 {
+		t.Fatal("entries with the same hash not chained")
+	}
+	if c.lookup(&tlsmon.Certificate{DER: der}) != e {
+		t.Error("second lookup missed the chained entry")
+	}
+	c.evict(fake) // from the tail of the chain
+	if c.m[e.key] != e || e.next != nil || c.n != 1 {
+		t.Error("evicting the chain's tail broke the chain")
+	}
+	c.insert(fake)
+	c.evict(e) // from the middle of the chain
+	if c.m[e.key] != fake || fake.next != nil {
+		t.Error("evicting inside the chain broke it")
+	}
+}
+
+func checkCacheAccounting(t *testing.T, c *certCache) {
+	t.Helper()
+	n, size := 0, 0
+	for _, e := range c.m {
+		for ; e != nil; e = e.next {
+			n++
+			size += e.size
+		}
+	}
+	if n != c.n || size != c.bytes {
+		t.Fatalf("cache counts %d entries / %d bytes, holds %d / %d", c.n, c.bytes, n, size)
+	}
+	if c.n > maxCertCacheEntries || c.bytes > maxCertCacheBytes {
+		t.Fatalf("cache over its bounds: %d entries, %d bytes", c.n, c.bytes)
+	}
+}
+
+func TestCertCacheEntryBound(t *testing.T) {
+	c := newCertCache()
+	const extra = 100
+	for i := range maxCertCacheEntries + extra {
+		c.lookup(&tlsmon.Certificate{DER: fmt.Appendf(nil, "cert %d", i)})
+	}
+	checkCacheAccounting(t, c)
+	if c.n != maxCertCacheEntries || c.Evictions != extra {
+		t.Errorf("%d entries, %d evictions; want %d and %d", c.n, c.Evictions, maxCertCacheEntries, extra)
+	}
+}
+
+func TestCertCacheByteBound(t *testing.T) {
+	c := newCertCache()
+	big := make([]byte, 1<<20)
+	for i := range 40 {
+		big[0], big[1] = byte(i), byte(i>>8)
+		e := c.lookup(&tlsmon.Certificate{DER: big})
+		if !e.cached {
+			t.Fatalf("certificate %d not cached", i)
+		}
+		checkCacheAccounting(t, c)
+	}
+	if c.Evictions == 0 {
+		t.Error("40 MiB of certificates cached without eviction")
+	}
+	huge := make([]byte, maxCertCacheBytes+1)
+	before := c.n
+	e := c.lookup(&tlsmon.Certificate{DER: huge})
+	if sum := sha256.Sum256(huge); e.cached || e.fp != hex.EncodeToString(sum[:]) || c.n != before {
+		t.Errorf("oversized certificate: cached=%v fp=%s entries %d→%d", e.cached, e.fp, before, c.n)
+	}
+	checkCacheAccounting(t, c)
+}
+
+// Host names that grow an entry past the byte bound evict other entries, never the
+// accounting.
+func TestCertCacheNamesCounted(t *testing.T) {
+	c := newCertCache()
+	der := testCert(t, "x", []string{strings.Repeat("a", 200) + ".example", "b.example"}, nil)
+	e := c.lookup(&tlsmon.Certificate{DER: der})
+	before := c.bytes
+	c.parse(e, der)
+	if c.bytes <= before+200 {
+		t.Errorf("names not counted: %d → %d bytes", before, c.bytes)
+	}
+	checkCacheAccounting(t, c)
+	c.evict(e)
+	if c.bytes != 0 || c.n != 0 {
+		t.Errorf("after evicting the only entry: %d entries, %d bytes", c.n, c.bytes)
+	}
+}
+
+// The ssl and x509 logs of a Set share one cache, and its logs are those of separate
+// builders: x509.log de-duplicates by (fingerprint, host_cert, client_cert) for a day
+// (Zeek's known_log_certs), unparsable certificates are counted each time, and
+// sni_matches_cert comes from the first server certificate.
+func TestSetSharesCertificateCache(t *testing.T) {
+	der := testCert(t, "cn.example", []string{"*.example.com"}, nil)
+	var sb, xb bytes.Buffer
+	set := NewSet(Logs()[:2], func(spec LogSpec) Writer {
+		if spec.Path == "ssl" {
+			return NewJSONWriter(&sb, spec.Columns)
+		}
+		return NewJSONWriter(&xb, spec.Columns)
+	})
+	xl, sl := set.builders[0].(*X509Log), set.builders[1].(*SSLLog)
+	if xl.certs != sl.certs || xl.certs != set.certs {
+		t.Fatal("the set's builders do not share the certificate cache")
+	}
+	const day = 24 * 3600 * 1_000_000
+	conn := func(uid string, ts int64, certs ...*tlsmon.Certificate) {
+		c := testConn()
+		c.UID = uid
+		m := tlsmon.Meta{Ts: ts, Conn: c}
+		set.HandleEvent(&tlsmon.SSLExtensionServerName{Meta: m, IsClient: true, Names: [][]byte{[]byte("www.example.com")}})
+		for _, ce := range certs {
+			ce.Meta = m
+			set.HandleEvent(ce)
+		}
+		set.HandleEvent(&tlsmon.ConnectionStateRemove{Meta: m})
+	}
+	// the event struct and its DER buffer are reused from one event to the next, as the
+	// pipeline does
+	buf := make([]byte, len(der))
+	ev := &tlsmon.Certificate{}
+	cert := func(b []byte, idx int, client bool) *tlsmon.Certificate {
+		buf = append(buf[:0], b...)
+		*ev = tlsmon.Certificate{Index: idx, IsClient: client, DER: buf}
+		return ev
+	}
+	conn("C1", 1_000_000, cert(der, 0, false))
+	conn("C2", 2_000_000, cert(der, 0, false))               // same key within a day: not logged
+	conn("C3", 3_000_000, cert(der, 1, false))               // not a host certificate: another key
+	conn("C4", 4_000_000, cert([]byte("garbage"), 0, false)) // unparsable
+	conn("C5", 5_000_000, cert([]byte("garbage"), 0, false)) // unparsable again
+	conn("C6", 1_000_000+day+1, cert(der, 0, false))         // a day later: logged again
+	conn("C7", 1_000_000+day+2, cert(der, 0, true))          // a client certificate: another key
+	if err := set.Close(0); err != nil {
+		t.Fatal(err)
+	}
+	x509Rows := strings.Count(xb.String(), "\n")
+	if x509Rows != 4 {
+		t.Errorf("%d x509 rows, want 4:\n%s", x509Rows, xb.String())
+	}
+	if xl.Unparsable != 2 {
+		t.Errorf("unparsable %d, want 2", xl.Unparsable)
+	}
+	sum := sha256.Sum256(der)
+	fp := hex.EncodeToString(sum[:])
+	rows := strings.Split(strings.TrimSpace(sb.String()), "\n")
+	if len(rows) != 7 {
+		t.Fatalf("%d ssl rows, want 7", len(rows))
+	}
+	for i, want := range []string{
+		`"cert_chain_fps":["` + fp + `"],"client_cert_chain_fps":[],"sni_matches_cert":true`,
+		`"cert_chain_fps":["` + fp + `"],"client_cert_chain_fps":[],"sni_matches_cert":true`,
+		`"cert_chain_fps":["` + fp + `"],"client_cert_chain_fps":[],"sni_matches_cert":true`,
+		`"cert_chain_fps":[],"client_cert_chain_fps":[]}`,
+		`"cert_chain_fps":[],"client_cert_chain_fps":[]}`,
+		`"cert_chain_fps":["` + fp + `"],"client_cert_chain_fps":[],"sni_matches_cert":true`,
+		`"cert_chain_fps":[],"client_cert_chain_fps":["` + fp + `"]}`,
+	} {
+		if !strings.Contains(rows[i], want) {
+			t.Errorf("ssl row %d: %s\nwant it to contain %s", i+1, rows[i], want)
+		}
+	}
+	if set.certs.curEv != nil {
+		t.Error("the set kept the last certificate event as current")
+	}
+}
