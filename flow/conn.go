@@ -28,56 +28,68 @@ const (
 // Endpoint is one side of a connection: counters for conn.log and, for TCP, Zeek's
 // endpoint state and sequence-space bookkeeping.
 type Endpoint struct {
+	// Only the fields every segment reads or writes are here, so that both endpoints of a
+	// connection fit in two cache lines; the rarely changed history bookkeeping is apart
+	// (Conn.hx).
 	Pkts    uint64
 	IPBytes uint64
-	// dgram is, for UDP and ICMP, the sum of payload lengths as Zeek counts them (-1 before
-	// any packet: the endpoint is inactive); for TCP, the relative sequence number after the
-	// FIN (Zeek's FIN_seq), valid once finSeen.
-	dgram int64
 
 	startSeq         uint32
 	lastSeq, ackSeq  uint32
 	seqWraps         uint32
 	ackWraps         uint32
+	State, PrevState uint8
+	didClose         bool
+	finSeen          bool
+
+	// dgram is, for UDP and ICMP, the sum of payload lengths as Zeek counts them (-1 before
+	// any packet: the endpoint is inactive); for TCP, the relative sequence number after the
+	// FIN (Zeek's FIN_seq), valid once finSeen.
+	dgram int64
+}
+
+// epHistory is an endpoint's history bookkeeping, touched only by packets that add or may
+// add a history letter (SYN, FIN, RST, zero window, retransmission, gap).
+type epHistory struct {
 	histSYN, histFIN uint32 // low 32 bits of relative sequences: enough to tell repeats
 	histRST          uint32
 	// Scaled history counters ('T', 'W', 'G'): the letter is added when the count reaches
 	// 10^exp, then exp grows.
 	rxmtCnt, win0Cnt, gapCnt uint32
 	rxmtExp, win0Exp, gapExp uint8
-
-	State, PrevState uint8
-	didClose         bool
-	finSeen          bool
 }
 
 // Conn is one connection of the table.
 type Conn struct {
 	// Info is what events carry; its address is stable for the connection's life. Its ID
-	// is updated in place if Zeek would flip the roles mid-connection.
+	// is updated in place if Zeek would flip the roles mid-connection. It stays the first
+	// field (the engine relies on it).
 	Info tlsmon.Conn
 
-	ep       [2]Endpoint // by physical side: 0 = Key.A, 1 = Key.B
-	lastTs   int64
-	missed   uint64
+	// The lookup and per-packet fields follow Info.ID (which the lookup compares against
+	// the key), so that a packet touches as few cache lines of the connection as it can.
 	next     *Conn  // hash chain
 	hash     uint32 // of the key
-	serial   uint32
 	histSeen uint32
-	hist     [histCap]byte
-	histLen  uint8
+	lastTs   int64
 	origSide uint8
 	proto    uint8
-	timeout  uint8 // inactivity timeout class (to*)
-	oneWay   bool  // ICMP message without a counterpart: the key is not canonical
+	histLen  uint8
 	// TCP adapter flags.
-	isPartial    bool
 	firstSeen    uint8 // bit 1 orig, bit 2 resp (in orig/resp terms)
-	closeDelete  bool  // a delete timer is pending
+	isPartial    bool
+	timeout      uint8 // inactivity timeout class (to*)
+	oneWay       bool  // ICMP message without a counterpart: the key is not canonical
+	removed      bool
+	ep           [2]Endpoint  // by physical side: 0 = Key.A, 1 = Key.B
+	hx           [2]epHistory // by physical side, as ep
+	missed       uint64
+	serial       uint32
+	closeDelete  bool // a delete timer is pending
 	attemptArmed bool
 	expireArmed  bool
 	inactArmed   bool
-	removed      bool
+	hist         [histCap]byte
 }
 
 // histCap bounds the history string (Zeek's is unbounded; real ones rarely pass 15 letters).
@@ -92,16 +104,17 @@ func (c *Conn) Key() Key {
 	return Key{A: id.RespH.As16(), B: id.OrigH.As16(), PA: id.RespP, PB: id.OrigP, Proto: c.proto}
 }
 
-// hasKey reports whether k is the connection's key.
-func (c *Conn) hasKey(k *Key) bool {
-	if c.proto != k.Proto {
+// hasTuple reports whether the key made of its parts (as Key: a, pa sort first) is the
+// connection's key.
+func (c *Conn) hasTuple(a, b *[16]byte, pa, pb uint16, proto uint8) bool {
+	if c.proto != proto {
 		return false
 	}
 	id := &c.Info.ID
 	if c.origSide == 0 {
-		return id.OrigP == k.PA && id.RespP == k.PB && id.OrigH.As16() == k.A && id.RespH.As16() == k.B
+		return id.OrigP == pa && id.RespP == pb && id.OrigH.As16() == *a && id.RespH.As16() == *b
 	}
-	return id.RespP == k.PA && id.OrigP == k.PB && id.RespH.As16() == k.A && id.OrigH.As16() == k.B
+	return id.RespP == pa && id.OrigP == pb && id.RespH.As16() == *a && id.OrigH.As16() == *b
 }
 
 // Proto returns the IP protocol number.

@@ -24,12 +24,18 @@ func (m *connMap) init() {
 
 // hashKey hashes a key (already canonical, so both directions hash alike).
 func (m *connMap) hashKey(k *Key) uint32 {
+	return m.hashTuple(&k.A, &k.B, k.PA, k.PB, k.Proto)
+}
+
+// hashTuple hashes a key given by its parts (a, pa: the endpoint that sorts first), so that
+// the per-packet path need not copy the addresses into a Key.
+func (m *connMap) hashTuple(a, b *[16]byte, pa, pb uint16, proto uint8) uint32 {
 	const m1, m2, m3 = 0xa0761d6478bd642f, 0xe7037ed1a0b428db, 0x8ebc6af09c88c6e3
-	a0 := binary.LittleEndian.Uint64(k.A[:8])
-	a1 := binary.LittleEndian.Uint64(k.A[8:])
-	b0 := binary.LittleEndian.Uint64(k.B[:8])
-	b1 := binary.LittleEndian.Uint64(k.B[8:])
-	p := uint64(k.PA)<<24 | uint64(k.PB)<<8 | uint64(k.Proto)
+	a0 := binary.LittleEndian.Uint64(a[:8])
+	a1 := binary.LittleEndian.Uint64(a[8:])
+	b0 := binary.LittleEndian.Uint64(b[:8])
+	b1 := binary.LittleEndian.Uint64(b[8:])
+	p := uint64(pa)<<24 | uint64(pb)<<8 | uint64(proto)
 	h := mum(a0^m.seed, a1^m1) ^ mum(b0^m2, b1^m.seed) ^ mum(p^m3, m.seed^m2)
 	return uint32(h ^ h>>32)
 }
@@ -40,8 +46,13 @@ func mum(a, b uint64) uint64 {
 }
 
 func (m *connMap) get(k *Key, h uint32) *Conn {
+	return m.getTuple(&k.A, &k.B, k.PA, k.PB, k.Proto, h)
+}
+
+// getTuple is get with the key given by its parts, as hashTuple.
+func (m *connMap) getTuple(a, b *[16]byte, pa, pb uint16, proto uint8, h uint32) *Conn {
 	for c := m.buckets[h&uint32(len(m.buckets)-1)]; c != nil; c = c.next {
-		if c.hash == h && c.hasKey(k) {
+		if c.hash == h && c.hasTuple(a, b, pa, pb, proto) {
 			return c
 		}
 	}

@@ -143,15 +143,34 @@ func packetKey(p *packet.Packet, k *Key) (side uint8, oneWay, ok bool) {
 // connection cap refused a new connection.
 func (t *Table) Packet(p *packet.Packet, r *Result) bool {
 	k := &t.key
-	side, oneWay, ok := packetKey(p, k)
-	if !ok {
-		return false
+	var side uint8
+	var oneWay bool
+	var h uint32
+	var c *Conn
+	if p.Proto == 6 || p.Proto == 17 {
+		// The common path: hash and look up the canonical 5-tuple in place; the key is
+		// copied out only to create a connection.
+		a, b, pa, pb := &p.Src, &p.Dst, p.SrcPort, p.DstPort
+		if !addrLess(a, b, pa, pb) {
+			a, b, pa, pb, side = b, a, pb, pa, 1
+		}
+		t.Advance(p.Ts)
+		h = t.m.hashTuple(a, b, pa, pb, p.Proto)
+		if c = t.m.getTuple(a, b, pa, pb, p.Proto, h); c == nil {
+			k.A, k.B, k.PA, k.PB, k.Proto = *a, *b, pa, pb, p.Proto
+		}
+	} else {
+		var ok bool
+		if side, oneWay, ok = packetKey(p, k); !ok {
+			return false
+		}
+		t.Advance(p.Ts)
+		h = t.m.hashKey(k)
+		c = t.m.get(k, h)
 	}
-	t.Advance(p.Ts)
-	h := t.m.hashKey(k)
-	c := t.m.get(k, h)
 	if c != nil && p.Proto == 6 && p.Flags&synFlag != 0 && t.isReuse(c, side, p) {
 		t.remove(c, p.Ts)
+		packetKey(p, k) // the fast path above did not fill the key of the new connection
 		c = nil
 	}
 	r.IsNew = false

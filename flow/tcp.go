@@ -140,7 +140,15 @@ func (c *Conn) epAddHistory(side uint8, code byte) {
 }
 
 func (c *Conn) updateHistory(side uint8, flags uint8, rel uint64, n int) {
-	e := &c.ep[side]
+	if flags&(synFlag|finFlag|rstFlag) == 0 { // the common case: data or a pure ACK
+		if n > 0 {
+			c.epCheckHistory(side, histData, 'D')
+		} else if flags&ackFlag != 0 {
+			c.epCheckHistory(side, histACK, 'A')
+		}
+		return
+	}
+	e := &c.hx[side]
 	bits := 0
 	for _, f := range [...]uint8{synFlag, finFlag, rstFlag} {
 		if flags&f != 0 {
@@ -257,7 +265,7 @@ func (t *Table) processTCP(r *TCPResult, c *Conn, s uint8, ts int64, seq, ack ui
 	}
 	c.updateHistory(s, flags, rel, n)
 	if window == 0 && flags&rstFlag == 0 && peer.State != TCPClosed && e.State != TCPReset {
-		c.scaledSide(s, 'W', &e.win0Cnt, &e.win0Exp)
+		c.scaledSide(s, 'W', &c.hx[s].win0Cnt, &c.hx[s].win0Exp)
 	}
 	if !c.ep[0].didClose || !c.ep[1].didClose {
 		c.lastTs = ts
@@ -296,10 +304,14 @@ func (t *Table) processTCP(r *TCPResult, c *Conn, s uint8, ts int64, seq, ack ui
 	case dl > 0:
 		e.updateLast(past)
 	case n > 0:
-		c.scaledSide(s, 'T', &e.rxmtCnt, &e.rxmtExp)
+		c.scaledSide(s, 'T', &c.hx[s].rxmtCnt, &c.hx[s].rxmtExp)
 	}
 
-	t.updateStateMachine(c, s, seq, ack, n, dl, flags, r)
+	// Without SYN, FIN or RST, the state machine changes nothing for an endpoint that is
+	// established, partial or closed (the common case: skip the call).
+	if flags&(synFlag|finFlag|rstFlag) != 0 || (e.State != TCPEstablished && e.State != TCPPartial && e.State != TCPClosed) {
+		t.updateStateMachine(c, s, seq, ack, n, dl, flags, r)
+	}
 	isOrig = s == c.origSide
 
 	if flags&ackFlag != 0 {
@@ -508,8 +520,8 @@ func (c *Conn) AddGap(s uint8, n uint64) {
 	if !c.GapReportable() {
 		return
 	}
-	e := &c.ep[s&1]
-	c.scaledSide(s&1, 'G', &e.gapCnt, &e.gapExp)
+	h := &c.hx[s&1]
+	c.scaledSide(s&1, 'G', &h.gapCnt, &h.gapExp)
 	c.missed += n
 }
 

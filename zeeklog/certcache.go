@@ -5,6 +5,7 @@ import (
 	"crypto/sha256"
 	"encoding/hex"
 	"hash/maphash"
+	"math/bits"
 
 	tlsmon "github.com/tlsmon/tlsmon"
 	"github.com/tlsmon/tlsmon/certs"
@@ -16,6 +17,8 @@ const (
 	maxCertCacheEntries = 16384
 	maxCertCacheBytes   = 16 << 20 // certificates, fingerprints and host names kept
 	certEntryOverhead   = 160      // approximate fixed cost of one entry
+	maxCertChain        = 8        // entries sharing one hash key
+	certKeyEdge         = 64       // bytes hashed at each end of a certificate
 )
 
 // certInfo is what the logs need of one certificate, found by its SHA-256 fingerprint
@@ -61,20 +64,35 @@ func (c *certCache) lookup(ev *tlsmon.Certificate) *certInfo {
 	if ev == c.curEv && c.cur != nil {
 		return c.cur
 	}
-	key := maphash.Bytes(c.seed, ev.DER)
+	key := c.key(ev.DER)
+	chain := 0
 	for e := c.m[key]; e != nil; e = e.next {
 		if bytes.Equal(e.der, ev.DER) {
 			return e
 		}
+		chain++
 	}
 	e := &certInfo{key: key, sum: sha256.Sum256(ev.DER)}
 	e.fp = hex.EncodeToString(e.sum[:])
 	e.size = certEntryOverhead + len(e.fp) + len(ev.DER)
-	if e.size <= maxCertCacheBytes {
+	if e.size <= maxCertCacheBytes && chain < maxCertChain {
 		e.der = bytes.Clone(ev.DER)
 		c.insert(e)
 	}
 	return e
+}
+
+// key hashes the bytes that tell certificates apart: the length, the start (serial
+// number) and the end (signature). Certificates alike there share a chain, which
+// bytes.Equal walks; chains are capped at maxCertChain, beyond which certificates are
+// served without being cached.
+func (c *certCache) key(der []byte) uint64 {
+	if len(der) <= 2*certKeyEdge {
+		return maphash.Bytes(c.seed, der)
+	}
+	h := maphash.Bytes(c.seed, der[:certKeyEdge])
+	t := maphash.Bytes(c.seed, der[len(der)-certKeyEdge:])
+	return h ^ bits.RotateLeft64(t, 17) ^ uint64(len(der))*0x9E3779B97F4A7C15
 }
 
 // begin makes ev the event being dispatched; end forgets it. Between the two, lookup of

@@ -5,7 +5,6 @@ import (
 	"crypto/sha256"
 	"encoding/hex"
 	"fmt"
-	"hash/maphash"
 	"slices"
 	"strings"
 	"testing"
@@ -42,7 +41,7 @@ func TestCertCacheLookup(t *testing.T) {
 func TestCertCacheCollision(t *testing.T) {
 	c := newCertCache()
 	der := []byte("certificate bytes")
-	fake := &certInfo{key: maphash.Bytes(c.seed, der), der: []byte("other bytes"), fp: "fake", size: 1}
+	fake := &certInfo{key: c.key(der), der: []byte("other bytes"), fp: "fake", size: 1}
 	c.insert(fake)
 	e := c.lookup(&tlsmon.Certificate{DER: der})
 	if e == fake || e.fp == "fake" {
@@ -62,6 +61,34 @@ func TestCertCacheCollision(t *testing.T) {
 	c.evict(e) // from the middle of the chain
 	if c.m[e.key] != fake || fake.next != nil {
 		t.Error("evicting inside the chain broke it")
+	}
+}
+
+// Certificates alike at both ends (where the hash looks) are still told apart, and the
+// chain they share stays capped.
+func TestCertCacheSameEdges(t *testing.T) {
+	c := newCertCache()
+	base := make([]byte, 1000)
+	for i := range base {
+		base[i] = byte(i)
+	}
+	const n = 3 * maxCertChain
+	for round := range 2 {
+		for i := range n {
+			der := bytes.Clone(base)
+			der[500] = byte(i)
+			e := c.lookup(&tlsmon.Certificate{DER: der})
+			if sum := sha256.Sum256(der); e.fp != hex.EncodeToString(sum[:]) {
+				t.Fatalf("round %d certificate %d: wrong entry", round, i)
+			}
+			if round == 1 && i < maxCertChain && !e.cached {
+				t.Errorf("certificate %d not cached", i)
+			}
+		}
+	}
+	checkCacheAccounting(t, c)
+	if c.n != maxCertChain {
+		t.Errorf("%d entries cached for one key, want the cap %d", c.n, maxCertChain)
 	}
 }
 

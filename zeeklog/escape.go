@@ -1,6 +1,9 @@
 package zeeklog
 
-import "unicode/utf8"
+import (
+	"strings"
+	"unicode/utf8"
+)
 
 const hexDigits = "0123456789abcdef"
 
@@ -76,6 +79,14 @@ func isTextControl(c byte) bool {
 // becomes \\, a separator becomes \xNN per byte, and the stretches between those are
 // escaped as by escape_utf8 with every control escaped.
 func appendTSVString(b []byte, s string, seps []string) []byte {
+	if plainTSV(s, seps) {
+		return append(b, s...)
+	}
+	return appendTSVEscaped(b, s, seps)
+}
+
+// appendTSVEscaped is appendTSVString without its fast path.
+func appendTSVEscaped(b []byte, s string, seps []string) []byte {
 	start := 0
 	for i := 0; i < len(s); {
 		n := 0
@@ -105,6 +116,22 @@ func appendTSVString(b []byte, s string, seps []string) []byte {
 		start = i
 	}
 	return appendEscapeUTF8(b, s[start:], true)
+}
+
+// plainTSV reports whether appendTSVString writes s unchanged: printable ASCII without
+// backslashes or separators.
+func plainTSV(s string, seps []string) bool {
+	for i := 0; i < len(s); i++ {
+		if c := s[i]; c < 32 || c >= 127 || c == '\\' {
+			return false
+		}
+	}
+	for _, sep := range seps {
+		if sep != "" && strings.Contains(s, sep) {
+			return false
+		}
+	}
+	return true
 }
 
 // appendJSONString writes s as a JSON string the way Zeek's JSON formatter does with the

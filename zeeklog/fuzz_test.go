@@ -46,3 +46,19 @@ func FuzzCertificateLogs(f *testing.F) {
 		}
 	})
 }
+
+// FuzzTSVString checks appendTSVString's fast path for plain strings against the full
+// escaping, inside and outside containers.
+func FuzzTSVString(f *testing.F) {
+	for _, s := range []string{"", "plain", "a,b", "tab\there", `back\slash`, "caf\xc3\xa9", "\xff", "-", "x\x7f"} {
+		f.Add(s)
+	}
+	f.Fuzz(func(t *testing.T, s string) {
+		for _, seps := range [][]string{fieldSeps, setSeps, {"ab"}} {
+			got := string(appendTSVString(nil, s, seps))
+			if want := string(appendTSVEscaped(nil, s, seps)); got != want {
+				t.Errorf("%q with separators %q: %q, full escaping gives %q", s, seps, got, want)
+			}
+		}
+	})
+}

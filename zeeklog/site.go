@@ -21,11 +21,41 @@ var privateNets = func() []netip.Prefix {
 	return out
 }()
 
+// v4Net is an IPv4 prefix of privateNets as a masked number.
+type v4Net struct{ net, mask uint32 }
+
+// privateV4 and privateV6 split privateNets by family, the IPv4 ones as masks.
+var privateV4, privateV6 = func() (v4 []v4Net, v6 []netip.Prefix) {
+	for _, p := range privateNets {
+		if p.Addr().Is4() {
+			a := p.Addr().As4()
+			mask := ^uint32(0) << (32 - p.Bits())
+			if p.Bits() == 0 {
+				mask = 0
+			}
+			v4 = append(v4, v4Net{net: (uint32(a[0])<<24 | uint32(a[1])<<16 | uint32(a[2])<<8 | uint32(a[3])) & mask, mask: mask})
+		} else {
+			v6 = append(v6, p)
+		}
+	}
+	return v4, v6
+}()
+
 // IsLocalAddr reports whether a is in Zeek's default local networks (its private
 // address space).
 func IsLocalAddr(a netip.Addr) bool {
 	a = a.Unmap()
-	for _, p := range privateNets {
+	if a.Is4() {
+		b := a.As4()
+		n := uint32(b[0])<<24 | uint32(b[1])<<16 | uint32(b[2])<<8 | uint32(b[3])
+		for _, p := range privateV4 {
+			if n&p.mask == p.net {
+				return true
+			}
+		}
+		return false
+	}
+	for _, p := range privateV6 {
 		if p.Contains(a) {
 			return true
 		}

@@ -77,6 +77,7 @@ type SSLLog struct {
 	w      Writer
 	conns  map[*tlsmon.Conn]*sslState
 	free   []*sslState // states of removed connections, for reuse
+	last   *sslState   // the state session returned last, while its connection lives
 	certs  *certCache
 	seq    uint64
 	vals   []Value
@@ -95,6 +96,9 @@ func NewSSLLog(w Writer) *SSLLog {
 }
 
 func (l *SSLLog) session(m *tlsmon.Meta) *sslState {
+	if l.last != nil && l.last.conn == m.Conn {
+		return l.last // the events of a packet come in a run for one connection
+	}
 	s := l.conns[m.Conn]
 	if s == nil {
 		l.seq++
@@ -108,11 +112,15 @@ func (l *SSLLog) session(m *tlsmon.Meta) *sslState {
 		s.seq, s.conn, s.ts = l.seq, m.Conn, m.Ts
 		l.conns[m.Conn] = s
 	}
+	l.last = s
 	return s
 }
 
 // release keeps the state of a removed connection for reuse (its row is written).
 func (l *SSLLog) release(s *sslState) {
+	if l.last == s {
+		l.last = nil
+	}
 	if len(l.free) >= maxFreeSSLStates {
 		return
 	}
@@ -376,6 +384,7 @@ func (l *SSLLog) Close(ts int64) error {
 		l.finish(s)
 	}
 	clear(l.conns)
+	l.last = nil
 	if err := l.w.Close(ts); err != nil && l.err == nil {
 		l.err = err
 	}

@@ -1,0 +1,41 @@
+package zeeklog
+
+import (
+	"encoding/binary"
+	"math/rand/v2"
+	"net/netip"
+	"testing"
+)
+
+// IsLocalAddr's IPv4 masks agree with netip's prefix matching on every private network's
+// edges and on random addresses.
+func TestIsLocalAddrMatchesPrefixes(t *testing.T) {
+	ref := func(a netip.Addr) bool {
+		a = a.Unmap()
+		for _, p := range privateNets {
+			if p.Contains(a) {
+				return true
+			}
+		}
+		return false
+	}
+	var addrs []netip.Addr
+	for _, p := range privateNets {
+		a := p.Addr()
+		addrs = append(addrs, a, a.Prev(), a.Next())
+		if a.Is4() {
+			addrs = append(addrs, netip.AddrFrom16(a.As16())) // IPv4-mapped
+		}
+	}
+	rng := rand.New(rand.NewPCG(1, 2))
+	for range 100000 {
+		var b [4]byte
+		binary.BigEndian.PutUint32(b[:], rng.Uint32())
+		addrs = append(addrs, netip.AddrFrom4(b))
+	}
+	for _, a := range addrs {
+		if a.IsValid() && IsLocalAddr(a) != ref(a) {
+			t.Errorf("IsLocalAddr(%v) = %v", a, !ref(a))
+		}
+	}
+}
