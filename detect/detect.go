@@ -76,6 +76,7 @@ func (s *Slot) Detach() { s.Detached = true }
 
 type chunk struct {
 	isOrig bool
+	last   bool   // the delivery that filled the buffer: its bytes are matching.last
 	gap    uint64 // a gap of this many bytes instead of data
 	off    int32
 	n      int32
@@ -99,6 +100,10 @@ type Conn struct {
 type matching struct {
 	dir    [2][]byte // by dirIndex
 	chunks []chunk
+	// last is the caller's slice of the delivery that filled the buffer. Only its first
+	// bytes are copied (for Match); replays, which happen within the same call (before
+	// Settle), deliver it whole from the caller's memory.
+	last []byte
 }
 
 func (m *matching) total() int { return len(m.dir[0]) + len(m.dir[1]) }
@@ -110,7 +115,7 @@ var matchingPool = sync.Pool{New: func() any {
 
 func newMatching() *matching {
 	m := matchingPool.Get().(*matching)
-	m.dir[0], m.dir[1], m.chunks = m.dir[0][:0], m.dir[1][:0], m.chunks[:0]
+	m.dir[0], m.dir[1], m.chunks, m.last = m.dir[0][:0], m.dir[1][:0], m.chunks[:0], nil
 	return m
 }
 
@@ -122,7 +127,12 @@ func dirIndex(isOrig bool) int {
 }
 
 // bytes returns the data of chunk ch.
-func (m *matching) bytes(ch *chunk) []byte { return m.dir[dirIndex(ch.isOrig)][ch.off : ch.off+ch.n] }
+func (m *matching) bytes(ch *chunk) []byte {
+	if ch.last {
+		return m.last
+	}
+	return m.dir[dirIndex(ch.isOrig)][ch.off : ch.off+ch.n]
+}
 
 // maxPooledChunks bounds the chunk list a recycled matching keeps (a long run of tiny
 // segments grows it; such lists are left to the garbage collector).
@@ -131,6 +141,9 @@ const maxPooledChunks = 64
 func (c *Conn) releaseMatching() {
 	m := c.m
 	c.m = nil
+	if m != nil {
+		m.last = nil
+	}
 	if m == nil || cap(m.dir[0]) != BufferSize || cap(m.dir[1]) != BufferSize || cap(m.chunks) > maxPooledChunks {
 		return
 	}
@@ -213,15 +226,19 @@ func (r *Registry) offer(c *Conn, isOrig bool, data []byte, env Env, stream bool
 		c.stop()
 		return nil
 	}
-	if len(data) >= room {
-		// Like Zeek's PIA, a packet's data is buffered whole (at most one segment or
-		// datagram past BufferSize); buffering ends once BufferSize is reached.
-		c.overflow = true
-	}
 	d := &m.dir[dirIndex(isOrig)]
 	off := len(*d)
-	*d = append(*d, data...)
-	m.chunks = append(m.chunks, chunk{isOrig: isOrig, off: int32(off), n: int32(len(data))})
+	if len(data) >= room {
+		// Like Zeek's PIA, the delivery that reaches BufferSize is kept whole for replays
+		// (without copying it: see matching.last), and buffering ends with it.
+		c.overflow = true
+		*d = append(*d, data[:room]...)
+		m.last = data
+		m.chunks = append(m.chunks, chunk{isOrig: isOrig, last: true, off: int32(off), n: int32(len(data))})
+	} else {
+		*d = append(*d, data...)
+		m.chunks = append(m.chunks, chunk{isOrig: isOrig, off: int32(off), n: int32(len(data))})
+	}
 	var view []byte
 	if stream {
 		view = c.dirBytes(isOrig)
