@@ -67,11 +67,13 @@ func (a *session) reset(env *analyzer.Env) {
 			buf = nil
 		}
 		a.dir[i] = recordDir{buf: buf[:0]}
-		hb := a.hs.dir[i].buf
+		r := &a.hs.dir[i]
+		r.release()
+		hb := r.buf
 		if cap(hb) > maxPooledBuffer {
 			hb = nil
 		}
-		a.hs.dir[i] = hsReasm{buf: hb[:0]}
+		*r = hsReasm{buf: hb[:0], chunks: r.chunks[:0]}
 	}
 	hs := a.hs
 	hs.flipped, hs.alreadyAlerted, hs.chosenCipher, hs.chosenVersion, hs.recordVersion = false, false, noChosenCipher, 0, 0
@@ -112,6 +114,9 @@ func (w *Analyzer) Done(ts int64) {
 	w.s = nil
 	s.env = nil
 	s.ev.h, s.ev.conn = nil, nil
+	for i := range s.hs.dir {
+		s.hs.dir[i].release() // a message left incomplete gives its large buffer back
+	}
 	sessionPool.Put(s)
 }
 

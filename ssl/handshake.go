@@ -75,9 +75,12 @@ type Handshake struct {
 }
 
 type hsReasm struct {
-	buf     []byte // header and body of an incomplete message (see hs_buf.go)
-	discard int    // bytes still to drop of a skipped message
-	frags   int    // records the buffered message spans
+	buf     []byte   // header and body of an incomplete message (see hs_buf.go)
+	chunks  [][]byte // or its bytes in chunks, when large
+	chunked int      // bytes in chunks
+	joined  []byte   // the chunks joined, while the message is parsed
+	discard int      // bytes still to drop of a skipped message
+	frags   int      // records the buffered message spans
 }
 
 // NewHandshake returns a handshake layer raising its events on h for conn. analyzerName
@@ -128,7 +131,7 @@ func (h *Handshake) Deliver(ts int64, isOrig bool, recordVersion uint16, data []
 			data = data[n:]
 			continue
 		}
-		if len(r.buf) == 0 && len(data) >= 4 {
+		if r.size() == 0 && len(data) >= 4 {
 			n := msgLen(data)
 			if n > MaxHandshakeMessage {
 				h.tooLarge(r, n)
@@ -142,12 +145,11 @@ func (h *Handshake) Deliver(ts int64, isOrig bool, recordVersion uint16, data []
 				data = data[4+n:]
 				continue
 			}
-			r.reserve(len(data), 4+n)
-			r.buf = append(r.buf, data...)
+			r.add(data, 4+n)
 			r.frags = 1
 			return
 		}
-		if len(r.buf) < 4 {
+		if r.size() < 4 {
 			take := min(4-len(r.buf), len(data))
 			r.reserve(take, 0)
 			r.buf = append(r.buf, data[:take]...)
@@ -161,13 +163,12 @@ func (h *Handshake) Deliver(ts int64, isOrig bool, recordVersion uint16, data []
 				continue
 			}
 		}
-		n := msgLen(r.buf)
-		take := min(4+n-len(r.buf), len(data))
-		r.reserve(take, 4+n)
-		r.buf = append(r.buf, data[:take]...)
+		n := msgLen(r.header())
+		take := min(4+n-r.size(), len(data))
+		r.add(data[:take], 4+n)
 		data = data[take:]
-		if len(r.buf) == 4+n {
-			buf := r.buf
+		if r.size() == 4+n {
+			buf := r.join()
 			r.frags = 0
 			ok := h.message(isOrig, buf[0], buf[4:], n)
 			r.release()
@@ -176,13 +177,13 @@ func (h *Handshake) Deliver(ts int64, isOrig bool, recordVersion uint16, data []
 			}
 		}
 	}
-	if len(r.buf) > 0 {
+	if r.size() > 0 {
 		r.frags++
 		if r.frags > MaxHandshakeFragments {
 			h.ev.emitWeird("SSL_handshake_too_fragmented", strconv.Itoa(r.frags))
 			r.discard = 0
-			if len(r.buf) >= 4 {
-				r.discard = 4 + msgLen(r.buf) - len(r.buf)
+			if r.size() >= 4 {
+				r.discard = 4 + msgLen(r.header()) - r.size()
 			}
 			r.release()
 			r.frags = 0

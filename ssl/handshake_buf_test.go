@@ -107,14 +107,23 @@ func TestHandshakeBufferFollowsData(t *testing.T) {
 	for _, n := range []int{4, 100, 16384, 16384, 50000} {
 		h.Deliver(1, false, versionTLS12, msg[sent:sent+n])
 		sent += n
-		if c := cap(h.dir[1].buf); c > 2*sent && c > 256 {
-			t.Fatalf("after %d bytes the buffer holds %d", sent, c)
+		if c := heldBytes(&h.dir[1]); c > sent+1<<chunkClass && c > 256 {
+			t.Fatalf("after %d bytes the buffers hold %d", sent, c)
 		}
 	}
 	deliverSplit(h, msg[sent:], 16384)
-	if len(h.dir[1].buf) != 0 {
-		t.Fatalf("%d bytes left buffered", len(h.dir[1].buf))
+	if r := &h.dir[1]; r.size() != 0 || len(r.chunks) != 0 || r.joined != nil {
+		t.Fatalf("%d bytes (%d chunks) left buffered", r.size(), len(r.chunks))
 	}
+}
+
+// heldBytes is the capacity of the buffers r holds.
+func heldBytes(r *hsReasm) int {
+	n := cap(r.buf) + cap(r.joined)
+	for _, c := range r.chunks {
+		n += cap(c)
+	}
+	return n
 }
 
 // Once warm, reassembling large fragmented messages allocates nothing.
@@ -127,8 +136,9 @@ func TestHandshakeReassemblyAllocs(t *testing.T) {
 	}
 }
 
-// A free buffer that holds a whole announced message is taken at once, and the free list
-// never keeps more than maxFreeBytes.
+// The chunks and the joined buffer of a large message go back to the free list, the next
+// large message takes its chunks from there, and the free list never keeps more than
+// maxFreeBytes.
 func TestHandshakeFreeList(t *testing.T) {
 	drainFreeBufs()
 	msg := certChainMsg(1, 100000) // class 17 (128 KiB)
@@ -141,8 +151,12 @@ func TestHandshakeFreeList(t *testing.T) {
 		t.Fatalf("free list holds %d bytes after a 100 kB message", held)
 	}
 	h.Deliver(1, false, versionTLS12, msg[:16384])
-	if c := cap(h.dir[1].buf); c != 1<<17 {
-		t.Fatalf("second message got a buffer of %d, want the free 128 KiB one", c)
+	h.Deliver(1, false, versionTLS12, msg[16384:2*16384])
+	freeBufs.Lock()
+	after := freeBufs.bytes
+	freeBufs.Unlock()
+	if r := &h.dir[1]; len(r.chunks) != 1 || cap(r.chunks[0]) != 1<<chunkClass || after != held-1<<chunkClass {
+		t.Fatalf("second message: %d chunks, free list %d -> %d bytes; want one chunk taken from it", len(r.chunks), held, after)
 	}
 	for i := 0; i < 2*maxFreeBytes>>21; i++ {
 		putBuf(maxBufClass, make([]byte, 0, 1<<maxBufClass))

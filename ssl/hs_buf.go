@@ -16,6 +16,7 @@ const (
 	minBufClass         = 15 // 32 KiB: the smallest pooled buffer
 	maxBufClass         = 21 // 2 MiB: holds MaxHandshakeMessage (1 MiB) plus the header
 	maxFreeBytes        = 8 << 20
+	chunkClass          = minBufClass // chunks of large messages: 32 KiB
 )
 
 // freeBufs is the free list of large reassembly buffers, by log2 of the capacity.
@@ -70,6 +71,69 @@ func bufClass(n int) int {
 	return k
 }
 
+// add appends data to the message being reassembled, whose full size (header included)
+// is total (0: unknown). A message larger than keepHandshakeBuffer that outgrows the
+// direction's buffer is gathered in chunks of 1<<chunkClass bytes from the free list and
+// joined once complete (join), instead of growing one buffer by doubling: each byte is
+// copied once on the way in and once when joined, never at every growth step, and the
+// joined buffer, held only while the message is parsed, goes straight back to the free
+// list. What is held stays within a chunk of what arrived.
+func (r *hsReasm) add(data []byte, total int) {
+	if len(r.chunks) == 0 {
+		if len(r.buf)+len(data) <= cap(r.buf) || total <= keepHandshakeBuffer {
+			r.reserve(len(data), total)
+			r.buf = append(r.buf, data...)
+			return
+		}
+		c := append(getBuf(chunkClass), r.buf...)
+		r.buf = r.buf[:0]
+		r.chunks = append(r.chunks, c)
+		r.chunked = len(c)
+	}
+	for len(data) > 0 {
+		last := &r.chunks[len(r.chunks)-1]
+		if len(*last) == cap(*last) {
+			r.chunks = append(r.chunks, getBuf(chunkClass))
+			continue
+		}
+		n := copy((*last)[len(*last):cap(*last)], data)
+		*last = (*last)[:len(*last)+n]
+		r.chunked += n
+		data = data[n:]
+	}
+}
+
+// size is the number of bytes of the message buffered so far.
+func (r *hsReasm) size() int { return r.chunked + len(r.buf) }
+
+// header returns the first bytes buffered (the message header once size() >= 4).
+func (r *hsReasm) header() []byte {
+	if len(r.chunks) > 0 {
+		return r.chunks[0]
+	}
+	return r.buf
+}
+
+// join returns the buffered message as one slice, valid until release.
+func (r *hsReasm) join() []byte {
+	switch len(r.chunks) {
+	case 0:
+		return r.buf
+	case 1:
+		return r.chunks[0]
+	}
+	k := bufClass(r.chunked)
+	var b []byte
+	if k >= 0 {
+		b = getBuf(k)
+	}
+	for _, c := range r.chunks {
+		b = append(b, c...)
+	}
+	r.joined = b
+	return b
+}
+
 // reserve makes room in r.buf for add more bytes of a message whose full size (header
 // included) is total, or unknown when total is 0. Capacity grows at most by doubling and
 // never beyond the message, so what is held stays within twice what arrived: an announced
@@ -88,7 +152,7 @@ func (r *hsReasm) reserve(add, total int) {
 		nb = newBuf(r.grownCap(need, total))
 	}
 	nb = append(nb, r.buf...)
-	r.release()
+	r.releaseBuf()
 	r.buf = nb
 }
 
@@ -113,16 +177,36 @@ func newBuf(c int) []byte {
 	return make([]byte, 0, c)
 }
 
-// release empties r.buf, giving it back to the free list when it is a large one; small
-// buffers are kept.
+// release empties the reassembly state, giving chunks and large buffers back to the free
+// list; small buffers are kept.
 func (r *hsReasm) release() {
-	c := cap(r.buf)
-	if c <= keepHandshakeBuffer {
+	for i, c := range r.chunks {
+		putLarge(c)
+		r.chunks[i] = nil
+	}
+	r.chunks = r.chunks[:0]
+	r.chunked = 0
+	if r.joined != nil {
+		putLarge(r.joined)
+		r.joined = nil
+	}
+	r.releaseBuf()
+}
+
+// releaseBuf empties r.buf, giving it back to the free list when it is a large one.
+func (r *hsReasm) releaseBuf() {
+	if cap(r.buf) <= keepHandshakeBuffer {
 		r.buf = r.buf[:0]
 		return
 	}
-	if k := bufClass(c); k >= 0 && c == 1<<k {
-		putBuf(k, r.buf)
-	}
+	putLarge(r.buf)
 	r.buf = nil
+}
+
+// putLarge gives b to the free list when its capacity is one of the list's sizes.
+func putLarge(b []byte) {
+	c := cap(b)
+	if k := bufClass(c); k >= 0 && c == 1<<k {
+		putBuf(k, b)
+	}
 }
