@@ -184,7 +184,7 @@ func (r *Registry) attach(c *Conn, i int, env Env) *Slot {
 	}
 	s := &r.specs[i]
 	if c.slots == nil {
-		c.slots = new(slotSet)
+		c.slots = slotSetPool.Get().(*slotSet)
 		c.slots.list = c.slots.ptrs[:0]
 	}
 	set := c.slots
@@ -348,5 +348,17 @@ func (c *Conn) stop() {
 	c.releaseMatching()
 }
 
-// Close ends detection for a connection that is going away, releasing its buffers.
-func (c *Conn) Close() { c.stop() }
+// Close ends detection for a connection that is going away, releasing its buffers. Its
+// slots are recycled: the caller has ended every analyzer (Done), keeps no Slot, and no
+// longer reads Slots (which then returns nil).
+func (c *Conn) Close() {
+	c.stop()
+	if s := c.slots; s != nil {
+		c.slots = nil
+		*s = slotSet{}
+		slotSetPool.Put(s)
+	}
+}
+
+// slotSetPool recycles the slot sets of closed connections.
+var slotSetPool = sync.Pool{New: func() any { return new(slotSet) }}

@@ -20,7 +20,8 @@ type connState struct {
 	r       [2]stream.Reassembler // by physical side
 	budget  stream.Budget
 	det     detect.Conn
-	service uint32 // bit i: Engine.services[i] confirmed (conn.log service)
+	att     *attachment // the environments of the attached analyzers (recycled on removal)
+	service uint32      // bit i: Engine.services[i] confirmed (conn.log service)
 	eof     [2]bool
 	closing bool
 	// tunneled: the engine holds tunnel state for this connection (Engine.tun.conns); a bool
@@ -143,23 +144,61 @@ func (cs *connState) endDetached(ts int64) {
 }
 
 // attachment is an attached analyzer's environment and event forwarder, allocated together.
+// Attachments are recycled through the engine's free list once their connection is
+// removed (every analyzer's Done has run by then); detach and partial are method values
+// made once per attachment, so a recycled one builds its Env without allocating.
 type attachment struct {
-	env analyzer.Env
-	ev  connEvents
+	env     analyzer.Env
+	ev      connEvents
+	slot    *detect.Slot
+	next    *attachment // the connection's other attachments, or the free list
+	detach  func()
+	partial func() bool
 }
+
+// maxFreeAttachments bounds the engine's free list of attachments.
+const maxFreeAttachments = 4096
+
+func (a *attachment) detachSlot() { a.slot.Detach() }
+
+func (a *attachment) isPartial() bool { return a.ev.cs.IsPartial() }
 
 // env builds the environment of an analyzer attached to the current connection.
 func (e *Engine) env(spec *analyzer.Spec, slot *detect.Slot) *analyzer.Env {
 	cs := e.cur
-	a := &attachment{ev: connEvents{e: e, cs: cs}}
+	a := e.freeAtt
+	if a != nil {
+		e.freeAtt, e.nFreeAtt = a.next, e.nFreeAtt-1
+	} else {
+		a = new(attachment)
+		a.detach, a.partial = a.detachSlot, a.isPartial
+	}
+	a.ev = connEvents{e: e, cs: cs}
+	a.slot = slot
+	a.next, cs.att = cs.att, a
 	a.env = analyzer.Env{
 		Conn:    &cs.Info,
 		Events:  &a.ev,
-		Detach:  slot.Detach,
+		Detach:  a.detach,
 		Options: e.opts.Analyzer,
-		Partial: cs.IsPartial,
+		Partial: a.partial,
 	}
 	return &a.env
+}
+
+// releaseAttachments gives the attachments of a removed connection (whose analyzers are
+// all done) back to the free list.
+func (e *Engine) releaseAttachments(cs *connState) {
+	for a := cs.att; a != nil; {
+		next := a.next
+		a.env, a.ev, a.slot, a.next = analyzer.Env{}, connEvents{}, nil, nil
+		if e.nFreeAtt < maxFreeAttachments {
+			a.next, e.freeAtt = e.freeAtt, a
+			e.nFreeAtt++
+		}
+		a = next
+	}
+	cs.att = nil
 }
 
 // connEvents forwards an analyzer's events and notes confirmations (conn.log service).

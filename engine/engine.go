@@ -39,6 +39,9 @@ type Engine struct {
 	cur     *connState // the connection being processed (for sinks and env)
 	sinks   [2]sideSink
 	envFn   detect.Env
+	// freeAtt is the free list of attachments (conn.go), nFreeAtt its length.
+	freeAtt  *attachment
+	nFreeAtt int
 	// services are the conn.log service names seen, serviceOne each as a one-name list.
 	services   []string
 	serviceOne [][]string
@@ -338,5 +341,6 @@ func (h *hooks) Removed(c *flow.Conn, ts int64) {
 	ev.Stats.TunnelParents = e.tunnelParents(cs)
 	e.handler.HandleEvent(ev)
 	e.dropTunState(cs)
+	e.releaseAttachments(cs)
 	e.cur = nil
 }

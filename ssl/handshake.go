@@ -2,6 +2,7 @@ package ssl
 
 import (
 	"strconv"
+	"sync"
 
 	"github.com/tlsmon/tlsmon"
 )
@@ -85,8 +86,32 @@ type hsReasm struct {
 
 // NewHandshake returns a handshake layer raising its events on h for conn. analyzerName
 // ("SSL", "DTLS") is used as the source of weirds and in violation events.
+// Its event structs come from a pool when a Release gave some back.
 func NewHandshake(conn *tlsmon.Conn, h tlsmon.Handler, analyzerName string, cb Callbacks) *Handshake {
-	return newHandshake(newEmitter(conn, h, analyzerName), cb)
+	ev := emitterPool.Get().(*emitter)
+	if h == nil {
+		h = tlsmon.HandlerFunc(func(tlsmon.Event) {})
+	}
+	ev.h, ev.conn, ev.ts, ev.analyzerName = h, conn, 0, analyzerName
+	return newHandshake(ev, cb)
+}
+
+// emitterPool holds the emitters of released handshakes (NewHandshake, Release).
+var emitterPool = sync.Pool{New: func() any { return new(emitter) }}
+
+// Release ends the use of a handshake made by NewHandshake, and of the RecordEvents made
+// with it: their event structs and large buffers are recycled. Neither may be used after.
+func (h *Handshake) Release() {
+	ev := h.ev
+	if ev == nil {
+		return
+	}
+	h.ev = nil
+	for i := range h.dir {
+		h.dir[i].release()
+	}
+	ev.h, ev.conn = nil, nil
+	emitterPool.Put(ev)
 }
 
 func newHandshake(ev *emitter, cb Callbacks) *Handshake {

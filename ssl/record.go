@@ -34,6 +34,9 @@ type recordDir struct {
 	hdrLen int    // header bytes buffered
 	inBody bool   // header parsed, waiting for the body
 	buf    []byte // incomplete body (bounded by the record length: < 64 KiB)
+	// unread: the body is counted, not buffered (see bodyUnread); got is its bytes so far
+	unread bool
+	got    int
 
 	// the current record
 	length      int
@@ -69,6 +72,19 @@ func (a *session) records(isOrig bool, data []byte) {
 			}
 			d.inBody = true
 			d.buf = d.buf[:0]
+			d.unread = d.length > len(data) && a.bodyUnread(isOrig, d)
+			d.got = 0
+		}
+		if d.unread {
+			take := min(d.length-d.got, len(data))
+			d.got += take
+			data = data[take:]
+			if d.got < d.length {
+				return
+			}
+			d.inBody, d.unread = false, false
+			a.unreadRecord(isOrig, d)
+			continue
 		}
 		var body []byte
 		if len(d.buf) == 0 && len(data) >= d.length {
@@ -192,6 +208,34 @@ func (a *session) record(isOrig bool, d *recordDir, body []byte) bool {
 		off += n
 	}
 	return true
+}
+
+// bodyUnread tells, when a record's header was parsed, whether its body will be read as
+// ciphertext whatever arrives before it completes: only its length matters then, so a body
+// split over deliveries need not be buffered. A direction never leaves the encrypted state,
+// and the negotiated version, once known, never changes, so the decision encryptedState
+// takes when the record completes is known now in these cases; otherwise (version still
+// unknown) the body is buffered and the decision waits.
+func (a *session) bodyUnread(isOrig bool, d *recordDir) bool {
+	if a.rec.Encrypted(isOrig) {
+		return true
+	}
+	if d.contentType != ctApplicationData {
+		return false
+	}
+	switch a.hs.chosenVersion {
+	case versionUnknown, versionSSLv2, versionSSLv3, versionTLS10, versionTLS11, versionTLS12:
+		return false
+	}
+	return true
+}
+
+// unreadRecord processes a completed record whose body was not buffered (bodyUnread), as
+// record does a non-empty record read as ciphertext.
+func (a *session) unreadRecord(isOrig bool, d *recordDir) {
+	d.emptyRun = 0
+	a.encryptedState(isOrig, d) // true, as bodyUnread foresaw; it may start the encryption
+	a.rec.Ciphertext(a.ev.ts, isOrig, Record{ContentType: d.contentType, Version: d.rawVersion, Length: d.length})
 }
 
 // encryptedState tells whether a record is read as ciphertext. Application data in clear
