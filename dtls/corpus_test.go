@@ -12,39 +12,21 @@ import (
 	"strings"
 	"testing"
 
+	"github.com/tlsmon/tlsmon/internal/corpus"
+
 	"github.com/gopacket/gopacket"
 	"github.com/gopacket/gopacket/layers"
 	"github.com/tlsmon/tlsmon"
 	"github.com/tlsmon/tlsmon/analyzer"
 )
 
-// conformanceDir locates ../shared/conformance relative to the repository root.
-func conformanceDir(t *testing.T) string {
-	t.Helper()
-	dir := filepath.Join("..", "..", "shared", "conformance")
-	if _, err := os.Stat(filepath.Join(dir, "INDEX.tsv")); err != nil {
-		if os.Getenv("CI") == "true" {
-			t.Fatalf("conformance corpus missing at %s: %v", dir, err)
-		}
-		t.Skipf("conformance corpus not found at %s (set up ../shared to run this test)", dir)
-	}
-	return dir
-}
+// conformanceDir locates the conformance corpus (see internal/corpus).
+func conformanceDir(t *testing.T) string { return corpus.Dir(t) }
 
 // udpCaptures lists the captures of kind udp in INDEX.tsv.
 func udpCaptures(t *testing.T, dir string) (names, files []string) {
-	t.Helper()
-	b, err := os.ReadFile(filepath.Join(dir, "INDEX.tsv"))
-	if err != nil {
-		t.Fatal(err)
-	}
-	for i, line := range strings.Split(strings.TrimSpace(string(b)), "\n") {
-		f := strings.Split(line, "\t")
-		if i == 0 || len(f) < 3 || f[2] != "udp" {
-			continue
-		}
-		names = append(names, f[0])
-		files = append(files, f[1])
+	for _, c := range corpus.Index(t, dir, "udp") {
+		names, files = append(names, c.Name), append(files, c.File)
 	}
 	if len(names) == 0 {
 		t.Fatal("no udp capture in INDEX.tsv")

@@ -11,6 +11,8 @@ import (
 	"strings"
 	"testing"
 
+	"github.com/tlsmon/tlsmon/internal/corpus"
+
 	"github.com/tlsmon/tlsmon"
 	"github.com/tlsmon/tlsmon/capture"
 )
@@ -22,16 +24,7 @@ const minConnRowsMatched = 414
 // minStateMatched is the same for conn_state + history.
 const minStateMatched = 414
 
-func sharedDir(t *testing.T) string {
-	dir := filepath.Join("..", "..", "shared", "conformance")
-	if _, err := os.Stat(filepath.Join(dir, "INDEX.tsv")); err != nil {
-		if os.Getenv("CI") == "true" {
-			t.Fatalf("conformance corpus missing at %s: %v", dir, err)
-		}
-		t.Skipf("conformance corpus not found at %s (../shared relative to the repo root); skipping", dir)
-	}
-	return dir
-}
+func sharedDir(t *testing.T) string { return corpus.Dir(t) }
 
 type connRow struct {
 	key     string // ts|orig_h|orig_p|resp_h|resp_p|proto

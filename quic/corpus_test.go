@@ -12,38 +12,22 @@ import (
 	"strings"
 	"testing"
 
+	"github.com/tlsmon/tlsmon/internal/corpus"
+
 	"github.com/tlsmon/tlsmon"
 	"github.com/tlsmon/tlsmon/analyzer"
 	"github.com/tlsmon/tlsmon/capture"
 	"github.com/tlsmon/tlsmon/packet"
 )
 
-// conformanceDir locates ../shared/conformance relative to the repository root.
-func conformanceDir(t *testing.T) string {
-	t.Helper()
-	dir := filepath.Join("..", "..", "shared", "conformance")
-	if _, err := os.Stat(filepath.Join(dir, "INDEX.tsv")); err != nil {
-		if os.Getenv("CI") == "true" {
-			t.Fatalf("conformance corpus missing at %s: %v", dir, err)
-		}
-		t.Skipf("conformance corpus not found at %s (set up ../shared to run this test)", dir)
-	}
-	return dir
-}
+// conformanceDir locates the conformance corpus (see internal/corpus).
+func conformanceDir(t *testing.T) string { return corpus.Dir(t) }
 
 // quicCaptures lists the captures of kind quic in INDEX.tsv (name, file).
 func quicCaptures(t *testing.T, dir string) [][2]string {
-	t.Helper()
-	b, err := os.ReadFile(filepath.Join(dir, "INDEX.tsv"))
-	if err != nil {
-		t.Fatal(err)
-	}
 	var out [][2]string
-	for i, line := range strings.Split(strings.TrimSpace(string(b)), "\n") {
-		f := strings.Split(line, "\t")
-		if i > 0 && len(f) >= 3 && f[2] == "quic" {
-			out = append(out, [2]string{f[0], f[1]})
-		}
+	for _, c := range corpus.Index(t, dir, "quic") {
+		out = append(out, [2]string{c.Name, c.File})
 	}
 	if len(out) == 0 {
 		t.Fatal("no quic capture in INDEX.tsv")

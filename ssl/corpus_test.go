@@ -5,40 +5,23 @@ import (
 	"bytes"
 	"os"
 	"path/filepath"
-	"strings"
 	"testing"
+
+	"github.com/tlsmon/tlsmon/internal/corpus"
 
 	"github.com/tlsmon/tlsmon"
 	"github.com/tlsmon/tlsmon/analyzer"
 )
 
-// corpusDir returns ../shared/conformance relative to the repository root; it skips the
-// test when absent, except in CI where the corpus is required.
-func corpusDir(t testing.TB) string {
-	dir := filepath.Join("..", "..", "shared", "conformance")
-	if _, err := os.Stat(filepath.Join(dir, "INDEX.tsv")); err != nil {
-		if os.Getenv("CI") == "true" {
-			t.Fatalf("conformance corpus missing at %s: %v", dir, err)
-		}
-		t.Skipf("conformance corpus not found at %s (set up ../shared beside the repository)", dir)
-	}
-	return dir
-}
+// corpusDir locates the conformance corpus (see internal/corpus).
+func corpusDir(t testing.TB) string { return corpus.Dir(t) }
 
 type corpusEntry struct{ name, file, kind string }
 
 func corpusIndex(t testing.TB, dir string) []corpusEntry {
-	b, err := os.ReadFile(filepath.Join(dir, "INDEX.tsv"))
-	if err != nil {
-		t.Fatal(err)
-	}
 	var out []corpusEntry
-	for i, line := range strings.Split(strings.TrimSpace(string(b)), "\n") {
-		f := strings.Split(line, "\t")
-		if i == 0 || len(f) < 3 {
-			continue
-		}
-		out = append(out, corpusEntry{f[0], f[1], f[2]})
+	for _, c := range corpus.Index(t, dir) {
+		out = append(out, corpusEntry{c.Name, c.File, c.Kind})
 	}
 	return out
 }

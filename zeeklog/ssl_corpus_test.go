@@ -11,26 +11,16 @@ import (
 	"strings"
 	"testing"
 
+	"github.com/tlsmon/tlsmon/internal/corpus"
+
 	tlsmon "github.com/tlsmon/tlsmon"
 )
 
 // corpusNames lists the captures of the given kinds from INDEX.tsv.
 func corpusNames(t *testing.T, dir string, kinds ...string) []string {
-	data, err := os.ReadFile(filepath.Join(dir, "INDEX.tsv"))
-	if err != nil {
-		t.Fatal(err)
-	}
 	var out []string
-	for i, line := range strings.Split(strings.TrimSpace(string(data)), "\n") {
-		f := strings.Split(line, "\t")
-		if i == 0 || len(f) < 3 {
-			continue
-		}
-		for _, k := range kinds {
-			if f[2] == k {
-				out = append(out, f[0])
-			}
-		}
+	for _, c := range corpus.Index(t, dir, kinds...) {
+		out = append(out, c.Name)
 	}
 	return out
 }

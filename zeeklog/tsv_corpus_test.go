@@ -5,9 +5,10 @@ import (
 	"os"
 	"path/filepath"
 	"regexp"
-	"runtime"
 	"strings"
 	"testing"
+
+	"github.com/tlsmon/tlsmon/internal/corpus"
 
 	"github.com/tlsmon/tlsmon/analyzer"
 	"github.com/tlsmon/tlsmon/capture"
@@ -20,39 +21,15 @@ import (
 // None today: every tcp and udp capture's ssl.log and x509.log are byte-identical.
 var tsvExceptions = map[string]string{}
 
-// corpusDir returns ../shared/conformance relative to the repository root; it skips the
-// test when absent, unless CI=true, where absence is a failure.
-func corpusDir(t *testing.T) string {
-	t.Helper()
-	_, file, _, _ := runtime.Caller(0)
-	dir := filepath.Join(filepath.Dir(filepath.Dir(file)), "..", "shared", "conformance")
-	if _, err := os.Stat(filepath.Join(dir, "INDEX.tsv")); err != nil {
-		if os.Getenv("CI") == "true" {
-			t.Fatalf("conformance corpus missing at %s: %v", dir, err)
-		}
-		t.Skipf("conformance corpus not found at %s (set up ../shared to run this test)", dir)
-	}
-	return dir
-}
+// corpusDir locates the conformance corpus (see internal/corpus).
+func corpusDir(t *testing.T) string { return corpus.Dir(t) }
 
 type capture2 struct{ name, file string }
 
 func corpusCaptures(t *testing.T, dir string, kinds ...string) []capture2 {
-	data, err := os.ReadFile(filepath.Join(dir, "INDEX.tsv"))
-	if err != nil {
-		t.Fatal(err)
-	}
 	var out []capture2
-	for i, line := range strings.Split(strings.TrimSpace(string(data)), "\n") {
-		f := strings.Split(line, "\t")
-		if i == 0 || len(f) < 3 {
-			continue
-		}
-		for _, k := range kinds {
-			if f[2] == k {
-				out = append(out, capture2{f[0], f[1]})
-			}
-		}
+	for _, c := range corpus.Index(t, dir, kinds...) {
+		out = append(out, capture2{c.Name, c.File})
 	}
 	return out
 }
