@@ -1,7 +1,6 @@
 package dtls
 
 import (
-	"bufio"
 	"bytes"
 	"compress/gzip"
 	"encoding/json"
@@ -175,23 +174,7 @@ func runCapture(t *testing.T, dgs []datagram, orient map[[2]netip.AddrPort]bool,
 	return lines
 }
 
-func readLines(t *testing.T, path string) []string {
-	t.Helper()
-	f, err := os.Open(path)
-	if err != nil {
-		t.Fatal(err)
-	}
-	defer f.Close()
-	var out []string
-	sc := bufio.NewScanner(f)
-	sc.Buffer(nil, 1<<24)
-	for sc.Scan() {
-		if l := sc.Text(); l != "" {
-			out = append(out, l)
-		}
-	}
-	return out
-}
+func readLines(t *testing.T, path string) []string { return corpus.Lines(t, path) }
 
 // byConn groups canonical lines by their "id" object, keeping their order.
 func byConn(lines []string) map[string][]string {

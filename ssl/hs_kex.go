@@ -1,9 +1,10 @@
 package ssl
 
 import (
+	"slices"
+
 	"github.com/tlsmon/tlsmon"
 	"golang.org/x/crypto/cryptobyte"
-	"slices"
 )
 
 const curveTypeNamed = 3
@@ -59,6 +60,15 @@ func (h *Handshake) certificateStatus(isOrig bool, body []byte) error {
 	return nil
 }
 
+// readParamsSignature reads the signature that follows signed (non-anonymous) server key
+// exchange parameters; unsigned parameters have none.
+func (h *Handshake) readParamsSignature(s *cryptobyte.String, signed bool) (tlsmon.SignatureAndHashAlgorithm, []byte, bool) {
+	if !signed {
+		return tlsmon.SignatureAndHashAlgorithm{}, nil, true
+	}
+	return h.readSignature(s)
+}
+
 // serverKeyExchange parses the key exchange parameters the chosen cipher suite implies.
 func (h *Handshake) serverKeyExchange(body []byte) error {
 	s := cryptobyte.String(body)
@@ -77,13 +87,9 @@ func (h *Handshake) serverKeyExchange(body []byte) error {
 		if !s.ReadUint16(&curve) || !s.ReadUint8LengthPrefixed(&point) {
 			return errServerKeyExchange
 		}
-		var alg tlsmon.SignatureAndHashAlgorithm
-		var sig []byte
-		if signed {
-			var ok bool
-			if alg, sig, ok = h.readSignature(&s); !ok {
-				return errServerKeyExchange
-			}
+		alg, sig, ok := h.readParamsSignature(&s, signed)
+		if !ok {
+			return errServerKeyExchange
 		}
 		ev := &h.ev.ecdhServer
 		*ev = tlsmon.SSLECDHServerParams{Meta: h.ev.meta(), Curve: uint64(curve), Point: point}
@@ -97,13 +103,9 @@ func (h *Handshake) serverKeyExchange(body []byte) error {
 		if !s.ReadUint16LengthPrefixed(&p) || !s.ReadUint16LengthPrefixed(&g) || !s.ReadUint16LengthPrefixed(&ys) {
 			return errServerKeyExchange
 		}
-		var alg tlsmon.SignatureAndHashAlgorithm
-		var sig []byte
-		if signed {
-			var ok bool
-			if alg, sig, ok = h.readSignature(&s); !ok {
-				return errServerKeyExchange
-			}
+		alg, sig, ok := h.readParamsSignature(&s, signed)
+		if !ok {
+			return errServerKeyExchange
 		}
 		ev := &h.ev.dhServer
 		*ev = tlsmon.SSLDHServerParams{Meta: h.ev.meta(), P: p, Q: g, Ys: ys}

@@ -3,6 +3,7 @@
 package corpus
 
 import (
+	"bufio"
 	"os"
 	"path/filepath"
 	"runtime"
@@ -60,4 +61,26 @@ func contains(list []string, s string) bool {
 		}
 	}
 	return false
+}
+
+// Lines returns the non-empty lines of a file (such as an events.jsonl), trimmed.
+func Lines(t testing.TB, path string) []string {
+	t.Helper()
+	f, err := os.Open(path)
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer f.Close()
+	var out []string
+	sc := bufio.NewScanner(f)
+	sc.Buffer(nil, 1<<24)
+	for sc.Scan() {
+		if l := strings.TrimSpace(sc.Text()); l != "" {
+			out = append(out, l)
+		}
+	}
+	if err := sc.Err(); err != nil {
+		t.Fatal(err)
+	}
+	return out
 }
