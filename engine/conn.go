@@ -29,7 +29,30 @@ type connState struct {
 	tunneled bool
 }
 
-func newConnAlloc() *flow.Conn { return &new(connState).Conn }
+// newConnAlloc gives the flow table a connection's memory: a released connState when
+// there is one (warm in cache, no fresh pages to fault in), else a new one.
+func (e *Engine) newConnAlloc() *flow.Conn {
+	if n := len(e.freeConns); n > 0 {
+		cs := e.freeConns[n-1]
+		e.freeConns = e.freeConns[:n-1]
+		*cs = connState{}
+		return &cs.Conn
+	}
+	return &new(connState).Conn
+}
+
+// maxFreeConns bounds the free list of connection states (≈ 0.5 kB each).
+const maxFreeConns = 4096
+
+// Released implements flow.Releaser: the removed connection's state is referenced by
+// nothing any more (its Removed hook ran, its analyzers are done, no timer points to it),
+// so it is kept for the next new connection.
+func (h *hooks) Released(c *flow.Conn) {
+	e := (*Engine)(h)
+	if len(e.freeConns) < maxFreeConns {
+		e.freeConns = append(e.freeConns, stateOf(c))
+	}
+}
 
 // stateOf returns the connState holding c (every connection of the engine's table is one).
 func stateOf(c *flow.Conn) *connState { return (*connState)(unsafe.Pointer(c)) }

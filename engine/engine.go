@@ -42,6 +42,8 @@ type Engine struct {
 	// freeAtt is the free list of attachments (conn.go), nFreeAtt its length.
 	freeAtt  *attachment
 	nFreeAtt int
+	// freeConns are connection states released by the table, for reuse (conn.go).
+	freeConns []*connState
 	// services are the conn.log service names seen, serviceOne each as a one-name list.
 	services   []string
 	serviceOne [][]string
@@ -76,7 +78,7 @@ func New(opts Options) *Engine {
 		UDPInactivity: opts.UDPInactivityTimeout.Microseconds(),
 		MaxConns:      opts.Limits.MaxConnections,
 		UIDSeed:       opts.UIDSeed,
-		NewConn:       newConnAlloc,
+		NewConn:       e.newConnAlloc,
 	}, (*hooks)(e))
 	e.sinks = [2]sideSink{{e: e, side: 0}, {e: e, side: 1}}
 	e.envFn = e.env

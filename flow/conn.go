@@ -89,11 +89,15 @@ type Conn struct {
 	attemptArmed bool
 	expireArmed  bool
 	inactArmed   bool
-	hist         [histCap]byte
+	// timers counts the heap entries that point to this connection (see Releaser): at most
+	// one per timer kind, since each kind is armed once at a time.
+	timers uint8
+	hist   [histCap]byte
 }
 
-// histCap bounds the history string (Zeek's is unbounded; real ones rarely pass 15 letters).
-const histCap = 24
+// histCap bounds the history string (Zeek's is unbounded; real ones rarely pass 15 letters;
+// 23 keeps the connection state in its size class).
+const histCap = 23
 
 // Key returns the connection's table key.
 func (c *Conn) Key() Key {

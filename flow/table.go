@@ -51,6 +51,14 @@ type Hooks interface {
 	Weird(c *Conn, name string)
 }
 
+// Releaser is an optional interface of Hooks: Released is called once a removed
+// connection is referenced by nothing in the table any more (no pending timer), so that
+// its memory may be reused for a new connection (through Config.NewConn). Connections
+// still in the table when it is flushed are never released.
+type Releaser interface {
+	Released(c *Conn)
+}
+
 // Stats counts table activity.
 type Stats struct {
 	Connections   uint64 // connections created
@@ -71,12 +79,14 @@ type Table struct {
 	hooks  Hooks
 	stats  Stats
 	key    Key // scratch: the current packet's key
+	rel    Releaser
 }
 
 // NewTable returns an empty table.
 func NewTable(cfg Config, hooks Hooks) *Table {
 	cfg.defaults()
 	t := &Table{cfg: cfg, uids: NewUIDGen(cfg.UIDSeed), hooks: hooks}
+	t.rel, _ = hooks.(Releaser)
 	t.m.init()
 	return t
 }
@@ -317,6 +327,16 @@ func (t *Table) remove(c *Conn, ts int64) {
 	t.stats.Removed++
 	if t.hooks != nil {
 		t.hooks.Removed(c, ts)
+	}
+	if c.timers == 0 {
+		t.release(c)
+	}
+}
+
+// release hands a removed connection that no timer refers to back to the Releaser.
+func (t *Table) release(c *Conn) {
+	if t.rel != nil {
+		t.rel.Released(c)
 	}
 }
 

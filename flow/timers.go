@@ -81,6 +81,7 @@ func (h *timerHeap) pop() timer {
 
 func (t *Table) schedule(c *Conn, at int64, k timerKind) {
 	t.tseq++
+	c.timers++
 	t.timers.push(timer{at: at, seqKind: t.tseq<<3 | uint64(k), c: c})
 }
 
@@ -128,7 +129,11 @@ func (t *Table) fireDue(now int64) {
 	for len(t.timers) > 0 && t.timers[0].at <= now {
 		tm := t.timers.pop()
 		c := tm.c
+		c.timers--
 		if c.removed {
+			if c.timers == 0 {
+				t.release(c)
+			}
 			continue
 		}
 		t.fire(c, timerKind(tm.seqKind&7), now)
