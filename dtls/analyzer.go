@@ -259,13 +259,21 @@ func (a *Analyzer) EndOfData(ts int64, isOrig bool) {
 	}
 }
 
-// Done forwards to the sink and frees the reassembly buffers.
+// Done forwards to the sink (unless the analyzer detached) and frees the reassembly
+// buffers; a sink that recycles its state (the ssl sink) then does so.
 func (a *Analyzer) Done(ts int64) {
 	a.release()
 	if !a.detached {
 		a.sink.Done(ts)
 	}
+	if r, ok := a.sink.(recycler); ok {
+		r.recycle()
+	}
 }
+
+// recycler is a sink whose state can be recycled once its analyzer is done, whether or not
+// it detached (the ssl sink gives its handshake's event structs back to their pool).
+type recycler interface{ recycle() }
 
 var (
 	_ analyzer.Analyzer = (*Analyzer)(nil)

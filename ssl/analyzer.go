@@ -42,11 +42,6 @@ var sessionPool = sync.Pool{New: func() any {
 	return a
 }}
 
-// maxPooledBuffer is the largest buffer a recycled session keeps: one holding the body
-// of the largest TLS record a peer may send (2^14 bytes plus 2048 of expansion), plus
-// a header.
-const maxPooledBuffer = 16<<10 + 2<<10 + 5
-
 // New returns an SSL analyzer for env's connection.
 func New(env *analyzer.Env) analyzer.Analyzer {
 	a := sessionPool.Get().(*session)
@@ -62,18 +57,11 @@ func (a *session) reset(env *analyzer.Env) {
 	}
 	a.ev.h, a.ev.conn, a.ev.ts = h, env.Conn, 0
 	for i := range a.dir {
-		buf := a.dir[i].buf
-		if cap(buf) > maxPooledBuffer {
-			buf = nil
-		}
-		a.dir[i] = recordDir{buf: buf[:0]}
+		a.dir[i].releaseBuf()
+		a.dir[i] = recordDir{}
 		r := &a.hs.dir[i]
-		r.release()
-		hb := r.buf
-		if cap(hb) > maxPooledBuffer {
-			hb = nil
-		}
-		*r = hsReasm{buf: hb[:0], chunks: r.chunks[:0]}
+		r.release() // keeps only a buffer of at most keepHandshakeBuffer
+		*r = hsReasm{buf: r.buf[:0], chunks: r.chunks[:0]}
 	}
 	hs := a.hs
 	hs.flipped, hs.alreadyAlerted, hs.chosenCipher, hs.chosenVersion, hs.recordVersion = false, false, noChosenCipher, 0, 0
@@ -116,6 +104,7 @@ func (w *Analyzer) Done(ts int64) {
 	s.ev.h, s.ev.conn = nil, nil
 	for i := range s.hs.dir {
 		s.hs.dir[i].release() // a message left incomplete gives its large buffer back
+		s.dir[i].releaseBuf()
 	}
 	sessionPool.Put(s)
 }
@@ -167,13 +156,9 @@ func (a *session) detach() {
 		return
 	}
 	a.detached = true
-	// Done follows a detach, and the session goes back to its pool with the record
-	// buffers it may keep; larger ones are released now.
+	// Done follows a detach: an incomplete record's buffer goes back to the free list now.
 	for i := range a.dir {
-		if cap(a.dir[i].buf) > maxPooledBuffer {
-			a.dir[i].buf = nil
-		}
-		a.dir[i].buf = a.dir[i].buf[:0]
+		a.dir[i].releaseBuf()
 	}
 	if a.env.Detach != nil {
 		a.env.Detach()

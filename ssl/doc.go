@@ -9,7 +9,10 @@
 // TLS 1.3 rules, and raises ssl_plaintext_data, ssl_encrypted_data, ssl_alert,
 // ssl_change_cipher_spec, ssl_heartbeat, ssl_established and
 // ssl_probable_encrypted_handshake_message, plus analyzer confirmation and violation.
-// It buffers only an incomplete record (at most 5+65535 bytes per direction). The
+// It buffers only an incomplete record (at most 5+65535 bytes per direction, in a buffer
+// held only until the record is complete), except that the bytes of a clear handshake
+// record that extend a handshake message begun in an earlier record go to the handshake
+// layer's reassembly as they arrive; events are raised when a record is complete. The
 // record-level events and the clear/encrypted state live in RecordEvents, which the DTLS
 // analyzer shares: NewRecordEvents(hs, onEstablished), then per record element
 // Plaintext+PlaintextData or Ciphertext.

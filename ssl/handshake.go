@@ -2,7 +2,6 @@ package ssl
 
 import (
 	"strconv"
-	"sync"
 
 	"github.com/tlsmon/tlsmon"
 )
@@ -73,6 +72,7 @@ type Handshake struct {
 	chosenCipher   uint32
 	chosenVersion  uint16
 	recordVersion  uint16
+	hdr            [4]byte // DeliverMessage's header
 }
 
 type hsReasm struct {
@@ -88,7 +88,10 @@ type hsReasm struct {
 // ("SSL", "DTLS") is used as the source of weirds and in violation events.
 // Its event structs come from a pool when a Release gave some back.
 func NewHandshake(conn *tlsmon.Conn, h tlsmon.Handler, analyzerName string, cb Callbacks) *Handshake {
-	ev := emitterPool.Get().(*emitter)
+	ev := freeEmitters.get()
+	if ev == nil {
+		ev = new(emitter)
+	}
 	if h == nil {
 		h = tlsmon.HandlerFunc(func(tlsmon.Event) {})
 	}
@@ -96,8 +99,10 @@ func NewHandshake(conn *tlsmon.Conn, h tlsmon.Handler, analyzerName string, cb C
 	return newHandshake(ev, cb)
 }
 
-// emitterPool holds the emitters of released handshakes (NewHandshake, Release).
-var emitterPool = sync.Pool{New: func() any { return new(emitter) }}
+// freeEmitters holds the emitters (2.2 kB each) of released handshakes for NewHandshake.
+// The DTLS analyzer releases one per UDP connection; 512 cover the connections that end
+// close together in a busy capture while keeping at most ≈ 1.1 MB.
+var freeEmitters = freeList[emitter]{max: 512}
 
 // Release ends the use of a handshake made by NewHandshake, and of the RecordEvents made
 // with it: their event structs and large buffers are recycled. Neither may be used after.
@@ -111,7 +116,7 @@ func (h *Handshake) Release() {
 		h.dir[i].release()
 	}
 	ev.h, ev.conn = nil, nil
-	emitterPool.Put(ev)
+	freeEmitters.put(ev)
 }
 
 func newHandshake(ev *emitter, cb Callbacks) *Handshake {
@@ -214,6 +219,52 @@ func (h *Handshake) Deliver(ts int64, isOrig bool, recordVersion uint16, data []
 			r.frags = 0
 		}
 	}
+}
+
+// feed takes the leading bytes of a handshake record that is still arriving, as long as
+// they only extend the message being reassembled (or are dropped as part of a skipped one),
+// and returns how many it took. It never completes a message nor starts one, so it raises
+// nothing: the record's events stay those of its completion, when Deliver gets the rest of
+// the record (at least one byte: the caller feeds only bytes before the record's last
+// one), counting the record among the message's fragments. Deliver would have done the
+// same with these bytes, in the same state.
+func (h *Handshake) feed(isOrig bool, data []byte) int {
+	r := &h.dir[dirIndex(isOrig)]
+	if r.discard > 0 {
+		n := min(r.discard, len(data))
+		r.discard -= n
+		return n
+	}
+	if r.size() < 4 {
+		return 0
+	}
+	total := 4 + msgLen(r.header())
+	n := min(total-r.size()-1, len(data)) // the last byte of the message is Deliver's
+	if n <= 0 {
+		return 0
+	}
+	r.add(data[:n], total)
+	return n
+}
+
+// DeliverMessage hands the handshake layer one message as the next bytes of the
+// direction's handshake stream, exactly as Deliver of its header (msgType and the 24-bit
+// length) then of body would (DTLS feeds its reassembled messages this way, as Zeek's
+// SendHandshake does); body need not hold length bytes. A whole message (body of length
+// bytes) arriving while nothing is buffered — the usual case — is parsed in place instead
+// of being copied into the reassembly buffer first (1.4 % of the one-CPU CLI profile on
+// perfmix went to that copy).
+func (h *Handshake) DeliverMessage(ts int64, isOrig bool, recordVersion uint16, msgType uint8, length uint32, body []byte) {
+	r := &h.dir[dirIndex(isOrig)]
+	if n := int(length); len(body) == n && n <= MaxHandshakeMessage && r.size() == 0 && r.discard == 0 {
+		h.ev.ts = ts
+		h.recordVersion = recordVersion
+		h.message(isOrig, msgType, body, n)
+		return
+	}
+	h.hdr = [4]byte{msgType, byte(length >> 16), byte(length >> 8), byte(length)}
+	h.Deliver(ts, isOrig, recordVersion, h.hdr[:])
+	h.Deliver(ts, isOrig, recordVersion, body)
 }
 
 func (h *Handshake) tooLarge(r *hsReasm, n int) {

@@ -1,65 +1,17 @@
 package ssl
 
-import (
-	"math/bits"
-	"sync"
-)
+import "math/bits"
 
 // Handshake messages that span records are reassembled in a per-direction buffer. Small
 // buffers stay with the connection's state (and are recycled with it); buffers larger than
-// keepHandshakeBuffer are taken from, and given back to, a free list of power-of-two size
-// classes as soon as the message they hold was parsed, so a capture full of large
-// certificate chains allocates them once rather than once per connection. The free list
-// keeps at most maxFreeBytes (unlike a sync.Pool it is not emptied by every collection).
+// keepHandshakeBuffer are taken from, and given back to, the free list of power-of-two
+// size classes (freelist.go) as soon as the message they hold was parsed, so a capture
+// full of large certificate chains allocates them once rather than once per connection.
 const (
 	keepHandshakeBuffer = 16 << 10
-	minBufClass         = 15 // 32 KiB: the smallest pooled buffer
-	maxBufClass         = 21 // 2 MiB: holds MaxHandshakeMessage (1 MiB) plus the header
-	maxFreeBytes        = 8 << 20
+	minBufClass         = 15          // 32 KiB: the smallest buffer of a handshake message
 	chunkClass          = minBufClass // chunks of large messages: 32 KiB
 )
-
-// freeBufs is the free list of large reassembly buffers, by log2 of the capacity.
-var freeBufs struct {
-	sync.Mutex
-	bytes int
-	class [maxBufClass + 1][][]byte
-}
-
-// getBuf returns an empty buffer of capacity 1<<k.
-func getBuf(k int) []byte {
-	if b := freeBuf(k); b != nil {
-		return b
-	}
-	return make([]byte, 0, 1<<k)
-}
-
-// freeBuf takes a buffer of capacity 1<<k from the free list; nil if there is none.
-func freeBuf(k int) []byte {
-	f := &freeBufs
-	f.Lock()
-	defer f.Unlock()
-	l := f.class[k]
-	if len(l) == 0 {
-		return nil
-	}
-	b := l[len(l)-1]
-	l[len(l)-1] = nil
-	f.class[k] = l[:len(l)-1]
-	f.bytes -= cap(b)
-	return b
-}
-
-// putBuf gives back a buffer of capacity 1<<k, unless the free list is full.
-func putBuf(k int, b []byte) {
-	f := &freeBufs
-	f.Lock()
-	if f.bytes+cap(b) <= maxFreeBytes {
-		f.class[k] = append(f.class[k], b[:0])
-		f.bytes += cap(b)
-	}
-	f.Unlock()
-}
 
 // bufClass is the pool class (log2 of the capacity) holding at least n bytes, or -1 when
 // n is too large to pool.
@@ -201,12 +153,4 @@ func (r *hsReasm) releaseBuf() {
 	}
 	putLarge(r.buf)
 	r.buf = nil
-}
-
-// putLarge gives b to the free list when its capacity is one of the list's sizes.
-func putLarge(b []byte) {
-	c := cap(b)
-	if k := bufClass(c); k >= 0 && c == 1<<k {
-		putBuf(k, b)
-	}
 }

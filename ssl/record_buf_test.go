@@ -77,26 +77,46 @@ func TestOversizedSplitRecordCompletes(t *testing.T) {
 	}
 }
 
-// A session keeps record buffers up to a full TLS record through a detach and a reset
-// (so a recycled session does not allocate again), and releases larger ones.
-func TestRecordBuffersKeptForReuse(t *testing.T) {
-	if maxPooledBuffer < maxTLSCiphertext+5 {
-		t.Fatalf("maxPooledBuffer %d cannot hold a full TLS record (%d)", maxPooledBuffer, maxTLSCiphertext+5)
-	}
-	a := quietAnalyzer(analyzer.Options{})
+// A record's gathering buffer is held only while the record is incomplete: it goes back to
+// the free list once the record was parsed, and on a detach or a reset, so that idle and
+// recycled sessions hold none.
+func TestRecordBufferHeldOnlyWhileIncomplete(t *testing.T) {
+	drainFreeBufs()
+	defer drainFreeBufs()
+	a := quietAnalyzer(analyzer.Options{AnalyzeEncrypted: true})
 	s := a.s
 	defer a.Done(2)
-	s.dir[0].buf = make([]byte, 10, maxTLSCiphertext)
-	s.dir[1].buf = make([]byte, 10, 0xffff)
+	a.DeliverStream(1, true, record(ctHandshake, versionTLS10,
+		hsMsg(hsClientHello, clientHelloBody(versionTLS12, seqRandom(1), nil, []uint16{0x2f}, nil))))
+	big := record(ctApplicationData, versionTLS12, make([]byte, maxTLSCiphertext))
+	freeBytes := func() int {
+		freeBufs.Lock()
+		defer freeBufs.Unlock()
+		return freeBufs.bytes
+	}
+
+	a.DeliverStream(1, true, big[:100])
+	if cap(s.dir[0].buf) < maxTLSCiphertext || freeBytes() != 0 {
+		t.Fatalf("incomplete record: buffer capacity %d, free list %d bytes", cap(s.dir[0].buf), freeBytes())
+	}
+	a.DeliverStream(1, true, big[100:])
+	if s.dir[0].buf != nil || freeBytes() < maxTLSCiphertext {
+		t.Fatalf("complete record: buffer capacity %d kept, free list %d bytes", cap(s.dir[0].buf), freeBytes())
+	}
+
+	// the originator is encrypted now (its records are counted, not gathered): the responder
+	a.DeliverStream(1, false, big[:100])
+	held := cap(s.dir[1].buf)
+	if held < maxTLSCiphertext || freeBytes() != 0 {
+		t.Fatalf("incomplete record: buffer capacity %d, free list %d bytes", held, freeBytes())
+	}
 	s.detach()
-	if cap(s.dir[0].buf) != maxTLSCiphertext || len(s.dir[0].buf) != 0 {
-		t.Errorf("full-record buffer not kept empty on detach: len %d cap %d", len(s.dir[0].buf), cap(s.dir[0].buf))
+	if s.dir[1].buf != nil || freeBytes() != held {
+		t.Fatalf("detach: buffer capacity %d kept, free list %d bytes, want %d", cap(s.dir[1].buf), freeBytes(), held)
 	}
-	if s.dir[1].buf != nil {
-		t.Errorf("oversized buffer (cap %d) kept on detach", cap(s.dir[1].buf))
-	}
+	s.dir[0].buf = getBuf(smallBufClass(1000))
 	s.reset(&analyzer.Env{Conn: testConn})
-	if cap(s.dir[0].buf) != maxTLSCiphertext {
-		t.Errorf("full-record buffer dropped by reset (cap %d)", cap(s.dir[0].buf))
+	if s.dir[0].buf != nil || freeBytes() != held+1024 {
+		t.Fatalf("reset: buffer capacity %d kept, free list %d bytes", cap(s.dir[0].buf), freeBytes())
 	}
 }

@@ -1,0 +1,104 @@
+package ssl
+
+import (
+	"fmt"
+	"slices"
+	"testing"
+
+	"github.com/tlsmon/tlsmon"
+	"github.com/tlsmon/tlsmon/analyzer"
+)
+
+// tsLines notes every event with its timestamp (certificates with a digest of their bytes).
+type tsLines struct{ lines []string }
+
+func (r *tsLines) HandleEvent(e tlsmon.Event) {
+	var l string
+	switch ev := e.(type) {
+	case *tlsmon.Certificate:
+		sum := 0
+		for i, c := range ev.DER {
+			sum += (i + 1) * int(c)
+		}
+		l = fmt.Sprintf("cert %d %d %d", ev.Index, len(ev.DER), sum)
+	case *tlsmon.Weird:
+		l = "weird " + ev.WeirdName + " " + ev.Addl
+	case tlsmon.SSLEvent:
+		l = ev.Name() + " " + string(ev.AppendArgs(nil))
+	default:
+		l = fmt.Sprintf("%T", e)
+	}
+	r.lines = append(r.lines, fmt.Sprintf("%d %s", e.EventMeta().Ts, l))
+}
+
+// recordEnds returns the offset just past each record of a stream of TLS records.
+func recordEnds(stream []byte) []int {
+	var ends []int
+	for off := 0; off < len(stream); {
+		off += 5 + (int(stream[off+3])<<8 | int(stream[off+4]))
+		ends = append(ends, off)
+	}
+	return ends
+}
+
+// Handshake records split over segments hand the bytes that extend a message begun in an
+// earlier record to the handshake layer as they arrive (Handshake.feed), but the events,
+// their order and their timestamps stay those of each record's completion: the same as
+// when every record is delivered whole once its last segment came. Also with the caps on
+// message size (the rest of a skipped message is dropped as it arrives) and on fragments.
+func TestSplitHandshakeRecordsEventsAtCompletion(t *testing.T) {
+	msgs := slices.Concat(hsMsg(hsServerHello, serverHelloBody(versionTLS12, seqRandom(9), nil, 0x2f, nil)),
+		certChainMsg(1, 60000), certChainMsg(3, 9000), hsMsg(hsServerHelloDone, nil))
+	var server []byte
+	for len(msgs) > 0 {
+		n := min(16384, len(msgs))
+		server = append(server, record(ctHandshake, versionTLS12, msgs[:n])...)
+		msgs = msgs[n:]
+	}
+	server = append(server, record(ctChangeCipherSpec, versionTLS12, []byte{1})...)
+	hello := record(ctHandshake, versionTLS10,
+		hsMsg(hsClientHello, clientHelloBody(versionTLS12, seqRandom(1), nil, []uint16{0x2f}, nil)))
+	ends := recordEnds(server)
+
+	defer func(m, f int) { MaxHandshakeMessage, MaxHandshakeFragments = m, f }(MaxHandshakeMessage, MaxHandshakeFragments)
+	for _, caps := range []struct{ msg, frags int }{{1 << 20, 4096}, {20000, 4096}, {1 << 20, 3}} {
+		MaxHandshakeMessage, MaxHandshakeFragments = caps.msg, caps.frags
+		for _, seg := range []int{1, 7, 1000, 1460, 5000, 16389, 40000} {
+			run := func(whole bool) []string {
+				r := &tsLines{}
+				env := &analyzer.Env{Conn: testConn, Events: r, Options: analyzer.Options{AnalyzeEncrypted: true}}
+				env.Detach = func() {}
+				a := New(env).(*Analyzer)
+				defer a.Done(1 << 20)
+				a.DeliverStream(1, true, hello)
+				sent := 0 // whole: bytes handed on (complete records only)
+				for i, off := 0, 0; off < len(server); i, off = i+1, off+seg {
+					end := min(off+seg, len(server))
+					ts := int64(10 + i)
+					if !whole {
+						a.DeliverStream(ts, false, server[off:end])
+						continue
+					}
+					upTo := sent
+					for _, e := range ends {
+						if e <= end {
+							upTo = e
+						}
+					}
+					if upTo > sent {
+						a.DeliverStream(ts, false, server[sent:upTo])
+						sent = upTo
+					}
+				}
+				return r.lines
+			}
+			want, got := run(true), run(false)
+			if !slices.Equal(got, want) {
+				t.Errorf("caps %+v, segments of %d bytes: events differ\n got %q\nwant %q", caps, seg, got, want)
+			}
+			if len(want) < 5 {
+				t.Errorf("caps %+v: only %q", caps, want)
+			}
+		}
+	}
+}
