@@ -2,6 +2,7 @@ package zeeklog
 
 import (
 	"strings"
+	"unicode/utf8"
 
 	tlsmon "github.com/tlsmon/tlsmon"
 )
@@ -20,60 +21,106 @@ var ConnColumns = []Column{
 // ConnLog builds conn.log from ConnectionStateRemove events, one row per connection in
 // removal order, as Zeek's conn scripts fill it.
 type ConnLog struct {
-	w    Writer
-	vals []Value
-	err  error
+	w       Writer
+	row     rowBuf
+	service []byte // the service field being built
+	err     error
 }
 
 // NewConnLog returns a conn.log builder writing to w.
 func NewConnLog(w Writer) *ConnLog {
-	return &ConnLog{w: w, vals: make([]Value, len(ConnColumns))}
+	return &ConnLog{w: w, row: newRowBuf(w, len(ConnColumns))}
 }
 
 // HandleEvent consumes ConnectionStateRemove events and ignores every other event.
+// (Set hands it only the events consumes in logs.go lists: keep the two in step.)
 func (l *ConnLog) HandleEvent(e tlsmon.Event) {
 	r, ok := e.(*tlsmon.ConnectionStateRemove)
 	if !ok || r.Conn == nil {
 		return
 	}
-	c, s := r.Conn, &r.Stats
-	v := l.vals
-	for i := range v {
-		v[i] = Value{}
-	}
-	v[0] = Time(c.StartTs)
-	v[1] = String(c.UID)
-	v[2], v[3] = Addr(c.ID.OrigH), Port(c.ID.OrigP)
-	v[4], v[5] = Addr(c.ID.RespH), Port(c.ID.RespP)
-	v[6] = Enum(c.ID.Proto.String())
+	l.write(r.Conn, &r.Stats)
+}
+
+func (l *ConnLog) write(c *tlsmon.Conn, s *tlsmon.ConnectionStats) {
+	row := &l.row
+	row.begin()
+	row.time(c.StartTs)
+	row.str(c.UID)
+	row.addr(c.ID.OrigH)
+	row.port(c.ID.OrigP)
+	row.addr(c.ID.RespH)
+	row.port(c.ID.RespP)
+	row.enum(c.ID.Proto.String())
 	if len(s.Service) > 0 {
-		v[7] = String(strings.ToLower(strings.Join(s.Service, ",")))
+		l.writeService(s.Service)
+	} else {
+		row.unset()
 	}
 	if s.Duration > 0 {
-		v[8] = IntervalBetween(c.StartTs, c.StartTs+s.Duration)
-		v[9], v[10] = Count(s.OrigBytes), Count(s.RespBytes)
+		row.interval(c.StartTs, c.StartTs+s.Duration)
+		row.count(s.OrigBytes)
+		row.count(s.RespBytes)
+	} else {
+		row.unset()
+		row.unset()
+		row.unset()
 	}
 	if s.State != "" {
-		v[11] = String(s.State)
+		row.str(s.State)
+	} else {
+		row.unset()
 	}
-	v[12], v[13] = Bool(IsLocalAddr(c.ID.OrigH)), Bool(IsLocalAddr(c.ID.RespH))
-	v[14] = Count(s.MissedBytes)
+	row.boolean(IsLocalAddr(c.ID.OrigH))
+	row.boolean(IsLocalAddr(c.ID.RespH))
+	row.count(s.MissedBytes)
 	if s.History != "" {
-		v[15] = String(s.History)
+		row.str(s.History)
+	} else {
+		row.unset()
 	}
-	v[16], v[17] = Count(s.OrigPkts), Count(s.OrigIPBytes)
-	v[18], v[19] = Count(s.RespPkts), Count(s.RespIPBytes)
+	row.count(s.OrigPkts)
+	row.count(s.OrigIPBytes)
+	row.count(s.RespPkts)
+	row.count(s.RespIPBytes)
 	if len(s.TunnelParents) > 0 {
-		v[20] = Strings(s.TunnelParents)
+		row.strings(s.TunnelParents)
+	} else {
+		row.unset()
 	}
 	proto := uint64(s.IPProto)
 	if proto == 0 {
 		proto = uint64(c.ID.Proto)
 	}
-	v[21] = Count(proto)
-	if err := l.w.Write(v); err != nil && l.err == nil {
+	row.count(proto)
+	if err := row.end(); err != nil && l.err == nil {
 		l.err = err
 	}
+}
+
+// writeService writes the lower-cased, comma-joined service names. ASCII names (the
+// analyzers' names) are lowered into a reused buffer instead of by
+// strings.ToLower(strings.Join(...)), which allocated once or twice per row.
+func (l *ConnLog) writeService(names []string) {
+	b := l.service[:0]
+	for i, n := range names {
+		if i > 0 {
+			b = append(b, ',')
+		}
+		for j := 0; j < len(n); j++ {
+			c := n[j]
+			if c >= utf8.RuneSelf {
+				l.row.str(strings.ToLower(strings.Join(names, ",")))
+				return
+			}
+			if 'A' <= c && c <= 'Z' {
+				c += 'a' - 'A'
+			}
+			b = append(b, c)
+		}
+	}
+	l.service = b
+	l.row.strBytes(b)
 }
 
 // Close closes the writer; it returns the first write error, if any.

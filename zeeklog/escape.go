@@ -127,7 +127,15 @@ func plainTSV(s string, seps []string) bool {
 		}
 	}
 	for _, sep := range seps {
-		if sep != "" && strings.Contains(s, sep) {
+		switch {
+		case len(sep) == 1 && sep[0] < 32:
+			// a control byte (the tab of every field): the loop above has ruled it
+			// out, so no second scan of s
+		case len(sep) == 1:
+			if strings.IndexByte(s, sep[0]) >= 0 {
+				return false
+			}
+		case sep != "" && strings.Contains(s, sep):
 			return false
 		}
 	}

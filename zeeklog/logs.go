@@ -40,7 +40,53 @@ func Logs() []LogSpec {
 // weird.log, if it has one.
 type Set struct {
 	builders []Builder
-	certs    *certCache // shared by the set's ssl and x509 builders
+	byClass  [numClasses][]Builder // the builders that read each class, in spec order
+	certs    *certCache            // shared by the set's ssl and x509 builders
+}
+
+// eventClass sorts events by the builders that consume them, so that Set hands an event
+// only to those: on perfmix, 1.1 M events, almost all of them SSL events that only
+// ssl.log reads, instead of every event to all five builders.
+type eventClass uint8
+
+const (
+	evCert     eventClass = iota // Certificate
+	evRemove                     // ConnectionStateRemove
+	evAnalyzer                   // AnalyzerConfirmation, AnalyzerViolation
+	evWeird                      // Weird
+	evOther                      // every other event (the SSL events...)
+	numClasses
+)
+
+// classSet is a set of event classes.
+type classSet uint8
+
+const evAll = classSet(1)<<numClasses - 1
+
+func classes(cs ...eventClass) classSet {
+	var s classSet
+	for _, c := range cs {
+		s |= 1 << c
+	}
+	return s
+}
+
+// consumes returns the events b reads: those its HandleEvent does not ignore, for the
+// builders of this package; every event for the others.
+func consumes(b Builder) classSet {
+	switch b.(type) {
+	case *X509Log:
+		return classes(evCert)
+	case *SSLLog:
+		return classes(evCert, evRemove, evAnalyzer, evOther)
+	case *ConnLog:
+		return classes(evRemove)
+	case *AnalyzerLog:
+		return classes(evAnalyzer, evRemove)
+	case *WeirdLog:
+		return classes(evWeird)
+	}
+	return evAll
 }
 
 // NewSet builds a log for each spec, writing to the writer open returns for it.
@@ -48,8 +94,14 @@ func NewSet(specs []LogSpec, open func(LogSpec) Writer) *Set {
 	s := &Set{builders: make([]Builder, len(specs))}
 	var weird *WeirdLog
 	for i, spec := range specs {
-		s.builders[i] = spec.New(open(spec))
-		if w, ok := s.builders[i].(*WeirdLog); ok {
+		b := spec.New(open(spec))
+		s.builders[i] = b
+		for c := range numClasses {
+			if consumes(b)&(1<<c) != 0 {
+				s.byClass[c] = append(s.byClass[c], b)
+			}
+		}
+		if w, ok := b.(*WeirdLog); ok {
 			weird = w
 		}
 	}
@@ -75,17 +127,28 @@ func NewSet(specs []LogSpec, open func(LogSpec) Writer) *Set {
 	return s
 }
 
-// HandleEvent hands the event to every builder, in the order of the specs.
+// HandleEvent hands the event to every builder that reads it, in the order of the specs.
 func (s *Set) HandleEvent(e tlsmon.Event) {
-	ev, isCert := e.(*tlsmon.Certificate)
-	if isCert {
+	class := evOther
+	switch ev := e.(type) {
+	case *tlsmon.Certificate:
 		s.certs.begin(ev)
-	}
-	for _, b := range s.builders {
-		b.HandleEvent(e)
-	}
-	if isCert {
+		s.dispatch(e, evCert)
 		s.certs.end()
+		return
+	case *tlsmon.ConnectionStateRemove:
+		class = evRemove
+	case *tlsmon.AnalyzerConfirmation, *tlsmon.AnalyzerViolation:
+		class = evAnalyzer
+	case *tlsmon.Weird:
+		class = evWeird
+	}
+	s.dispatch(e, class)
+}
+
+func (s *Set) dispatch(e tlsmon.Event, class eventClass) {
+	for _, b := range s.byClass[class] {
+		b.HandleEvent(e)
 	}
 }
 

@@ -14,7 +14,7 @@ import (
 	tlsmon "github.com/tlsmon/tlsmon"
 )
 
-func testCert(t *testing.T, cn string, dns []string, ips []net.IP) []byte {
+func testCert(t testing.TB, cn string, dns []string, ips []net.IP) []byte {
 	t.Helper()
 	key, err := ecdsa.GenerateKey(elliptic.P256(), rand.Reader)
 	if err != nil {

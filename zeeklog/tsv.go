@@ -104,15 +104,21 @@ func (t *tsvWriter) Write(vals []Value) error {
 		b = appendTSVValue(b, v)
 	}
 	if len(b) > lineStart && b[lineStart] == '#' {
-		// a row must not look like a header line: Zeek escapes its first byte
-		b = append(b, "xxx"...)
-		copy(b[lineStart+4:], b[lineStart+1:len(b)-3])
-		copy(b[lineStart:], `\x23`)
+		b = escapeRowHash(b, lineStart)
 	}
 	b = append(b, '\n')
 	t.buf = b
 	_, err := t.w.Write(b)
 	return err
+}
+
+// escapeRowHash writes the '#' that starts the row at lineStart as \x23: a row must not
+// look like a header line, so Zeek escapes its first byte.
+func escapeRowHash(b []byte, lineStart int) []byte {
+	b = append(b, "xxx"...)
+	copy(b[lineStart+4:], b[lineStart+1:len(b)-3])
+	copy(b[lineStart:], `\x23`)
+	return b
 }
 
 func appendTSVValue(b []byte, v Value) []byte {

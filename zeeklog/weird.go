@@ -91,6 +91,7 @@ func NewWeirdLog(w Writer) *WeirdLog {
 }
 
 // HandleEvent consumes Weird events and ignores every other event.
+// (Set hands it only the events consumes in logs.go lists: keep the two in step.)
 func (l *WeirdLog) HandleEvent(e tlsmon.Event) {
 	ev, ok := e.(*tlsmon.Weird)
 	if !ok {

@@ -54,6 +54,7 @@ func NewX509Log(w Writer) *X509Log {
 }
 
 // HandleEvent consumes Certificate events and ignores every other event.
+// (Set hands it only the events consumes in logs.go lists: keep the two in step.)
 func (l *X509Log) HandleEvent(e tlsmon.Event) {
 	ev, ok := e.(*tlsmon.Certificate)
 	if !ok {
