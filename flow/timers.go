@@ -79,8 +79,12 @@ func (h *timerHeap) pop() timer {
 	return top
 }
 
+// schedule adds a timer for c. A connection has at most one entry of each kind pending
+// (the arm* bits of Conn.armed and the re-arm on firing see to it), except the expire
+// timer which CloseTCP can schedule once per side: at most 6 in all, counted in c.timers.
 func (t *Table) schedule(c *Conn, at int64, k timerKind) {
 	t.tseq++
+	c.timers++
 	t.timers.push(timer{at: at, seqKind: t.tseq<<3 | uint64(k), c: c})
 }
 
@@ -107,8 +111,8 @@ func (c *Conn) setInactivity(class uint8, t *Table) {
 		return
 	}
 	c.timeout = class
-	if d := t.timeoutOf(class); d > 0 && !c.inactArmed {
-		c.inactArmed = true
+	if d := t.timeoutOf(class); d > 0 && c.armed&armInact == 0 {
+		c.armed |= armInact
 		t.schedule(c, c.lastTs+d, timerInactivity)
 	}
 }
@@ -128,7 +132,9 @@ func (t *Table) fireDue(now int64) {
 	for len(t.timers) > 0 && t.timers[0].at <= now {
 		tm := t.timers.pop()
 		c := tm.c
+		c.timers--
 		if c.removed {
+			t.release(c)
 			continue
 		}
 		t.fire(c, timerKind(tm.seqKind&7), now)
@@ -140,7 +146,7 @@ func (t *Table) fire(c *Conn, kind timerKind, now int64) {
 	case timerInactivity:
 		d := t.timeoutOf(c.timeout)
 		if d <= 0 {
-			c.inactArmed = false
+			c.armed &^= armInact
 			return
 		}
 		if c.lastTs+d <= now {
@@ -167,7 +173,7 @@ func (t *Table) fire(c *Conn, kind timerKind, now int64) {
 		}
 		t.schedule(c, now+t.cfg.DNSSessionTimeout, timerDNS)
 	case timerExpire:
-		c.expireArmed = false
+		c.armed &^= armExpire
 		a, b := &c.ep[0], &c.ep[1]
 		if c.lastTs+t.cfg.Linger < now {
 			if a.didClose || b.didClose {
@@ -178,7 +184,7 @@ func (t *Table) fire(c *Conn, kind timerKind, now int64) {
 				}
 			}
 		}
-		c.expireArmed = true
+		c.armed |= armExpire
 		t.schedule(c, now+t.cfg.SessionTimer, timerExpire)
 	}
 }
