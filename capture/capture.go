@@ -57,7 +57,7 @@ var (
 )
 
 const (
-	bufSize = 1 << 20 // bufio size for file and decompressed reads
+	bufSize = 512 << 10 // bufio size for file and decompressed reads
 
 	// MaxCapLen is the largest captured length accepted for one packet: libpcap's
 	// MAXIMUM_SNAPLEN (262144), which also bounds the per-reader buffer.

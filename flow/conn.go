@@ -76,28 +76,31 @@ type Conn struct {
 	proto    uint8
 	histLen  uint8
 	// TCP adapter flags.
-	firstSeen    uint8 // bit 1 orig, bit 2 resp (in orig/resp terms)
-	isPartial    bool
-	timeout      uint8 // inactivity timeout class (to*)
-	oneWay       bool  // ICMP message without a counterpart: the key is not canonical
-	removed      bool
-	ep           [2]Endpoint  // by physical side: 0 = Key.A, 1 = Key.B
-	hx           [2]epHistory // by physical side, as ep
-	missed       uint64
-	serial       uint32
-	closeDelete  bool // a delete timer is pending
-	attemptArmed bool
-	expireArmed  bool
-	inactArmed   bool
-	// timers counts the heap entries that point to this connection (see Releaser): at most
-	// one per timer kind, since each kind is armed once at a time.
-	timers uint8
-	hist   [histCap]byte
+	firstSeen uint8 // bit 1 orig, bit 2 resp (in orig/resp terms)
+	isPartial bool
+	timeout   uint8 // inactivity timeout class (to*)
+	oneWay    bool  // ICMP message without a counterpart: the key is not canonical
+	removed   bool
+	ep        [2]Endpoint  // by physical side: 0 = Key.A, 1 = Key.B
+	hx        [2]epHistory // by physical side, as ep
+	missed    uint64
+	serial    uint32
+	armed     uint8 // arm* bits: which timers are pending or cancelled
+	timers    uint8 // entries of the timer heap pointing to it (at most 6: see schedule)
+	hist      [histCap]byte
 }
 
-// histCap bounds the history string (Zeek's is unbounded; real ones rarely pass 15 letters;
-// 23 keeps the connection state in its size class).
-const histCap = 23
+// Conn.armed bits (one byte rather than four bools, so that the timer count fits in the
+// Conn's 304 bytes).
+const (
+	armDelete  = 1 << iota // a delete timer is pending
+	armAttempt             // the attempt timer was scheduled or cancelled
+	armExpire              // an expire timer is pending
+	armInact               // an inactivity timer entry is pending
+)
+
+// histCap bounds the history string (Zeek's is unbounded; real ones rarely pass 15 letters).
+const histCap = 24
 
 // Key returns the connection's table key.
 func (c *Conn) Key() Key {

@@ -39,9 +39,11 @@ func mk(proto uint8, x pk) *packet.Packet {
 	return p
 }
 
-type rmHooks struct{ removed []*Conn }
+// rmHooks records the uids of removed connections (the table recycles a removed Conn, so
+// its address does not identify it).
+type rmHooks struct{ removed []string }
 
-func (h *rmHooks) Removed(c *Conn, ts int64)  { h.removed = append(h.removed, c) }
+func (h *rmHooks) Removed(c *Conn, ts int64)  { h.removed = append(h.removed, c.Info.UID) }
 func (h *rmHooks) Weird(c *Conn, name string) {}
 
 const (
@@ -95,7 +97,9 @@ func TestOrientation(t *testing.T) {
 	}
 }
 
-func run(t *testing.T, tb *Table, proto uint8, ps []pk) *Conn {
+func uidOf(c *Conn) string { return c.Info.UID }
+
+func run(t testing.TB, tb *Table, proto uint8, ps []pk) *Conn {
 	t.Helper()
 	var c *Conn
 	for _, x := range ps {
@@ -179,38 +183,36 @@ func TestTimersAndReuse(t *testing.T) {
 	tb := NewTable(Config{}, h)
 	const s = int64(1e6)
 	// A lone SYN is removed by the attempt timer: its retransmission 10 s later is a new connection.
-	c1 := run(t, tb, 6, []pk{{true, 40000, 443, S, 1000, 0, 0, 1}})
-	c2 := run(t, tb, 6, []pk{{true, 40000, 443, S, 1000, 0, 0, 1 + 10*s}})
+	// Connections are told apart by uid: the table recycles removed connections' memory.
+	c1 := uidOf(run(t, tb, 6, []pk{{true, 40000, 443, S, 1000, 0, 0, 1}}))
+	c2 := uidOf(run(t, tb, 6, []pk{{true, 40000, 443, S, 1000, 0, 0, 1 + 10*s}}))
 	if c1 == c2 || len(h.removed) != 1 || h.removed[0] != c1 {
 		t.Fatalf("attempt timer did not split the connection")
 	}
-	if c1.Info.UID == c2.Info.UID {
-		t.Fatal("same uid for two connections")
-	}
 	// UDP inactivity: 1 minute.
-	u1 := run(t, tb, 17, []pk{{true, 40000, 5000, 0, 0, 0, 10, 100 * s}})
-	u2 := run(t, tb, 17, []pk{{true, 40000, 5000, 0, 0, 0, 10, 159 * s}})
-	u3 := run(t, tb, 17, []pk{{true, 40000, 5000, 0, 0, 0, 10, 220 * s}})
+	u1 := uidOf(run(t, tb, 17, []pk{{true, 40000, 5000, 0, 0, 0, 10, 100 * s}}))
+	u2 := uidOf(run(t, tb, 17, []pk{{true, 40000, 5000, 0, 0, 0, 10, 159 * s}}))
+	u3 := uidOf(run(t, tb, 17, []pk{{true, 40000, 5000, 0, 0, 0, 10, 220 * s}}))
 	if u1 != u2 || u2 == u3 {
-		t.Fatalf("udp inactivity timeout not applied: %p %p %p", u1, u2, u3)
+		t.Fatalf("udp inactivity timeout not applied: %s %s %s", u1, u2, u3)
 	}
 	// UDP DNS: idle for 9 s at a 10 s check ends the session.
-	d1 := run(t, tb, 17, []pk{{true, 40000, 53, 0, 0, 0, 10, 300 * s}})
-	d2 := run(t, tb, 17, []pk{{true, 40000, 53, 0, 0, 0, 10, 305 * s}})
-	d3 := run(t, tb, 17, []pk{{true, 40000, 53, 0, 0, 0, 10, 325 * s}})
+	d1 := uidOf(run(t, tb, 17, []pk{{true, 40000, 53, 0, 0, 0, 10, 300 * s}}))
+	d2 := uidOf(run(t, tb, 17, []pk{{true, 40000, 53, 0, 0, 0, 10, 305 * s}}))
+	d3 := uidOf(run(t, tb, 17, []pk{{true, 40000, 53, 0, 0, 0, 10, 325 * s}}))
 	if d1 != d2 || d2 == d3 {
-		t.Fatalf("dns session timeout not applied: %p %p %p", d1, d2, d3)
+		t.Fatalf("dns session timeout not applied: %s %s %s", d1, d2, d3)
 	}
 	// A closed connection is deleted tcp_close_delay after its last packet; a new SYN
 	// with another ISN after the close is a reuse: new connection.
 	tb2 := NewTable(Config{}, h)
-	a := run(t, tb2, 6, []pk{
+	a := uidOf(run(t, tb2, 6, []pk{
 		{true, 40001, 443, S, 1000, 0, 0, 1},
 		{false, 443, 40001, SA, 5000, 1001, 0, 2},
 		{true, 40001, 443, F, 1001, 5001, 0, 3},
 		{false, 443, 40001, F, 5001, 1002, 0, 4},
-	})
-	b := run(t, tb2, 6, []pk{{true, 40001, 443, S, 9000, 0, 0, 5}})
+	}))
+	b := uidOf(run(t, tb2, 6, []pk{{true, 40001, 443, S, 9000, 0, 0, 5}}))
 	if a == b {
 		t.Fatal("SYN after close did not start a new connection")
 	}
@@ -263,4 +265,86 @@ func packetOf(tb *Table, p *packet.Packet) (Result, bool) {
 	var r Result
 	ok := tb.Packet(p, &r)
 	return r, ok
+}
+
+// TestRecycle checks that a removed connection is reused only once no timer entry points
+// to it (a stale timer firing on a recycled Conn would remove the wrong connection), and
+// never when the caller allocates connections (Config.NewConn).
+func TestRecycle(t *testing.T) {
+	const s = int64(1e6)
+	h := &rmHooks{}
+	tb := NewTable(Config{}, h)
+	a := run(t, tb, 17, []pk{{true, 1, 2, 0, 0, 0, 10, 0}}) // inactivity timer at 60 s
+	b1 := run(t, tb, 6, []pk{{true, 40000, 443, S, 1000, 0, 0, 1 * s}})
+	b1uid := b1.Info.UID
+	// Another ISN: reuse, b1 is removed with its attempt and inactivity timers pending.
+	b2 := run(t, tb, 6, []pk{{true, 40000, 443, S, 9000, 0, 0, 2 * s}})
+	if b2 == b1 || tb.nFree != 0 || len(h.removed) != 1 || h.removed[0] != b1uid {
+		t.Fatalf("reused before its timers popped (nFree %d, removed %v)", tb.nFree, h.removed)
+	}
+	b2uid := b2.Info.UID
+	tb.Advance(7 * s) // b1's attempt timer pops (one left); b2's fires: removed
+	if tb.nFree != 0 || len(h.removed) != 2 || h.removed[1] != b2uid {
+		t.Fatalf("after the attempt timers: nFree %d, removed %v", tb.nFree, h.removed)
+	}
+	auid := a.Info.UID
+	tb.Advance(62 * s) // the inactivity timers: a removed, then every entry popped
+	if tb.nFree != 3 || len(h.removed) != 3 || h.removed[2] != auid || tb.Len() != 0 {
+		t.Fatalf("after the inactivity timers: nFree %d, removed %v, %d left", tb.nFree, h.removed, tb.Len())
+	}
+	c := run(t, tb, 17, []pk{{true, 1, 2, 0, 0, 0, 10, 63 * s}})
+	if c != b2 && c != b1 && c != a {
+		t.Fatal("free list not used")
+	}
+	if st := c.Stats(); c.Info.UID == auid || c.Info.UID == b2uid || st.OrigPkts != 1 || st.History != "D" || c.Removed() {
+		t.Fatalf("recycled connection not reset: %s %+v", c.Info.UID, st)
+	}
+	cuid := c.Info.UID
+	tb.Advance(200 * s)
+	if len(h.removed) != 4 || h.removed[3] != cuid || tb.nFree != 3 {
+		t.Fatalf("removed %v, nFree %d", h.removed, tb.nFree)
+	}
+
+	// The caller's connections are its own.
+	tb = NewTable(Config{NewConn: func() *Conn { return new(Conn) }}, h)
+	run(t, tb, 17, []pk{{true, 1, 2, 0, 0, 0, 10, 0}})
+	tb.Advance(100 * s)
+	if tb.nFree != 0 || tb.Len() != 0 {
+		t.Fatalf("recycled a caller's connection (nFree %d)", tb.nFree)
+	}
+}
+
+// BenchmarkLookupMixed looks up established TCP connections in an order and directions
+// that the branch predictor cannot learn (as interleaved traffic does): the per-packet cost
+// of the table without capture or decoding.
+func BenchmarkLookupMixed(b *testing.B) {
+	tb := NewTable(Config{}, nil)
+	const n = 4096
+	ps := make([]*packet.Packet, 2*n)
+	for i := range n {
+		sp := uint16(10000 + i)
+		run(b, tb, 6, []pk{
+			{true, sp, 443, S, 1000, 0, 0, 1},
+			{false, 443, sp, SA, 5000, 1001, 0, 2},
+			{true, sp, 443, A, 1001, 5001, 0, 3},
+		})
+		ps[2*i] = mk(6, pk{true, sp, 443, A, 1001, 5001, 0, 4})
+		ps[2*i+1] = mk(6, pk{false, 443, sp, A, 5001, 1001, 0, 4})
+	}
+	order := make([]int32, 1<<16)
+	x := uint32(1)
+	for i := range order {
+		x ^= x << 13
+		x ^= x >> 17
+		x ^= x << 5
+		order[i] = int32(x % (2 * n))
+	}
+	var r Result
+	b.ReportAllocs()
+	b.ResetTimer()
+	for i := 0; i < b.N; i++ {
+		if !tb.Packet(ps[order[i&(len(order)-1)]], &r) {
+			b.Fatal("refused")
+		}
+	}
 }

@@ -20,11 +20,12 @@ func (h *relHooks) Released(c *Conn) {
 	h.log = append(h.log, "released "+c.Info.UID)
 }
 
-// TestReleaseAfterTimers checks the Releaser contract: a removed connection is released
-// exactly once, and only when no pending timer refers to it any more.
+// TestReleaseAfterTimers checks the Releaser contract (connections allocated by the
+// caller): a removed connection is released exactly once, and only when no pending timer
+// refers to it any more.
 func TestReleaseAfterTimers(t *testing.T) {
 	h := &relHooks{removed: map[*Conn]bool{}}
-	tb := NewTable(Config{}, h)
+	tb := NewTable(Config{NewConn: func() *Conn { return new(Conn) }}, h)
 	c := run(t, tb, 6, []pk{
 		{true, 40000, 443, S, 1000, 0, 0, 1},
 		{false, 443, 40000, SA, 5000, 1001, 0, 2},
@@ -60,7 +61,7 @@ func TestReleaseAfterTimers(t *testing.T) {
 // released at once (after Removed).
 func TestReleaseWithoutTimers(t *testing.T) {
 	h := &relHooks{removed: map[*Conn]bool{}}
-	tb := NewTable(Config{}, h)
+	tb := NewTable(Config{NewConn: func() *Conn { return new(Conn) }}, h)
 	c := run(t, tb, 17, []pk{{true, 40000, 50000, 0, 0, 0, 10, 1}})
 	tb.Advance(1 + 120*sec) // the UDP inactivity timer fires and removes it
 	if len(h.log) != 2 || h.log[0] != "removed "+c.Info.UID || h.log[1] != "released "+c.Info.UID {

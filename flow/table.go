@@ -51,10 +51,11 @@ type Hooks interface {
 	Weird(c *Conn, name string)
 }
 
-// Releaser is an optional interface of Hooks: Released is called once a removed
-// connection is referenced by nothing in the table any more (no pending timer), so that
-// its memory may be reused for a new connection (through Config.NewConn). Connections
-// still in the table when it is flushed are never released.
+// Releaser is an optional interface of Hooks, for callers that allocate connections
+// themselves (Config.NewConn): Released is called once a removed connection is referenced
+// by nothing in the table any more (its Removed hook ran and no timer points to it), so
+// that its memory may be given out again by NewConn. Connections still in the table when
+// it is flushed are never released.
 type Releaser interface {
 	Released(c *Conn)
 }
@@ -79,8 +80,15 @@ type Table struct {
 	hooks  Hooks
 	stats  Stats
 	key    Key // scratch: the current packet's key
-	rel    Releaser
+	// free lists connections left the table that nothing references any more (linked by
+	// next), for reuse when Config.NewConn is nil; nFree is its length, at most maxFree.
+	free  *Conn
+	nFree int
+	rel   Releaser // hooks' Releaser, if it is one
 }
+
+// maxFree bounds the free list of connections (about 380 KiB of Conns).
+const maxFree = 1024
 
 // NewTable returns an empty table.
 func NewTable(cfg Config, hooks Hooks) *Table {
@@ -250,9 +258,13 @@ func (t *Table) Touch(p *packet.Packet) (*Conn, bool) {
 
 func (t *Table) newConn(k *Key, h uint32, side uint8, oneWay bool, p *packet.Packet) *Conn {
 	var c *Conn
-	if t.cfg.NewConn != nil {
+	switch {
+	case t.cfg.NewConn != nil:
 		c = t.cfg.NewConn()
-	} else {
+	case t.free != nil:
+		c, t.free = t.free, t.free.next
+		t.nFree--
+	default:
 		c = new(Conn)
 	}
 	*c = Conn{proto: p.Proto, lastTs: p.Ts, hash: h, oneWay: oneWay}
@@ -328,16 +340,32 @@ func (t *Table) remove(c *Conn, ts int64) {
 	if t.hooks != nil {
 		t.hooks.Removed(c, ts)
 	}
-	if c.timers == 0 {
-		t.release(c)
-	}
+	t.release(c)
 }
 
-// release hands a removed connection that no timer refers to back to the Releaser.
+// release puts a removed connection on the free list once no timer entry points to it any
+// more (remove, or the pop of its last stale timer). Only the table's own connections are
+// recycled here (Config.NewConn nil); the caller owns the memory of the others and learns
+// through Releaser when it may reuse them. Reuse matters because connections churn:
+// perfmix.pcap creates 31,200 but never holds more than 2,400, and fresh memory costs page
+// faults (≈ 5 µs each on the reference VM) and GC work.
 func (t *Table) release(c *Conn) {
-	if t.rel != nil {
-		t.rel.Released(c)
+	if c.timers != 0 || !c.removed {
+		return
 	}
+	if t.cfg.NewConn != nil {
+		if t.rel != nil {
+			t.rel.Released(c)
+		}
+		return
+	}
+	if t.nFree >= maxFree {
+		return
+	}
+	c.Info = tlsmon.Conn{} // drop the uid's reference (its slab)
+	c.next = t.free
+	t.free = c
+	t.nFree++
 }
 
 // Flush removes every connection (end of input), in creation order.

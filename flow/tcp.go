@@ -354,8 +354,8 @@ func (t *Table) updateStateMachine(c *Conn, s uint8, seq, ack uint32, n int, dl 
 				} else {
 					e.setState(c, peer, TCPSynSent, t)
 				}
-				if !c.attemptArmed {
-					c.attemptArmed = true
+				if c.armed&armAttempt == 0 {
+					c.armed |= armAttempt
 					t.schedule(c, t.now+t.cfg.AttemptDelay, timerAttempt)
 				}
 			} else {
@@ -480,16 +480,16 @@ func (t *Table) CloseTCP(c *Conn, s uint8, res TCPResult) {
 	complete := e.State == TCPReset || peer.didClose || peer.State == TCPInactive
 	if complete {
 		// Delete the connection tcp_close_delay after its last activity.
-		c.attemptArmed = true // cancel the attempt timer (CancelTimers)
-		c.expireArmed = false
-		if !c.closeDelete {
-			c.closeDelete = true
+		c.armed |= armAttempt // cancel the attempt timer (CancelTimers)
+		c.armed &^= armExpire
+		if c.armed&armDelete == 0 {
+			c.armed |= armDelete
 			t.schedule(c, c.lastTs+t.cfg.CloseDelay, timerDelete)
 		}
 		return
 	}
-	if e.PrevState != TCPInactive && !c.expireArmed {
-		c.expireArmed = true
+	if e.PrevState != TCPInactive && c.armed&armExpire == 0 {
+		c.armed |= armExpire
 		t.schedule(c, c.lastTs+t.cfg.SessionTimer, timerExpire)
 	}
 }

@@ -79,6 +79,9 @@ func (h *timerHeap) pop() timer {
 	return top
 }
 
+// schedule adds a timer for c. A connection has at most one entry of each kind pending
+// (the arm* bits of Conn.armed and the re-arm on firing see to it), except the expire
+// timer which CloseTCP can schedule once per side: at most 6 in all, counted in c.timers.
 func (t *Table) schedule(c *Conn, at int64, k timerKind) {
 	t.tseq++
 	c.timers++
@@ -108,8 +111,8 @@ func (c *Conn) setInactivity(class uint8, t *Table) {
 		return
 	}
 	c.timeout = class
-	if d := t.timeoutOf(class); d > 0 && !c.inactArmed {
-		c.inactArmed = true
+	if d := t.timeoutOf(class); d > 0 && c.armed&armInact == 0 {
+		c.armed |= armInact
 		t.schedule(c, c.lastTs+d, timerInactivity)
 	}
 }
@@ -131,9 +134,7 @@ func (t *Table) fireDue(now int64) {
 		c := tm.c
 		c.timers--
 		if c.removed {
-			if c.timers == 0 {
-				t.release(c)
-			}
+			t.release(c)
 			continue
 		}
 		t.fire(c, timerKind(tm.seqKind&7), now)
@@ -145,7 +146,7 @@ func (t *Table) fire(c *Conn, kind timerKind, now int64) {
 	case timerInactivity:
 		d := t.timeoutOf(c.timeout)
 		if d <= 0 {
-			c.inactArmed = false
+			c.armed &^= armInact
 			return
 		}
 		if c.lastTs+d <= now {
@@ -172,7 +173,7 @@ func (t *Table) fire(c *Conn, kind timerKind, now int64) {
 		}
 		t.schedule(c, now+t.cfg.DNSSessionTimeout, timerDNS)
 	case timerExpire:
-		c.expireArmed = false
+		c.armed &^= armExpire
 		a, b := &c.ep[0], &c.ep[1]
 		if c.lastTs+t.cfg.Linger < now {
 			if a.didClose || b.didClose {
@@ -183,7 +184,7 @@ func (t *Table) fire(c *Conn, kind timerKind, now int64) {
 				}
 			}
 		}
-		c.expireArmed = true
+		c.armed |= armExpire
 		t.schedule(c, now+t.cfg.SessionTimer, timerExpire)
 	}
 }

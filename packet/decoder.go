@@ -1,6 +1,9 @@
 package packet
 
-import "time"
+import (
+	"encoding/binary"
+	"time"
+)
 
 // Status is the outcome of Decode.
 type Status uint8
@@ -139,6 +142,19 @@ func (p *Packet) reset(ts int64) {
 }
 
 func (d *Decoder) decode(linkType uint32, data []byte, wireLen int, p *Packet) (Status, error) {
+	// Fast path for Ethernet II straight to IPv4/IPv6, the frames of nearly every capture:
+	// what ethernet and ethertype return for them, without their calls and multi-value
+	// returns. BenchmarkPerfmixDecode (one core, interleaved medians of 11 at load 2.5,
+	// noisy): 143 → 128 ms.
+	if linkType == LinkEthernet && len(data) > 16 {
+		if t := binary.BigEndian.Uint16(data[12:]); t == etherIPv4 || t == etherIPv6 {
+			wire := -1
+			if wireLen >= 0 {
+				wire = wireLen - 14
+			}
+			return d.ip(data[14:], wire, p)
+		}
+	}
 	ip, hdr, st, err := link(linkType, data, p)
 	if st != OK {
 		return st, err

