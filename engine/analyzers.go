@@ -13,6 +13,8 @@ import (
 // TCP, DTLS over UDP, RDP over TCP (for its hand-off to SSL/TLS), and QUIC over UDP (for the
 // TLS handshake in its Initial packets), and the protocols that start TLS inside their own
 // stream (package starttls/protocols).
+//
+// Each call makes a new SSL message cache (ssl.CachingSpec): call it once per engine.
 func DefaultAnalyzers() []analyzer.Spec {
-	return append([]analyzer.Spec{ssl.Spec(), dtls.Spec(), rdp.Spec(), quic.Spec()}, protocols.Specs()...)
+	return append([]analyzer.Spec{ssl.CachingSpec(), dtls.Spec(), rdp.Spec(), quic.Spec()}, protocols.Specs()...)
 }

@@ -42,10 +42,16 @@ var sessionPool = sync.Pool{New: func() any {
 	return a
 }}
 
-// New returns an SSL analyzer for env's connection.
-func New(env *analyzer.Env) analyzer.Analyzer {
+// New returns an SSL analyzer for env's connection. It has no message cache: see
+// CachingSpec.
+func New(env *analyzer.Env) analyzer.Analyzer { return newAnalyzer(env, nil) }
+
+// newAnalyzer returns an SSL analyzer for env's connection that uses the message cache c
+// (nil: none).
+func newAnalyzer(env *analyzer.Env, c *msgCache) analyzer.Analyzer {
 	a := sessionPool.Get().(*session)
 	a.reset(env)
+	a.hs.cache = c
 	return &Analyzer{s: a}
 }
 
@@ -106,6 +112,7 @@ func (w *Analyzer) Done(ts int64) {
 		s.hs.dir[i].release() // a message left incomplete gives its large buffer back
 		s.dir[i].releaseBuf()
 	}
+	s.hs.cache = nil // the pool is shared by all engines; the cache is one engine's
 	sessionPool.Put(s)
 }
 

@@ -37,6 +37,13 @@
 // records are skipped and reported as weirds. Flipped, ChosenVersion, ChosenCipher and
 // IsTLS13 expose the state the record layer needs.
 //
+// The analyzers of one CachingSpec (one per engine; engine.DefaultAnalyzers uses it)
+// share a small cache of the large handshake messages seen lately: a message that repeats
+// one of them (a server's certificate chain, on every connection to it) is compared with
+// the cached copy as it arrives rather than stored, and the copy is parsed (hs_cache.go).
+// The events are those of the bytes received; Certificate events may then alias the
+// cached copy, valid during the call like any event's slices.
+//
 // # Lifetime and allocation
 //
 // Events are reused structs whose slices alias the analyzer's input or scratch buffers;

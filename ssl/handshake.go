@@ -63,9 +63,10 @@ type Callbacks struct {
 // Handshake parses TLS handshake messages of one connection and raises their events.
 // See the package documentation for how record layers feed it.
 type Handshake struct {
-	ev  *emitter
-	cb  Callbacks
-	dir [2]hsReasm
+	ev    *emitter
+	cb    Callbacks
+	dir   [2]hsReasm
+	cache *msgCache // large messages seen lately (hs_cache.go); nil: none
 
 	flipped        bool
 	alreadyAlerted bool
@@ -82,6 +83,10 @@ type hsReasm struct {
 	joined  []byte   // the chunks joined, while the message is parsed
 	discard int      // bytes still to drop of a skipped message
 	frags   int      // records the buffered message spans
+
+	// verify mode (hs_cache.go): the message's first verified bytes are those of ver
+	ver      *cachedMsg
+	verified int
 }
 
 // NewHandshake returns a handshake layer raising its events on h for conn. analyzerName
@@ -175,7 +180,7 @@ func (h *Handshake) Deliver(ts int64, isOrig bool, recordVersion uint16, data []
 				data = data[4+n:]
 				continue
 			}
-			r.add(data, 4+n)
+			r.add(h.cache, data, 4+n)
 			r.frags = 1
 			return
 		}
@@ -195,12 +200,13 @@ func (h *Handshake) Deliver(ts int64, isOrig bool, recordVersion uint16, data []
 		}
 		n := msgLen(r.header())
 		take := min(4+n-r.size(), len(data))
-		r.add(data[:take], 4+n)
+		r.add(h.cache, data[:take], 4+n)
 		data = data[take:]
 		if r.size() == 4+n {
-			buf := r.join()
+			buf := r.complete(h.cache)
 			r.frags = 0
 			ok := h.message(isOrig, buf[0], buf[4:], n)
+			r.remember(h.cache, 4+n)
 			r.release()
 			if !ok {
 				return
@@ -243,7 +249,7 @@ func (h *Handshake) feed(isOrig bool, data []byte) int {
 	if n <= 0 {
 		return 0
 	}
-	r.add(data[:n], total)
+	r.add(h.cache, data[:n], total)
 	return n
 }
 

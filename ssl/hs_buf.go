@@ -30,7 +30,16 @@ func bufClass(n int) int {
 // copied once on the way in and once when joined, never at every growth step, and the
 // joined buffer, held only while the message is parsed, goes straight back to the free
 // list. What is held stays within a chunk of what arrived.
-func (r *hsReasm) add(data []byte, total int) {
+//
+// With a message cache c (nil: none), a large message is not stored here but compared with,
+// or written into, the cache's entry for its header (verify mode, hs_cache.go); it comes
+// here only from its first difference with the entry on.
+func (r *hsReasm) add(c *msgCache, data []byte, total int) {
+	if r.ver != nil || (c != nil && total > cacheMinMessage && r.chunked == 0 && len(r.buf) <= 4 && r.startVerify(c, data)) {
+		if r.verify(c, data, total) {
+			return
+		}
+	}
 	if len(r.chunks) == 0 {
 		if len(r.buf)+len(data) <= cap(r.buf) || total <= keepHandshakeBuffer {
 			r.reserve(len(data), total)
@@ -56,10 +65,13 @@ func (r *hsReasm) add(data []byte, total int) {
 }
 
 // size is the number of bytes of the message buffered so far.
-func (r *hsReasm) size() int { return r.chunked + len(r.buf) }
+func (r *hsReasm) size() int { return r.chunked + len(r.buf) + r.verified }
 
 // header returns the first bytes buffered (the message header once size() >= 4).
 func (r *hsReasm) header() []byte {
+	if r.ver != nil {
+		return r.ver.b
+	}
 	if len(r.chunks) > 0 {
 		return r.chunks[0]
 	}
@@ -68,6 +80,9 @@ func (r *hsReasm) header() []byte {
 
 // join returns the buffered message as one slice, valid until release.
 func (r *hsReasm) join() []byte {
+	if r.ver != nil {
+		return r.ver.b[:r.verified] // every byte matched the cached message
+	}
 	switch len(r.chunks) {
 	case 0:
 		return r.buf
@@ -130,8 +145,9 @@ func newBuf(c int) []byte {
 }
 
 // release empties the reassembly state, giving chunks and large buffers back to the free
-// list; small buffers are kept.
+// list; small buffers are kept. A direction in verify mode drops its cached message.
 func (r *hsReasm) release() {
+	r.endVerify()
 	for i, c := range r.chunks {
 		putLarge(c)
 		r.chunks[i] = nil

@@ -16,6 +16,17 @@ func Spec() analyzer.Spec {
 	}
 }
 
+// CachingSpec is Spec with a message cache (hs_cache.go) shared by the analyzers it
+// creates: call it once per engine, whose connections are analyzed by one goroutine, and
+// do not share the result between engines. Spec's analyzers have no cache, so Spec may be
+// kept in package variables.
+func CachingSpec() analyzer.Spec {
+	s := Spec()
+	c := new(msgCache)
+	s.New = func(env *analyzer.Env) analyzer.Analyzer { return newAnalyzer(env, c) }
+	return s
+}
+
 // Match reports whether payload, the first bytes of one direction, looks like a TLS client
 // hello (originator) or server hello (responder), as Zeek's DPD signatures do:
 //
