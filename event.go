@@ -48,7 +48,10 @@ type ConnID struct {
 }
 
 // Conn is what events know of their connection. One Conn value lives as long as the
-// connection; its fields do not change after creation.
+// connection, so a handler may use the pointer as the connection's identity (a map key)
+// until the connection's ConnectionStateRemove event; after that event the engine reuses the
+// memory for a later connection, so nothing may keep the pointer. UID and StartTs do not
+// change; ID is updated in place if Zeek flips the connection's roles.
 type Conn struct {
 	UID     string // Zeek-style uid ("C" + base62), deterministic for a given input
 	ID      ConnID
