@@ -1,35 +1,11 @@
 package ssl
 
 import (
-	"fmt"
 	"slices"
 	"testing"
 
-	"github.com/tlsmon/tlsmon"
 	"github.com/tlsmon/tlsmon/analyzer"
 )
-
-// tsLines notes every event with its timestamp (certificates with a digest of their bytes).
-type tsLines struct{ lines []string }
-
-func (r *tsLines) HandleEvent(e tlsmon.Event) {
-	var l string
-	switch ev := e.(type) {
-	case *tlsmon.Certificate:
-		sum := 0
-		for i, c := range ev.DER {
-			sum += (i + 1) * int(c)
-		}
-		l = fmt.Sprintf("cert %d %d %d", ev.Index, len(ev.DER), sum)
-	case *tlsmon.Weird:
-		l = "weird " + ev.WeirdName + " " + ev.Addl
-	case tlsmon.SSLEvent:
-		l = ev.Name() + " " + string(ev.AppendArgs(nil))
-	default:
-		l = fmt.Sprintf("%T", e)
-	}
-	r.lines = append(r.lines, fmt.Sprintf("%d %s", e.EventMeta().Ts, l))
-}
 
 // recordEnds returns the offset just past each record of a stream of TLS records.
 func recordEnds(stream []byte) []int {
@@ -65,7 +41,7 @@ func TestSplitHandshakeRecordsEventsAtCompletion(t *testing.T) {
 		MaxHandshakeMessage, MaxHandshakeFragments = caps.msg, caps.frags
 		for _, seg := range []int{1, 7, 1000, 1460, 5000, 16389, 40000} {
 			run := func(whole bool) []string {
-				r := &tsLines{}
+				r := &tsRecorder{}
 				env := &analyzer.Env{Conn: testConn, Events: r, Options: analyzer.Options{AnalyzeEncrypted: true}}
 				env.Detach = func() {}
 				a := New(env).(*Analyzer)

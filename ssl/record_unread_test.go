@@ -9,15 +9,27 @@ import (
 	"github.com/tlsmon/tlsmon/analyzer"
 )
 
-// tsRecorder keeps the name and timestamp of every event.
+// tsRecorder notes every event with its timestamp (certificates with a digest of their
+// bytes, weirds with their name and addl).
 type tsRecorder struct{ lines []string }
 
 func (r *tsRecorder) HandleEvent(e tlsmon.Event) {
-	line := fmt.Sprintf("%T", e)
-	if ev, ok := e.(tlsmon.SSLEvent); ok {
-		line = ev.Name() + " " + string(ev.AppendArgs(nil))
+	var l string
+	switch ev := e.(type) {
+	case *tlsmon.Certificate:
+		sum := 0
+		for i, c := range ev.DER {
+			sum += (i + 1) * int(c)
+		}
+		l = fmt.Sprintf("cert %d %d %d", ev.Index, len(ev.DER), sum)
+	case *tlsmon.Weird:
+		l = "weird " + ev.WeirdName + " " + ev.Addl
+	case tlsmon.SSLEvent:
+		l = ev.Name() + " " + string(ev.AppendArgs(nil))
+	default:
+		l = fmt.Sprintf("%T", e)
 	}
-	r.lines = append(r.lines, fmt.Sprintf("%d %s", e.EventMeta().Ts, line))
+	r.lines = append(r.lines, fmt.Sprintf("%d %s", e.EventMeta().Ts, l))
 }
 
 // A record read as ciphertext (its direction encrypted since a change_cipher_spec) that

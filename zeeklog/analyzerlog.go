@@ -142,10 +142,7 @@ func (l *AnalyzerLog) write(ev *tlsmon.AnalyzerViolation) {
 	row.str(ev.Analyzer)
 	row.str(c.UID)
 	row.unset()
-	row.addr(c.ID.OrigH)
-	row.port(c.ID.OrigP)
-	row.addr(c.ID.RespH)
-	row.port(c.ID.RespP)
+	row.endpoints(&c.ID)
 	row.enum(c.ID.Proto.String())
 	row.str(ev.Reason)
 	if ev.Data != nil {

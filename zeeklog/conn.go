@@ -47,10 +47,7 @@ func (l *ConnLog) write(c *tlsmon.Conn, s *tlsmon.ConnectionStats) {
 	row.begin()
 	row.time(c.StartTs)
 	row.str(c.UID)
-	row.addr(c.ID.OrigH)
-	row.port(c.ID.OrigP)
-	row.addr(c.ID.RespH)
-	row.port(c.ID.RespP)
+	row.endpoints(&c.ID)
 	row.enum(c.ID.Proto.String())
 	if len(s.Service) > 0 {
 		l.writeService(s.Service)

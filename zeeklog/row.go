@@ -3,6 +3,8 @@ package zeeklog
 import (
 	"net/netip"
 	"strconv"
+
+	"github.com/tlsmon/tlsmon"
 )
 
 // rowBuf writes the rows of one log, one call per column in column order between begin
@@ -148,6 +150,14 @@ func (r *rowBuf) port(p uint16) {
 		return
 	}
 	r.set(Port(p))
+}
+
+// endpoints writes the four id.* columns of a connection (orig_h, orig_p, resp_h, resp_p).
+func (r *rowBuf) endpoints(id *tlsmon.ConnID) {
+	r.addr(id.OrigH)
+	r.port(id.OrigP)
+	r.addr(id.RespH)
+	r.port(id.RespP)
 }
 
 // count writes Count(c).
