@@ -41,8 +41,9 @@ func appendZeekDouble(b []byte, f float64) []byte {
 	return b
 }
 
-// appendJSONDouble writes a double as rapidjson's Writer::Double does (shortest digits,
-// then its "prettify" layout); NaN and infinities become null (Zeek's NullDoubleWriter).
+// appendJSONDouble writes a double as rapidjson's Writer::Double does (Grisu2 digits, see
+// grisu.go, then its "prettify" layout); NaN and infinities become null (Zeek's
+// NullDoubleWriter).
 func appendJSONDouble(b []byte, f float64) []byte {
 	if !isFinite(f) {
 		return append(b, "null"...)
@@ -57,21 +58,9 @@ func appendJSONDouble(b []byte, f float64) []byte {
 		b = append(b, '-')
 		f = -f
 	}
-	var tmp [32]byte
-	e := strconv.AppendFloat(tmp[:0], f, 'e', -1, 64)
-	// e is d[.ddd]e±XX
-	var digits [24]byte
-	nd := 0
-	i := 0
-	for ; i < len(e) && e[i] != 'e'; i++ {
-		if e[i] != '.' {
-			digits[nd] = e[i]
-			nd++
-		}
-	}
-	exp, _ := strconv.Atoi(string(e[i+1:]))
-	// value = 0.d1d2...dn * 10^(exp+1); rapidjson: k = exponent of last digit, kk = nd + k
-	k := exp - nd + 1
+	var digits [32]byte
+	nd, k := grisu2(f, &digits)
+	// value = d1d2...dn · 10^k; rapidjson: kk = nd + k, so 10^(kk-1) <= value < 10^kk
 	kk := nd + k
 	d := digits[:nd]
 	switch {
