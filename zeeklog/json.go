@@ -14,7 +14,8 @@ type jsonWriter struct {
 
 // NewJSONWriter returns a writer of Zeek's JSON log format (LogAscii::use_json=T): one
 // object per line, keys in column order, unset fields omitted, times as epoch seconds
-// (shortest representation, as rapidjson prints doubles), containers as arrays.
+// (with the digits of rapidjson's Grisu2, as Zeek prints doubles: grisu.go), containers as
+// arrays.
 func NewJSONWriter(w io.Writer, cols []Column) Writer {
 	j := &jsonWriter{w: w, cols: cols}
 	for _, c := range cols {
