@@ -59,6 +59,25 @@ func (l *Lines) add(b []byte) {
 // Release drops the buffer.
 func (l *Lines) Release() { l.buf, l.reset, l.trunc = nil, false, false }
 
+// DirLines frames both directions of a line-based protocol: the originator's lines, then
+// the responder's.
+type DirLines [2]Lines
+
+// Feed frames data of one direction and hands its complete lines to lp (FeedLines).
+func (d *DirLines) Feed(h *Host, lp LineParser, ts int64, isOrig bool, data []byte) int {
+	l := &d[1]
+	if isOrig {
+		l = &d[0]
+	}
+	return FeedLines(h, lp, l, ts, isOrig, data)
+}
+
+// Release drops both directions' buffers (the stream was handed off).
+func (d *DirLines) Release() {
+	d[0].Release()
+	d[1].Release()
+}
+
 // LineParser handles complete lines for FeedLines.
 type LineParser interface {
 	Line(h *Host, ts int64, isOrig bool, line []byte)

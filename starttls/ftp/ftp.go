@@ -26,18 +26,14 @@ func New(env *analyzer.Env) analyzer.Analyzer { return starttls.NewHost(env, "FT
 const maxAuthArg = 16
 
 type parser struct {
-	lines   [2]starttls.Lines
+	lines   starttls.DirLines
 	auth    []byte // argument of the last AUTH command
 	pending int    // code of a multi-line reply in progress
 	adat    adat
 }
 
 func (p *parser) Deliver(h *starttls.Host, ts int64, isOrig bool, data []byte) int {
-	d := 1
-	if isOrig {
-		d = 0
-	}
-	return starttls.FeedLines(h, p, &p.lines[d], ts, isOrig, data)
+	return p.lines.Feed(h, p, ts, isOrig, data)
 }
 
 func (p *parser) Line(h *starttls.Host, ts int64, isOrig bool, line []byte) {
@@ -99,8 +95,7 @@ func (p *parser) reply(h *starttls.Host, ts int64, line []byte) bool {
 	}
 	switch {
 	case code == 234 && string(p.auth) == "TLS":
-		p.lines[0].Release()
-		p.lines[1].Release()
+		p.lines.Release()
 		h.StartTLS()
 	case code == 334 && string(p.auth) == "GSSAPI":
 		if !h.Active() {

@@ -29,15 +29,11 @@ func New(env *analyzer.Env) analyzer.Analyzer {
 const maxLine = 1000
 
 type parser struct {
-	lines [2]starttls.Lines
+	lines starttls.DirLines
 }
 
 func (p *parser) Deliver(h *starttls.Host, ts int64, isOrig bool, data []byte) int {
-	d := 1
-	if isOrig {
-		d = 0
-	}
-	return starttls.FeedLines(h, p, &p.lines[d], ts, isOrig, data)
+	return p.lines.Feed(h, p, ts, isOrig, data)
 }
 
 func (p *parser) Line(h *starttls.Host, ts int64, isOrig bool, line []byte) {
@@ -73,8 +69,7 @@ func (p *parser) Line(h *starttls.Host, ts int64, isOrig bool, line []byte) {
 		}
 		code := int(line[0]-'0')*100 + int(line[1]-'0')*10 + int(line[2]-'0')
 		if code == 670 {
-			p.lines[0].Release()
-			p.lines[1].Release()
+			p.lines.Release()
 			h.StartTLS()
 		}
 		return

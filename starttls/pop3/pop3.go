@@ -55,7 +55,7 @@ const (
 const window = 1024
 
 type parser struct {
-	lines     [2]starttls.Lines
+	lines     starttls.DirLines
 	seen      int  // bytes delivered, both directions, up to window
 	sigOK     bool // dpd_pop3_client matched within the window
 	pending   []uint8
@@ -64,14 +64,10 @@ type parser struct {
 }
 
 func (p *parser) Deliver(h *starttls.Host, ts int64, isOrig bool, data []byte) int {
-	d := 1
-	if isOrig {
-		d = 0
-	}
 	if p.seen < window {
 		p.seen += len(data)
 	}
-	n := starttls.FeedLines(h, p, &p.lines[d], ts, isOrig, data)
+	n := p.lines.Feed(h, p, ts, isOrig, data)
 	if !p.sigOK && p.seen >= window {
 		h.Stop() // dpd_pop3_client never matched: Zeek would not have attached the analyzer
 	}
@@ -162,8 +158,7 @@ func (p *parser) reply(h *starttls.Host, ts int64, line []byte) {
 		p.multiLine = true
 	case cmdSTLS:
 		h.Confirm(ts)
-		p.lines[0].Release()
-		p.lines[1].Release()
+		p.lines.Release()
 		h.StartTLS()
 	}
 }

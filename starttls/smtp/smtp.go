@@ -32,18 +32,14 @@ const (
 )
 
 type parser struct {
-	lines   [2]starttls.Lines
+	lines   starttls.DirLines
 	pending []uint8 // commands awaiting a reply, oldest first
 	cont    int     // code of a multi-line reply in progress, 0 if none
 	inData  bool
 }
 
 func (p *parser) Deliver(h *starttls.Host, ts int64, isOrig bool, data []byte) int {
-	d := 1
-	if isOrig {
-		d = 0
-	}
-	return starttls.FeedLines(h, p, &p.lines[d], ts, isOrig, data)
+	return p.lines.Feed(h, p, ts, isOrig, data)
 }
 
 func (p *parser) Line(h *starttls.Host, ts int64, isOrig bool, line []byte) {
@@ -111,8 +107,7 @@ func (p *parser) newReply(h *starttls.Host, code int) {
 	p.pending = p.pending[:copy(p.pending, p.pending[1:])]
 	switch {
 	case c == cmdStartTLS && code == 220:
-		p.lines[0].Release()
-		p.lines[1].Release()
+		p.lines.Release()
 		h.StartTLS()
 	case c == cmdData && code == 354:
 		p.inData = true
