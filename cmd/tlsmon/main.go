@@ -6,11 +6,13 @@
 //
 //	tlsmon -r FILE [-r FILE...] [-o DIR] [--json] [--events] [--analyze-encrypted]
 //
-// Exit status: 0 on success, 1 on a runtime error (the logs of what was processed before the
-// error are still written), 2 on bad usage.
+// Exit status: 0 on success; 1 on a runtime error (the logs of what was processed before the
+// error are still written); 2 on bad usage; 130 after SIGINT (Ctrl-C) and 143 after SIGTERM,
+// once the logs are written (see docs/EXIT-CODES.md).
 package main
 
 import (
+	"errors"
 	"fmt"
 	"io"
 	"os"
@@ -35,6 +37,9 @@ func run(args []string, stdout, stderr io.Writer) int {
 	}
 	if err := analyze(cfg, stderr); err != nil {
 		fmt.Fprintf(stderr, "tlsmon: %v\n", err)
+		if ee, ok := errors.AsType[*exitError](err); ok {
+			return ee.code
+		}
 		return exitRuntime
 	}
 	return exitOK
