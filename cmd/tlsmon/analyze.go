@@ -185,7 +185,8 @@ func analyze(cfg config, stderr io.Writer) error {
 
 	eng := engine.New(engine.Options{
 		Handler:  out,
-		Analyzer: analyzer.Options{AnalyzeEncrypted: cfg.analyzeEncrypted},
+		Analyzer:        analyzer.Options{AnalyzeEncrypted: cfg.analyzeEncrypted},
+		VerifyChecksums: cfg.verifyChecksums,
 	})
 	runErr := eng.Run(cr)
 	profErr := stopProfiles()
