@@ -184,7 +184,7 @@ func analyze(cfg config, stderr io.Writer) error {
 	stop.setReader(cr)
 
 	eng := engine.New(engine.Options{
-		Handler:  out,
+		Handler:         out,
 		Analyzer:        analyzer.Options{AnalyzeEncrypted: cfg.analyzeEncrypted},
 		VerifyChecksums: cfg.verifyChecksums,
 	})
