@@ -177,7 +177,7 @@ func analyze(cfg config, stderr io.Writer) error {
 
 	start := time.Now()
 	cr := newCountingReader(in.reader, start)
-	cr.size, cr.position = in.size, in.position
+	cr.size, cr.position, cr.warn = in.size, in.position, stderr
 	if cfg.progress && !cfg.quiet && isTerminal(os.Stderr) {
 		cr.progress = stderr
 	}

@@ -532,3 +532,18 @@ func TestHelpComplete(t *testing.T) {
 		}
 	}
 }
+
+// A link type the decoder does not know names itself, once per file.
+func TestUnknownLinkType(t *testing.T) {
+	b := pcapBytes([]pcapRecord{
+		{ts: 1_700_000_000_000_000, data: []byte("not an IP packet at all")},
+		{ts: 1_700_000_000_000_001, data: []byte("nor this one")},
+	})
+	b[20] = 105 // LINKTYPE_IEEE802_11
+	in := filepath.Join(t.TempDir(), "wifi.pcap")
+	os.WriteFile(in, b, 0o644)
+	code, _, stderr := runCLI(t, "-r", in, "-o", t.TempDir(), "--no-progress")
+	if code != exitOK || strings.Count(stderr, "link type IEEE802_11 (105) is not decoded") != 1 {
+		t.Errorf("exit %d, stderr %q: want one warning naming link type 105", code, stderr)
+	}
+}

@@ -3,10 +3,12 @@ package main
 import (
 	"fmt"
 	"io"
+	"strconv"
 	"sync/atomic"
 	"time"
 
 	"github.com/tlsmon/tlsmon/capture"
+	"github.com/tlsmon/tlsmon/packet"
 )
 
 // countingReader passes frames through, prints a progress line now and then when asked to,
@@ -27,6 +29,12 @@ type countingReader struct {
 	printed  bool
 	stop     atomic.Bool
 	stopped  bool
+	// warn receives one warning per file and link type that the decoder reads as raw IP
+	// (nil: none); lastLink and lastFile are the frame's seen last, to look only at changes.
+	warn     io.Writer
+	lastLink uint32
+	lastFile string
+	warned   map[string]bool
 }
 
 // progressEvery is how many frames pass between two looks at the clock.
@@ -47,6 +55,9 @@ func (c *countingReader) Next(f *capture.Frame) error {
 	}
 	c.packets++
 	c.bytes += uint64(len(f.Data))
+	if (f.LinkType != c.lastLink || f.File != c.lastFile) && c.warn != nil {
+		c.linkChanged(f)
+	}
 	if c.progress != nil && c.packets%progressEvery == 0 {
 		c.maybeProgress(f)
 	}
@@ -95,6 +106,26 @@ func clock(d time.Duration) string {
 		return fmt.Sprintf("%d:%02d:%02d", s/3600, s/60%60, s%60)
 	}
 	return fmt.Sprintf("%d:%02d", s/60, s%60)
+}
+
+// linkChanged warns, once per file and link type, of a link type the decoder has no
+// decoder for: its frames are read as raw IP, which yields nothing for most of them.
+func (c *countingReader) linkChanged(f *capture.Frame) {
+	c.lastLink, c.lastFile = f.LinkType, f.File
+	if packet.KnownLinkType(f.LinkType) {
+		return
+	}
+	key := f.File + "\x00" + strconv.FormatUint(uint64(f.LinkType), 10)
+	if c.warned[key] {
+		return
+	}
+	if c.warned == nil {
+		c.warned = map[string]bool{}
+	}
+	c.warned[key] = true
+	c.clearProgress()
+	fmt.Fprintf(c.warn, "tlsmon: warning: %s: link type %s is not decoded: its frames are read as raw IP (from packet %d)\n",
+		f.File, packet.LinkTypeName(f.LinkType), f.Num)
 }
 
 // clearProgress erases the progress line, if one was printed.
