@@ -188,6 +188,16 @@ func (e *Engine) decoded(st packet.Status, err error, p *packet.Packet) {
 	}
 }
 
+// Advance moves network time forward to now (µs) without a packet and fires the timers
+// due by then: a live source calls it with the wall clock when no packet arrives, so idle
+// connections expire on time on a quiet link, as in Zeek's live mode. Time never goes back.
+func (e *Engine) Advance(now int64) {
+	if now > e.now {
+		e.now = now
+	}
+	e.table.Advance(e.now)
+}
+
 // Flush removes every connection (end of input).
 func (e *Engine) Flush() { e.table.Flush(e.now) }
 

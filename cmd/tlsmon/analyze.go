@@ -136,6 +136,9 @@ func signalName(sig os.Signal) string {
 // analyze runs the engine over the captures of cfg and writes the outputs. The logs of what
 // was processed are written even when reading stops on an error.
 func analyze(cfg config, stderr io.Writer) error {
+	if len(cfg.sensor.ifaces) > 0 {
+		return analyzeLive(cfg, stderr) // issue 12: sensor.go
+	}
 	stop := newRunStop()
 	var out *outputs
 	abort := func() {
@@ -188,7 +191,7 @@ func analyze(cfg config, stderr io.Writer) error {
 		Analyzer:        analyzer.Options{AnalyzeEncrypted: cfg.analyzeEncrypted},
 		VerifyChecksums: cfg.verifyChecksums,
 	})
-	runErr := eng.Run(cr)
+	runErr := eng.Run(cfg.sensor.withFilter(cr))
 	profErr := stopProfiles()
 	cr.clearProgress()
 	closeErr := out.Close()

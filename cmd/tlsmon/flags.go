@@ -23,9 +23,12 @@ type config struct {
 	quiet           bool // no summary, no progress line
 	eventsText      bool // events.jsonl: printable UTF-8 strings as text, not hex
 	verifyChecksums bool // drop packets with bad IP/TCP/UDP checksums, as Zeek without -C
+	// issue 12: a live sensor (sensor.go)
+	sensor sensorConfig
 }
 
 const usageText = `usage: tlsmon -r FILE [-r FILE...] [-o DIR] [--json] [--events] [options]
+       tlsmon -i IFACE [-i IFACE...] [-f FILTER] [--rotate DURATION] [--metrics ADDR] [options]
 
 tlsmon reads packet captures and writes what Zeek's SSL analyzer reports for every SSL, TLS,
 DTLS and QUIC connection, as Zeek's logs in DIR. Captures are pcap or pcapng, plain or
@@ -95,6 +98,7 @@ func parseArgs(args []string, stdout, stderr io.Writer) (cfg config, code int, d
 	fs.BoolVar(&cfg.verifyChecksums, "verify-checksums", false,
 		"drop packets with a bad IP, TCP, UDP or ICMP checksum, with Zeek's weirds, as Zeek\n"+
 			"without -C (see Checksums below)")
+	cfg.sensor.flags(fs) // issue 12: -i, -f, --rotate, --metrics, --stats-interval, --af-packet-*
 	noProgress := fs.Bool("no-progress", false, "never print the progress line (shown only on a terminal, for\n"+
 		"runs of more than 2 s: share of the files read, rate, time left)")
 	version := fs.Bool("version", false, "print the version and exit")
@@ -115,8 +119,10 @@ func parseArgs(args []string, stdout, stderr io.Writer) (cfg config, code int, d
 	case fs.NArg() > 0:
 		fmt.Fprintf(stderr, "tlsmon: unexpected argument %q (captures are given with -r)\n", fs.Arg(0))
 		return cfg, exitUsage, true
-	case len(cfg.reads) == 0:
-		fmt.Fprintln(stderr, "tlsmon: no capture to read: give at least one -r FILE")
+	case cfg.sensor.check(cfg.reads, stderr) != nil: // issue 12: -i/-r and the filter expression
+		return cfg, exitUsage, true
+	case len(cfg.reads) == 0 && len(cfg.sensor.ifaces) == 0:
+		fmt.Fprintln(stderr, "tlsmon: no capture to read: give at least one -r FILE or -i IFACE")
 		usage(stderr)
 		return cfg, exitUsage, true
 	case cfg.outDir == "":

@@ -20,6 +20,7 @@ type outputs struct {
 	logs     []logBuilder
 	handlers tlsmon.Handlers
 	tally    tally
+	rots     []*rotLog // each log's writer (rotate.go: rotation, row counts)
 	// abort, set by a second signal, drops every later event: the run then only closes
 	// the logs (each ending with a whole line and, in TSV, its #close line).
 	abort atomic.Bool
@@ -85,11 +86,9 @@ func openOutputs(cfg config, onErr func(error)) (*outputs, error) {
 		o.handlers = append(o.handlers, o.events)
 	}
 	set := zeeklog.NewSet(zeeklog.Logs(), func(spec zeeklog.LogSpec) zeeklog.Writer {
-		f := newFile(spec.Path + ".log")
-		if cfg.json {
-			return zeeklog.NewJSONWriter(f, spec.Columns)
-		}
-		return zeeklog.NewTSVWriter(f, spec.Path, spec.Columns, openTs)
+		r := newRotLog(spec, newFile(spec.Path+".log"), cfg.json, openTs, onErr)
+		o.rots = append(o.rots, r)
+		return r
 	})
 	o.logs = append(o.logs, set)
 	o.handlers = append(o.handlers, set, &o.tally)

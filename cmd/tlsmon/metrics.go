@@ -1,0 +1,129 @@
+package main
+
+import (
+	"errors"
+	"io"
+	"net"
+	"net/http"
+	"sync"
+	"time"
+
+	"github.com/prometheus/client_golang/prometheus"
+	"github.com/prometheus/client_golang/prometheus/promhttp"
+
+	"github.com/tlsmon/tlsmon"
+	"github.com/tlsmon/tlsmon/engine"
+	"github.com/tlsmon/tlsmon/live"
+)
+
+// sensorMetrics counts events by name (as a tlsmon.Handler, in the engine's goroutine) and
+// serves a snapshot of every counter that the read loop publishes about once a second:
+// nothing on the per-packet path takes a lock. The worker label is "0" until the engine is
+// sharded (each shard will publish its own).
+type sensorMetrics struct {
+	events map[string]uint64 // engine goroutine only
+
+	mu   sync.Mutex
+	snap metricsSnapshot
+}
+
+type metricsSnapshot struct {
+	engine engine.Stats
+	kernel []live.Stats
+	events map[string]uint64
+	rows   map[string]uint64
+}
+
+func newSensorMetrics() *sensorMetrics {
+	return &sensorMetrics{events: map[string]uint64{}}
+}
+
+// HandleEvent implements tlsmon.Handler.
+func (m *sensorMetrics) HandleEvent(e tlsmon.Event) { m.events[e.Name()]++ }
+
+// publish copies the counters for the endpoint (engine goroutine).
+func (m *sensorMetrics) publish(st engine.Stats, kernel []live.Stats, out *outputs) {
+	ev := make(map[string]uint64, len(m.events))
+	for k, v := range m.events {
+		ev[k] = v
+	}
+	m.mu.Lock()
+	m.snap = metricsSnapshot{engine: st, kernel: kernel, events: ev, rows: out.rowCounts()}
+	m.mu.Unlock()
+}
+
+var (
+	descPackets     = prometheus.NewDesc("tlsmon_packets_total", "Packets the engine read.", []string{"worker"}, nil)
+	descBytes       = prometheus.NewDesc("tlsmon_bytes_total", "Captured bytes the engine read.", []string{"worker"}, nil)
+	descIfPackets   = prometheus.NewDesc("tlsmon_interface_packets_total", "Packets read from the interface's socket.", []string{"worker", "interface"}, nil)
+	descIfBytes     = prometheus.NewDesc("tlsmon_interface_bytes_total", "Captured bytes read from the interface's socket.", []string{"worker", "interface"}, nil)
+	descKernel      = prometheus.NewDesc("tlsmon_kernel_packets_total", "Packets the kernel counted for the socket (PACKET_STATISTICS).", []string{"worker", "interface"}, nil)
+	descDrops       = prometheus.NewDesc("tlsmon_kernel_drops_total", "Packets the kernel dropped for the socket: ring full (PACKET_STATISTICS).", []string{"worker", "interface"}, nil)
+	descActive      = prometheus.NewDesc("tlsmon_connections_active", "Connections in the table now.", []string{"worker"}, nil)
+	descConns       = prometheus.NewDesc("tlsmon_connections_total", "Connections created.", []string{"worker"}, nil)
+	descEvents      = prometheus.NewDesc("tlsmon_events_total", "Events raised, by Zeek event name.", []string{"worker", "event"}, nil)
+	descRows        = prometheus.NewDesc("tlsmon_log_rows_total", "Log rows written, by log.", []string{"log"}, nil)
+	descCapHits     = prometheus.NewDesc("tlsmon_cap_hits_total", "Resource caps hit, by cap (each also in weird.log).", []string{"worker", "cap"}, nil)
+	descDecodeError = prometheus.NewDesc("tlsmon_decode_errors_total", "Malformed frames.", []string{"worker"}, nil)
+)
+
+// Describe implements prometheus.Collector.
+func (m *sensorMetrics) Describe(ch chan<- *prometheus.Desc) {
+	for _, d := range []*prometheus.Desc{descPackets, descBytes, descIfPackets, descIfBytes, descKernel, descDrops,
+		descActive, descConns, descEvents, descRows, descCapHits, descDecodeError} {
+		ch <- d
+	}
+}
+
+// Collect implements prometheus.Collector.
+func (m *sensorMetrics) Collect(ch chan<- prometheus.Metric) {
+	m.mu.Lock()
+	s := m.snap
+	m.mu.Unlock()
+	const w = "0"
+	counter := func(d *prometheus.Desc, v uint64, labels ...string) {
+		ch <- prometheus.MustNewConstMetric(d, prometheus.CounterValue, float64(v), labels...)
+	}
+	counter(descPackets, s.engine.Packets, w)
+	counter(descBytes, s.engine.Bytes, w)
+	counter(descConns, s.engine.Connections, w)
+	counter(descDecodeError, s.engine.DecodeErrors, w)
+	ch <- prometheus.MustNewConstMetric(descActive, prometheus.GaugeValue, float64(s.engine.Active), w)
+	for _, k := range s.kernel {
+		counter(descIfPackets, k.Received, w, k.Interface)
+		counter(descIfBytes, k.Bytes, w, k.Interface)
+		counter(descKernel, k.Kernel, w, k.Interface)
+		counter(descDrops, k.Drops, w, k.Interface)
+	}
+	for name, v := range s.events {
+		counter(descEvents, v, w, name)
+	}
+	for name, v := range s.rows {
+		counter(descRows, v, name)
+	}
+	for name, v := range s.engine.CapHits {
+		counter(descCapHits, v, w, name)
+	}
+}
+
+// serve starts the /metrics endpoint on addr (a registry of this run only). The listener
+// is opened now, so that a bad or busy address is an error at start.
+func (m *sensorMetrics) serve(addr string) (io.Closer, error) {
+	reg := prometheus.NewRegistry()
+	if err := reg.Register(m); err != nil {
+		return nil, err
+	}
+	ln, err := net.Listen("tcp", addr)
+	if err != nil {
+		return nil, err
+	}
+	mux := http.NewServeMux()
+	mux.Handle("/metrics", promhttp.HandlerFor(reg, promhttp.HandlerOpts{}))
+	srv := &http.Server{Handler: mux, ReadHeaderTimeout: 10 * time.Second}
+	go func() {
+		if err := srv.Serve(ln); err != nil && !errors.Is(err, http.ErrServerClosed) {
+			_ = err // the endpoint is best effort: capture goes on
+		}
+	}()
+	return srv, nil
+}

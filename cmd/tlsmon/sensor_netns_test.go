@@ -1,0 +1,466 @@
+//go:build linux
+
+package main
+
+import (
+	"bufio"
+	"bytes"
+	"fmt"
+	"io"
+	"net"
+	"net/http"
+	"os"
+	"os/exec"
+	"path/filepath"
+	"regexp"
+	"sort"
+	"strconv"
+	"strings"
+	"syscall"
+	"testing"
+	"time"
+
+	"github.com/tlsmon/tlsmon/internal/corpus"
+	"github.com/tlsmon/tlsmon/internal/testgen"
+)
+
+// The live tests replay captures with tcpreplay onto one end of a veth pair whose other
+// end tlsmon -i captures, in a network namespace of their own. They need root (or
+// CAP_NET_ADMIN and CAP_NET_RAW), iproute2 and tcpreplay; they run under CI=true (where
+// .ci/run installs tcpreplay, and where they must not skip when run as root) or when
+// TLSMON_NETNS=1 asks for them.
+
+// vethPair is a namespace holding the sending end of a veth pair; recv is the capturing
+// end, in the test's namespace.
+type vethPair struct {
+	ns, send, recv string
+}
+
+var vethSeq int
+
+func liveTestsWanted(t *testing.T) {
+	t.Helper()
+	if os.Getenv("CI") != "true" && os.Getenv("TLSMON_NETNS") != "1" {
+		t.Skip("live capture tests run under CI=true or with TLSMON_NETNS=1 (they need root, iproute2 and tcpreplay)")
+	}
+	if testing.Short() {
+		t.Skip("live capture tests skipped with -short")
+	}
+}
+
+// mustOrSkip skips with why, unless CI runs as root: there the live tests must run.
+func mustOrSkip(t *testing.T, why string) {
+	t.Helper()
+	if os.Getenv("CI") == "true" && os.Geteuid() == 0 {
+		t.Fatalf("%s (CI runs as root: the live tests must run)", why)
+	}
+	t.Skip(why)
+}
+
+func newVeth(t *testing.T) *vethPair {
+	t.Helper()
+	liveTestsWanted(t)
+	if _, err := exec.LookPath("tcpreplay"); err != nil {
+		mustOrSkip(t, "tcpreplay not installed (apt-get install tcpreplay)")
+	}
+	if _, err := exec.LookPath("ip"); err != nil {
+		mustOrSkip(t, "ip (iproute2) not installed")
+	}
+	vethSeq++
+	id := fmt.Sprintf("%d%d", os.Getpid()%100000, vethSeq)
+	v := &vethPair{ns: "tlsmon-t" + id, send: "tms" + id, recv: "tmr" + id}
+	if out, err := exec.Command("ip", "netns", "add", v.ns).CombinedOutput(); err != nil {
+		mustOrSkip(t, fmt.Sprintf("network namespaces not permitted here (ip netns add: %v: %s)", err, bytes.TrimSpace(out)))
+	}
+	t.Cleanup(func() {
+		exec.Command("ip", "link", "del", v.recv).Run()
+		exec.Command("ip", "netns", "del", v.ns).Run()
+	})
+	// IPv6 off on both ends before they come up: no router solicitations or MLD reports
+	// mixed into the replayed traffic. A large MTU lets captured jumbo frames through.
+	steps := [][]string{
+		{"ip", "link", "add", v.recv, "mtu", "9000", "type", "veth", "peer", "name", v.send, "mtu", "9000"},
+		{"ip", "link", "set", v.send, "netns", v.ns},
+		{"sysctl", "-qw", "net.ipv6.conf." + v.recv + ".disable_ipv6=1"},
+		{"ip", "netns", "exec", v.ns, "sysctl", "-qw", "net.ipv6.conf." + v.send + ".disable_ipv6=1"},
+		{"ip", "link", "set", v.recv, "up"},
+		{"ip", "netns", "exec", v.ns, "ip", "link", "set", v.send, "up"},
+	}
+	for _, s := range steps {
+		if out, err := exec.Command(s[0], s[1:]...).CombinedOutput(); err != nil {
+			mustOrSkip(t, fmt.Sprintf("setting up the veth pair: %v: %v: %s", s, err, bytes.TrimSpace(out)))
+		}
+	}
+	return v
+}
+
+// replay sends a capture from the namespace's end; extra are tcpreplay options (speed).
+func (v *vethPair) replay(t *testing.T, pcap string, extra ...string) {
+	t.Helper()
+	args := append([]string{"netns", "exec", v.ns, "tcpreplay", "-q", "-i", v.send}, extra...)
+	if len(extra) == 0 {
+		args = append(args, "--topspeed")
+	}
+	args = append(args, pcap)
+	if out, err := exec.Command("ip", args...).CombinedOutput(); err != nil {
+		t.Fatalf("tcpreplay %s: %v: %s", pcap, err, out)
+	}
+}
+
+// sensor is a running tlsmon -i.
+type sensor struct {
+	cmd    *exec.Cmd
+	stderr *bytes.Buffer
+	done   chan error
+	dir    string
+}
+
+// startSensor runs tlsmon -i v.recv -o dir args... and waits until it captures.
+func startSensor(t *testing.T, v *vethPair, dir string, args ...string) *sensor {
+	t.Helper()
+	all := append([]string{"-i", v.recv, "-o", dir}, args...)
+	cmd := command(t, all...)
+	pr, pw := io.Pipe()
+	cmd.Stderr = pw
+	s := &sensor{cmd: cmd, stderr: &bytes.Buffer{}, done: make(chan error, 1), dir: dir}
+	if err := cmd.Start(); err != nil {
+		t.Fatal(err)
+	}
+	ready := make(chan struct{})
+	go func() {
+		sc := bufio.NewScanner(pr)
+		said := false
+		for sc.Scan() {
+			s.stderr.WriteString(sc.Text() + "\n")
+			if !said && strings.Contains(sc.Text(), "capturing on") {
+				said = true
+				close(ready)
+			}
+		}
+	}()
+	go func() { err := cmd.Wait(); pw.Close(); s.done <- err }()
+	select {
+	case <-ready:
+	case err := <-s.done:
+		t.Fatalf("tlsmon -i exited before capturing: %v\n%s", err, s.stderr)
+	case <-time.After(20 * time.Second):
+		cmd.Process.Kill()
+		t.Fatalf("tlsmon -i did not start capturing\n%s", s.stderr)
+	}
+	t.Cleanup(func() { cmd.Process.Kill() })
+	return s
+}
+
+// stop sends SIGTERM and waits for a clean exit (status 0: a sensor's normal end).
+func (s *sensor) stop(t *testing.T) {
+	t.Helper()
+	time.Sleep(300 * time.Millisecond) // the last replayed packets reach the ring
+	s.cmd.Process.Signal(syscall.SIGTERM)
+	select {
+	case err := <-s.done:
+		if err != nil {
+			t.Fatalf("tlsmon -i after SIGTERM: %v\n%s", err, s.stderr)
+		}
+	case <-time.After(20 * time.Second):
+		s.cmd.Process.Kill()
+		t.Fatalf("tlsmon -i did not stop after SIGTERM\n%s", s.stderr)
+	}
+}
+
+// offline runs tlsmon -r on the capture into a new directory.
+func offline(t *testing.T, pcap string, args ...string) string {
+	t.Helper()
+	dir := t.TempDir()
+	if code := run(append([]string{"-q", "-r", pcap, "-o", dir}, args...), io.Discard, io.Discard); code != 0 {
+		t.Fatalf("tlsmon -r %s: exit %d", pcap, code)
+	}
+	return dir
+}
+
+// timeless are the columns that differ between a live replay and the capture file: times,
+// durations, and uids (drawn at random).
+var timeless = map[string]bool{"ts": true, "uid": true, "duration": true}
+
+// rows returns the data rows of a TSV log with the timeless columns removed, sorted; a
+// missing file has none.
+func rows(t *testing.T, path string) []string {
+	t.Helper()
+	b, err := os.ReadFile(path)
+	if os.IsNotExist(err) {
+		return nil
+	}
+	if err != nil {
+		t.Fatal(err)
+	}
+	var keep []int
+	var out []string
+	for _, line := range strings.Split(strings.TrimSuffix(string(b), "\n"), "\n") {
+		if f, ok := strings.CutPrefix(line, "#fields\t"); ok {
+			keep = keep[:0]
+			for i, name := range strings.Split(f, "\t") {
+				if !timeless[name] {
+					keep = append(keep, i)
+				}
+			}
+		}
+		if line == "" || line[0] == '#' {
+			continue
+		}
+		cols := strings.Split(line, "\t")
+		var kept []string
+		for _, i := range keep {
+			if i < len(cols) {
+				kept = append(kept, cols[i])
+			}
+		}
+		out = append(out, strings.Join(kept, "\t"))
+	}
+	sort.Strings(out)
+	return out
+}
+
+func sameRows(t *testing.T, what string, got, want []string) {
+	t.Helper()
+	if strings.Join(got, "\n") != strings.Join(want, "\n") {
+		t.Errorf("%s: live rows differ from the file run\nlive:\n%s\nfile:\n%s", what, strings.Join(got, "\n"), strings.Join(want, "\n"))
+	}
+}
+
+// isEthernet reports whether a classic pcap file has link type Ethernet (tcpreplay sends
+// Ethernet frames).
+func isEthernet(path string) bool {
+	b := make([]byte, 24)
+	f, err := os.Open(path)
+	if err != nil {
+		return false
+	}
+	defer f.Close()
+	if _, err := io.ReadFull(f, b); err != nil {
+		return false
+	}
+	switch string(b[:4]) {
+	case "\xd4\xc3\xb2\xa1", "\x4d\x3c\xb2\xa1":
+		return b[20] == 1 && b[21] == 0
+	case "\xa1\xb2\xc3\xd4", "\xa1\xb2\x3c\x4d":
+		return b[23] == 1 && b[22] == 0
+	}
+	return false
+}
+
+// Corpus captures replayed onto the veth give the same ssl.log, x509.log and conn.log as
+// the file run (uids and times aside); SIGTERM ends the sensor with every row written.
+func TestLiveCorpus(t *testing.T) {
+	v := newVeth(t)
+	dir := corpus.Dir(t)
+	var picked []string
+	for _, c := range corpus.Index(t, dir, "tcp", "udp", "starttls", "quic") {
+		p := filepath.Join(dir, "pcaps", c.File)
+		if strings.HasSuffix(p, ".pcap") && isEthernet(p) {
+			picked = append(picked, p)
+		}
+	}
+	if len(picked) == 0 {
+		t.Fatal("no Ethernet capture in the corpus")
+	}
+	// A spread of them: the CI time of each is about half a second.
+	const want = 10
+	if len(picked) > want {
+		step := len(picked) / want
+		var s []string
+		for i := 0; i < len(picked) && len(s) < want; i += step {
+			s = append(s, picked[i])
+		}
+		picked = s
+	}
+	for _, p := range picked {
+		t.Run(filepath.Base(p), func(t *testing.T) {
+			live := t.TempDir()
+			s := startSensor(t, v, live)
+			v.replay(t, p)
+			s.stop(t)
+			off := offline(t, p)
+			if len(rows(t, filepath.Join(off, "conn.log"))) == 0 {
+				t.Fatal("the file run wrote no conn.log row: nothing to compare")
+			}
+			for _, log := range []string{"ssl.log", "x509.log", "conn.log"} {
+				sameRows(t, log, rows(t, filepath.Join(live, log)), rows(t, filepath.Join(off, log)))
+			}
+			checkWholeLines(t, live, true)
+		})
+	}
+}
+
+// -f selects the same packets live (kernel BPF) and on files (user-space BPF).
+func TestLiveFilter(t *testing.T) {
+	v := newVeth(t)
+	pcap := filepath.Join(t.TempDir(), "two.pcap")
+	writeMany(t, pcap, 6)
+	const expr = "tcp and not src port 40001 and not dst port 40001"
+	live := t.TempDir()
+	s := startSensor(t, v, live, "-f", expr)
+	v.replay(t, pcap)
+	s.stop(t)
+	all := rows(t, filepath.Join(offline(t, pcap), "conn.log"))
+	filtered := rows(t, filepath.Join(offline(t, pcap, "-f", expr), "conn.log"))
+	if len(filtered) == 0 || len(filtered) >= len(all) {
+		t.Fatalf("the filter kept %d of %d connections: it should drop some, not all", len(filtered), len(all))
+	}
+	sameRows(t, "conn.log with -f", rows(t, filepath.Join(live, "conn.log")), filtered)
+}
+
+// writeMany writes n generated TLS connections (distinct client ports from 40000 up).
+func writeMany(t *testing.T, path string, n int) {
+	t.Helper()
+	f, err := os.Create(path)
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer f.Close()
+	if _, err := testgen.WriteMany(f, nil, n, 1, testgen.Framing{}); err != nil {
+		t.Fatal(err)
+	}
+}
+
+// Rotation under traffic: every row is in exactly one file (rotated or current), each file
+// whole with its header and #close, named as Zeek names rotated logs.
+func TestLiveRotation(t *testing.T) {
+	v := newVeth(t)
+	pcap := filepath.Join(t.TempDir(), "many.pcap")
+	writeMany(t, pcap, 120)
+	live := t.TempDir()
+	s := startSensor(t, v, live, "--rotate", "1s")
+	done := make(chan struct{})
+	go func() {
+		defer close(done)
+		time.Sleep(700 * time.Millisecond)
+		s.cmd.Process.Signal(syscall.SIGHUP) // and one on demand
+	}()
+	v.replay(t, pcap, "--pps", "600")
+	<-done
+	s.stop(t)
+	ents, _ := os.ReadDir(live)
+	rotated := regexp.MustCompile(`^(ssl|conn|x509)\.\d{4}-\d\d-\d\d-\d\d-\d\d-\d\d(-\d+)?\.log$`)
+	var got = map[string][]string{}
+	nRotated := 0
+	for _, e := range ents {
+		name := e.Name()
+		base := strings.SplitN(name, ".", 2)[0]
+		if rotated.MatchString(name) {
+			nRotated++
+		} else if name != base+".log" {
+			continue
+		}
+		got[base] = append(got[base], rows(t, filepath.Join(live, name))...)
+	}
+	if nRotated < 2 {
+		t.Fatalf("%d rotated files after about 2 s of --rotate 1s and a SIGHUP: %v", nRotated, ents)
+	}
+	off := offline(t, pcap)
+	for _, log := range []string{"ssl", "conn", "x509"} {
+		g := got[log]
+		sort.Strings(g)
+		sameRows(t, log+" over all rotated files", g, rows(t, filepath.Join(off, log+".log")))
+	}
+	checkWholeLines(t, live, true)
+}
+
+// On a quiet link network time follows the wall clock: a connection idle past the UDP
+// inactivity timeout gets its conn.log row while tlsmon still runs.
+func TestLiveIdleExpiry(t *testing.T) {
+	v := newVeth(t)
+	pcap := filepath.Join(t.TempDir(), "udp.pcap")
+	if err := os.WriteFile(pcap, manyUDP(1), 0o644); err != nil {
+		t.Fatal(err)
+	}
+	live := t.TempDir()
+	s := startSensor(t, v, live, "--udp-inactivity-timeout", "1s")
+	v.replay(t, pcap)
+	deadline := time.Now().Add(8 * time.Second)
+	for len(rows(t, filepath.Join(live, "conn.log"))) == 0 {
+		if time.Now().After(deadline) {
+			t.Fatalf("no conn.log row 8 s after a UDP packet with a 1 s inactivity timeout\n%s", s.stderr)
+		}
+		time.Sleep(100 * time.Millisecond)
+	}
+	s.stop(t)
+	if n := len(rows(t, filepath.Join(live, "conn.log"))); n != 1 {
+		t.Errorf("%d conn.log rows, want 1", n)
+	}
+}
+
+// --metrics serves Prometheus counters that match what was replayed.
+func TestLiveMetrics(t *testing.T) {
+	v := newVeth(t)
+	pcap := filepath.Join(t.TempDir(), "few.pcap")
+	writeMany(t, pcap, 5)
+	ln, err := net.Listen("tcp", "127.0.0.1:0")
+	if err != nil {
+		t.Fatal(err)
+	}
+	addr := ln.Addr().String()
+	ln.Close()
+	live := t.TempDir()
+	s := startSensor(t, v, live, "--metrics", addr)
+	v.replay(t, pcap)
+	want := map[string]float64{
+		`tlsmon_connections_total{worker="0"}`:                             5,
+		`tlsmon_events_total{event="ssl_client_hello",worker="0"}`:         5,
+		`tlsmon_kernel_drops_total{interface="` + v.recv + `",worker="0"}`: 0,
+	}
+	var body string
+	deadline := time.Now().Add(10 * time.Second)
+	for {
+		body = scrape(t, "http://"+addr+"/metrics")
+		m := parseMetrics(body)
+		ok := true
+		for k, w := range want {
+			if m[k] != w {
+				ok = false
+			}
+		}
+		if ok && m[`tlsmon_packets_total{worker="0"}`] > 0 && m[`tlsmon_interface_packets_total{interface="`+v.recv+`",worker="0"}`] > 0 {
+			break
+		}
+		if time.Now().After(deadline) {
+			t.Fatalf("metrics never showed %v:\n%s", want, body)
+		}
+		time.Sleep(200 * time.Millisecond)
+	}
+	s.stop(t)
+	if !strings.Contains(body, "# TYPE tlsmon_cap_hits_total counter") && !strings.Contains(body, "tlsmon_log_rows_total") {
+		t.Logf("metrics:\n%s", body)
+	}
+}
+
+func scrape(t *testing.T, url string) string {
+	t.Helper()
+	resp, err := http.Get(url)
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer resp.Body.Close()
+	b, err := io.ReadAll(resp.Body)
+	if err != nil || resp.StatusCode != 200 {
+		t.Fatalf("GET %s: %d %v", url, resp.StatusCode, err)
+	}
+	return string(b)
+}
+
+// parseMetrics reads the Prometheus text format: series (name{labels}) to value.
+func parseMetrics(body string) map[string]float64 {
+	m := map[string]float64{}
+	for _, line := range strings.Split(body, "\n") {
+		if line == "" || line[0] == '#' {
+			continue
+		}
+		i := strings.LastIndexByte(line, ' ')
+		if i < 0 {
+			continue
+		}
+		v, err := strconv.ParseFloat(line[i+1:], 64)
+		if err == nil {
+			m[line[:i]] = v
+		}
+	}
+	return m
+}

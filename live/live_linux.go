@@ -1,0 +1,217 @@
+//go:build linux
+
+package live
+
+import (
+	"errors"
+	"fmt"
+	"io"
+	"os"
+	"strconv"
+	"strings"
+	"sync"
+	"time"
+
+	"github.com/gopacket/gopacket/afpacket"
+	"golang.org/x/sys/unix"
+
+	"github.com/tlsmon/tlsmon/capture"
+)
+
+// sock is one interface's socket.
+type sock struct {
+	iface string
+	link  uint32
+	tp    *afpacket.TPacket
+	num   uint64
+	bytes uint64
+}
+
+// Source reads the interfaces' sockets in turn. Next is called from one goroutine; Stats
+// and Close may be called from others.
+type Source struct {
+	opts   Options
+	socks  []*sock
+	next   int // socket to read first
+	mu     sync.Mutex
+	closed bool
+}
+
+// linkType maps an interface's ARPHRD type to a pcap link type.
+func linkType(iface string) (uint32, error) {
+	b, err := os.ReadFile("/sys/class/net/" + iface + "/type")
+	if err != nil {
+		if errors.Is(err, os.ErrNotExist) {
+			return 0, fmt.Errorf("interface %s: no such interface", iface)
+		}
+		return 0, fmt.Errorf("interface %s: %w", iface, err)
+	}
+	t, _ := strconv.Atoi(strings.TrimSpace(string(b)))
+	switch t {
+	case unix.ARPHRD_ETHER, unix.ARPHRD_LOOPBACK:
+		return 1, nil // LINKTYPE_ETHERNET
+	case unix.ARPHRD_NONE:
+		return 101, nil // LINKTYPE_RAW: tun devices and the like
+	}
+	return 0, fmt.Errorf("interface %s: hardware type %d is not supported (Ethernet, loopback and raw IP are)", iface, t)
+}
+
+func fanoutType(o *Options) afpacket.FanoutType {
+	t := afpacket.FanoutHash
+	switch o.FanoutMode {
+	case FanoutCPU:
+		t = afpacket.FanoutCPU
+	case FanoutQM:
+		t = afpacket.FanoutQueueMapping
+	case FanoutLB:
+		t = afpacket.FanoutLoadBalance
+	}
+	if o.Defrag {
+		t |= unix.PACKET_FANOUT_FLAG_DEFRAG
+	}
+	return t
+}
+
+// Open opens one socket per interface, with the ring, fanout group, promiscuous mode and
+// filter of o. Errors name the interface (and say when privileges are missing).
+func Open(o Options) (*Source, error) {
+	if err := o.defaults(); err != nil {
+		return nil, err
+	}
+	s := &Source{opts: o}
+	poll := o.IdleWait
+	if len(o.Interfaces) > 1 {
+		poll = time.Millisecond // each socket in turn: a short wait on each
+	}
+	for _, iface := range o.Interfaces {
+		link, err := linkType(iface)
+		if err != nil {
+			s.Close()
+			return nil, err
+		}
+		tp, err := afpacket.NewTPacket(
+			afpacket.OptInterface(iface),
+			afpacket.TPacketVersion3,
+			afpacket.OptBlockSize(o.BlockSize),
+			afpacket.OptFrameSize(4096),
+			afpacket.OptNumBlocks(o.BufferSize/o.BlockSize),
+			afpacket.OptBlockTimeout(o.BlockTimeout),
+			afpacket.OptPollTimeout(poll),
+			afpacket.OptAddVLANHeader(true),
+		)
+		if err != nil {
+			s.Close()
+			return nil, ifaceError(iface, "open", err)
+		}
+		k := &sock{iface: iface, link: link, tp: tp}
+		s.socks = append(s.socks, k)
+		if o.Filter != nil {
+			prog, err := o.Filter.Assemble(link)
+			if err == nil {
+				err = tp.SetBPF(prog)
+			}
+			if err != nil {
+				s.Close()
+				return nil, ifaceError(iface, "filter", err)
+			}
+		}
+		if !o.NoPromisc {
+			if err := tp.SetPromiscuous(true); err != nil {
+				s.Close()
+				return nil, ifaceError(iface, "promiscuous mode", err)
+			}
+		}
+		if !o.NoFanout {
+			if err := tp.SetFanout(fanoutType(&o), o.FanoutID); err != nil {
+				s.Close()
+				return nil, ifaceError(iface, fmt.Sprintf("fanout group %d (%s)", o.FanoutID, o.FanoutMode), err)
+			}
+		}
+	}
+	return s, nil
+}
+
+func ifaceError(iface, what string, err error) error {
+	if errors.Is(err, unix.EPERM) || errors.Is(err, unix.EACCES) {
+		return fmt.Errorf("interface %s: %s: %w (needs root or the capabilities CAP_NET_RAW and CAP_NET_ADMIN)", iface, what, err)
+	}
+	return fmt.Errorf("interface %s: %s: %w", iface, what, err)
+}
+
+// Next reads the next packet of any interface into f; f.Data points into the ring and is
+// valid until the next call. It returns ErrIdle when no packet came within the idle wait,
+// and io.EOF once the source is closed.
+func (s *Source) Next(f *capture.Frame) error {
+	n := len(s.socks)
+	deadline := time.Time{}
+	for {
+		for i := 0; i < n; i++ {
+			k := s.socks[(s.next+i)%n]
+			data, ci, err := k.tp.ZeroCopyReadPacketData()
+			if err == nil {
+				s.next = (s.next + i) % n
+				k.num++
+				k.bytes += uint64(len(data))
+				f.Ts = ci.Timestamp.UnixMicro()
+				f.LinkType = k.link
+				f.Data = data
+				f.WireLen = ci.Length
+				f.Num = k.num
+				f.File = k.iface
+				return nil
+			}
+			if errors.Is(err, afpacket.ErrTimeout) {
+				continue
+			}
+			if s.isClosed() {
+				return io.EOF
+			}
+			return ifaceError(k.iface, "read", err)
+		}
+		if n == 1 {
+			return ErrIdle
+		}
+		if deadline.IsZero() {
+			deadline = time.Now().Add(s.opts.IdleWait)
+		} else if time.Now().After(deadline) {
+			return ErrIdle
+		}
+	}
+}
+
+func (s *Source) isClosed() bool {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	return s.closed
+}
+
+// Stats returns each socket's counters; the kernel's are read now (PACKET_STATISTICS).
+func (s *Source) Stats() []Stats {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	out := make([]Stats, 0, len(s.socks))
+	for _, k := range s.socks {
+		st := Stats{Interface: k.iface, Received: k.num, Bytes: k.bytes}
+		if !s.closed {
+			if _, v3, err := k.tp.SocketStats(); err == nil {
+				st.Kernel, st.Drops = uint64(v3.Packets()), uint64(v3.Drops())
+			}
+		}
+		out = append(out, st)
+	}
+	return out
+}
+
+// Close closes the sockets.
+func (s *Source) Close() error {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	if s.closed {
+		return nil
+	}
+	s.closed = true
+	for _, k := range s.socks {
+		k.tp.Close()
+	}
+	return nil
+}
