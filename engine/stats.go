@@ -16,6 +16,10 @@ type Stats struct {
 	DecodeErrors uint64 // malformed frames
 	Connections  uint64 // connections created
 	Active       int    // connections in the table now
+	// AckEvents and GapEvents are Zeek's get_gap_stats() counts: ACKs that advanced a stream
+	// of a connection established both ways, and those of them that acknowledged data never
+	// seen (capture_loss.log estimates the capture's loss from their ratio).
+	AckEvents, GapEvents uint64
 	// CapHits counts each resource cap hit, by name (reassembly_conn, reassembly_global,
 	// reassembly_blocks, max_connections, frag_bytes, frag_count, above_hole, excessive_data).
 	CapHits map[string]uint64

@@ -21,7 +21,11 @@ import (
 // nothing on the per-packet path takes a lock. The worker label is "0" until the engine is
 // sharded (each shard will publish its own).
 type sensorMetrics struct {
-	events map[string]uint64 // engine goroutine only
+	// engine goroutine only: events by name and in all, connections created and removed
+	// by protocol (tcp, udp, icmp) for stats.log
+	events           map[string]uint64
+	total            uint64
+	created, removed [3]uint64
 
 	mu   sync.Mutex
 	snap metricsSnapshot
@@ -39,7 +43,46 @@ func newSensorMetrics() *sensorMetrics {
 }
 
 // HandleEvent implements tlsmon.Handler.
-func (m *sensorMetrics) HandleEvent(e tlsmon.Event) { m.events[e.Name()]++ }
+func (m *sensorMetrics) HandleEvent(e tlsmon.Event) {
+	m.events[e.Name()]++
+	m.total++
+	switch ev := e.(type) {
+	case *tlsmon.NewConnection:
+		if i := protoIndex(ev.Conn); i >= 0 {
+			m.created[i]++
+		}
+	case *tlsmon.ConnectionStateRemove:
+		if i := protoIndex(ev.Conn); i >= 0 {
+			m.removed[i]++
+		}
+	}
+}
+
+// protoIndex is stats.log's protocol slot of a connection: 0 tcp, 1 udp, 2 icmp (and
+// ICMPv6), -1 other.
+func protoIndex(c *tlsmon.Conn) int {
+	if c == nil {
+		return -1
+	}
+	switch c.ID.Proto {
+	case tlsmon.ProtoTCP:
+		return 0
+	case tlsmon.ProtoUDP:
+		return 1
+	case tlsmon.ProtoICMP, 58:
+		return 2
+	}
+	return -1
+}
+
+// active returns the connections open now, by protocol slot.
+func (m *sensorMetrics) active() [3]uint64 {
+	var a [3]uint64
+	for i := range a {
+		a[i] = m.created[i] - m.removed[i]
+	}
+	return a
+}
 
 // publish copies the counters for the endpoint (engine goroutine).
 func (m *sensorMetrics) publish(st engine.Stats, kernel []live.Stats, out *outputs) {

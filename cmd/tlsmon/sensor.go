@@ -19,13 +19,14 @@ import (
 
 // sensorConfig is what the command line asks of live capture (issue 12).
 type sensorConfig struct {
-	ifaces      []string
-	filterExpr  string
-	filter      *filter.Filter // compiled -f (files and interfaces)
-	rotate      time.Duration  // --rotate: 0 = never (SIGHUP still rotates in live mode)
-	metricsAddr string
-	live        live.Options
-	fanoutID    *uint
+	ifaces        []string
+	filterExpr    string
+	filter        *filter.Filter // compiled -f (files and interfaces)
+	rotate        time.Duration  // --rotate: 0 = never (SIGHUP still rotates in live mode)
+	metricsAddr   string
+	statsInterval time.Duration // stats.log and capture_loss.log rows (live; 0: none)
+	live          live.Options
+	fanoutID      *uint
 	// Zeek's tcp_inactivity_timeout and udp_inactivity_timeout (0: the engine's defaults)
 	tcpInactivity, udpInactivity time.Duration
 }
@@ -43,6 +44,8 @@ func (s *sensorConfig) flags(fs *flag.FlagSet) {
 		"to the socket live, run in user space on files)")
 	fs.DurationVar(&s.rotate, "rotate", 0, "live: rotate the logs every `DURATION` (e.g. 1h), as Zeek names\n"+
 		"them: PATH.YYYY-MM-DD-HH-MM-SS.log (the file's open time); SIGHUP rotates now")
+	fs.DurationVar(&s.statsInterval, "stats-interval", 5*time.Minute, "live: write a stats.log and a capture_loss.log row every `DURATION`\n"+
+		"(Zeek's Stats::report_interval; 0: none)")
 	fs.StringVar(&s.metricsAddr, "metrics", "", "live: serve Prometheus metrics on `ADDR` (e.g. :9100), path /metrics")
 	fs.IntVar(&s.live.BufferSize, "af-packet-buffer-size", live.DefaultBufferSize, "live: ring `BYTES` per socket (Zeek's AF_Packet::buffer_size)")
 	fs.IntVar(&s.live.BlockSize, "af-packet-block-size", live.DefaultBlockSize, "live: ring block `BYTES`, a multiple of 4096; the largest packet\n"+
@@ -80,7 +83,7 @@ func (s *sensorConfig) check(reads []string, stderr io.Writer) error {
 	switch {
 	case len(s.ifaces) > 0 && len(reads) > 0:
 		return fail("-r and -i cannot be combined: read captures or capture live")
-	case s.rotate < 0 || s.tcpInactivity < 0 || s.udpInactivity < 0:
+	case s.rotate < 0 || s.tcpInactivity < 0 || s.udpInactivity < 0 || s.statsInterval < 0:
 		return fail("--rotate and the inactivity timeouts take a positive duration")
 	case s.rotate > 0 && s.rotate < time.Second:
 		return fail("--rotate %s: at least 1s (rotated names have a one-second resolution)", s.rotate)
@@ -184,9 +187,15 @@ func analyzeLive(cfg config, stderr io.Writer) error {
 		fmt.Fprintf(stderr, "tlsmon: capturing on %v; logs in %s\n", cfg.sensor.ifaces, cfg.outDir)
 	}
 	l := &sensorLoop{cfg: &cfg.sensor, src: src, eng: eng, out: out, met: met, stop: stop.ch, hup: hup}
+	if cfg.sensor.statsInterval > 0 {
+		l.health = newHealthLogs(out, cfg.json, start)
+	}
 	runErr := l.run(start)
 	eng.Flush()
 	l.publish(time.Now())
+	if l.health != nil { // a last row for the time since the previous one
+		l.health.write(time.Now(), eng.Stats(), l.kernel, met, l.lastTs)
+	}
 	src.Close()
 	closeErr := out.Close()
 	if srv != nil {
@@ -221,8 +230,10 @@ type sensorLoop struct {
 	stop   <-chan struct{}
 	hup    <-chan os.Signal
 	kernel []live.Stats
-	// next rotation and metrics snapshot (wall clock)
-	nextRotate, nextPublish time.Time
+	health *healthLogs // nil without --stats-interval
+	lastTs int64       // the last packet's timestamp (µs)
+	// next rotation, health rows and metrics snapshot (wall clock)
+	nextRotate, nextHealth, nextPublish time.Time
 }
 
 // checkEvery is how many frames pass between two looks at the clock and the signals.
@@ -232,12 +243,16 @@ func (l *sensorLoop) run(start time.Time) error {
 	if l.cfg.rotate > 0 {
 		l.nextRotate = start.Add(l.cfg.rotate)
 	}
+	if l.health != nil {
+		l.nextHealth = start.Add(l.cfg.statsInterval)
+	}
 	var f capture.Frame
 	for n := 0; ; n++ {
 		err := l.src.Next(&f)
 		switch {
 		case err == nil:
 			l.eng.Frame(&f)
+			l.lastTs = f.Ts
 			if n%checkEvery != 0 {
 				continue
 			}
@@ -263,6 +278,11 @@ func (l *sensorLoop) run(start time.Time) error {
 			if l.cfg.rotate > 0 {
 				l.nextRotate = now.Add(l.cfg.rotate)
 			}
+		}
+		if l.health != nil && !now.Before(l.nextHealth) {
+			l.kernel = l.src.Stats()
+			l.health.write(now, l.eng.Stats(), l.kernel, l.met, l.lastTs)
+			l.nextHealth = now.Add(l.cfg.statsInterval)
 		}
 		if !now.Before(l.nextPublish) {
 			l.publish(now)
