@@ -140,7 +140,6 @@ func TestSignalOnIdleStdin(t *testing.T) {
 	}
 }
 
-
 // pipeBytes returns how many bytes wait in the pipe of f (FIONREAD works on either end).
 func pipeBytes(t *testing.T, f *os.File) int {
 	var n int32
