@@ -4,14 +4,14 @@ go 1.26.0
 
 require (
 	github.com/gopacket/gopacket v1.7.7
+	github.com/klauspost/compress v1.20.5
 	github.com/pion/dtls/v3 v3.1.15
+	github.com/ulikunitz/xz v0.5.17
 	golang.org/x/crypto v0.59.0
 )
 
 require (
-	github.com/klauspost/compress v1.20.5 // indirect
 	github.com/pion/logging v0.2.4 // indirect
 	github.com/pion/transport/v5 v5.0.0 // indirect
-	github.com/ulikunitz/xz v0.5.17 // indirect
 	golang.org/x/sys v0.50.0 // indirect
 )
