@@ -44,7 +44,10 @@ func TestOutputFullDisk(t *testing.T) {
 	if read, _ := strconv.Atoi(m[1]); read >= n/2 {
 		t.Errorf("%d of %d packets read after the write error: reading did not stop", read, n)
 	}
-	checkWholeLines(t, out, true)
+	if _, err := os.Stat(filepath.Join(out, "weird.log")); err != nil {
+		t.Error("weird.log, which still worked, was not written")
+	}
+	checkWholeLines(t, out, true) // weird.log closed with #close
 }
 
 // The first signal stops the reading, the second aborts (signals sent to the test process

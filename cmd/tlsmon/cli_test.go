@@ -40,12 +40,16 @@ func command(t *testing.T, args ...string) *exec.Cmd {
 
 // manyUDP returns a capture of n one-packet UDP connections two minutes apart: each ends
 // (UDP inactivity timeout) while the capture is still being read, so conn.log grows as it is.
+// Every tenth datagram's UDP length is wrong (a weird.log row).
 func manyUDP(n int) []byte {
 	recs := make([]pcapRecord, n)
 	for i := range recs {
 		src := netip.AddrFrom4([4]byte{10, 0, byte(i >> 8), byte(i)})
-		recs[i] = pcapRecord{ts: 1_700_000_000_000_000 + int64(i)*120_000_000,
-			data: udpPacket(src, hostB, uint16(40000+i%1000), 5353, []byte("q"))}
+		data := udpPacket(src, hostB, uint16(40000+i%1000), 5353, []byte("q"))
+		if i%10 == 0 {
+			data[14+20+5]++ // UDP_datagram_length_mismatch
+		}
+		recs[i] = pcapRecord{ts: 1_700_000_000_000_000 + int64(i)*120_000_000, data: data}
 	}
 	return pcapBytes(recs)
 }
