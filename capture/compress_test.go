@@ -6,10 +6,10 @@ import (
 	"encoding/binary"
 	"errors"
 	"hash/crc32"
-	"strings"
 	"io"
 	"os"
 	"path/filepath"
+	"strings"
 	"testing"
 
 	"github.com/klauspost/compress/zstd"
