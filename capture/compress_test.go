@@ -5,9 +5,11 @@ import (
 	"compress/gzip"
 	"encoding/binary"
 	"errors"
+	"hash/crc32"
 	"io"
 	"os"
 	"path/filepath"
+	"strings"
 	"testing"
 
 	"github.com/klauspost/compress/zstd"
@@ -140,4 +142,35 @@ func gzipOf(b []byte) []byte {
 	w.Write(b)
 	w.Close()
 	return buf.Bytes()
+}
+
+// An xz stream whose block asks for a dictionary above the limit is refused before the
+// decoder allocates it; one within it is read.
+func TestXzDictionaryLimit(t *testing.T) {
+	plain := pcapFile(binary.LittleEndian, 0xa1b2c3d4, 65535, 1, pcapRec{sec: 1, data: []byte("frame")})
+	var buf bytes.Buffer
+	w, err := xz.WriterConfig{DictCap: 8 << 20}.NewWriter(&buf)
+	if err != nil {
+		t.Fatal(err)
+	}
+	w.Write(plain)
+	w.Close()
+	b := buf.Bytes()
+	// The first block header: size byte at 12, flags, then the filter flags (LZMA2: id 0x21,
+	// property size 1, the dictionary code).
+	i := bytes.Index(b[12:12+(int(b[12])+1)*4], []byte{0x21, 0x01}) + 12
+	if i < 12 || lzma2Dict(b[i+2]) < 8<<20 {
+		t.Fatalf("no LZMA2 filter flags with an 8 MiB dictionary in %x", b[:32])
+	}
+	if _, err := NewReader("ok.xz", bytes.NewReader(b)); err != nil {
+		t.Fatalf("an 8 MiB dictionary is refused: %v", err)
+	}
+	big := bytes.Clone(b)
+	big[i+2] = 40 // 4 GiB
+	hs := 12 + (int(big[12])+1)*4
+	binary.LittleEndian.PutUint32(big[hs-4:], crc32.ChecksumIEEE(big[12:hs-4]))
+	_, err = NewReader("big.xz", bytes.NewReader(big))
+	if err == nil || !strings.Contains(err.Error(), "above tlsmon's limit") {
+		t.Errorf("a 4 GiB dictionary: %v", err)
+	}
 }

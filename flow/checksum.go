@@ -18,6 +18,20 @@ func (t *Table) ChecksumError(p *packet.Packet) (*Conn, bool) {
 	if !addrLess(&p.Src, &p.Dst, p.SrcPort, p.DstPort) {
 		side = 1
 	}
-	c.scaledSide(side, 'C', &c.hx[side].chkCnt, &c.hx[side].chkExp)
+	if t.chk == nil {
+		t.chk = map[*Conn]*[2]scaledCount{}
+	}
+	n := t.chk[c]
+	if n == nil {
+		n = new([2]scaledCount)
+		t.chk[c] = n
+	}
+	c.scaledSide(side, 'C', &n[side].cnt, &n[side].exp)
 	return c, isNew
+}
+
+// scaledCount is a scaled history counter (see Conn.scaledHistory).
+type scaledCount struct {
+	cnt uint32
+	exp uint8
 }

@@ -57,8 +57,6 @@ type epHistory struct {
 	// 10^exp, then exp grows.
 	rxmtCnt, win0Cnt, gapCnt uint32
 	rxmtExp, win0Exp, gapExp uint8
-	chkCnt                   uint32 // bad checksums ('C'), with Table.ChecksumError
-	chkExp                   uint8
 }
 
 // Conn is one connection of the table.

@@ -24,8 +24,6 @@ var (
 	errIPv4MinHdr    = &DecodeError{Weird: "IPv4_min_header_size", Detail: "IPv4 header length below 20"}
 	errIncompleteFr  = &DecodeError{Weird: "incompletely_captured_fragment", Detail: "non-first fragment cut by the snaplen"}
 	errNoNext        = &DecodeError{Weird: "ipv6_no_next", Detail: "IPv6 no-next-header"}
-	errBadIPChecksum = &DecodeError{Weird: "bad_IP_checksum", Detail: "IPv4 header checksum is wrong"}
-	errIPLenZero     = &DecodeError{Weird: "ip_hdr_len_zero", Detail: "IP total length 0 (segmentation offload), dropped when verifying checksums"}
 	errTruncExt      = &DecodeError{Detail: "capture ends inside an IPv6 extension header"}
 	errFragDropped   = &DecodeError{Detail: "fragment dropped (reassembly limits)"}
 	errFragHdrLength = &DecodeError{Weird: "fragment_protocol_inconsistency", Detail: "fragment length below its header length"}
@@ -63,8 +61,9 @@ func (d *Decoder) ipv4(b []byte, wire int, p *Packet) (Status, error) {
 	hl := int(b[0]&0x0f) * 4
 	total := int(binary.BigEndian.Uint16(b[2:]))
 	if total == 0 { // TSO: Zeek (with -C) falls back to the captured length
-		if d.cfg.VerifyChecksums {
-			return Malformed, errIPLenZero // Zeek without -C: the checksum is wrong too
+		if d.cfg.VerifyChecksums { // Zeek without -C: the checksum is wrong too; dropped
+			p.Weirds = append(p.Weirds, "ip_hdr_len_zero")
+			return Skip, nil
 		}
 		p.Weirds = append(p.Weirds, "ip_hdr_len_zero")
 		total = len(b)
@@ -81,8 +80,9 @@ func (d *Decoder) ipv4(b []byte, wire int, p *Packet) (Status, error) {
 	if hl < 20 {
 		return Malformed, errIPv4MinHdr
 	}
-	if d.cfg.VerifyChecksums && onesSum(0, b[:hl]) != 0xffff {
-		return Malformed, errBadIPChecksum
+	if d.cfg.VerifyChecksums && onesSum(0, b[:hl]) != 0xffff { // dropped, with its weird
+		p.Weirds = append(p.Weirds, "bad_IP_checksum")
+		return Skip, nil
 	}
 	p.IPVersion = 4
 	mapV4(&p.Src, b[12:16])

@@ -82,7 +82,7 @@ func TestVerifyChecksums(t *testing.T) {
 	}
 	strict := run(bad, "--verify-checksums")
 	w := strict["weird.log"]
-	if !strings.Contains(w, `"name":"bad_TCP_checksum"`) || !strings.Contains(w, `"name":"bad_IP_checksum"`) {
+	if !strings.Contains(w, `"name":"bad_TCP_checksum"`) || !strings.Contains(w, `"name":"bad_IP_checksum","notice":false,"peer":"zeek","source":"IP"`) {
 		t.Errorf("weird.log lacks the checksum weirds:\n%s", w)
 	}
 	found := false

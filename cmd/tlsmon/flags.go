@@ -48,16 +48,17 @@ Output files in DIR (each created only when it gets its first row, as Zeek does)
   events.jsonl  with --events (created even when empty): one JSON line per SSL event
                 ("ts", "event", "uid", "id", "args"; strings as hex unless --events-text)
 
-Checksums: like "zeek -C", tlsmon does not verify IP, TCP or UDP checksums by default:
+Checksums: like "zeek -C", tlsmon does not verify IP, TCP, UDP or ICMP checksums by default:
 capture hosts offload checksumming to the network card, so the packets they capture
 mostly carry wrong checksums, and Zeek without -C would drop them all. With
 --verify-checksums, packets with a bad checksum are dropped with Zeek's weirds
-(bad_IP_checksum, bad_TCP_checksum, bad_UDP_checksum, bad_ICMP_checksum).
+(bad_IP_checksum, bad_TCP_checksum, bad_UDP_checksum, bad_ICMP_checksum), and IPv4
+packets whose total length is 0 (segmentation offload) with ip_hdr_len_zero.
 
 Summary (on stderr at the end, unless -q): connections are those of conn.log; TLS, DTLS
 and QUIC sessions count the connections on which that protocol was confirmed (an analyzer
-confirmation, as conn.log's service); certificates are the certificates seen (x509.log
-rows); caps hit are the resource limits reached (each also in weird.log).
+confirmation, as conn.log's service); certificates are those the handshakes carried;
+caps hit are the resource limits reached (each also in weird.log).
 
 Exit status:
   0    success
@@ -84,7 +85,7 @@ func parseArgs(args []string, stdout, stderr io.Writer) (cfg config, code int, d
 	})
 	fs.StringVar(&cfg.outDir, "o", ".", "write the logs into `DIR` (created if missing)")
 	fs.BoolVar(&cfg.json, "json", false, "write the logs as JSON lines (Zeek's LogAscii::use_json=T) instead of TSV")
-	fs.BoolVar(&cfg.events, "events", false, "also write DIR/events.jsonl: one canonical JSON line per SSL event")
+	fs.BoolVar(&cfg.events, "events", false, "also write DIR/events.jsonl: one JSON line per SSL event")
 	fs.BoolVar(&cfg.analyzeEncrypted, "analyze-encrypted", false,
 		"keep the SSL analyzer attached after the handshake (ssl_encrypted_data for every record),\n"+
 			"as Zeek with SSL::disable_analyzer_after_detection=F")
@@ -93,11 +94,11 @@ func parseArgs(args []string, stdout, stderr io.Writer) (cfg config, code int, d
 	fs.StringVar(&cfg.memProfile, "memprofile", "", "write an allocation profile (go tool pprof) to `FILE` at the end")
 	fs.BoolVar(&cfg.quiet, "q", false, "quiet: no summary and no progress line (errors are still printed)")
 	fs.BoolVar(&cfg.eventsText, "events-text", false,
-		"in events.jsonl, write the string arguments that are printable UTF-8 as text\n"+
-			"(for jq); the others stay hex. The default is the canonical form: all hex")
+		"in events.jsonl, write the string arguments that are printable UTF-8\n"+
+			"as text (for jq); the others stay hex (the default: all hex)")
 	fs.BoolVar(&cfg.verifyChecksums, "verify-checksums", false,
-		"drop packets with a bad IP, TCP, UDP or ICMP checksum, with Zeek's weirds, as Zeek\n"+
-			"without -C (see Checksums below)")
+		"drop packets with a bad IP, TCP, UDP or ICMP checksum, with\n"+
+			"Zeek's weirds, as Zeek without -C (see Checksums below)")
 	cfg.sensor.flags(fs) // issue 12: -i, -f, --rotate, --metrics, --stats-interval, --af-packet-*
 	noProgress := fs.Bool("no-progress", false, "never print the progress line (shown only on a terminal, for\n"+
 		"runs of more than 2 s: share of the files read, rate, time left)")
