@@ -27,10 +27,6 @@ type connState struct {
 	// tunneled: the engine holds tunnel state for this connection (Engine.tun.conns); a bool
 	// in the padding keeps the non-tunnel connection's size unchanged.
 	tunneled bool
-	// acked is, by physical side, the highest ACK received for that side's stream, low 32
-	// bits of the relative sequence (Zeek's trim_seq: the gap statistics count the ACKs
-	// that move it; 0 until the first one). 32 bits keep the state within its size budget.
-	acked [2]uint32
 }
 
 // newConnAlloc gives the flow table a connection's memory: a released connState when

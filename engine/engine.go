@@ -273,15 +273,10 @@ func (e *Engine) tcp(cs *connState, res *flow.Result, p *packet.Packet) {
 	t := res.TCP
 	peer := s ^ 1
 	if t.PeerAck && !(t.Ack <= 2 && c.IsPartial()) {
-		// Zeek's gap statistics (capture_loss.log): an ACK that moves the peer's stream
-		// forward while both endpoints are established counts; one that skips a hole, a gap.
-		ack32 := uint32(t.Ack)
-		ahead := cs.acked[peer] == 0 || int32(ack32-cs.acked[peer]) > 0 // serial arithmetic
-		counted := cs.acked[peer] != 0 && ahead && !cs.r[peer].Skipping() &&
+		// Zeek's gap statistics (capture_loss.log): an ACK that moves the peer's acknowledged
+		// position forward while both endpoints are established counts; one past a hole, a gap.
+		counted := t.AckAdvanced && t.Ack > 1 && !cs.r[peer].Skipping() && // 1: the SYN alone
 			c.Endpoint(0).State == flow.TCPEstablished && c.Endpoint(1).State == flow.TCPEstablished
-		if ahead {
-			cs.acked[peer] = ack32
-		}
 		gap := cs.r[peer].AckReceived(e.now, t.Ack, &e.sinks[peer])
 		if counted {
 			e.stats.AckEvents++

@@ -7,11 +7,11 @@ import (
 )
 
 // Zeek's gap statistics (capture_loss.log): ACKs that advance an established stream count,
-// the first ACK of a side only sets its base, and an ACK past a hole is also a gap.
+// an ACK of the SYN alone does not, and an ACK past a hole is also a gap.
 func TestGapStats(t *testing.T) {
 	h := newHarness(analyzer.Spec{Name: "TEST", TCPPorts: []uint16{9999}}, Limits{})
-	h.handshake()                        // the client's ACK of the SYN-ACK: the base of the server's stream
-	h.tcp(4, true, fPA, 101, 501, "abc") // first ACK of the client's stream: its base (101)
+	h.handshake()                        // ACKs of the SYNs alone: not counted
+	h.tcp(4, true, fPA, 101, 501, "abc") // acks nothing new
 	h.tcp(5, false, fA, 501, 104, "")    // acks abc: counted
 	h.tcp(6, true, fPA, 114, 501, "xyz") // 10 bytes missing
 	h.tcp(7, false, fA, 501, 117, "")    // acks past the hole: counted, and a gap

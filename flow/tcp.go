@@ -23,6 +23,9 @@ type TCPResult struct {
 	// PeerAck: the packet acknowledges the peer's stream up to relative sequence Ack.
 	PeerAck bool
 	Ack     uint64
+	// AckAdvanced: the ACK moved the peer's acknowledged position forward (Zeek's gap
+	// statistics count such ACKs).
+	AckAdvanced bool
 	// Close: the sender closed its side (FIN or RST); call Table.CloseTCP after delivering data.
 	Close    bool
 	genEvent bool
@@ -288,6 +291,7 @@ func (t *Table) processTCP(r *TCPResult, c *Conn, s uint8, ts int64, seq, ack ui
 				d := seqDelta(ack, peer.ackSeq)
 				if !(ack == 0 && d > tooLargeSeq) && d > 0 {
 					peer.updateAck(ack)
+					r.AckAdvanced = true
 				}
 			}
 			r.Ack = a
