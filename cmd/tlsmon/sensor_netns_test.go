@@ -464,3 +464,32 @@ func parseMetrics(body string) map[string]float64 {
 	}
 	return m
 }
+
+// Two tlsmon processes in one fanout group (PACKET_FANOUT_HASH) share the interface by
+// flow: every connection is written whole by exactly one of them, as the file run writes
+// it, and both get some. (Within one process, per-worker sockets need the sharded engine.)
+func TestLiveFanoutTwoProcesses(t *testing.T) {
+	v := newVeth(t)
+	pcap := filepath.Join(t.TempDir(), "many.pcap")
+	writeMany(t, pcap, 40)
+	a, b := t.TempDir(), t.TempDir()
+	id := strconv.Itoa(1000 + os.Getpid()%60000)
+	sa := startSensor(t, v, a, "--af-packet-fanout-id", id)
+	sb := startSensor(t, v, b, "--af-packet-fanout-id", id)
+	v.replay(t, pcap)
+	sa.stop(t)
+	sb.stop(t)
+	off := offline(t, pcap)
+	for _, log := range []string{"conn.log", "ssl.log", "x509.log"} {
+		ra, rb := rows(t, filepath.Join(a, log)), rows(t, filepath.Join(b, log))
+		if log == "conn.log" && (len(ra) == 0 || len(rb) == 0) {
+			t.Errorf("conn.log: %d and %d rows: the fanout group did not split the connections", len(ra), len(rb))
+		}
+		both := append(ra, rb...)
+		sort.Strings(both)
+		if log == "x509.log" {
+			continue // the same certificates in several connections: rows repeat per connection
+		}
+		sameRows(t, log+" of both processes", both, rows(t, filepath.Join(off, log)))
+	}
+}
