@@ -182,6 +182,12 @@ func analyzeLive(cfg config, stderr io.Writer) error {
 			return &exitError{code: exitUsage, err: fmt.Errorf("--metrics %s: %w", cfg.sensor.metricsAddr, err)}
 		}
 	}
+	stopProfiles, err := startProfiles(cfg.cpuProfile, cfg.memProfile)
+	if err != nil {
+		src.Close()
+		out.Close()
+		return err
+	}
 	start := time.Now()
 	if !cfg.quiet {
 		fmt.Fprintf(stderr, "tlsmon: capturing on %v; logs in %s\n", cfg.sensor.ifaces, cfg.outDir)
@@ -197,6 +203,7 @@ func analyzeLive(cfg config, stderr io.Writer) error {
 		l.health.write(time.Now(), eng.Stats(), l.kernel, met, l.lastTs)
 	}
 	src.Close()
+	profErr := stopProfiles()
 	closeErr := out.Close()
 	if srv != nil {
 		srv.Close()
@@ -215,7 +222,7 @@ func analyzeLive(cfg config, stderr io.Writer) error {
 	case runErr != nil:
 		return runErr
 	}
-	return nil
+	return profErr
 }
 
 // sensorLoop is the live read loop: frames to the engine, the wall clock when the link is

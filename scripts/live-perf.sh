@@ -1,0 +1,53 @@
+#!/usr/bin/env bash
+# Live capture throughput (docs/PERFORMANCE.md, "Live capture"): replays a capture at full
+# speed (tcpreplay --topspeed) from a network namespace onto a veth pair and captures the
+# other end with tlsmon -i; then runs the same capture from the file. Prints the packets
+# handled, kernel drops and CPU per packet of both. Needs root, iproute2 and tcpreplay.
+#
+#   [PROCS=2] [LIVE_ARGS="--af-packet-block-size 1048576"] scripts/live-perf.sh [CAPTURE]
+#   (CAPTURE defaults to /tmp/perfmix.pcap; see docs/PERFORMANCE.md)
+set -euo pipefail
+cd "$(dirname "$0")/.."
+pcap=${1:-/tmp/perfmix.pcap}
+ns=tlsmon-perf$$ send=tmps$$ recv=tmpr$$
+bin=$(mktemp -d)/tlsmon
+out=$(mktemp -d)
+cleanup() { ip link del "$recv" 2>/dev/null || true; ip netns del "$ns" 2>/dev/null || true; rm -rf "$out" "$(dirname "$bin")"; }
+trap cleanup EXIT
+go build -o "$bin" ./cmd/tlsmon
+ip netns add "$ns"
+ip link add "$recv" mtu 9000 type veth peer name "$send" mtu 9000
+ip link set "$send" netns "$ns"
+sysctl -qw "net.ipv6.conf.$recv.disable_ipv6=1"
+ip netns exec "$ns" sysctl -qw "net.ipv6.conf.$send.disable_ipv6=1"
+ip link set "$recv" up
+ip netns exec "$ns" ip link set "$send" up
+
+tick=$(getconf CLK_TCK)
+cpu() { awk -v t="$tick" '{printf "%.3f", ($14+$15)/t}' "/proc/$1/stat"; }
+echo "load before: $(cat /proc/loadavg)"
+# PROCS=2: two tlsmon processes in one fanout group (one worker each, until the engine is
+# sharded), sharing the interface by flow.
+procs=${PROCS:-1}
+pids=()
+for i in $(seq "$procs"); do
+  "$bin" -i "$recv" -o "$out/live$i" --stats-interval 0 --af-packet-fanout-id 4242 ${LIVE_ARGS:-} 2>"$out/live$i.err" &
+  pids+=($!)
+  until grep -q "capturing on" "$out/live$i.err" 2>/dev/null; do sleep 0.1; done
+done
+ip netns exec "$ns" tcpreplay --topspeed -i "$send" "$pcap" 2>&1 | grep -E "Actual|Rated|Failed"
+sleep 1
+c=0
+for p in "${pids[@]}"; do c=$(awk -v a="$c" -v b="$(cpu "$p")" 'BEGIN{printf "%.3f", a+b}'); done
+kill -TERM "${pids[@]}"
+wait "${pids[@]}" || true
+pk=0
+for i in $(seq "$procs"); do
+  grep -E "packets=|dropped by the kernel" "$out/live$i.err"
+  pk=$((pk + $(grep -o "packets=[0-9]*" "$out/live$i.err" | cut -d= -f2)))
+done
+echo "live ($procs process(es)): CPU $c s for $pk packets: $(awk -v c="$c" -v p="$pk" 'BEGIN{printf "%.0f", c*1e9/p}') ns/packet"
+/usr/bin/time -f "%U %S" -o "$out/time" "$bin" -q -r "$pcap" -o "$out/file"
+fc=$(awk '{printf "%.3f", $1+$2}' "$out/time")
+echo "file: CPU $fc s for the same capture: $(awk -v c="$fc" -v p="$pk" 'BEGIN{printf "%.0f", c*1e9/p}') ns/packet"
+echo "load after: $(cat /proc/loadavg)"
