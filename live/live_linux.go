@@ -12,10 +12,12 @@ import (
 	"sync"
 	"time"
 
+	"github.com/gopacket/gopacket"
 	"github.com/gopacket/gopacket/afpacket"
 	"golang.org/x/sys/unix"
 
 	"github.com/tlsmon/tlsmon/capture"
+	"github.com/tlsmon/tlsmon/filter"
 )
 
 // sock is one interface's socket.
@@ -25,6 +27,10 @@ type sock struct {
 	tp    *afpacket.TPacket
 	num   uint64
 	bytes uint64
+	// The socket receives from the moment it is bound, before the filter is attached:
+	// frames received before then (kernel timestamp) are filtered in user space instead.
+	attached int64 // µs; 0: no filter
+	check    *filter.Matcher
 }
 
 // Source reads the interfaces' sockets in turn. Next is called from one goroutine; Stats
@@ -114,6 +120,7 @@ func Open(o Options) (*Source, error) {
 				s.Close()
 				return nil, ifaceError(iface, "filter", err)
 			}
+			k.attached, k.check = time.Now().UnixMicro(), filter.NewMatcher(o.Filter)
 		}
 		if !o.NoPromisc {
 			if err := tp.SetPromiscuous(true); err != nil {
@@ -147,7 +154,7 @@ func (s *Source) Next(f *capture.Frame) error {
 	for {
 		for i := 0; i < n; i++ {
 			k := s.socks[(s.next+i)%n]
-			data, ci, err := k.tp.ZeroCopyReadPacketData()
+			data, ci, err := k.read()
 			if err == nil {
 				s.next = (s.next + i) % n
 				k.num++
@@ -175,6 +182,24 @@ func (s *Source) Next(f *capture.Frame) error {
 			deadline = time.Now().Add(s.opts.IdleWait)
 		} else if time.Now().After(deadline) {
 			return ErrIdle
+		}
+	}
+}
+
+// read returns the socket's next frame, skipping those queued before the kernel filter
+// was attached that the filter rejects.
+func (k *sock) read() ([]byte, gopacket.CaptureInfo, error) {
+	for {
+		data, ci, err := k.tp.ZeroCopyReadPacketData()
+		if err != nil || k.attached == 0 {
+			return data, ci, err
+		}
+		if ci.Timestamp.UnixMicro() > k.attached {
+			k.attached = 0 // past the attach time: the kernel filters everything from here
+			return data, ci, nil
+		}
+		if ok, _ := k.check.Match(k.link, data); ok {
+			return data, ci, nil
 		}
 	}
 }
