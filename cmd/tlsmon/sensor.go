@@ -85,6 +85,8 @@ func (s *sensorConfig) check(reads []string, stderr io.Writer) error {
 		return fail("-r and -i cannot be combined: read captures or capture live")
 	case s.rotate < 0 || s.tcpInactivity < 0 || s.udpInactivity < 0 || s.statsInterval < 0:
 		return fail("--rotate and the inactivity timeouts take a positive duration")
+	case len(reads) > 0 && (s.rotate > 0 || s.metricsAddr != ""):
+		return fail("--rotate and --metrics apply to live capture (-i), not to -r")
 	case s.rotate > 0 && s.rotate < time.Second:
 		return fail("--rotate %s: at least 1s (rotated names have a one-second resolution)", s.rotate)
 	}

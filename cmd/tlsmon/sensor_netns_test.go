@@ -400,7 +400,7 @@ func TestLiveMetrics(t *testing.T) {
 	addr := ln.Addr().String()
 	ln.Close()
 	live := t.TempDir()
-	s := startSensor(t, v, live, "--metrics", addr)
+	s := startSensor(t, v, live, "--metrics", addr, "--stats-interval", "1s")
 	v.replay(t, pcap)
 	want := map[string]float64{
 		`tlsmon_connections_total{worker="0"}`:                             5,
@@ -427,8 +427,46 @@ func TestLiveMetrics(t *testing.T) {
 		time.Sleep(200 * time.Millisecond)
 	}
 	s.stop(t)
-	if !strings.Contains(body, "# TYPE tlsmon_cap_hits_total counter") && !strings.Contains(body, "tlsmon_log_rows_total") {
-		t.Logf("metrics:\n%s", body)
+	final := parseMetrics(body)
+
+	// stats.log and capture_loss.log: per-interval rows that add up to the run's counters.
+	sum := func(log, col string) (total float64, n int) {
+		b, err := os.ReadFile(filepath.Join(live, log))
+		if err != nil {
+			t.Fatal(err)
+		}
+		idx := -1
+		for _, line := range strings.Split(strings.TrimSpace(string(b)), "\n") {
+			if f, ok := strings.CutPrefix(line, "#fields\t"); ok {
+				for i, name := range strings.Split(f, "\t") {
+					if name == col {
+						idx = i
+					}
+				}
+			}
+			if line == "" || line[0] == '#' || idx < 0 {
+				continue
+			}
+			v, err := strconv.ParseFloat(strings.Split(line, "\t")[idx], 64)
+			if err != nil {
+				t.Fatalf("%s: %s: %v", log, col, err)
+			}
+			total += v
+			n++
+		}
+		return total, n
+	}
+	if pk, n := sum("stats.log", "pkts_proc"); n == 0 || pk < final[`tlsmon_packets_total{worker="0"}`] {
+		t.Errorf("stats.log: %d rows, pkts_proc adds up to %v, want at least the %v packets scraped", n, pk, final[`tlsmon_packets_total{worker="0"}`])
+	}
+	if c, _ := sum("stats.log", "tcp_conns"); c != 5 {
+		t.Errorf("stats.log: tcp_conns adds up to %v, want 5", c)
+	}
+	if acks, n := sum("capture_loss.log", "acks"); n == 0 || acks == 0 {
+		t.Errorf("capture_loss.log: %d rows, %v acks: the handshakes' ACKs are not counted", n, acks)
+	}
+	if gaps, _ := sum("capture_loss.log", "gaps"); gaps != 0 {
+		t.Errorf("capture_loss.log: %v gaps on a lossless replay", gaps)
 	}
 }
 
