@@ -33,7 +33,8 @@ type sensorConfig struct {
 
 func (s *sensorConfig) flags(fs *flag.FlagSet) {
 	fs.Func("i", "capture live from `IFACE` (repeatable; Linux AF_PACKET; needs root or\n"+
-		"CAP_NET_RAW and CAP_NET_ADMIN)", func(v string) error {
+		"CAP_NET_RAW and CAP_NET_ADMIN). SIGINT/SIGTERM stop it with every open\n"+
+		"connection written, exit status 0; SIGHUP rotates the logs", func(v string) error {
 		if v == "" {
 			return errors.New("empty interface name")
 		}
@@ -42,8 +43,8 @@ func (s *sensorConfig) flags(fs *flag.FlagSet) {
 	})
 	fs.StringVar(&s.filterExpr, "f", "", "only analyze packets matching the tcpdump `FILTER` expression (attached\n"+
 		"to the socket live, run in user space on files)")
-	fs.DurationVar(&s.rotate, "rotate", 0, "live: rotate the logs every `DURATION` (e.g. 1h), as Zeek names\n"+
-		"them: PATH.YYYY-MM-DD-HH-MM-SS.log (the file's open time); SIGHUP rotates now")
+	fs.DurationVar(&s.rotate, "rotate", 0, "live: rotate the logs every `DURATION` (e.g. 1h; 0: only on SIGHUP),\n"+
+		"as Zeek names them: PATH.YYYY-MM-DD-HH-MM-SS.log (the file's open time)")
 	fs.DurationVar(&s.statsInterval, "stats-interval", 5*time.Minute, "live: write a stats.log and a capture_loss.log row every `DURATION`\n"+
 		"(Zeek's Stats::report_interval; 0: none)")
 	fs.StringVar(&s.metricsAddr, "metrics", "", "live: serve Prometheus metrics on `ADDR` (e.g. :9100), path /metrics")
@@ -59,10 +60,10 @@ func (s *sensorConfig) flags(fs *flag.FlagSet) {
 	fs.BoolVar(&s.live.Defrag, "af-packet-defrag", true, "live: PACKET_FANOUT_FLAG_DEFRAG: the kernel reassembles IP fragments\n"+
 		"before hashing, so they reach their connection's socket (Zeek's default: F)")
 	fs.BoolVar(&s.live.NoPromisc, "no-promisc", false, "live: do not put the interfaces in promiscuous mode")
-	fs.DurationVar(&s.tcpInactivity, "tcp-inactivity-timeout", 0, "expire a TCP connection idle for `DURATION` (Zeek's\n"+
-		"tcp_inactivity_timeout; default 5m)")
-	fs.DurationVar(&s.udpInactivity, "udp-inactivity-timeout", 0, "expire a UDP connection idle for `DURATION` (Zeek's\n"+
-		"udp_inactivity_timeout; default 1m)")
+	fs.DurationVar(&s.tcpInactivity, "tcp-inactivity-timeout", 5*time.Minute, "expire a TCP connection idle for `DURATION`\n"+
+		"(Zeek's tcp_inactivity_timeout)")
+	fs.DurationVar(&s.udpInactivity, "udp-inactivity-timeout", time.Minute, "expire a UDP connection idle for `DURATION`\n"+
+		"(Zeek's udp_inactivity_timeout)")
 	s.fanoutID = fanoutID
 }
 
@@ -83,8 +84,10 @@ func (s *sensorConfig) check(reads []string, stderr io.Writer) error {
 	switch {
 	case len(s.ifaces) > 0 && len(reads) > 0:
 		return fail("-r and -i cannot be combined: read captures or capture live")
-	case s.rotate < 0 || s.tcpInactivity < 0 || s.udpInactivity < 0 || s.statsInterval < 0:
-		return fail("--rotate and the inactivity timeouts take a positive duration")
+	case s.rotate < 0 || s.statsInterval < 0:
+		return fail("--rotate and --stats-interval take a positive duration (0: never)")
+	case s.tcpInactivity <= 0 || s.udpInactivity <= 0:
+		return fail("the inactivity timeouts take a positive duration")
 	case len(reads) > 0 && (s.rotate > 0 || s.metricsAddr != ""):
 		return fail("--rotate and --metrics apply to live capture (-i), not to -r")
 	case s.rotate > 0 && s.rotate < time.Second:
