@@ -18,8 +18,9 @@ go build -o "$bin" ./cmd/tlsmon
 ip netns add "$ns"
 ip link add "$recv" mtu 9000 type veth peer name "$send" mtu 9000
 ip link set "$send" netns "$ns"
-sysctl -qw "net.ipv6.conf.$recv.disable_ipv6=1"
-ip netns exec "$ns" sysctl -qw "net.ipv6.conf.$send.disable_ipv6=1"
+noipv6() { local p=/proc/sys/net/ipv6/conf/$1/disable_ipv6; [ ! -e "$p" ] || echo 1 >"$p"; }
+noipv6 "$recv"
+ip netns exec "$ns" sh -c "p=/proc/sys/net/ipv6/conf/$send/disable_ipv6; [ ! -e \$p ] || echo 1 >\$p"
 ip link set "$recv" up
 ip netns exec "$ns" ip link set "$send" up
 
