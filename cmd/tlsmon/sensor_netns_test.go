@@ -537,3 +537,26 @@ func TestLiveFanoutTwoProcesses(t *testing.T) {
 		sameRows(t, log+" of both processes", both, rows(t, filepath.Join(off, log)))
 	}
 }
+
+// SIGTERM writes the rows of the connections still open (as Zeek at termination): three UDP
+// flows, far from their inactivity timeout, have no conn.log row until the signal, and all
+// three after it, in logs closed whole.
+func TestLiveSIGTERMFlushes(t *testing.T) {
+	v := newVeth(t)
+	pcap := filepath.Join(t.TempDir(), "udp.pcap")
+	if err := os.WriteFile(pcap, manyUDP(3), 0o644); err != nil {
+		t.Fatal(err)
+	}
+	live := t.TempDir()
+	s := startSensor(t, v, live)
+	v.replay(t, pcap)
+	time.Sleep(1500 * time.Millisecond) // rows are flushed to the files within a second
+	if n := len(rows(t, filepath.Join(live, "conn.log"))); n != 0 {
+		t.Fatalf("%d conn.log rows before the signal, want 0 (the flows are still open)", n)
+	}
+	s.stop(t)
+	if n := len(rows(t, filepath.Join(live, "conn.log"))); n != 3 {
+		t.Errorf("%d conn.log rows after SIGTERM, want 3", n)
+	}
+	checkWholeLines(t, live, true)
+}
