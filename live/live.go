@@ -40,7 +40,7 @@ type Options struct {
 	BufferSize   int           // ring bytes per socket (Zeek's buffer_size: 128 MiB)
 	BlockSize    int           // ring block size, a multiple of the page size (Zeek: 32 KiB)
 	BlockTimeout time.Duration // block retire timeout (Zeek: 10 ms)
-	FanoutID     uint16        // fanout group id (Zeek: 23)
+	FanoutID     uint16        // fanout group id of the first interface, +1 for each next (Zeek: 23)
 	FanoutMode   string        // FanoutHash (Zeek's default), FanoutCPU, FanoutQM, FanoutLB
 	NoFanout     bool          // do not join a fanout group (Zeek's enable_fanout=F)
 	Defrag       bool          // PACKET_FANOUT_FLAG_DEFRAG: fragments hashed as their datagram

@@ -14,6 +14,7 @@ import (
 
 	"github.com/gopacket/gopacket"
 	"github.com/gopacket/gopacket/afpacket"
+	"golang.org/x/net/bpf"
 	"golang.org/x/sys/unix"
 
 	"github.com/tlsmon/tlsmon/capture"
@@ -43,23 +44,26 @@ type Source struct {
 	closed bool
 }
 
-// linkType maps an interface's ARPHRD type to a pcap link type.
-func linkType(iface string) (uint32, error) {
+// linkType maps an interface's ARPHRD type to a pcap link type; loopback says whether it
+// is a loopback interface.
+func linkType(iface string) (link uint32, loopback bool, err error) {
 	b, err := os.ReadFile("/sys/class/net/" + iface + "/type")
 	if err != nil {
 		if errors.Is(err, os.ErrNotExist) {
-			return 0, fmt.Errorf("interface %s: no such interface", iface)
+			return 0, false, fmt.Errorf("interface %s: no such interface", iface)
 		}
-		return 0, fmt.Errorf("interface %s: %w", iface, err)
+		return 0, false, fmt.Errorf("interface %s: %w", iface, err)
 	}
 	t, _ := strconv.Atoi(strings.TrimSpace(string(b)))
 	switch t {
-	case unix.ARPHRD_ETHER, unix.ARPHRD_LOOPBACK:
-		return 1, nil // LINKTYPE_ETHERNET
+	case unix.ARPHRD_ETHER:
+		return 1, false, nil // LINKTYPE_ETHERNET
+	case unix.ARPHRD_LOOPBACK:
+		return 1, true, nil
 	case unix.ARPHRD_NONE:
-		return 101, nil // LINKTYPE_RAW: tun devices and the like
+		return 101, false, nil // LINKTYPE_RAW: tun devices and the like
 	}
-	return 0, fmt.Errorf("interface %s: hardware type %d is not supported (Ethernet, loopback and raw IP are)", iface, t)
+	return 0, false, fmt.Errorf("interface %s: hardware type %d is not supported (Ethernet, loopback and raw IP are)", iface, t)
 }
 
 func fanoutType(o *Options) afpacket.FanoutType {
@@ -89,8 +93,8 @@ func Open(o Options) (*Source, error) {
 	if len(o.Interfaces) > 1 {
 		poll = time.Millisecond // each socket in turn: a short wait on each
 	}
-	for _, iface := range o.Interfaces {
-		link, err := linkType(iface)
+	for idx, iface := range o.Interfaces {
+		link, loopback, err := linkType(iface)
 		if err != nil {
 			s.Close()
 			return nil, err
@@ -111,8 +115,8 @@ func Open(o Options) (*Source, error) {
 		}
 		k := &sock{iface: iface, link: link, tp: tp}
 		s.socks = append(s.socks, k)
-		if o.Filter != nil {
-			prog, err := o.Filter.Assemble(link)
+		if o.Filter != nil || loopback {
+			prog, err := kernelProgram(o.Filter, link, loopback)
 			if err == nil {
 				err = tp.SetBPF(prog)
 			}
@@ -120,7 +124,9 @@ func Open(o Options) (*Source, error) {
 				s.Close()
 				return nil, ifaceError(iface, "filter", err)
 			}
-			k.attached, k.check = time.Now().UnixMicro(), filter.NewMatcher(o.Filter)
+			if o.Filter != nil {
+				k.attached, k.check = time.Now().UnixMicro(), filter.NewMatcher(o.Filter)
+			}
 		}
 		if !o.NoPromisc {
 			if err := tp.SetPromiscuous(true); err != nil {
@@ -129,13 +135,40 @@ func Open(o Options) (*Source, error) {
 			}
 		}
 		if !o.NoFanout {
-			if err := tp.SetFanout(fanoutType(&o), o.FanoutID); err != nil {
+			// A fanout group belongs to one interface: the k-th interface joins FanoutID+k
+			// (so processes sharing interfaces list them in the same order).
+			id := o.FanoutID + uint16(idx)
+			if err := tp.SetFanout(fanoutType(&o), id); err != nil {
 				s.Close()
-				return nil, ifaceError(iface, fmt.Sprintf("fanout group %d (%s)", o.FanoutID, o.FanoutMode), err)
+				if errors.Is(err, unix.EINVAL) || errors.Is(err, unix.EALREADY) {
+					err = fmt.Errorf("%w: the group is in use on another interface or with another mode; choose another --af-packet-fanout-id", err)
+				}
+				return nil, ifaceError(iface, fmt.Sprintf("fanout group %d (%s)", id, o.FanoutMode), err)
 			}
 		}
 	}
 	return s, nil
+}
+
+// kernelProgram is the socket filter: the -f program, preceded on a loopback interface by
+// a test that drops the outgoing copy of each packet (a packet socket on lo sees every packet
+// twice, leaving and arriving; libpcap drops the first the same way).
+func kernelProgram(f *filter.Filter, link uint32, loopback bool) ([]bpf.RawInstruction, error) {
+	prog := []bpf.Instruction{bpf.RetConstant{Val: 262144}}
+	if f != nil {
+		var err error
+		if prog, err = f.Program(link); err != nil {
+			return nil, err
+		}
+	}
+	if loopback {
+		prog = append([]bpf.Instruction{
+			bpf.LoadExtension{Num: bpf.ExtType},
+			bpf.JumpIf{Cond: bpf.JumpEqual, Val: unix.PACKET_OUTGOING, SkipFalse: 1},
+			bpf.RetConstant{Val: 0},
+		}, prog...)
+	}
+	return bpf.Assemble(prog)
 }
 
 func ifaceError(iface, what string, err error) error {
