@@ -173,7 +173,7 @@ func kernelProgram(f *filter.Filter, link uint32, loopback bool) ([]bpf.RawInstr
 
 func ifaceError(iface, what string, err error) error {
 	if errors.Is(err, unix.EPERM) || errors.Is(err, unix.EACCES) {
-		return fmt.Errorf("interface %s: %s: %w (needs root or the capabilities CAP_NET_RAW and CAP_NET_ADMIN)", iface, what, err)
+		return fmt.Errorf("interface %s: %s: %w (needs root or the capability CAP_NET_RAW)", iface, what, err)
 	}
 	return fmt.Errorf("interface %s: %s: %w", iface, what, err)
 }

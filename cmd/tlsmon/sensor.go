@@ -33,7 +33,7 @@ type sensorConfig struct {
 
 func (s *sensorConfig) flags(fs *flag.FlagSet) {
 	fs.Func("i", "capture live from `IFACE` (repeatable; Linux AF_PACKET; needs root or\n"+
-		"CAP_NET_RAW and CAP_NET_ADMIN). SIGINT/SIGTERM stop it with every open\n"+
+		"CAP_NET_RAW). SIGINT/SIGTERM stop it with every open\n"+
 		"connection written, exit status 0; SIGHUP rotates the logs", func(v string) error {
 		if v == "" {
 			return errors.New("empty interface name")

@@ -26,7 +26,7 @@ import (
 
 // The live tests replay captures with tcpreplay onto one end of a veth pair whose other
 // end tlsmon -i captures, in a network namespace of their own. They need root (or
-// CAP_NET_ADMIN and CAP_NET_RAW), iproute2 and tcpreplay; they run under CI=true (where
+// CAP_NET_ADMIN for the namespace and CAP_NET_RAW), iproute2 and tcpreplay; they run under CI=true (where
 // .ci/run installs tcpreplay, and where they must not skip when run as root) or when
 // TLSMON_NETNS=1 asks for them.
 
