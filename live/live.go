@@ -95,6 +95,9 @@ func (o *Options) defaults() error {
 	return nil
 }
 
+// Validate reports what Open would refuse in o before opening anything (a usage error).
+func (o Options) Validate() error { return o.defaults() }
+
 // Stats are one socket's counters since it was opened.
 type Stats struct {
 	Interface string

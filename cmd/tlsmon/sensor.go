@@ -93,6 +93,11 @@ func (s *sensorConfig) check(reads []string, stderr io.Writer) error {
 	case s.rotate > 0 && s.rotate < time.Second:
 		return fail("--rotate %s: at least 1s (rotated names have a one-second resolution)", s.rotate)
 	}
+	if len(s.ifaces) > 0 {
+		if err := s.live.Validate(); err != nil {
+			return fail("%v", err)
+		}
+	}
 	if s.filterExpr != "" {
 		f, err := filter.Compile(s.filterExpr)
 		if err != nil {

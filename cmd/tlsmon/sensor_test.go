@@ -30,6 +30,8 @@ func TestSensorFlags(t *testing.T) {
 		{[]string{"-i", "eth0", "--rotate", "10ms"}, exitUsage, true, "at least 1s"},
 		{[]string{"-i", "eth0", "--af-packet-fanout-id", "70000"}, exitUsage, true, "at most 65535"},
 		{[]string{"-i", ""}, exitUsage, true, "empty interface"},
+		{[]string{"-i", "eth0", "--af-packet-fanout-mode", "rr"}, exitUsage, true, `fanout mode "rr"`},
+		{[]string{"-i", "eth0", "--af-packet-block-size", "5000"}, exitUsage, true, "multiple of 4096"},
 		{[]string{"-r", "a.pcap", "--rotate", "1h"}, exitUsage, true, "apply to live capture"},
 		{[]string{"-r", "a.pcap", "--metrics", ":9100"}, exitUsage, true, "apply to live capture"},
 		{[]string{"-i", "eth0", "-f", "tcp port 443", "--rotate", "1h", "--metrics", ":9100"}, exitOK, false, ""},
