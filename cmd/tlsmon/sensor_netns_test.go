@@ -278,6 +278,11 @@ func TestLiveCorpus(t *testing.T) {
 		}
 		picked = s
 	}
+	// And one with 802.1ad/802.1Q tags: the kernel takes them off the frame and the source
+	// puts them back, as libpcap does.
+	if q := filepath.Join(dir, "pcaps", "pppoe-over-qinq.pcap"); isEthernet(q) {
+		picked = append(picked, q)
+	}
 	for _, p := range picked {
 		t.Run(filepath.Base(p), func(t *testing.T) {
 			live := t.TempDir()
