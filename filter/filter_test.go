@@ -126,6 +126,7 @@ func TestErrors(t *testing.T) {
 		{"tcp[13] & 2 != 0", `unexpected "["`},
 		{"bogus", `"bogus": expected a qualifier`},
 		{"vlan", "not supported"},
+		{"host 10.0.0.1 and vlan", `"vlan" is not supported`},
 		{"host example.com", "host names are not resolved"},
 		{"host 10.0.0.0/8", "use net"},
 		{"port https", "names are not resolved"},

@@ -253,10 +253,10 @@ func (p *parser) primitive() (*node, error) {
 	case q.kind < 0 && !isID && q.proto != "" && q.dir == dSrcOrDst:
 		return &node{p: prim{kind: kProto, proto: q.proto}}, nil // "tcp", "ip6"...
 	case q.kind < 0 && q.proto == "" && q.dir == dSrcOrDst && isID:
+		if unsupportedWords[id] {
+			return nil, fmt.Errorf("%q is not supported by this filter compiler", id)
+		}
 		if !p.last.set {
-			if unsupportedWords[id] {
-				return nil, fmt.Errorf("%q is not supported by this filter compiler", id)
-			}
 			return nil, fmt.Errorf("%q: expected a qualifier (host, net, port, tcp, ...) before it", id)
 		}
 		q = p.last // "host a or b": b is a host too
