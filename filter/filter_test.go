@@ -2,6 +2,7 @@ package filter
 
 import (
 	"encoding/binary"
+	"math/rand/v2"
 	"net/netip"
 	"strings"
 	"testing"
@@ -167,5 +168,32 @@ func TestAssembleAndLength(t *testing.T) {
 	mid := "port 1" + strings.Repeat(" or port 1", 3)
 	if _, err := Compile(mid); err != nil {
 		t.Errorf("%q: %v", mid, err)
+	}
+}
+
+// Random token soups never panic: each compiles to a program that runs, or is an error.
+func TestRandomExpressions(t *testing.T) {
+	toks := []string{"tcp", "udp", "ip", "ip6", "arp", "icmp", "host", "net", "port", "portrange",
+		"src", "dst", "and", "or", "not", "!", "(", ")", "&&", "||", "proto", "less", "greater",
+		"10.0.0.1", "10.0.0.0/8", "2001:db8::1", "::/0", "443", "1-1024", "6", "vlan", "[", "]",
+		"=", "tcp[13]", "bogus", "192.168", "0", "65535", "-"}
+	rng := rand.New(rand.NewPCG(1, 2))
+	pkt := frame(false, "10.0.0.1", "192.168.1.2", 6, 40000, 443, 0)
+	for range 20000 {
+		n := 1 + rng.IntN(8)
+		parts := make([]string, n)
+		for i := range parts {
+			parts[i] = toks[rng.IntN(len(toks))]
+		}
+		expr := strings.Join(parts, " ")
+		f, err := Compile(expr)
+		if err != nil {
+			continue
+		}
+		for _, link := range []uint32{1, 101, 113, 276, 0} {
+			if _, err := NewMatcher(f).Match(link, pkt); err != nil {
+				t.Errorf("%q on link %d: %v", expr, link, err)
+			}
+		}
 	}
 }
