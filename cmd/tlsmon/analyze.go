@@ -46,6 +46,7 @@ func analyze(cfg config, stderr io.Writer) error {
 
 	eng := engine.New(engine.Options{
 		Handler:  out.handler,
+		UIDSeed:  cfg.sink.seed,
 		Analyzer: analyzer.Options{AnalyzeEncrypted: cfg.analyzeEncrypted},
 	})
 	runErr := eng.Run(cr)

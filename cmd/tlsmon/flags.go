@@ -19,6 +19,7 @@ type config struct {
 	memstats         bool // print the Go allocation counters at the end
 	cpuProfile       string
 	memProfile       string
+	sink             sinkFlags // stdout, Kafka, --logs, sensor id (sinks.go)
 }
 
 const usageText = `usage: tlsmon -r FILE [-r FILE...] [-o DIR] [--json] [--events] [--analyze-encrypted]
@@ -51,6 +52,7 @@ func parseArgs(args []string, stdout, stderr io.Writer) (cfg config, code int, d
 	fs.BoolVar(&cfg.memstats, "memstats", false, "also print Go allocation counters at the end (for performance work)")
 	fs.StringVar(&cfg.cpuProfile, "cpuprofile", "", "write a CPU profile (go tool pprof) to `FILE`")
 	fs.StringVar(&cfg.memProfile, "memprofile", "", "write an allocation profile (go tool pprof) to `FILE` at the end")
+	addSinkFlags(fs, &cfg.sink)
 	noProgress := fs.Bool("no-progress", false, "never print the progress line")
 	version := fs.Bool("version", false, "print the version and exit")
 	usage := func(w io.Writer) { printUsage(w, fs) }
@@ -76,6 +78,10 @@ func parseArgs(args []string, stdout, stderr io.Writer) (cfg config, code int, d
 		return cfg, exitUsage, true
 	case cfg.outDir == "":
 		fmt.Fprintln(stderr, "tlsmon: -o needs a directory")
+		return cfg, exitUsage, true
+	}
+	if err := cfg.sink.check(fs, &cfg, stdout, stderr); err != nil {
+		fmt.Fprintf(stderr, "tlsmon: %v\n", err)
 		return cfg, exitUsage, true
 	}
 	cfg.progress = !*noProgress

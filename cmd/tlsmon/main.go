@@ -35,7 +35,7 @@ func run(args []string, stdout, stderr io.Writer) int {
 	}
 	if err := analyze(cfg, stderr); err != nil {
 		fmt.Fprintf(stderr, "tlsmon: %v\n", err)
-		return exitRuntime
+		return exitCode(err) // exitRuntime, or exitLost (sinks.go)
 	}
 	return exitOK
 }

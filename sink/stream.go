@@ -1,0 +1,69 @@
+package sink
+
+import (
+	"bufio"
+	"io"
+
+	"github.com/tlsmon/tlsmon/zeeklog"
+)
+
+// Stream writes every row as one JSON line to w, in the shape of Zeek's JSON streaming
+// logs (the json-streaming-logs package): the log's name as "_path" and the network time of
+// the write as "_write_ts" come first, as Zeek's logging framework puts extension fields
+// before a log's own columns, then the row's columns exactly as the JSON log file has them.
+// _write_ts is a time like every other, so it is written as the rows' ts are (epoch seconds,
+// Zeek's default JSON::TS_EPOCH).
+//
+// Lines are buffered (64 KiB) and the buffer is flushed when full and at Close.
+type Stream struct {
+	w      *bufio.Writer
+	clock  *Clock
+	prefix zeeklog.Writer // renders {"_path":...,"_write_ts":...}
+	pbuf   lineBuffer
+	vals   [2]zeeklog.Value
+	err    error
+}
+
+var streamPrefixColumns = []zeeklog.Column{{Name: "_path", Type: "string"}, {Name: "_write_ts", Type: "time"}}
+
+// NewStream returns a destination writing JSON lines to w; clock gives _write_ts.
+func NewStream(w io.Writer, clock *Clock) *Stream {
+	s := &Stream{w: bufio.NewWriterSize(w, 64<<10), clock: clock}
+	s.prefix = zeeklog.NewJSONWriter(&s.pbuf, streamPrefixColumns)
+	return s
+}
+
+// Put implements Dest.
+func (s *Stream) Put(r Row) error {
+	if s.err != nil {
+		return s.err
+	}
+	s.pbuf.b = s.pbuf.b[:0]
+	s.vals[0] = zeeklog.String(r.Path)
+	s.vals[1] = zeeklog.Time(s.clock.Now())
+	if err := s.prefix.Write(s.vals[:]); err != nil {
+		return err
+	}
+	// Splice: the prefix object without its closing "}\n", then the row without its "{".
+	p := s.pbuf.b[:len(s.pbuf.b)-2]
+	s.w.Write(p)
+	if len(r.JSON) > 2 {
+		s.w.WriteByte(',')
+		s.w.Write(r.JSON[1:])
+	} else {
+		s.w.WriteByte('}')
+	}
+	if err := s.w.WriteByte('\n'); err != nil {
+		s.err = err
+	}
+	return s.err
+}
+
+// Close implements Dest: it flushes what is buffered. It does not close the underlying writer.
+func (s *Stream) Close() error {
+	if s.err != nil {
+		return s.err
+	}
+	s.err = s.w.Flush()
+	return s.err
+}
