@@ -101,6 +101,8 @@ func (e *LossError) Error() string {
 type Kafka struct {
 	cl     *kgo.Client
 	cfg    KafkaConfig
+	ctx    context.Context // cancelled by Interrupt
+	cancel context.CancelFunc
 	topics map[string]string // log name → topic
 	hdrs   []kgo.RecordHeader
 
@@ -155,6 +157,7 @@ func NewKafka(cfg KafkaConfig) (*Kafka, error) {
 		return nil, fmt.Errorf("kafka: %w", err)
 	}
 	k := &Kafka{cl: cl, cfg: cfg, topics: map[string]string{}}
+	k.ctx, k.cancel = context.WithCancel(context.Background())
 	if cfg.Sensor != "" {
 		k.hdrs = []kgo.RecordHeader{{Key: "sensor", Value: []byte(cfg.Sensor)}}
 	}
@@ -186,7 +189,8 @@ func (k *Kafka) Put(r Row) error {
 	} else {
 		v = append(v, '}')
 	}
-	rec := &kgo.Record{Topic: k.Topic(r.Path), Value: v, Headers: k.hdrs}
+	// The record lives by itself (Background); k.ctx only bounds the wait for room.
+	rec := &kgo.Record{Topic: k.Topic(r.Path), Value: v, Headers: k.hdrs, Context: context.Background()}
 	if r.Key != "" {
 		rec.Key = []byte(r.Key)
 	}
@@ -196,13 +200,19 @@ func (k *Kafka) Put(r Row) error {
 			return nil
 		}
 		start := time.Now()
-		k.cl.Produce(context.Background(), rec, k.promise)
+		k.cl.Produce(k.ctx, rec, k.promise)
 		k.blocked += time.Since(start)
 		return nil
 	}
-	k.cl.Produce(context.Background(), rec, k.promise)
+	k.cl.Produce(k.ctx, rec, k.promise)
 	return nil
 }
+
+// Interrupt stops waiting for the cluster: a Put blocked for room, and every later Put that
+// finds the buffer full, fails its row at once (counted as not acknowledged), and Close stops
+// waiting for acknowledgements. The command calls it on SIGINT or SIGTERM, so that a run
+// stopped while the cluster is away ends with its losses reported. Safe from any goroutine.
+func (k *Kafka) Interrupt() { k.cancel() }
 
 // promise counts each record's outcome; it runs on the client's promise goroutine.
 func (k *Kafka) promise(_ *kgo.Record, err error) {
@@ -231,7 +241,7 @@ func (k *Kafka) Stats() KafkaStats {
 // what is left (counted as failed) and closes the client. It returns a *LossError when any
 // row was dropped or not acknowledged, nil when every row was delivered.
 func (k *Kafka) Close() error {
-	ctx, cancel := context.WithTimeout(context.Background(), k.cfg.FlushTimeout)
+	ctx, cancel := context.WithTimeout(k.ctx, k.cfg.FlushTimeout)
 	err := k.cl.Flush(ctx)
 	cancel()
 	if err != nil {
@@ -248,6 +258,7 @@ func (k *Kafka) Close() error {
 		cancel()
 	}
 	k.cl.Close()
+	k.cancel()
 	st := k.Stats()
 	// Every row put and neither dropped nor acknowledged is lost, whether or not its
 	// promise has reported yet.

@@ -495,3 +495,42 @@ func waitOrFail(t *testing.T, wg *sync.WaitGroup, d time.Duration, msg string) {
 		t.Fatal(msg)
 	}
 }
+
+// A run interrupted while the cluster is away: the blocked Put returns, later rows fail at
+// once, Close does not wait for its flush timeout, and every row is reported lost.
+func TestKafkaInterrupt(t *testing.T) {
+	c, addr := kafkatest.Cluster(t, 1, "zeek")
+	kafkatest.Outage(c, false, func() bool { return true })
+	k, err := sink.NewKafka(sink.KafkaConfig{Brokers: []string{addr}, Topic: "zeek", MaxBuffered: 8,
+		Extra: kafkatest.FastRetries()})
+	if err != nil {
+		t.Fatal(err)
+	}
+	done := make(chan struct{})
+	go func() {
+		defer close(done)
+		for i := range 100 {
+			k.Put(sink.Row{Path: "conn", Key: fmt.Sprintf("C%d", i%50), JSON: fmt.Appendf(nil, `{"n":%d}`, i)})
+		}
+	}()
+	select {
+	case <-done:
+		t.Fatal("100 rows put into a buffer of 8 with the cluster away: Put did not block")
+	case <-time.After(200 * time.Millisecond):
+	}
+	k.Interrupt()
+	select {
+	case <-done:
+	case <-time.After(5 * time.Second):
+		t.Fatal("Put still blocked after Interrupt")
+	}
+	start := time.Now()
+	err = k.Close()
+	var le *sink.LossError
+	if !errors.As(err, &le) || le.Stats.Rows != 100 || le.Stats.Failed != 100 || le.Stats.Delivered != 0 {
+		t.Fatalf("close: %v (%+v)", err, k.Stats())
+	}
+	if d := time.Since(start); d > 5*time.Second {
+		t.Errorf("Close waited %v after Interrupt", d)
+	}
+}

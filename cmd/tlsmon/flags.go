@@ -43,7 +43,7 @@ func parseArgs(args []string, stdout, stderr io.Writer) (cfg config, code int, d
 		cfg.reads = append(cfg.reads, s)
 		return nil
 	})
-	fs.StringVar(&cfg.outDir, "o", ".", "write the logs into `DIR` (created if missing)")
+	fs.StringVar(&cfg.outDir, "o", ".", "write the logs into `DIR` (created if missing); \"-\": JSON lines on stdout")
 	fs.BoolVar(&cfg.json, "json", false, "write the logs as JSON lines (Zeek's LogAscii::use_json=T) instead of TSV")
 	fs.BoolVar(&cfg.events, "events", false, "also write DIR/events.jsonl: one canonical JSON line per SSL event")
 	fs.BoolVar(&cfg.analyzeEncrypted, "analyze-encrypted", false,

@@ -9,8 +9,10 @@ import (
 	"hash/fnv"
 	"io"
 	"os"
+	"os/signal"
 	"strconv"
 	"strings"
+	"syscall"
 	"time"
 
 	"github.com/twmb/franz-go/pkg/sasl"
@@ -68,27 +70,27 @@ type sinkFlags struct {
 }
 
 func addSinkFlags(fs *flag.FlagSet, s *sinkFlags) {
-	fs.StringVar(&s.logs, "logs", "", "write only these logs (comma-separated: ssl,x509,conn,analyzer,weird; default all),\n"+
+	fs.StringVar(&s.logs, "logs", "", "write only these `LOGS` (comma-separated: ssl,x509,conn,analyzer,weird; default all),\n"+
 		"to files, stdout and Kafka alike")
 	fs.StringVar(&s.kafka, "kafka", "", "send every log row to Kafka: seed brokers `HOST:PORT[,...]`; log files are then\n"+
 		"written only if -o DIR is also given")
-	fs.StringVar(&s.topic, "kafka-topic", "zeek", "Kafka topic; \"{log}\" in it is replaced by the log's name (\"{log}\" alone: one\n"+
+	fs.StringVar(&s.topic, "kafka-topic", "zeek", "Kafka `TOPIC`; \"{log}\" in it is replaced by the log's name (\"{log}\" alone: one\n"+
 		"topic per log, as zeek-kafka with an empty topic_name)")
-	fs.StringVar(&s.clientID, "kafka-client-id", "tlsmon", "Kafka client id")
+	fs.StringVar(&s.clientID, "kafka-client-id", "tlsmon", "Kafka client `ID`")
 	fs.BoolVar(&s.tls, "kafka-tls", false, "connect to Kafka over TLS (system roots unless --kafka-tls-ca)")
 	fs.StringVar(&s.tlsCA, "kafka-tls-ca", "", "PEM `FILE` of the CAs that sign the brokers' certificates (implies --kafka-tls)")
 	fs.StringVar(&s.tlsCert, "kafka-tls-cert", "", "PEM `FILE` of tlsmon's client certificate (with --kafka-tls-key)")
 	fs.StringVar(&s.tlsKey, "kafka-tls-key", "", "PEM `FILE` of the client certificate's key")
 	fs.StringVar(&s.saslMech, "kafka-sasl", "", "SASL `MECHANISM`: plain, scram-sha-256 or scram-sha-512 (password in $"+passwordEnv+")")
-	fs.StringVar(&s.saslUser, "kafka-user", "", "SASL user name")
-	fs.IntVar(&s.buffer, "kafka-buffer", 10000, "rows held in memory while Kafka is slow or away")
-	fs.StringVar(&s.policy, "kafka-policy", "block", "when the buffer is full: block (wait; reading slows, nothing is lost)\n"+
+	fs.StringVar(&s.saslUser, "kafka-user", "", "SASL user `NAME`")
+	fs.IntVar(&s.buffer, "kafka-buffer", 10000, "`N` rows held in memory while Kafka is slow or away")
+	fs.StringVar(&s.policy, "kafka-policy", "block", "`POLICY` when the buffer is full: block (wait; reading slows, nothing is lost)\n"+
 		"or drop (discard and count the rows)")
-	fs.DurationVar(&s.flushTimeout, "kafka-flush-timeout", 30*time.Second, "at exit, how long to wait for Kafka to acknowledge buffered rows\n"+
+	fs.DurationVar(&s.flushTimeout, "kafka-flush-timeout", 30*time.Second, "at exit, how long (`DURATION`) to wait for Kafka to acknowledge buffered rows\n"+
 		"before reporting them lost (exit status 3)")
-	fs.StringVar(&s.sensorID, "sensor-id", "", "this sensor's name in a fleet: uids are drawn from it and the start time, so\n"+
-		"sensors and runs never share one (default with --kafka: the host name)")
-	fs.StringVar(&s.uidSeed, "uid-seed", "", "draw uids from this number: the same input gives the same uids (the default\n"+
+	fs.StringVar(&s.sensorID, "sensor-id", "", "this sensor's `NAME` in a fleet: uids are drawn from it and the start time, so\n"+
+		"sensors and runs draw different uids (default with --kafka: the host name)")
+	fs.StringVar(&s.uidSeed, "uid-seed", "", "draw uids from this `NUMBER`: the same input gives the same uids (the default\n"+
 		"without --sensor-id and --kafka is seed 0)")
 }
 
@@ -247,10 +249,46 @@ func (s *sinkFlags) openDest(cfg config, clock *sink.Clock) (sink.Dest, *sink.Ka
 	if err != nil {
 		return nil, nil, err
 	}
+	d := kafkaDest{k, interruptOnSignal(k)}
 	if cfg.outDir == "-" {
-		return teeDest{sink.NewStream(s.stdout, clock), k}, k, nil
+		return teeDest{sink.NewStream(s.stdout, clock), d}, k, nil
 	}
-	return k, k, nil
+	return d, k, nil
+}
+
+// kafkaDest is the Kafka sink with its signal watch.
+type kafkaDest struct {
+	*sink.Kafka
+	stopWatch func()
+}
+
+func (d kafkaDest) Close() error {
+	err := d.Kafka.Close()
+	d.stopWatch()
+	return err
+}
+
+// interruptOnSignal makes the first SIGINT or SIGTERM also interrupt the Kafka sink, so that
+// a run stopped while the cluster is away does not wait for it forever: the reader stops at
+// the same signal (analyze.go), the rows that cannot be buffered are counted lost, and the
+// end-of-run line and exit status report them. After the first signal the watch ends, so a
+// second one kills the process as before. The returned function ends the watch.
+func interruptOnSignal(k *sink.Kafka) func() {
+	ch := make(chan os.Signal, 1)
+	signal.Notify(ch, os.Interrupt, syscall.SIGTERM)
+	done := make(chan struct{})
+	go func() {
+		select {
+		case <-ch:
+			signal.Stop(ch)
+			k.Interrupt()
+		case <-done:
+		}
+	}()
+	return func() {
+		signal.Stop(ch)
+		close(done)
+	}
 }
 
 // kafkaLine is the line printed on stderr about the Kafka sink at the end of a run.
