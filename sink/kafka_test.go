@@ -279,7 +279,7 @@ func distinct(t *testing.T, recs []*kgo.Record) int {
 }
 
 func TestKafkaOutage(t *testing.T) {
-	const n = 1500
+	const n = 1000
 	for _, tc := range []struct {
 		name   string
 		refuse bool
@@ -292,11 +292,11 @@ func TestKafkaOutage(t *testing.T) {
 	} {
 		t.Run(tc.name, func(t *testing.T) {
 			c, addr := kafkatest.Cluster(t, 3, "zeek")
-			// The cluster turns produce requests away from the 500th row put on, for 300 ms.
+			// The cluster turns produce requests away from the 300th row put on, for 300 ms.
 			var puts atomic.Int64
 			var downAt atomic.Int64
 			turned := kafkatest.Outage(c, tc.refuse, func() bool {
-				if puts.Load() < 500 {
+				if puts.Load() < 300 {
 					return false
 				}
 				downAt.CompareAndSwap(0, time.Now().UnixNano())
