@@ -3,6 +3,7 @@ package sink
 import (
 	"bufio"
 	"io"
+	"time"
 
 	"github.com/tlsmon/tlsmon/zeeklog"
 )
@@ -14,21 +15,26 @@ import (
 // _write_ts is a time like every other, so it is written as the rows' ts are (epoch seconds,
 // Zeek's default JSON::TS_EPOCH).
 //
-// Lines are buffered (64 KiB) and the buffer is flushed when full and at Close.
+// Lines are buffered (64 KiB); the buffer is flushed when full, at the first row written a
+// second or more after the last flush (so that a live feed's rows show up within about a
+// second of the traffic, as Zeek's writers flush at their one-second heartbeat), and at Close.
 type Stream struct {
-	w      *bufio.Writer
-	clock  *Clock
-	prefix zeeklog.Writer // renders {"_path":...,"_write_ts":...}
-	pbuf   lineBuffer
-	vals   [2]zeeklog.Value
-	err    error
+	w         *bufio.Writer
+	clock     *Clock
+	wall      func() time.Time // time.Now; tests replace it
+	lastFlush time.Time
+	prefix    zeeklog.Writer // renders {"_path":...,"_write_ts":...}
+	pbuf      lineBuffer
+	vals      [2]zeeklog.Value
+	err       error
 }
 
 var streamPrefixColumns = []zeeklog.Column{{Name: "_path", Type: "string"}, {Name: "_write_ts", Type: "time"}}
 
 // NewStream returns a destination writing JSON lines to w; clock gives _write_ts.
 func NewStream(w io.Writer, clock *Clock) *Stream {
-	s := &Stream{w: bufio.NewWriterSize(w, 64<<10), clock: clock}
+	s := &Stream{w: bufio.NewWriterSize(w, 64<<10), clock: clock, wall: time.Now}
+	s.lastFlush = s.wall()
 	s.prefix = zeeklog.NewJSONWriter(&s.pbuf, streamPrefixColumns)
 	return s
 }
@@ -55,6 +61,11 @@ func (s *Stream) Put(r Row) error {
 	}
 	if err := s.w.WriteByte('\n'); err != nil {
 		s.err = err
+		return err
+	}
+	if now := s.wall(); now.Sub(s.lastFlush) >= time.Second {
+		s.lastFlush = now
+		s.err = s.w.Flush()
 	}
 	return s.err
 }

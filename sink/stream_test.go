@@ -6,6 +6,7 @@ import (
 	"errors"
 	"strings"
 	"testing"
+	"time"
 
 	"github.com/tlsmon/tlsmon"
 	"github.com/tlsmon/tlsmon/zeeklog"
@@ -93,11 +94,20 @@ func TestStream(t *testing.T) {
 	if out.Len() != 0 {
 		t.Error("stream wrote before Close: not buffered")
 	}
+	// A row a second after the last flush flushes the buffer.
+	s.wall = func() time.Time { return time.Now().Add(time.Second) }
+	if err := s.Put(Row{Path: "conn", JSON: []byte(`{"uid":"C2"}`)}); err != nil {
+		t.Fatal(err)
+	}
+	if n := strings.Count(out.String(), "\n"); n != 3 {
+		t.Errorf("%d lines out after a second, want the 3 rows", n)
+	}
 	if err := s.Close(); err != nil {
 		t.Fatal(err)
 	}
 	want := `{"_path":"ssl","_write_ts":1700000000.5,"ts":1700000000.1,"uid":"C1"}` + "\n" +
-		`{"_path":"weird","_write_ts":1700000000.5}` + "\n"
+		`{"_path":"weird","_write_ts":1700000000.5}` + "\n" +
+		`{"_path":"conn","_write_ts":1700000000.5,"uid":"C2"}` + "\n"
 	if out.String() != want {
 		t.Errorf("stream:\n%s\nwant:\n%s", out.String(), want)
 	}
