@@ -5,6 +5,7 @@ import (
 	"crypto/tls"
 	"errors"
 	"fmt"
+	"net"
 	"strings"
 	"sync"
 	"sync/atomic"
@@ -79,7 +80,11 @@ type KafkaStats struct {
 }
 
 // LossError reports rows that did not reach Kafka.
-type LossError struct{ Stats KafkaStats }
+type LossError struct {
+	Stats KafkaStats
+	First error // the first error the client reported for a row, if any
+	Conn  error // the last failed connection to a broker, if any
+}
 
 func (e *LossError) Error() string {
 	s := e.Stats
@@ -90,7 +95,14 @@ func (e *LossError) Error() string {
 	if s.Failed > 0 {
 		parts = append(parts, fmt.Sprintf("%d not acknowledged by the cluster (lost, or delivered without confirmation)", s.Failed))
 	}
-	return fmt.Sprintf("kafka: %d of %d rows not delivered: %s", s.Dropped+s.Failed, s.Rows, strings.Join(parts, "; "))
+	msg := fmt.Sprintf("kafka: %d of %d rows not delivered: %s", s.Dropped+s.Failed, s.Rows, strings.Join(parts, "; "))
+	if e.First != nil {
+		msg += fmt.Sprintf("; first error: %v", e.First)
+	}
+	if e.Conn != nil {
+		msg += fmt.Sprintf("; last connection error: %v", e.Conn)
+	}
+	return msg
 }
 
 // Kafka is a destination producing every row as one record: the value is the row's JSON
@@ -115,7 +127,8 @@ type Kafka struct {
 	final     *KafkaStats // set by Close
 	firstErr  struct {
 		sync.Mutex
-		err error
+		err  error // first row failure (not counting our own abort at Close)
+		conn error // last failed broker connection
 	}
 }
 
@@ -151,12 +164,14 @@ func NewKafka(cfg KafkaConfig) (*Kafka, error) {
 	if cfg.SASL != nil {
 		opts = append(opts, kgo.SASL(cfg.SASL))
 	}
+	k := &Kafka{cfg: cfg, topics: map[string]string{}}
+	opts = append(opts, kgo.WithHooks(connHook{k}))
 	opts = append(opts, cfg.Extra...)
 	cl, err := kgo.NewClient(opts...)
 	if err != nil {
 		return nil, fmt.Errorf("kafka: %w", err)
 	}
-	k := &Kafka{cl: cl, cfg: cfg, topics: map[string]string{}}
+	k.cl = cl
 	k.ctx, k.cancel = context.WithCancel(context.Background())
 	if cfg.Sensor != "" {
 		k.hdrs = []kgo.RecordHeader{{Key: "sensor", Value: []byte(cfg.Sensor)}}
@@ -221,6 +236,9 @@ func (k *Kafka) promise(_ *kgo.Record, err error) {
 		return
 	}
 	k.failed.Add(1)
+	if errors.Is(err, kgo.ErrAborting) || errors.Is(err, context.Canceled) {
+		return // our own doing at Close or Interrupt: the cause is elsewhere
+	}
 	k.firstErr.Lock()
 	if k.firstErr.err == nil {
 		k.firstErr.err = err
@@ -228,7 +246,18 @@ func (k *Kafka) promise(_ *kgo.Record, err error) {
 	k.firstErr.Unlock()
 }
 
-// Stats returns the counts so far (final after Close).
+// connHook remembers the last failed connection to a broker, for the loss report.
+type connHook struct{ k *Kafka }
+
+func (h connHook) OnBrokerConnect(_ kgo.BrokerMetadata, _ time.Duration, _ net.Conn, err error) {
+	if err != nil {
+		h.k.firstErr.Lock()
+		h.k.firstErr.conn = err
+		h.k.firstErr.Unlock()
+	}
+}
+
+// Stats returns the counts so far (final after Close). Call it from the goroutine that puts.
 func (k *Kafka) Stats() KafkaStats {
 	if k.final != nil {
 		return *k.final
@@ -267,12 +296,7 @@ func (k *Kafka) Close() error {
 	if st.Dropped+st.Failed == 0 {
 		return nil
 	}
-	return &LossError{Stats: st}
-}
-
-// FirstError returns the first delivery error the client reported, if any.
-func (k *Kafka) FirstError() error {
 	k.firstErr.Lock()
 	defer k.firstErr.Unlock()
-	return k.firstErr.err
+	return &LossError{Stats: st, First: k.firstErr.err, Conn: k.firstErr.conn}
 }
