@@ -18,10 +18,17 @@ import (
 // and closes it when the test ends. It returns the cluster and its address.
 func Cluster(t testing.TB, partitions int32, topics ...string) (*kfake.Cluster, string) {
 	t.Helper()
+	return ClusterWith(t, partitions, topics, nil)
+}
+
+// ClusterWith is Cluster with more options (TLS, SASL users).
+func ClusterWith(t testing.TB, partitions int32, topics []string, more []kfake.Opt) (*kfake.Cluster, string) {
+	t.Helper()
 	opts := []kfake.Opt{kfake.NumBrokers(1), kfake.AllowAutoTopicCreation(), kfake.DefaultNumPartitions(int(partitions))}
 	if len(topics) > 0 {
 		opts = append(opts, kfake.SeedTopics(partitions, topics...))
 	}
+	opts = append(opts, more...)
 	c, err := kfake.NewCluster(opts...)
 	if err != nil {
 		t.Fatal(err)
@@ -44,8 +51,15 @@ func FastRetries() []kgo.Opt {
 // the timeout passes (then it fails the test), and a little longer to catch surplus ones.
 func ReadAll(t testing.TB, addr string, n int, timeout time.Duration, topics ...string) []*kgo.Record {
 	t.Helper()
-	cl, err := kgo.NewClient(kgo.SeedBrokers(addr), kgo.ConsumeTopics(topics...),
-		kgo.ConsumeResetOffset(kgo.NewOffset().AtStart()), kgo.FetchMaxWait(50*time.Millisecond))
+	return ReadAllWith(t, addr, n, timeout, topics, nil)
+}
+
+// ReadAllWith is ReadAll with more client options (TLS, SASL).
+func ReadAllWith(t testing.TB, addr string, n int, timeout time.Duration, topics []string, more []kgo.Opt) []*kgo.Record {
+	t.Helper()
+	opts := []kgo.Opt{kgo.SeedBrokers(addr), kgo.ConsumeTopics(topics...),
+		kgo.ConsumeResetOffset(kgo.NewOffset().AtStart()), kgo.FetchMaxWait(50 * time.Millisecond)}
+	cl, err := kgo.NewClient(append(opts, more...)...)
 	if err != nil {
 		t.Fatal(err)
 	}
