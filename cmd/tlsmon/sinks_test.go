@@ -1,10 +1,12 @@
 package main
 
 import (
+	"bytes"
 	"encoding/json"
 	"os"
 	"path/filepath"
 	"strings"
+	"sync"
 	"testing"
 	"time"
 
@@ -120,19 +122,39 @@ func keys(m map[string][]string) []string {
 // each carries its sensor's header, and no uid is shared between the sensors.
 func TestKafkaTwoSensors(t *testing.T) {
 	_, addr := kafkatest.Cluster(t, 3, "zeek")
+	// The two sensors run at the same time, as two processes would (the command keeps no
+	// state outside its run).
+	sensors := []string{"sensor-a", "sensor-b"}
+	type result struct {
+		code           int
+		stdout, stderr string
+		dir            string
+	}
+	res := make([]result, len(sensors))
+	var wg sync.WaitGroup
+	for i, sensor := range sensors {
+		res[i].dir = t.TempDir()
+		args := append(sinkCaptures(t), "--no-progress", "--kafka", addr, "--sensor-id", sensor, "-o", res[i].dir, "--json")
+		wg.Add(1)
+		go func() {
+			defer wg.Done()
+			var o, e bytes.Buffer
+			res[i].code = run(args, &o, &e)
+			res[i].stdout, res[i].stderr = o.String(), e.String()
+		}()
+	}
+	wg.Wait()
 	n := 0
 	files := map[string]map[string][]string{}
-	for _, sensor := range []string{"sensor-a", "sensor-b"} {
-		dir := t.TempDir()
-		args := append(sinkCaptures(t), "--no-progress", "--kafka", addr, "--sensor-id", sensor, "-o", dir, "--json")
-		code, stdout, stderr := runCLI(t, args...)
-		if code != exitOK || stdout != "" {
-			t.Fatalf("%s: exit %d, stdout %q, stderr %s", sensor, code, stdout, stderr)
+	for i, sensor := range sensors {
+		r := res[i]
+		if r.code != exitOK || r.stdout != "" {
+			t.Fatalf("%s: exit %d, stdout %q, stderr %s", sensor, r.code, r.stdout, r.stderr)
 		}
-		if !strings.Contains(stderr, "tlsmon: kafka: ") || !strings.Contains(stderr, " 0 dropped, 0 not acknowledged") {
-			t.Errorf("%s: no Kafka line on stderr: %s", sensor, stderr)
+		if !strings.Contains(r.stderr, "tlsmon: kafka: ") || !strings.Contains(r.stderr, " 0 dropped, 0 not acknowledged") {
+			t.Errorf("%s: no Kafka line on stderr: %s", sensor, r.stderr)
 		}
-		files[sensor] = fileLines(t, dir)
+		files[sensor] = fileLines(t, r.dir)
 		for _, l := range files[sensor] {
 			n += len(l)
 		}
