@@ -225,8 +225,8 @@ func (k *Kafka) Put(r Row) error {
 
 // Interrupt stops waiting for the cluster: a Put blocked for room, and every later Put that
 // finds the buffer full, fails its row at once (counted as not acknowledged), and Close stops
-// waiting for acknowledgements. The command calls it on SIGINT or SIGTERM, so that a run
-// stopped while the cluster is away ends with its losses reported. Safe from any goroutine.
+// waiting for acknowledgements. The command calls it at a second SIGINT or SIGTERM, so that a
+// run stopped while the cluster is away ends with its losses reported. Safe from any goroutine.
 func (k *Kafka) Interrupt() { k.cancel() }
 
 // promise counts each record's outcome; it runs on the client's promise goroutine.

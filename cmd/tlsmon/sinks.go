@@ -268,21 +268,28 @@ func (d kafkaDest) Close() error {
 	return err
 }
 
-// interruptOnSignal makes the first SIGINT or SIGTERM also interrupt the Kafka sink, so that
-// a run stopped while the cluster is away does not wait for it forever: the reader stops at
-// the same signal (analyze.go), the rows that cannot be buffered are counted lost, and the
-// end-of-run line and exit status report them. After the first signal the watch ends, so a
-// second one kills the process as before. The returned function ends the watch.
+// interruptOnSignal watches SIGINT and SIGTERM for the Kafka sink. The first signal stops the
+// reading (analyze.go) and leaves the sink alone: the rows of the connections still open are
+// written and flushed as usual. A second signal interrupts the sink, for a cluster that is
+// away: a Put blocked for room and the wait for acknowledgements end at once, and the rows
+// not delivered are reported (exit status 3). The watch then ends, so a third signal kills
+// the process. The returned function ends the watch.
 func interruptOnSignal(k *sink.Kafka) func() {
-	ch := make(chan os.Signal, 1)
+	ch := make(chan os.Signal, 2)
 	signal.Notify(ch, os.Interrupt, syscall.SIGTERM)
 	done := make(chan struct{})
 	go func() {
-		select {
-		case <-ch:
-			signal.Stop(ch)
-			k.Interrupt()
-		case <-done:
+		for n := 0; ; {
+			select {
+			case <-ch:
+				if n++; n == 2 {
+					signal.Stop(ch)
+					k.Interrupt()
+					return
+				}
+			case <-done:
+				return
+			}
 		}
 	}()
 	return func() {
