@@ -54,6 +54,7 @@ measure "stdout (-o -)" -o -
 kfake_pid=$!
 sleep 1
 measure "Kafka (kfake)" --kafka "127.0.0.1:$port"
+measure "Kafka, no compression" --kafka "127.0.0.1:$port" --kafka-compression none
 kill "$kfake_pid"
 wait "$kfake_pid" 2>/dev/null || true
 kfake_pid=

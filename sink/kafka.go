@@ -66,6 +66,8 @@ type KafkaConfig struct {
 	// FlushTimeout bounds the wait for the cluster at Close (default 30 s); rows still not
 	// acknowledged then are reported lost.
 	FlushTimeout time.Duration
+	// Compression of the record batches: "lz4" (default), "zstd", "snappy", "gzip" or "none".
+	Compression string
 	// Extra options for the client, after tlsmon's (tests use them to shorten timeouts).
 	Extra []kgo.Opt
 }
@@ -153,8 +155,12 @@ func NewKafka(cfg KafkaConfig) (*Kafka, error) {
 		kgo.MaxBufferedRecords(cfg.MaxBuffered),
 		kgo.ProducerLinger(5 * time.Millisecond),
 		kgo.AllowAutoTopicCreation(), // as librdkafka (zeek-kafka) does; the brokers' setting decides
-		kgo.ProducerBatchCompression(kgo.Lz4Compression(), kgo.NoCompression()),
 	}
+	codec, err := compression(cfg.Compression)
+	if err != nil {
+		return nil, err
+	}
+	opts = append(opts, kgo.ProducerBatchCompression(codec, kgo.NoCompression()))
 	if cfg.ClientID != "" {
 		opts = append(opts, kgo.ClientID(cfg.ClientID))
 	}
@@ -177,6 +183,23 @@ func NewKafka(cfg KafkaConfig) (*Kafka, error) {
 		k.hdrs = []kgo.RecordHeader{{Key: "sensor", Value: []byte(cfg.Sensor)}}
 	}
 	return k, nil
+}
+
+// compression returns the codec named (lz4 for "").
+func compression(name string) (kgo.CompressionCodec, error) {
+	switch name {
+	case "", "lz4":
+		return kgo.Lz4Compression(), nil
+	case "zstd":
+		return kgo.ZstdCompression(), nil
+	case "snappy":
+		return kgo.SnappyCompression(), nil
+	case "gzip":
+		return kgo.GzipCompression(), nil
+	case "none":
+		return kgo.NoCompression(), nil
+	}
+	return kgo.NoCompression(), fmt.Errorf("kafka: unknown compression %q (lz4, zstd, snappy, gzip, none)", name)
 }
 
 // Topic returns the topic of a log's rows.

@@ -532,3 +532,25 @@ func TestKafkaInterrupt(t *testing.T) {
 		t.Errorf("Close waited %v after Interrupt", d)
 	}
 }
+
+func TestKafkaCompression(t *testing.T) {
+	for _, codec := range []string{"lz4", "zstd", "snappy", "gzip", "none"} {
+		t.Run(codec, func(t *testing.T) {
+			_, addr := kafkatest.Cluster(t, 1, "zeek")
+			k, err := sink.NewKafka(sink.KafkaConfig{Brokers: []string{addr}, Topic: "zeek", Compression: codec})
+			if err != nil {
+				t.Fatal(err)
+			}
+			putRows(t, k, 100, 0)
+			if err := k.Close(); err != nil {
+				t.Fatal(err)
+			}
+			if got := distinct(t, kafkatest.ReadAll(t, addr, 100, 10*time.Second, "zeek")); got != 100 {
+				t.Fatalf("%d rows read back", got)
+			}
+		})
+	}
+	if _, err := sink.NewKafka(sink.KafkaConfig{Brokers: []string{"h:1"}, Topic: "zeek", Compression: "brotli"}); err == nil {
+		t.Error("unknown codec accepted")
+	}
+}

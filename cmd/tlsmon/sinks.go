@@ -55,6 +55,7 @@ type sinkFlags struct {
 	buffer       int
 	policy       string
 	flushTimeout time.Duration
+	compression  string
 	sensorID     string
 	uidSeed      string
 
@@ -88,6 +89,7 @@ func addSinkFlags(fs *flag.FlagSet, s *sinkFlags) {
 		"or drop (discard and count the rows)")
 	fs.DurationVar(&s.flushTimeout, "kafka-flush-timeout", 30*time.Second, "at exit, how long (`DURATION`) to wait for Kafka to acknowledge buffered rows\n"+
 		"before reporting them lost (exit status 3)")
+	fs.StringVar(&s.compression, "kafka-compression", "lz4", "`CODEC` compressing the record batches: lz4, zstd, snappy, gzip or none")
 	fs.StringVar(&s.sensorID, "sensor-id", "", "this sensor's `NAME` in a fleet: uids are drawn from it and the start time, so\n"+
 		"sensors and runs draw different uids (default with --kafka: the host name)")
 	fs.StringVar(&s.uidSeed, "uid-seed", "", "draw uids from this `NUMBER`: the same input gives the same uids (the default\n"+
@@ -152,6 +154,11 @@ func (s *sinkFlags) checkKafka() error {
 	}
 	if s.buffer <= 0 {
 		return errors.New("--kafka-buffer must be at least 1")
+	}
+	switch s.compression {
+	case "lz4", "zstd", "snappy", "gzip", "none":
+	default:
+		return fmt.Errorf("--kafka-compression: unknown codec %q (lz4, zstd, snappy, gzip, none)", s.compression)
 	}
 	var err error
 	if s.policyV, err = sink.ParsePolicy(s.policy); err != nil {
@@ -245,6 +252,7 @@ func (s *sinkFlags) openDest(cfg config, clock *sink.Clock) (sink.Dest, *sink.Ka
 	k, err := sink.NewKafka(sink.KafkaConfig{
 		Brokers: brokers, Topic: s.topic, ClientID: s.clientID, TLS: s.tlsCfg, SASL: s.saslAuth,
 		Sensor: s.sensorID, MaxBuffered: s.buffer, Policy: s.policyV, FlushTimeout: s.flushTimeout,
+		Compression: s.compression,
 	})
 	if err != nil {
 		return nil, nil, err

@@ -270,6 +270,7 @@ func TestSinkFlagErrors(t *testing.T) {
 		{[]string{"--kafka", "h:9092", "--kafka-tls-cert", "c.pem"}, "go together"},
 		{[]string{"--kafka", "h:9092", "--kafka-buffer", "0"}, "at least 1"},
 		{[]string{"--uid-seed", "x"}, "--uid-seed"},
+		{[]string{"--kafka", "h:9092", "--kafka-compression", "brotli"}, "unknown codec"},
 	} {
 		code, _, stderr := runCLI(t, append([]string{"-r", sample}, tc.args...)...)
 		if code != exitUsage || !strings.Contains(stderr, tc.want) {
