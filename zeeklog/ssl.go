@@ -94,11 +94,17 @@ type SSLLog struct {
 	// ssl_early_application_data.
 	WeirdEvents tlsmon.Handler
 	weird       tlsmon.Weird
+	ext         extended
 }
 
 // NewSSLLog returns an ssl.log builder writing to w.
-func NewSSLLog(w Writer) *SSLLog {
-	return &SSLLog{w: w, conns: make(map[*tlsmon.Conn]*sslState), certs: newCertCache(), row: newRowBuf(w, len(SSLColumns))}
+func NewSSLLog(w Writer) *SSLLog { return NewSSLLogExt(w, nil) }
+
+// NewSSLLogExt returns an ssl.log builder writing to w whose rows carry the columns of exts
+// after the default ones (w must have been made for those columns).
+func NewSSLLogExt(w Writer, exts []ColumnExtension) *SSLLog {
+	return &SSLLog{w: w, conns: make(map[*tlsmon.Conn]*sslState), certs: newCertCache(),
+		row: newRowBuf(w, len(SSLColumns)+len(extColumns(nil, exts))), ext: extended{exts: exts}}
 }
 
 func (l *SSLLog) session(m *tlsmon.Meta) *sslState {
@@ -179,6 +185,9 @@ func (l *SSLLog) addHistory(s *sslState, ts int64, isClient bool, c byte) {
 // violations and connection removals; other events are ignored.
 // (Set hands it only the events consumes in logs.go lists: keep the two in step.)
 func (l *SSLLog) HandleEvent(e tlsmon.Event) {
+	if len(l.ext.exts) > 0 {
+		l.ext.handle(e)
+	}
 	m := e.EventMeta()
 	if m.Conn == nil {
 		return
@@ -300,6 +309,7 @@ func (l *SSLLog) HandleEvent(e tlsmon.Event) {
 			delete(l.conns, m.Conn)
 			l.release(s)
 		}
+		l.ext.forget(m.Conn)
 	}
 }
 
@@ -384,6 +394,7 @@ func (l *SSLLog) write(s *sslState) {
 		row.unset()
 		row.unset()
 	}
+	l.ext.write(row, c)
 	if err := row.end(); err != nil && l.err == nil {
 		l.err = err
 	}
