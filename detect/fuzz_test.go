@@ -3,6 +3,7 @@ package detect
 import (
 	"bytes"
 	"fmt"
+	"slices"
 	"testing"
 
 	"github.com/tlsmon/tlsmon"
@@ -245,7 +246,11 @@ func (c *fuzzConn) check(t *testing.T) {
 			t.Fatalf("spec %s attached %v, want %v", m.name, c.byName[m.name] != nil, c.matched[m.name])
 		}
 	}
-	// Every attached analyzer has the connection's history, up to its detach.
+}
+
+// checkLogs checks that every attached analyzer received the connection's history, up to
+// its detach.
+func (c *fuzzConn) checkLogs(t *testing.T) {
 	for name, l := range c.byName {
 		want := c.history
 		for i, d := range want {
@@ -254,13 +259,14 @@ func (c *fuzzConn) check(t *testing.T) {
 				break
 			}
 		}
-		if fmt.Sprint(l.log) != fmt.Sprint(want) {
+		if !slices.Equal(l.log, want) {
 			t.Fatalf("%s received\n%v\nwant\n%v", name, l.log, want)
 		}
 	}
 }
 
 func (c *fuzzConn) end(t *testing.T) {
+	c.checkLogs(t)
 	for _, s := range c.det.Slots() {
 		s.A.Done(0)
 	}
