@@ -4,7 +4,9 @@ import (
 	"encoding/binary"
 	"errors"
 	"io"
+	"net/netip"
 	"slices"
+	"strings"
 	"sync"
 	"testing"
 
@@ -16,13 +18,14 @@ import (
 	"github.com/tlsmon/tlsmon/packet"
 )
 
-// The tunnel kinds FuzzTunnelPath stacks, outermost first; each carries an IPv4 packet.
+// The tunnel kinds FuzzTunnelPath stacks; each carries an IPv4 packet.
 const (
 	wrapVXLAN = iota
 	wrapGeneve
 	wrapGTPv1
 	wrapGRE
 	wrapIPIP
+	wrapAYIYA
 	wrapKinds
 )
 
@@ -45,12 +48,32 @@ func wrap(t *testing.T, level, kind int, ip []byte) []byte {
 		gtp := append([]byte{0x30, 0xff, 0, 0, 0, 0, 0, 1}, ip...)
 		binary.BigEndian.PutUint16(gtp[2:], uint16(len(ip)))
 		return udp(2152, 2152, gtp)
+	case wrapAYIYA: // 2-byte identity, 20-byte signature, next header IPv4
+		return udp(50000, 5072, append(append([]byte{0x10, 0x52, 0x11, 4, 0, 0, 0, 0, 1, 2}, make([]byte, 20)...), ip...))
 	case wrapGRE:
 		outer.Protocol = layers.IPProtocolGRE
 		return ser(t, outer, gopacket.Payload(append([]byte{0, 0, 8, 0}, ip...)))
 	}
 	outer.Protocol = layers.IPProtocolIPv4
 	return ser(t, outer, gopacket.Payload(ip))
+}
+
+// innerID is the connection of an IPv4 TCP packet, oriented as sent.
+func innerID(ip []byte) tlsmon.ConnID {
+	hl := int(ip[0]&0x0f) * 4
+	return tlsmon.ConnID{OrigH: netip.AddrFrom4([4]byte(ip[12:16])), RespH: netip.AddrFrom4([4]byte(ip[16:20])),
+		OrigP: binary.BigEndian.Uint16(ip[hl:]), RespP: binary.BigEndian.Uint16(ip[hl+2:]), Proto: tlsmon.ProtoTCP}
+}
+
+// uidsOf returns the uids of the removed connections.
+func uidsOf(parents map[tlsmon.ConnID][]string) map[string]bool {
+	out := map[string]bool{}
+	for _, rows := range parents {
+		for _, r := range rows {
+			out[strings.SplitN(r, ">", 2)[0]] = true
+		}
+	}
+	return out
 }
 
 type handshakeFrame struct {
@@ -109,9 +132,11 @@ func firstConnFrames(t testing.TB) []handshakeFrame {
 }
 
 // tunnelRun feeds frames (raw IPv4) to an engine and returns the canonical lines of the SSL
-// events, checking the engine's tunnel state after each frame and the connections at the end.
-func tunnelRun(t *testing.T, frames []handshakeFrame) []string {
+// events and the removed connections' tunnel parents by ID, checking the engine's tunnel
+// state after each frame and the connections at the end.
+func tunnelRun(t *testing.T, frames []handshakeFrame) ([]string, map[tlsmon.ConnID][]string) {
 	var lines []string
+	parents := map[tlsmon.ConnID][]string{}
 	live := map[*tlsmon.Conn]bool{}
 	uids := map[string]bool{}
 	e := New(Options{UIDSeed: 1, Handler: tlsmon.HandlerFunc(func(ev tlsmon.Event) {
@@ -127,6 +152,7 @@ func tunnelRun(t *testing.T, frames []handshakeFrame) []string {
 				t.Fatalf("connection %s removed twice", rm.Conn.UID)
 			}
 			uids[rm.Conn.UID] = true
+			parents[rm.Conn.ID] = append(parents[rm.Conn.ID], rm.Conn.UID+">"+strings.Join(rm.Stats.TunnelParents, ","))
 			delete(live, m.Conn)
 			return
 		}
@@ -147,16 +173,18 @@ func tunnelRun(t *testing.T, frames []handshakeFrame) []string {
 	if len(live) != 0 || len(e.tun.conns) != 0 {
 		t.Fatalf("after Flush: %d connections with events not removed, %d tunnel states", len(live), len(e.tun.conns))
 	}
-	return lines
+	return lines, parents
 }
 
 // FuzzTunnelPath sends a real TLS handshake through the engine inside a stack of tunnels
-// (VXLAN, Geneve, GTPv1, GRE, IP-in-IP, up to one level past Tunnel::max_depth), with
+// (VXLAN, Geneve, GTPv1, AYIYA, GRE, IP-in-IP, up to one level past Tunnel::max_depth), with
 // fuzz bytes interleaved as further encapsulated packets or as raw tunnel payloads.
 // Always: no panic, the decapsulation depth back to 0 after each frame, tunnel state
 // within its caps, every connection removed once, none left after Flush. Without
 // interleaved bytes, the handshake's SSL events are those of the same packets sent bare
-// (none when the stack is deeper than Tunnel::max_depth or nests GTP in GTP).
+// (none when the stack is deeper than Tunnel::max_depth or nests GTP in GTP), and the
+// inner connection's tunnel_parents is the innermost tunnel alone: its UDP connection, or
+// an IP tunnel's uid that is no connection's.
 //
 // Input: b[0] % 6 tunnel levels, then one byte per level (its kind), then operations:
 // a byte op and, for op >= 0x80, a length byte and that many bytes: op < 0x80 sends the
@@ -222,7 +250,7 @@ func FuzzTunnelPath(f *testing.F) {
 				frames = append(frames, handshakeFrame{ts, stack(data)})
 			}
 		}
-		got := tunnelRun(t, frames)
+		got, parents := tunnelRun(t, frames)
 		if junk {
 			return
 		}
@@ -230,7 +258,7 @@ func FuzzTunnelPath(f *testing.F) {
 		want, ok := bareEvents[next]
 		bareMu.Unlock()
 		if !ok {
-			want = tunnelRun(t, hs[:next])
+			want, _ = tunnelRun(t, hs[:next])
 			bareMu.Lock()
 			bareEvents[next] = want
 			bareMu.Unlock()
@@ -244,6 +272,31 @@ func FuzzTunnelPath(f *testing.F) {
 		}
 		if !slices.Equal(got, want) {
 			t.Fatalf("tunnels %v: %d SSL events, want %d\n got %q\nwant %q", kinds, len(got), len(want), got, want)
+		}
+		if len(want) == 0 || depth == 0 {
+			return
+		}
+		// conn.log's tunnel_parents: the inner connection came through the innermost tunnel
+		// only, which is the UDP connection of that level, or else an IP tunnel (no connection).
+		inner := parents[innerID(hs[0].ip)]
+		if len(inner) != 1 {
+			t.Fatalf("tunnels %v: inner connection removed as %q", kinds, inner)
+		}
+		p := strings.SplitN(inner[0], ">", 2)[1]
+		if strings.Contains(p, ",") || p == "" {
+			t.Fatalf("tunnels %v: inner tunnel_parents %q", kinds, p)
+		}
+		var via []string
+		for id, rows := range parents {
+			if id.OrigH == netip.AddrFrom4([4]byte{10, 1, byte(depth - 1), 1}) && id.Proto == tlsmon.ProtoUDP {
+				via = append(via, strings.SplitN(rows[0], ">", 2)[0])
+			}
+		}
+		if k := kinds[depth-1]; k == wrapGRE || k == wrapIPIP {
+			via = nil
+		}
+		if len(via) > 1 || (len(via) == 1 && via[0] != p) || (len(via) == 0 && uidsOf(parents)[p]) {
+			t.Fatalf("tunnels %v: inner tunnel_parents %q, innermost tunnel connection %q", kinds, p, via)
 		}
 	})
 }
