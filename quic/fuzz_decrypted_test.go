@@ -12,7 +12,8 @@ import (
 // Mutating protected datagrams (FuzzDeliverPacket) almost always breaks their AEAD tag, so
 // the fuzzer rarely gets past decryption. FuzzDecrypted mutates the decrypted payloads
 // instead: each is sealed as a valid Initial of its direction (the test's sender side,
-// sealInitial) and delivered to the real analyzer, so that frame parsing, CRYPTO
+// sealInitial; an empty payload stands for a server's Retry) and delivered to the real
+// analyzer, so that frame parsing, CRYPTO
 // reassembly and the SSL analyzer behind it are what the fuzzer explores. Its seeds are the
 // Initial payloads of the conformance captures (seeds_test.go).
 //
@@ -88,6 +89,9 @@ func (t teeSSL) DeliverStream(ts int64, isOrig bool, b []byte) {
 	t.Analyzer.DeliverStream(ts, isOrig, b)
 }
 
+// retryPacket is a server's Retry (the analyzer does not check its token or tag).
+var retryPacket = append([]byte{0xf0, 0, 0, 0, 1, 4, 0xc1, 0xc2, 0xc3, 0xc4, 2, 0x51, 0x52}, bytes.Repeat([]byte{0x77}, 30)...)
+
 // maxSealed is the longest plaintext sealed: Zeek's bound on an Initial's payload.
 const maxSealed = maxPayloadLen - 2 - tagLen
 
@@ -104,6 +108,9 @@ func FuzzDecrypted(f *testing.F) {
 		{true, cryptoFrame(0, ch)}, // after the message: not decrypted
 	}))
 	f.Add(framed([]seedDatagram{{true, append(cryptoFrame(0, ch), cryptoFrame(304, []byte{1})...)}}))
+	f.Add(framed([]seedDatagram{ // a Retry (empty payload) between two client Initials
+		{true, cryptoFrame(0, ch[:200])}, {false, nil}, {true, cryptoFrame(0, ch)}, {false, cryptoFrame(0, message(90))},
+	}))
 	f.Fuzz(func(t *testing.T, b []byte) {
 		var (
 			got      [2][]byte
@@ -132,6 +139,11 @@ func FuzzDecrypted(f *testing.F) {
 			}
 			n++
 			ts++
+			if len(plain) == 0 { // a Retry from the server: the crypto state starts afresh
+				a.DeliverPacket(ts, false, retryPacket)
+				models, clientOK, got = [2]cryptoModel{}, false, [2][]byte{}
+				return
+			}
 			plain = padTo(bytes.Clone(plain[:min(len(plain), maxSealed)]), 4)
 			m := &models[dirIndex(isOrig)]
 			// The packets the analyzer decrypts: a server's only after a client's, a
