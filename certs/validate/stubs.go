@@ -2,21 +2,6 @@ package validate
 
 import "io"
 
-type store struct{ n int }
-
-func newStore() *store                { return &store{} }
-func (s *store) addMozilla()          {}
-func (s *store) add(der []byte) error { s.n++; return nil }
-func (s *store) len() int             { return s.n }
-
-type cert struct{ issuerDER, subjectDER []byte }
-
-func parseCert(der []byte) *cert { return &cert{} }
-
-func (v *Validator) verify(chain []*cert, now int64) Result {
-	return Result{Code: -1, Status: "not implemented"}
-}
-
 // VerifySCTs is validate-sct's SSL::ssl_finishing hook (priority 19): it verifies the
 // connection's SCTs against the CT log list for the leaf chain[0], using res (the Result
 // ValidateCerts gave for this connection; nil if it was not called) for the issuer of
