@@ -109,8 +109,7 @@ func parseCert(der []byte) *cert {
 	if len(outerAlg) > 0 {
 		c.sigParams = outerAlg
 	}
-	tbs = tbsRaw
-	if !tbs.ReadASN1(&tbs, cbasn1.SEQUENCE) {
+	if outer := tbsRaw; !outer.ReadASN1(&tbs, cbasn1.SEQUENCE) {
 		return c
 	}
 	var present bool
@@ -151,7 +150,7 @@ func parseCert(der []byte) *cert {
 			c.keyBits = bits
 		}
 	}
-	c.key = parseKey(c.keyOID, c.keyParams, c.keyBits, spki)
+	c.key = parseKey(c.keyOID, c.keyParams, c.keyBits, c.spki)
 	// issuerUniqueID [1], subjectUniqueID [2], extensions [3]
 	var skip cryptobyte.String
 	tbs.ReadOptionalASN1(&skip, &present, cbasn1.Tag(1).ContextSpecific())

@@ -71,7 +71,7 @@ func runCapture(t *testing.T, v *validate.Validator, path string) []*corpusConn 
 	h := tlsmon.HandlerFunc(func(ev tlsmon.Event) {
 		switch e := ev.(type) {
 		case *tlsmon.Certificate:
-			if e.IsOrig {
+			if e.IsClient { // Zeek's cert_chain is the SSL server's, whoever originated
 				return
 			}
 			cc := get(e.Conn)

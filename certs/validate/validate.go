@@ -17,9 +17,11 @@
 //
 // # How a caller reproduces Zeek
 //
-// For each SSL connection, remember the server's certificate chain (the DER of every
-// certificate Zeek's file analysis saw for the responder's chain, in order; nil where
-// Zeek's X509 analyzer could not parse one), the stapled OCSP response
+// For each SSL connection, remember the server's certificate chain (Zeek's
+// c$ssl$cert_chain: the DER of every certificate the SSL server sent — tlsmon's
+// Certificate events with IsClient false, whatever the connection's direction — in
+// order, over all Certificate messages; nil where Zeek's X509 analyzer could not parse
+// one), the stapled OCSP response
 // (ssl_stapled_ocsp) and the SCTs (see SCT). Then, in this order:
 //
 //  1. When Zeek's SSL::ssl_finishing hook runs — at ssl_established, or, for a connection
