@@ -95,7 +95,7 @@ type connState struct {
 	version, cipher string
 	hasVersion      bool
 	established     bool
-	logged          bool // ssl_finishing ran for the row
+	finished        bool // ssl_finishing ran for the row (at ssl_established, or when it was written)
 
 	validation               string
 	validationCode           int64 // Zeek's validation_code (kept for the record; SCT checks take the Result)
@@ -355,6 +355,7 @@ func (x *sslExt) HandleEvent(e tlsmon.Event) {
 		// the row is written (at -5).
 		x.finishing(m.Ts, c, s)
 		x.established(m.Ts, c, s)
+		s.finished = true
 	}
 }
 
@@ -368,10 +369,10 @@ func (x *sslExt) AppendValues(dst []zeeklog.Value, c *tlsmon.Conn) []zeeklog.Val
 		}
 		return dst
 	}
-	if !s.logged {
+	if !s.finished {
 		x.finishing(s.lastTs, c, s)
+		s.finished = true
 	}
-	s.logged = true
 	if x.validateCerts {
 		dst = append(dst, optStringSet(s.hasValidation, s.validation))
 	}
