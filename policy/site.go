@@ -17,6 +17,9 @@ type Site struct {
 	// Dropped counts notices and known certificates logged but not remembered because
 	// the suppression table or the known set was full.
 	Dropped uint64
+	// Truncated counts values left out of a connection's record at a per-connection cap
+	// (certificates beyond 64 per chain, SCTs beyond 64, extension codes beyond 1024 per side).
+	Truncated uint64
 }
 
 // New returns the Site of cfg's scripts.

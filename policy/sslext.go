@@ -39,8 +39,9 @@ const (
 	expiringIn        = 30 * oneDay
 	contentHeartbeat  = 24
 	contentAppData    = 23
-	maxChain          = 64 // certificates kept per chain (zeeklog.MaxChainCerts)
-	maxSCTs           = 64 // SCTs kept per connection
+	maxChain          = 64   // certificates kept per chain (zeeklog.MaxChainCerts)
+	maxSCTs           = 64   // SCTs kept per connection
+	maxExts           = 1024 // extension codes kept per connection and side (ssl_client_exts...)
 	maxCertCacheBytes = 8 << 20
 )
 
@@ -88,9 +89,8 @@ type logExt struct {
 
 // connState is what the scripts keep of one connection with an SSL record (Zeek's c$ssl).
 type connState struct {
-	lastTs   int64
-	chain    []*certInfo // the server's certificates (c$ssl$cert_chain)
-	chainCut bool        // certificates beyond maxChain were dropped
+	lastTs int64
+	chain  []*certInfo // the server's certificates (c$ssl$cert_chain)
 
 	version, cipher string
 	hasVersion      bool
@@ -225,7 +225,7 @@ func (x *sslExt) HandleEvent(e tlsmon.Event) {
 		}
 		s.lastTs = m.Ts
 		if len(s.chain) >= maxChain {
-			s.chainCut = true
+			x.site.Truncated++
 			return
 		}
 		s.chain = append(s.chain, x.cert(ev.DER))
@@ -279,10 +279,21 @@ func (x *sslExt) HandleEvent(e tlsmon.Event) {
 	case *tlsmon.SSLSessionTicketHandshake:
 		s.ext.ticketHint = optCount{ev.TicketLifetimeHint, true}
 	case *tlsmon.SSLExtension:
+		// the lists grow with every hello of the connection: capped, the cap hits counted
 		if ev.IsClient {
-			s.ext.clientExts, s.ext.hasClientExts = append(s.ext.clientExts, ev.Code), true
+			s.ext.hasClientExts = true
+			if len(s.ext.clientExts) < maxExts {
+				s.ext.clientExts = append(s.ext.clientExts, ev.Code)
+			} else {
+				x.site.Truncated++
+			}
 		} else {
-			s.ext.serverExts, s.ext.hasServerExts = append(s.ext.serverExts, ev.Code), true
+			s.ext.hasServerExts = true
+			if len(s.ext.serverExts) < maxExts {
+				s.ext.serverExts = append(s.ext.serverExts, ev.Code)
+			} else {
+				x.site.Truncated++
+			}
 		}
 	case *tlsmon.SSLExtensionECPointFormats:
 		if ev.IsClient {
@@ -331,7 +342,9 @@ func (x *sslExt) HandleEvent(e tlsmon.Event) {
 	case *tlsmon.SSLStapledOCSP:
 		s.ocspResponse = append(s.ocspResponse[:0], ev.Response...)
 	case *tlsmon.SSLExtensionSignedCertificateTimestamp:
-		if len(s.scts) < maxSCTs {
+		if len(s.scts) >= maxSCTs {
+			x.site.Truncated++
+		} else {
 			s.scts = append(s.scts, validate.SCT{Version: ev.Version, LogID: bytes.Clone(ev.LogID),
 				Timestamp: ev.Timestamp, HashAlg: ev.SignatureAndHashalgorithm.HashAlgorithm,
 				SigAlg: ev.SignatureAndHashalgorithm.SignatureAlgorithm, Signature: bytes.Clone(ev.Signature),
