@@ -75,10 +75,11 @@ type Config struct {
 	// recently_validated_scts). 0 means 5 minutes.
 	ResultExpiry time.Duration
 
-	// MaxCacheEntries bounds each cache (intermediates, chain results, SCT results);
-	// 0 means 100000. When a cache is full the entry used least recently is dropped
-	// (Zeek's tables are unbounded; this only matters on captures with more distinct
-	// chains than that within ResultExpiry).
+	// MaxCacheEntries bounds each of Zeek's caches (intermediates, chain results, SCT
+	// results); 0 means 10000. When a cache is full the entry used least recently is
+	// dropped. Zeek's tables are unbounded; this only matters on traffic with more
+	// distinct chains than that within ResultExpiry (or, for intermediates, ever).
+	// Parsed certificates are kept for at most 4096 distinct certificates besides.
 	MaxCacheEntries int
 }
 

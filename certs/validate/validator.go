@@ -30,6 +30,9 @@ type Validator struct {
 	parsed *lru[[32]byte, *cert] // parsed certificates by SHA-256, to spare re-parsing
 }
 
+// maxParsed bounds the parsed-certificate cache.
+const maxParsed = 4096
+
 // New builds a Validator from cfg.
 func New(cfg Config) (*Validator, error) {
 	st := newStore()
@@ -51,7 +54,7 @@ func New(cfg Config) (*Validator, error) {
 	}
 	max := cfg.MaxCacheEntries
 	if max <= 0 {
-		max = 100000
+		max = 10000
 	}
 	exp := cfg.ResultExpiry
 	if exp <= 0 {
@@ -65,7 +68,7 @@ func New(cfg Config) (*Validator, error) {
 		intermediates:      newLRU[[32]byte, [][]byte](max),
 		results:            newLRU[string, Result](max),
 		scts:               newLRU[[20]byte, bool](max),
-		parsed:             newLRU[[32]byte, *cert](max),
+		parsed:             newLRU[[32]byte, *cert](maxParsed),
 	}
 	for i := range cfg.CTLogs {
 		l := cfg.CTLogs[i]
