@@ -2,7 +2,9 @@ package validate
 
 import (
 	"bytes"
+	"crypto/sha1"
 	"errors"
+	"sort"
 
 	"golang.org/x/crypto/x509roots/fallback/bundle"
 )
@@ -40,7 +42,14 @@ func (s *store) add(der []byte) error {
 			return nil
 		}
 	}
-	s.bySubject[c.subjectKey] = append(s.bySubject[c.subjectKey], c)
+	// OpenSSL keeps a store's certificates of one subject in the order of their
+	// SHA-1 fingerprints (X509_cmp), which decides between equally good issuers.
+	list := append(s.bySubject[c.subjectKey], c)
+	sort.SliceStable(list, func(i, j int) bool {
+		a, b := sha1.Sum(list[i].der), sha1.Sum(list[j].der)
+		return bytes.Compare(a[:], b[:]) < 0
+	})
+	s.bySubject[c.subjectKey] = list
 	s.n++
 	return nil
 }

@@ -67,15 +67,12 @@ func result(code int, chain []*cert) Result {
 const maxDepth = 100
 
 // selfSignedState is X509_self_signed(c, 0): 1 self-signed, 0 not, -1 when OpenSSL
-// cannot tell (invalid extensions). A key this package cannot decode counts as "not
-// self-signed", which the corpus confirms for an ML-DSA certificate (OpenSSL 3.5 knows
-// ML-DSA; the chain then fails for want of an issuer either way).
+// cannot tell (undecodable key or invalid extensions). -1 is an internal error during
+// chain building only when the trust store has an issuer for c; at the end of a failed
+// build it just means "not self-signed".
 func selfSignedState(c *cert) int {
-	if c.invalid {
+	if c.key == nil || c.invalid {
 		return -1
-	}
-	if c.key == nil {
-		return 0
 	}
 	if c.selfSigned {
 		return 1
@@ -141,10 +138,6 @@ func (v *Validator) verify(chain []*cert, now int64) Result {
 	}
 	built := []*cert{leaf}
 	numUntrusted := 1
-	ss := selfSignedState(leaf)
-	if ss < 0 {
-		return result(errUnspecified, nil)
-	}
 	trusted := false
 	searchUntrusted := len(untrusted) > 0
 	inChain := func(x *cert) bool {
@@ -155,46 +148,55 @@ func (v *Validator) verify(chain []*cert, now int64) Result {
 		}
 		return false
 	}
-	for len(built) <= maxDepth+1 {
-		top := built[len(built)-1]
-		// The trust store first (X509_V_FLAG_TRUSTED_FIRST, OpenSSL's default).
-		if iss := bestIssuer(v.store.bySubject[top.issuerKey], top, t, nil); iss != nil {
+	for {
+		num := len(built)
+		top := built[num-1]
+		// The trust store first, at every step (X509_V_FLAG_TRUSTED_FIRST, OpenSSL's
+		// default).
+		var iss *cert
+		if num <= maxDepth+1 {
+			iss = bestIssuer(v.store.bySubject[top.issuerKey], top, t, nil)
+		}
+		if iss != nil {
+			ss := selfSignedState(top)
+			if ss < 0 {
+				return result(errUnspecified, nil)
+			}
 			ok := true
-			if ss == 1 && len(built) == numUntrusted {
-				// A self-signed untrusted certificate is trusted only if the store has
-				// exactly it.
-				if tc := v.store.contains(top); tc != nil && bytes.Equal(tc.der, iss.der) {
-					built[len(built)-1] = tc
-					numUntrusted--
-				} else {
-					ok = false
-				}
-			} else if ss != 1 {
+			if ss == 0 {
 				built = append(built, iss)
-				ss = selfSignedState(iss)
+				if ss = selfSignedState(iss); ss < 0 {
+					return result(errUnspecified, nil)
+				}
+			} else if bytes.Equal(top.der, iss.der) {
+				// A self-signed sent certificate is replaced by the identical anchor.
+				built[num-1] = iss
+				numUntrusted--
+			} else {
+				ok = false // a self-signed mimic of an anchor
 			}
 			if ok {
 				searchUntrusted = false
-				// check_trust: a trust anchor is trusted when self-signed.
-				if top := built[len(built)-1]; top.selfSigned && !top.invalid {
+				// check_trust: an anchor is trusted when self-signed.
+				if a := built[len(built)-1]; a.selfSigned && !a.invalid {
 					trusted = true
 					break
 				}
-				if ss != 1 {
+				if ss == 0 {
 					continue
 				}
 			}
 		}
-		if !searchUntrusted || ss == 1 || len(built) > numUntrusted {
+		// Then the certificates the server sent, each used once.
+		if !searchUntrusted || selfSignedState(top) > 0 || num > maxDepth+1 {
 			break
 		}
-		iss := bestIssuer(untrusted, top, t, func(x *cert) bool {
-			return !(top.selfIssued && len(built) == 1) && inChain(x)
+		iss = bestIssuer(untrusted, top, t, func(x *cert) bool {
+			return !(top.selfIssued && num == 1) && inChain(x)
 		})
 		if iss == nil {
 			break
 		}
-		// Each sent certificate is used once.
 		for i, c := range untrusted {
 			if c == iss {
 				untrusted = append(untrusted[:i:i], untrusted[i+1:]...)
@@ -203,9 +205,6 @@ func (v *Validator) verify(chain []*cert, now int64) Result {
 		}
 		built = append(built, iss)
 		numUntrusted++
-		if ss = selfSignedState(iss); ss < 0 {
-			return result(errUnspecified, nil)
-		}
 	}
 	if !trusted {
 		num := len(built)
