@@ -24,8 +24,9 @@ type config struct {
 	memProfile       string
 
 	// --load: Zeek policy scripts (policy.ParseLoad), in Zeek's load order
-	load   []string
-	caFile string // --ca-file: extra trust anchors for validate-certs
+	load      []string
+	caFile    string // --ca-file: extra trust anchors for validate-certs
+	ctLogList string // --ct-log-list: the CT logs validate-sct knows (Google's log_list.json)
 }
 
 const usageText = `usage: tlsmon -r FILE [-r FILE...] [-o DIR] [--json] [--events] [--analyze-encrypted]
@@ -69,6 +70,8 @@ func parseArgs(args []string, stdout, stderr io.Writer) (cfg config, code int, d
 		return nil
 	})
 	fs.StringVar(&cfg.caFile, "ca-file", "", "also trust the CA certificates of the PEM `FILE` (validate-certs, validate-ocsp)")
+	fs.StringVar(&cfg.ctLogList, "ct-log-list", "", "the Certificate Transparency logs validate-sct knows: Google's log_list.json (v3) `FILE`\n"+
+		"(without it no log is known and valid_ct_logs is 0, as Zeek with an empty SSL::ct_logs)")
 	noProgress := fs.Bool("no-progress", false, "never print the progress line")
 	version := fs.Bool("version", false, "print the version and exit")
 	usage := func(w io.Writer) { printUsage(w, fs) }
