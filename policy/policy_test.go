@@ -503,3 +503,26 @@ func TestZeekFormats(t *testing.T) {
 		t.Errorf("zeekTime = %q", got)
 	}
 }
+
+// A cap hit is counted and reported in weird.log.
+func TestCapWeird(t *testing.T) {
+	h := newHarness(t, Config{Scripts: []string{SSLLogExt}})
+	c := newConn("203.0.113.5", 443)
+	m := tlsmon.Meta{Ts: us(now), Conn: c}
+	h.ev(&tlsmon.SSLClientHello{Meta: m, Version: 0x0303})
+	for i := range maxExts + 2 {
+		h.ev(&tlsmon.SSLExtension{Meta: m, IsClient: true, Code: uint64(i)})
+	}
+	h.ev(&tlsmon.ConnectionStateRemove{Meta: m})
+	ssl := h.rows("ssl")
+	if n := len(ssl[0]["ssl_client_exts"].([]any)); n != maxExts {
+		t.Errorf("%d extension codes kept", n)
+	}
+	if h.site.Truncated != 2 {
+		t.Errorf("Truncated = %d", h.site.Truncated)
+	}
+	weirds := decodeRows(t, h.bufs["weird"])
+	if len(weirds) != 1 || weirds[0]["name"] != "policy_extension_list_cap" || weirds[0]["source"] != "tlsmon" {
+		t.Errorf("weird.log %v", weirds)
+	}
+}

@@ -18,7 +18,9 @@ type Site struct {
 	// the suppression table or the known set was full.
 	Dropped uint64
 	// Truncated counts values left out of a connection's record at a per-connection cap
-	// (certificates beyond 64 per chain, SCTs beyond 64, extension codes beyond 1024 per side).
+	// (certificates beyond 64 per chain, SCTs beyond 64, extension codes beyond 1024 per
+	// side); each hit is also a weird (source "tlsmon": policy_cert_chain_cap,
+	// policy_sct_cap, policy_extension_list_cap).
 	Truncated uint64
 }
 

@@ -130,6 +130,21 @@ type sslExt struct {
 	certBytes int
 	chainBuf  [][]byte
 	sctBuf    []validate.SCT
+	weirds    tlsmon.Handler // weird.log, for the caps hit
+	weird     tlsmon.Weird
+}
+
+// SetWeirdEvents receives the log set's weird.log (zeeklog.WeirdRaiser).
+func (x *sslExt) SetWeirdEvents(h tlsmon.Handler) { x.weirds = h }
+
+// capHit counts a per-connection cap hit and reports it in weird.log (source "tlsmon").
+func (x *sslExt) capHit(ts int64, c *tlsmon.Conn, name string) {
+	x.site.Truncated++
+	if x.weirds == nil {
+		return
+	}
+	x.weird = tlsmon.Weird{Meta: tlsmon.Meta{Ts: ts, Conn: c}, WeirdName: name, Source: "tlsmon"}
+	x.weirds.HandleEvent(&x.weird)
 }
 
 func newSSLExt(s *Site) *sslExt {
@@ -225,7 +240,7 @@ func (x *sslExt) HandleEvent(e tlsmon.Event) {
 		}
 		s.lastTs = m.Ts
 		if len(s.chain) >= maxChain {
-			x.site.Truncated++
+			x.capHit(m.Ts, c, "policy_cert_chain_cap")
 			return
 		}
 		s.chain = append(s.chain, x.cert(ev.DER))
@@ -285,14 +300,14 @@ func (x *sslExt) HandleEvent(e tlsmon.Event) {
 			if len(s.ext.clientExts) < maxExts {
 				s.ext.clientExts = append(s.ext.clientExts, ev.Code)
 			} else {
-				x.site.Truncated++
+				x.capHit(m.Ts, c, "policy_extension_list_cap")
 			}
 		} else {
 			s.ext.hasServerExts = true
 			if len(s.ext.serverExts) < maxExts {
 				s.ext.serverExts = append(s.ext.serverExts, ev.Code)
 			} else {
-				x.site.Truncated++
+				x.capHit(m.Ts, c, "policy_extension_list_cap")
 			}
 		}
 	case *tlsmon.SSLExtensionECPointFormats:
@@ -343,7 +358,7 @@ func (x *sslExt) HandleEvent(e tlsmon.Event) {
 		s.ocspResponse = append(s.ocspResponse[:0], ev.Response...)
 	case *tlsmon.SSLExtensionSignedCertificateTimestamp:
 		if len(s.scts) >= maxSCTs {
-			x.site.Truncated++
+			x.capHit(m.Ts, c, "policy_sct_cap")
 		} else {
 			s.scts = append(s.scts, validate.SCT{Version: ev.Version, LogID: bytes.Clone(ev.LogID),
 				Timestamp: ev.Timestamp, HashAlg: ev.SignatureAndHashalgorithm.HashAlgorithm,
