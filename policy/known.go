@@ -15,9 +15,9 @@ var KnownCertsColumns = []zeeklog.Column{
 // &create_expire=1day, counted in network time from when the pair was added.
 const knownExpiry = oneDay
 
-// maxKnown bounds the known set; beyond it (after dropping expired pairs) a new pair is
-// logged but not remembered (counted in Site.Dropped).
-const maxKnown = 1 << 20
+// defaultMaxKnown bounds the known set (Config.MaxKnownCerts); beyond it (after dropping
+// expired pairs) a new pair is logged but not remembered (counted in Site.Dropped).
+const defaultMaxKnown = 1 << 20
 
 type knownKey struct {
 	host [16]byte
@@ -33,10 +33,12 @@ type knownCerts struct {
 	err     error
 	sweepAt int
 	dropped *uint64
+	weirds  tlsmon.Handler
+	max     int
 }
 
-func newKnownCerts(dropped *uint64) *knownCerts {
-	return &knownCerts{added: map[knownKey]int64{}, sweepAt: 1024, dropped: dropped}
+func newKnownCerts(dropped *uint64, max int) *knownCerts {
+	return &knownCerts{added: map[knownKey]int64{}, sweepAt: 1024, dropped: dropped, max: max}
 }
 
 // seen logs the certificate ci of the server of c at ts unless the pair is known.
@@ -53,10 +55,11 @@ func (k *knownCerts) seen(ts int64, c *tlsmon.Conn, ci *certInfo) {
 		}
 		k.sweepAt = max(1024, 2*len(k.added))
 	}
-	if len(k.added) < maxKnown {
+	if len(k.added) < k.max {
 		k.added[key] = ts
 	} else {
 		*k.dropped++
+		capWeird(k.weirds, ts, c, "policy_known_certs_cap")
 	}
 	if k.w == nil {
 		return
@@ -73,6 +76,9 @@ func (k *knownCerts) seen(ts int64, c *tlsmon.Conn, ci *certInfo) {
 type knownLog struct{ k *knownCerts }
 
 func (*knownLog) HandleEvent(tlsmon.Event) {}
+
+// SetWeirdEvents receives the log set's weird.log (zeeklog.WeirdRaiser).
+func (l *knownLog) SetWeirdEvents(h tlsmon.Handler) { l.k.weirds = h }
 
 func (l *knownLog) Close(ts int64) error {
 	err := l.k.err

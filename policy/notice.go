@@ -39,9 +39,10 @@ type Notice struct {
 
 type suppressKey struct{ note, identifier string }
 
-// maxSuppressed bounds the suppression table (entries whose interval has passed are dropped
-// first); beyond it a notice is logged and not remembered (counted in Site.Dropped).
-const maxSuppressed = 1 << 18
+// defaultMaxSuppressed bounds the suppression table (Config.MaxSuppressed; entries whose
+// interval has passed are dropped first); beyond it a notice is logged and not remembered
+// (counted in Site.Dropped).
+const defaultMaxSuppressed = 1 << 18
 
 // notices is Zeek's notice framework, as far as logging goes: NOTICE drops a notice whose
 // (note, identifier) is being suppressed, else logs it and suppresses its identifier for
@@ -53,10 +54,12 @@ type notices struct {
 	err     error
 	sweepAt int
 	dropped *uint64
+	weirds  tlsmon.Handler
+	max     int
 }
 
-func newNotices(dropped *uint64) *notices {
-	return &notices{until: map[suppressKey]int64{}, sweepAt: 1024, dropped: dropped}
+func newNotices(dropped *uint64, max int) *notices {
+	return &notices{until: map[suppressKey]int64{}, sweepAt: 1024, dropped: dropped, max: max}
 }
 
 var logAction = []string{"Notice::ACTION_LOG"}
@@ -72,7 +75,7 @@ func (ns *notices) raise(n *Notice) {
 		if until, ok := ns.until[k]; ok && n.Ts < until {
 			return
 		}
-		ns.remember(k, n.Ts+supp, n.Ts)
+		ns.remember(k, n.Ts+supp, n.Ts, n.Conn)
 	}
 	if ns.w == nil {
 		return // notice.log is not written (no log set built yet)
@@ -115,7 +118,7 @@ func (ns *notices) raise(n *Notice) {
 }
 
 // remember suppresses k until the given time, dropping expired entries when the table grows.
-func (ns *notices) remember(k suppressKey, until, now int64) {
+func (ns *notices) remember(k suppressKey, until, now int64, c *tlsmon.Conn) {
 	if len(ns.until) >= ns.sweepAt {
 		for key, u := range ns.until {
 			if u <= now {
@@ -124,8 +127,9 @@ func (ns *notices) remember(k suppressKey, until, now int64) {
 		}
 		ns.sweepAt = max(1024, 2*len(ns.until))
 	}
-	if len(ns.until) >= maxSuppressed {
+	if len(ns.until) >= ns.max {
 		*ns.dropped++
+		capWeird(ns.weirds, now, c, "policy_notice_suppression_cap")
 		return
 	}
 	ns.until[k] = until
@@ -145,6 +149,16 @@ func addrOf(a netip.Addr) zeeklog.Value { return zeeklog.Addr(a) }
 type noticeLog struct{ ns *notices }
 
 func (*noticeLog) HandleEvent(tlsmon.Event) {}
+
+// SetWeirdEvents receives the log set's weird.log (zeeklog.WeirdRaiser).
+func (l *noticeLog) SetWeirdEvents(h tlsmon.Handler) { l.ns.weirds = h }
+
+// capWeird reports a cap hit of the Site's tables in weird.log (source "tlsmon").
+func capWeird(h tlsmon.Handler, ts int64, c *tlsmon.Conn, name string) {
+	if h != nil {
+		h.HandleEvent(&tlsmon.Weird{Meta: tlsmon.Meta{Ts: ts, Conn: c}, WeirdName: name, Source: "tlsmon"})
+	}
+}
 
 func (l *noticeLog) Close(ts int64) error {
 	err := l.ns.err

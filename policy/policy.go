@@ -122,6 +122,11 @@ type Config struct {
 	// Validator checks certificate chains, stapled OCSP responses and SCTs for
 	// validate-certs, validate-ocsp and validate-sct; required when one of them is loaded.
 	Validator Validator
+
+	// Bounds of the Site's tables (0: the defaults, 262,144 suppressed notices and
+	// 1,048,576 known certificates). Zeek's tables are unbounded; past a bound an entry is
+	// logged but not remembered, and the hit is a weird.
+	MaxSuppressed, MaxKnownCerts int
 }
 
 func (c *Config) has(name string) bool { return slices.Contains(c.Scripts, name) }

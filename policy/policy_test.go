@@ -526,3 +526,27 @@ func TestCapWeird(t *testing.T) {
 		t.Errorf("weird.log %v", weirds)
 	}
 }
+
+// Past the bounds of the suppression table and the known set, notices and certificates are
+// logged (never lost), not remembered, and each hit is a weird.
+func TestTableCaps(t *testing.T) {
+	keys(t)
+	h := newHarness(t, Config{Scripts: []string{KnownCerts, WeakKeys}, MaxSuppressed: 1, MaxKnownCerts: 1})
+	weak := makeCert(t, rsaWeak, "weak", now.AddDate(-1, 0, 0), now.AddDate(1, 0, 0))
+	for _, resp := range []string{"203.0.113.5", "203.0.113.6", "203.0.113.6"} {
+		h.handshake(newConn(resp, 443), us(now), 0x0303, 0xC02F, weak)
+	}
+	notices, known := h.rows("notice"), decodeRows(t, h.bufs["known_certs"])
+	// .6 was not remembered: its second connection is logged again
+	if len(notices) != 3 || len(known) != 3 || h.site.Dropped != 4 {
+		t.Errorf("%d notices, %d known_certs rows, Dropped %d", len(notices), len(known), h.site.Dropped)
+	}
+	var names []string
+	for _, w := range decodeRows(t, h.bufs["weird"]) {
+		names = append(names, w["name"].(string))
+	}
+	// one of each per connection of .6 (weird.log de-duplicates per connection)
+	if strings.Join(names, ",") != "policy_known_certs_cap,policy_notice_suppression_cap,policy_known_certs_cap,policy_notice_suppression_cap" {
+		t.Errorf("weirds %v", names)
+	}
+}

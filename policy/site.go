@@ -1,6 +1,7 @@
 package policy
 
 import (
+	"cmp"
 	"errors"
 
 	tlsmon "github.com/tlsmon/tlsmon"
@@ -15,7 +16,8 @@ type Site struct {
 	known   *knownCerts
 	ssl     *sslExt
 	// Dropped counts notices and known certificates logged but not remembered because
-	// the suppression table or the known set was full.
+	// the suppression table or the known set was full (each also a weird, source "tlsmon":
+	// policy_notice_suppression_cap, policy_known_certs_cap).
 	Dropped uint64
 	// Truncated counts values left out of a connection's record at a per-connection cap
 	// (certificates beyond 64 per chain, SCTs beyond 64, extension codes beyond 1024 per
@@ -30,8 +32,8 @@ func New(cfg Config) (*Site, error) {
 	if cfg.Validator == nil && NeedsValidator(cfg.Scripts) {
 		return nil, errors.New("policy: the validate scripts need a Validator")
 	}
-	s.notices = newNotices(&s.Dropped)
-	s.known = newKnownCerts(&s.Dropped)
+	s.notices = newNotices(&s.Dropped, cmp.Or(cfg.MaxSuppressed, defaultMaxSuppressed))
+	s.known = newKnownCerts(&s.Dropped, cmp.Or(cfg.MaxKnownCerts, defaultMaxKnown))
 	return s, nil
 }
 
