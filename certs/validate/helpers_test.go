@@ -34,6 +34,7 @@ type certOpts struct {
 	isCAFalse           bool // basicConstraints present with CA false, on a "CA"
 	extra               []pkix.Extension
 	subjectOrg          string
+	pathLenZero         bool // a CA with pathLenConstraint 0
 }
 
 func newKey(t *testing.T) crypto.Signer {
@@ -64,6 +65,9 @@ func mkCert(t *testing.T, cn string, parent *testCert, o certOpts) *testCert {
 		BasicConstraintsValid: !o.noBC,
 		IsCA:                  o.ca && !o.isCAFalse,
 		ExtraExtensions:       o.extra,
+	}
+	if o.pathLenZero {
+		tmpl.MaxPathLen, tmpl.MaxPathLenZero = 0, true
 	}
 	if o.subjectOrg == "" {
 		tmpl.Subject.Organization = nil

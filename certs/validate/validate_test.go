@@ -27,6 +27,10 @@ func TestChainStatuses(t *testing.T) {
 	tampered := append([]byte(nil), badSig.der...)
 	tampered[len(tampered)-5] ^= 0x55 // inside the signature
 
+	pl0 := mkCert(t, "Path Length Zero CA", p.root, certOpts{ca: true, pathLenZero: true})
+	belowPL0 := mkCert(t, "Sub CA", pl0, certOpts{ca: true})
+	underSub := mkCert(t, "z.example.com", belowPL0, certOpts{})
+
 	tests := []struct {
 		name  string
 		chain [][]byte
@@ -47,6 +51,7 @@ func TestChainStatuses(t *testing.T) {
 		{"intermediate not a CA", ders(underNotCA, notCA), t0, "invalid CA certificate", 0},
 		{"unhandled critical extension", ders(critical, p.inter), t0, "unhandled critical extension", 0},
 		{"bad signature", [][]byte{tampered, p.inter.der}, t0, "certificate signature failure", 0},
+		{"path length exceeded", ders(underSub, belowPL0, pl0), t0, "path length constraint exceeded", 0},
 		{"unparsable certificate skipped", [][]byte{p.leaf.der, nil, p.inter.der}, t0, "ok", 3},
 	}
 	for _, tt := range tests {
@@ -66,6 +71,16 @@ func TestChainStatuses(t *testing.T) {
 				t.Fatal("verified chain does not end at the root")
 			}
 		})
+	}
+}
+
+// A trust anchor must be self-signed: a trusted intermediate alone does not make the
+// chain valid (OpenSSL without X509_V_FLAG_PARTIAL_CHAIN).
+func TestIntermediateAsAnchor(t *testing.T) {
+	p := newPKI(t)
+	v := newValidator(t, Config{}, p.inter)
+	if r, _ := v.ValidateCerts(ders(p.leaf), us(t0)); r.Status != "unable to get issuer certificate" {
+		t.Fatalf("%q", r.Status)
 	}
 }
 
