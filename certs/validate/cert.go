@@ -42,10 +42,11 @@ type cert struct {
 	pathLen     int64 // -1 if none
 	ku          bool  // keyUsage present
 	kuBits      uint16
-	nsCA        bool // Netscape cert type with a CA bit
-	critUnknown bool // a critical extension OpenSSL does not handle
-	invalid     bool // OpenSSL's EXFLAG_INVALID: an extension it cannot decode
-	nameConstr  bool
+	nsCA        bool             // Netscape cert type with a CA bit
+	critUnknown bool             // a critical extension OpenSSL does not handle
+	invalid     bool             // OpenSSL's EXFLAG_INVALID: an extension it cannot decode
+	nc          *nameConstraints // nil if none
+	sans        []generalName
 
 	selfIssued, selfSigned bool
 }
@@ -234,13 +235,25 @@ func (c *cert) parseExtensions(exts cryptobyte.String) {
 				c.akid = a
 			}
 		case oid.Equal(oidNameConstraints):
-			c.nameConstr = true
+			nc, ok := parseNameConstraints(val)
+			if dup || !ok {
+				c.invalid = true
+			} else {
+				c.nc = nc
+			}
 		case oid.Equal(oidNSCertType):
 			var bits cryptobyte.String
 			if readBitStringLoose(&val, &bits) && len(bits) > 0 && bits[0]&0x07 != 0 {
 				c.nsCA = true
 			}
-		case oid.Equal(oidSAN), oid.Equal(oidEKU):
+		case oid.Equal(oidSAN):
+			names, ok := parseGeneralNames(val)
+			if dup || !ok {
+				c.invalid = true
+			} else {
+				c.sans = names
+			}
+		case oid.Equal(oidEKU):
 			var seq cryptobyte.String
 			if dup || !val.ReadASN1(&seq, cbasn1.SEQUENCE) {
 				c.invalid = true

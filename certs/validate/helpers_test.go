@@ -35,6 +35,7 @@ type certOpts struct {
 	extra               []pkix.Extension
 	subjectOrg          string
 	pathLenZero         bool // a CA with pathLenConstraint 0
+	tweak               func(*x509.Certificate)
 }
 
 func newKey(t *testing.T) crypto.Signer {
@@ -79,6 +80,9 @@ func mkCert(t *testing.T, cn string, parent *testCert, o certOpts) *testCert {
 		}
 	} else {
 		tmpl.DNSNames = []string{cn}
+	}
+	if o.tweak != nil {
+		o.tweak(tmpl)
 	}
 	signer, parentCert := key, tmpl
 	if parent != nil {

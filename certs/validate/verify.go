@@ -121,9 +121,10 @@ func bestIssuer(cands []*cert, c *cert, t time.Time, skip func(*cert) bool) *cer
 // certificates; issuer choice by name, AKID and key type, preferring issuers valid at
 // t), the chain errors (self-signed leaf, self-signed root not trusted, missing issuer),
 // check_extensions (unhandled critical extensions, CA flags, path length, explicit EC
-// parameters), signatures from the root down with key usage, and validity times.
-// Not reproduced: name constraints and certificate policies (no certificate in the
-// corpus has them in a chain that otherwise validates), and the RFC 3779 checks.
+// parameters), signatures from the root down with key usage, and validity times,
+// then name constraints. Not reproduced: certificate policies (OpenSSL checks them only
+// with X509_V_FLAG_POLICY_CHECK, which Zeek does not set, except for invalid policy
+// extensions) and the RFC 3779 checks.
 func (v *Validator) verify(chain []*cert, now int64) Result {
 	t := time.Unix(floorDiv(now, 1e6), 0)
 	leaf := chain[0]
@@ -225,7 +226,17 @@ func (v *Validator) verify(chain []*cert, now int64) Result {
 	if code := checkExtensions(built); code != errOK {
 		return result(code, nil)
 	}
+	// X509_get_pubkey_parameters needs every key of the chain decoded; its failure
+	// ends in OpenSSL's catch-all error.
+	for _, c := range built {
+		if c.key == nil {
+			return result(errUnspecified, nil)
+		}
+	}
 	if code := internalVerify(built, t); code != errOK {
+		return result(code, nil)
+	}
+	if code := checkNameConstraints(built); code != errOK {
 		return result(code, nil)
 	}
 	return result(errOK, built)
