@@ -94,11 +94,9 @@ type connState struct {
 
 	version, cipher string
 	hasVersion      bool
-	established     bool
 	finished        bool // ssl_finishing ran for the row (at ssl_established, or when it was written)
 
 	validation               string
-	validationCode           int64 // Zeek's validation_code (kept for the record; SCT checks take the Result)
 	hasValidation            bool
 	ocspResponse             []byte
 	ocspStatus               string
@@ -378,7 +376,6 @@ func (x *sslExt) HandleEvent(e tlsmon.Event) {
 			}
 		}
 	case *tlsmon.SSLEstablished:
-		s.established = true
 		// ssl_established: ssl_finishing at priority 20, the scripts' handlers at 3, then
 		// the row is written (at -5).
 		x.finishing(m.Ts, c, s)
@@ -469,7 +466,7 @@ func (x *sslExt) finishing(ts int64, c *tlsmon.Conn, s *connState) {
 		r, ok := v.ValidateCerts(x.chainDER(s), ts)
 		if ok {
 			res = &r
-			s.validation, s.validationCode, s.hasValidation = r.Status, int64(r.Code), true
+			s.validation, s.hasValidation = r.Status, true
 			if !r.OK() {
 				x.site.raise(&Notice{Ts: ts, Conn: c, Note: "SSL::Invalid_Server_Cert",
 					Msg: "SSL certificate validation failed with (" + r.Status + ")", Sub: leaf.cert.Subject,
