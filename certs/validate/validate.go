@@ -8,7 +8,7 @@
 // the counts valid_ct_logs / valid_ct_operators. Zeek gets its strings from OpenSSL 3
 // (X509_verify_cert_error_string), so this package implements OpenSSL's chain building
 // and verification order itself instead of using crypto/x509.Verify, whose policy differs
-// (see verify.go for what is reproduced and what is not).
+// (README.md beside this file lists what is reproduced and what is not, and why).
 //
 // One Validator belongs to one engine: it holds the root store, Zeek's intermediate cache
 // and Zeek's result caches, all bounded. It is not safe for concurrent use; a sharded
@@ -21,8 +21,8 @@
 // c$ssl$cert_chain: the DER of every certificate the SSL server sent — tlsmon's
 // Certificate events with IsClient false, whatever the connection's direction — in
 // order, over all Certificate messages; nil where Zeek's X509 analyzer could not parse
-// one), the stapled OCSP response
-// (ssl_stapled_ocsp) and the SCTs (see SCT). Then, in this order:
+// one), the stapled OCSP response (ssl_stapled_ocsp) and the SCTs (see SCT). Then, in
+// this order:
 //
 //  1. When Zeek's SSL::ssl_finishing hook runs — at ssl_established, or, for a connection
 //     whose ssl.log row is written without it, when the row is finalised (connection
