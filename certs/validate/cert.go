@@ -181,6 +181,17 @@ func readBitStringLoose(s *cryptobyte.String, out *cryptobyte.String) bool {
 	return true
 }
 
+// readBoolLoose reads a BOOLEAN as OpenSSL does: one content octet, any non-zero value
+// true (DER allows only 0xff).
+func readBoolLoose(s *cryptobyte.String, out *bool) bool {
+	var v cryptobyte.String
+	if !s.ReadASN1(&v, cbasn1.BOOLEAN) || len(v) != 1 {
+		return false
+	}
+	*out = v[0] != 0
+	return true
+}
+
 func (c *cert) parseExtensions(exts cryptobyte.String) {
 	var list cryptobyte.String
 	if !exts.ReadASN1(&list, cbasn1.SEQUENCE) {
@@ -196,7 +207,7 @@ func (c *cert) parseExtensions(exts cryptobyte.String) {
 			c.invalid = true
 			return
 		}
-		if ext.PeekASN1Tag(cbasn1.BOOLEAN) && !ext.ReadASN1Boolean(&critical) {
+		if ext.PeekASN1Tag(cbasn1.BOOLEAN) && !readBoolLoose(&ext, &critical) {
 			c.invalid = true
 			return
 		}
@@ -277,7 +288,7 @@ func (c *cert) parseBC(val cryptobyte.String) bool {
 		return false
 	}
 	c.bc = true
-	if seq.PeekASN1Tag(cbasn1.BOOLEAN) && !seq.ReadASN1Boolean(&c.ca) {
+	if seq.PeekASN1Tag(cbasn1.BOOLEAN) && !readBoolLoose(&seq, &c.ca) {
 		return false
 	}
 	if seq.PeekASN1Tag(cbasn1.INTEGER) {

@@ -307,7 +307,7 @@ func SCTsFromOCSP(response []byte) []SCT {
 			}
 			if ext.PeekASN1Tag(cbasn1.BOOLEAN) {
 				var crit bool
-				ext.ReadASN1Boolean(&crit)
+				readBoolLoose(&ext, &crit)
 			}
 			if !ext.ReadASN1(&val, cbasn1.OCTET_STRING) {
 				return
@@ -356,7 +356,7 @@ func forEachExtension(tbs []byte, f func(oid []byte, val cryptobyte.String)) {
 			}
 			if ext.PeekASN1Tag(cbasn1.BOOLEAN) {
 				var crit bool
-				ext.ReadASN1Boolean(&crit)
+				readBoolLoose(&ext, &crit)
 			}
 			if !ext.ReadASN1(&val, cbasn1.OCTET_STRING) {
 				return
