@@ -241,3 +241,24 @@ func TestLoadCTLogList(t *testing.T) {
 		t.Fatal("short log id accepted")
 	}
 }
+
+// A connection with more SCTs to check than the budget: the rest count as invalid and
+// the result says so.
+func TestSCTBudget(t *testing.T) {
+	p := newPKI(t)
+	l := newCTLog(t, "Op")
+	v := newValidator(t, Config{CTLogs: []CTLog{l.log}}, p.root)
+	var scts []SCT
+	for i := 0; i < maxSCTVerifications+44; i++ {
+		scts = append(scts, SCT{LogID: l.log.ID[:], Timestamp: uint64(i), HashAlg: 4, Signature: []byte{0x30, 0}, Source: SCTFromTLS})
+	}
+	chain := ders(p.leaf, p.inter)
+	res, _ := v.ValidateCerts(chain, us(t0))
+	r := v.VerifySCTs(chain, &res, scts, us(t0))
+	if !r.Capped || r.Invalid != len(scts) || r.Valid != 0 {
+		t.Fatalf("%+v", r)
+	}
+	if r := v.VerifySCTs(chain, &res, scts[:3], us(t0)); r.Capped {
+		t.Fatal("a small list is capped")
+	}
+}

@@ -39,6 +39,7 @@ func (v *Validator) VerifySCTs(chain [][]byte, res *Result, scts []SCT, now int6
 	ops := map[string]bool{}
 	logs := map[[32]byte]bool{}
 	var issuerKeyHash []byte
+	sc := &sctCheck{leaf: leaf, budget: maxSCTVerifications}
 	for _, p := range scts {
 		if len(p.LogID) != 32 {
 			continue
@@ -53,20 +54,20 @@ func (v *Validator) VerifySCTs(chain [][]byte, res *Result, scts []SCT, now int6
 		valid, found := v.scts.get(key, now, v.expiry)
 		if !found {
 			if p.Source != SCTFromCertificate {
-				valid = sctVerify(leaf, log.Key, p, nil)
+				valid = sc.verify(log.Key, p, nil)
 			} else {
 				if issuerKeyHash != nil {
-					valid = sctVerify(leaf, log.Key, p, issuerKeyHash)
+					valid = sc.verify(log.Key, p, issuerKeyHash)
 				}
 				if !valid && v.cacheIntermediates {
 					if ic, ok := v.intermediates.get(sha256.Sum256(leaf.issuerDER), now, -1); ok && len(ic) > 0 {
 						issuerKeyHash = spkiHash(v.parse(ic[0]))
-						valid = sctVerify(leaf, log.Key, p, issuerKeyHash)
+						valid = sc.verify(log.Key, p, issuerKeyHash)
 					}
 				}
 				if !valid && res != nil && len(res.Chain) >= 2 {
 					issuerKeyHash = spkiHash(v.parse(res.Chain[1]))
-					valid = sctVerify(leaf, log.Key, p, issuerKeyHash)
+					valid = sc.verify(log.Key, p, issuerKeyHash)
 				}
 				if !valid {
 					for _, c := range chain[1:] {
@@ -74,13 +75,15 @@ func (v *Validator) VerifySCTs(chain [][]byte, res *Result, scts []SCT, now int6
 							continue
 						}
 						issuerKeyHash = spkiHash(v.parse(c))
-						if valid = sctVerify(leaf, log.Key, p, issuerKeyHash); valid {
+						if valid = sc.verify(log.Key, p, issuerKeyHash); valid {
 							break
 						}
 					}
 				}
 			}
-			v.scts.put(key, valid, now)
+			if !sc.capped {
+				v.scts.put(key, valid, now)
+			}
 		}
 		if valid {
 			out.Valid++
@@ -90,7 +93,7 @@ func (v *Validator) VerifySCTs(chain [][]byte, res *Result, scts []SCT, now int6
 			out.Invalid++
 		}
 	}
-	out.Logs, out.Operators = len(logs), len(ops)
+	out.Logs, out.Operators, out.Capped = len(logs), len(ops), sc.capped
 	for o := range ops {
 		out.OperatorList = append(out.OperatorList, o)
 	}
@@ -130,23 +133,48 @@ func spkiHash(c *cert) []byte {
 	return h[:]
 }
 
-// sctVerify is Zeek's sct_verify: the RFC 6962 digitally-signed structure over the
+// maxSCTVerifications bounds the signature checks of one VerifySCTs call: a
+// certificate can carry many SCTs naming known logs, each tried with every certificate
+// of the chain as issuer.
+const maxSCTVerifications = 256
+
+// sctCheck verifies the SCTs of one connection: the leaf, its precertificate TBS (built
+// once) and the budget of signature checks.
+type sctCheck struct {
+	leaf           *cert
+	tbs            []byte
+	tbsDone, tbsOK bool
+	budget         int
+	capped         bool
+}
+
+// verify is Zeek's sct_verify: the RFC 6962 digitally-signed structure over the
 // leaf (an x509_entry, or with issuerKeyHash a precert_entry of the leaf's TBS without
 // its SCT list extension), verified with the log's key and the SCT's hash algorithm.
-func sctVerify(leaf *cert, logKey []byte, p SCT, issuerKeyHash []byte) bool {
+func (sc *sctCheck) verify(logKey []byte, p SCT, issuerKeyHash []byte) bool {
+	leaf := sc.leaf
 	precert := issuerKeyHash != nil
 	if precert && len(issuerKeyHash) != 32 || !leaf.ok {
 		return false
 	}
+	if sc.budget <= 0 {
+		sc.capped = true
+		return false
+	}
+	sc.budget--
 	var b cryptobyte.Builder
 	b.AddUint8(0) // version v1
 	b.AddUint8(0) // certificate_timestamp
 	b.AddUint64(p.Timestamp)
 	if precert {
-		tbs, ok := tbsWithoutSCTs(leaf.tbs)
-		if !ok {
+		if !sc.tbsDone {
+			sc.tbs, sc.tbsOK = tbsWithoutSCTs(leaf.tbs)
+			sc.tbsDone = true
+		}
+		if !sc.tbsOK {
 			return false
 		}
+		tbs := sc.tbs
 		b.AddUint16(1)
 		b.AddBytes(issuerKeyHash)
 		b.AddUint24LengthPrefixed(func(b *cryptobyte.Builder) { b.AddBytes(tbs) })

@@ -145,6 +145,10 @@ type SCTResult struct {
 	Logs           int      // valid_ct_logs: distinct logs with a valid SCT
 	Operators      int      // valid_ct_operators: distinct operators with a valid SCT
 	OperatorList   []string // valid_ct_operators_list, sorted
+	// Capped is set when the connection's SCTs needed more signature checks than the
+	// budget (256): the SCTs left unchecked count as invalid. Zeek has no such cap; a
+	// caller reports it (weird.log) rather than let it pass silently.
+	Capped bool
 }
 
 // OCSPResult is the outcome of VerifyOCSP.
