@@ -22,6 +22,12 @@ type ColumnExtension interface {
 	Forget(c *tlsmon.Conn)
 }
 
+// A WeirdRaiser is a ColumnExtension, or the Builder of an extra log, that reports weirds
+// (the resource caps it hits): NewSet hands it the set's weird.log, if the set has one.
+type WeirdRaiser interface {
+	SetWeirdEvents(tlsmon.Handler)
+}
+
 // Extensions are the column extensions of each log, and the logs added beside tlsmon's
 // own (notice.log, known_certs.log, ...), for LogsWith.
 type Extensions struct {

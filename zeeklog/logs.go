@@ -133,9 +133,29 @@ func NewSet(specs []LogSpec, open func(LogSpec) Writer) *Set {
 			case *X509Log:
 				b.Weirds = weird
 			}
+			setExtWeirds(b, weird)
 		}
 	}
 	return s
+}
+
+// setExtWeirds gives weird to the WeirdRaisers among b and its column extensions.
+func setExtWeirds(b Builder, weird *WeirdLog) {
+	var exts []ColumnExtension
+	switch b := b.(type) {
+	case *SSLLog:
+		exts = b.ext.exts
+	case *ConnLog:
+		exts = b.ext.exts
+	}
+	for _, x := range exts {
+		if r, ok := x.(WeirdRaiser); ok {
+			r.SetWeirdEvents(weird)
+		}
+	}
+	if r, ok := b.(WeirdRaiser); ok {
+		r.SetWeirdEvents(weird)
+	}
 }
 
 // HandleEvent hands the event to every builder that reads it, in the order of the specs.

@@ -5,7 +5,10 @@ import (
 	"flag"
 	"fmt"
 	"io"
+	"slices"
 	"strings"
+
+	"github.com/tlsmon/tlsmon/policy"
 )
 
 // config is what the command line asks for.
@@ -19,6 +22,11 @@ type config struct {
 	memstats         bool // print the Go allocation counters at the end
 	cpuProfile       string
 	memProfile       string
+
+	// --load: Zeek policy scripts (policy.ParseLoad), in Zeek's load order
+	load      []string
+	caFile    string // --ca-file: extra trust anchors for validate-certs
+	ctLogList string // --ct-log-list: the CT logs validate-sct knows (Google's log_list.json)
 }
 
 const usageText = `usage: tlsmon -r FILE [-r FILE...] [-o DIR] [--json] [--events] [--analyze-encrypted]
@@ -51,6 +59,19 @@ func parseArgs(args []string, stdout, stderr io.Writer) (cfg config, code int, d
 	fs.BoolVar(&cfg.memstats, "memstats", false, "also print Go allocation counters at the end (for performance work)")
 	fs.StringVar(&cfg.cpuProfile, "cpuprofile", "", "write a CPU profile (go tool pprof) to `FILE`")
 	fs.StringVar(&cfg.memProfile, "memprofile", "", "write an allocation profile (go tool pprof) to `FILE` at the end")
+	fs.Func("load", "also run Zeek's policy `SCRIPTS` (comma-separated: validate-certs, validate-ocsp, validate-sct,\n"+
+		"known-certs, expiring-certs, weak-keys, heartbleed, ssl-log-ext, community-id-logging;\n"+
+		"\""+policy.UsualSet+"\" for all of them): their ssl.log and conn.log columns, notice.log, known_certs.log", func(s string) error {
+		names, err := policy.ParseLoad(s)
+		if err != nil {
+			return err
+		}
+		cfg.load = mergeScripts(cfg.load, names)
+		return nil
+	})
+	fs.StringVar(&cfg.caFile, "ca-file", "", "also trust the CA certificates of the PEM `FILE` (validate-certs, validate-ocsp)")
+	fs.StringVar(&cfg.ctLogList, "ct-log-list", "", "the Certificate Transparency logs validate-sct knows: Google's log_list.json (v3) `FILE`\n"+
+		"(without it no log is known and valid_ct_logs is 0, as Zeek with an empty SSL::ct_logs)")
 	noProgress := fs.Bool("no-progress", false, "never print the progress line")
 	version := fs.Bool("version", false, "print the version and exit")
 	usage := func(w io.Writer) { printUsage(w, fs) }
@@ -100,4 +121,15 @@ func printUsage(w io.Writer, fs *flag.FlagSet) {
 		}
 		fmt.Fprintln(w)
 	})
+}
+
+// mergeScripts returns the scripts of a and b in Zeek's load order, each once.
+func mergeScripts(a, b []string) []string {
+	var out []string
+	for _, n := range policy.Scripts {
+		if slices.Contains(a, n) || slices.Contains(b, n) {
+			out = append(out, n)
+		}
+	}
+	return out
 }

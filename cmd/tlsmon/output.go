@@ -36,7 +36,15 @@ func openOutputs(cfg config) (*outputs, error) {
 		o.events = newEventFile(f)
 		o.handler = append(o.handler, o.events)
 	}
-	set := zeeklog.NewSet(zeeklog.Logs(), func(spec zeeklog.LogSpec) zeeklog.Writer {
+	var ext zeeklog.Extensions
+	if len(cfg.load) > 0 {
+		site, err := newPolicySite(cfg)
+		if err != nil {
+			return nil, err
+		}
+		ext = site.Extensions()
+	}
+	set := zeeklog.NewSet(zeeklog.LogsWith(ext), func(spec zeeklog.LogSpec) zeeklog.Writer {
 		f := newLazyFile(filepath.Join(cfg.outDir, spec.Path+".log"))
 		o.files = append(o.files, f)
 		if cfg.json {
