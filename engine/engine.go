@@ -72,6 +72,7 @@ func New(opts Options) *Engine {
 	e.dec = packet.NewDecoder(packet.Config{
 		MaxFragmentBytes:        opts.Limits.MaxFragmentBytes,
 		MaxFragmentsPerDatagram: opts.Limits.MaxFragmentsPerDatagram,
+		VerifyChecksums:         opts.VerifyChecksums,
 	})
 	e.table = flow.NewTable(flow.Config{
 		TCPInactivity: opts.TCPInactivityTimeout.Microseconds(),
@@ -204,6 +205,10 @@ func (e *Engine) Packet(p *packet.Packet) {
 	case 4, 41, 47: // IP-in-IP, GRE
 		e.table.Advance(e.now)
 		e.ipTunnel(p)
+		return
+	}
+	if e.opts.VerifyChecksums && !p.TransportChecksumOK() {
+		e.badChecksum(p)
 		return
 	}
 	res := &e.res

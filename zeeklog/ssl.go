@@ -100,6 +100,7 @@ type SSLLog struct {
 	WeirdEvents tlsmon.Handler
 	weird       tlsmon.Weird
 	ext         extended
+	onSession   func(*SSLSession) // NewSSLSessions; w is nil then
 }
 
 // NewSSLLog returns an ssl.log builder writing to w.
@@ -378,6 +379,10 @@ func (l *SSLLog) finish(s *sslState) {
 		return
 	}
 	s.logged = true
+	if l.onSession != nil {
+		l.onSession(s.session())
+		return
+	}
 	l.write(s)
 }
 
@@ -400,8 +405,8 @@ func (l *SSLLog) write(s *sslState) {
 	if s.chainSeen {
 		fingerprints(row, s.server)
 		fingerprints(row, s.client)
-		if len(s.server) > 0 && s.server[0].fp != "" && s.hasSNI {
-			row.boolean(matchAny(s.serverName, s.server[0].names))
+		if match, set := s.sniMatchesCert(); set {
+			row.boolean(match)
 		} else {
 			row.unset()
 		}
@@ -429,11 +434,23 @@ func optStr(row *rowBuf, set bool, s string) {
 func fingerprints(row *rowBuf, chain []chainCert) {
 	row.vecBegin()
 	for _, c := range chain {
-		if c.fp != "" {
+		if c.logged() {
 			row.vecElem(c.fp)
 		}
 	}
 	row.vecEnd()
+}
+
+// logged reports whether the certificate's fingerprint is in cert_chain_fps: it parsed.
+func (c chainCert) logged() bool { return c.fp != "" }
+
+// sniMatchesCert is sni_matches_cert: set when the client sent a name and the server's
+// first certificate parsed.
+func (s *sslState) sniMatchesCert() (match, set bool) {
+	if len(s.server) == 0 || !s.server[0].logged() || !s.hasSNI {
+		return false, false
+	}
+	return matchAny(s.serverName, s.server[0].names), true
 }
 
 func matchAny(host string, names []string) bool {
@@ -458,6 +475,9 @@ func (l *SSLLog) Close(ts int64) error {
 	}
 	clear(l.conns)
 	l.last = nil
+	if l.w == nil {
+		return l.err
+	}
 	if err := l.w.Close(ts); err != nil && l.err == nil {
 		l.err = err
 	}

@@ -27,15 +27,53 @@ type config struct {
 	load      []string
 	caFile    string // --ca-file: extra trust anchors for validate-certs
 	ctLogList string // --ct-log-list: the CT logs validate-sct knows (Google's log_list.json)
+	// issue 15: the command as people use it
+	quiet           bool // no summary, no progress line
+	eventsText      bool // events.jsonl: printable UTF-8 strings as text, not hex
+	verifyChecksums bool // drop packets with bad IP/TCP/UDP checksums, as Zeek without -C
 }
 
-const usageText = `usage: tlsmon -r FILE [-r FILE...] [-o DIR] [--json] [--events] [--analyze-encrypted]
+const usageText = `usage: tlsmon -r FILE [-r FILE...] [-o DIR] [--json] [--events] [options]
 
-tlsmon reads packet captures (pcap, pcapng, optionally gzip'ed; "-" is stdin) and writes
-what Zeek's SSL analyzer reports for every SSL/TLS/DTLS connection: conn.log, ssl.log and
-x509.log in DIR. Several -r files are merged by timestamp.
+tlsmon reads packet captures and writes what Zeek's SSL analyzer reports for every SSL, TLS,
+DTLS and QUIC connection, as Zeek's logs in DIR. Captures are pcap or pcapng, plain or
+compressed with gzip, zstd, xz or bzip2 (recognized by their first bytes, on files and on
+stdin); several -r are merged by timestamp, as Zeek does.
 
 Flags (a single dash works too):
+`
+
+const usageFooter = `
+Output files in DIR (each created only when it gets its first row, as Zeek does):
+  conn.log      one row per connection (TCP, UDP, ICMP)
+  ssl.log       one row per SSL/TLS/DTLS session (version, cipher, SNI, ALPN, chain...)
+  x509.log      one row per certificate
+  analyzer.log  protocol violations (why a connection has no "established")
+  weird.log     unusual traffic, as Zeek's weird.log, and every resource cap hit (source tlsmon)
+  events.jsonl  with --events (created even when empty): one JSON line per SSL event
+                ("ts", "event", "uid", "id", "args"; strings as hex unless --events-text)
+
+Checksums: like "zeek -C", tlsmon does not verify IP, TCP, UDP or ICMP checksums by default:
+capture hosts offload checksumming to the network card, so the packets they capture
+mostly carry wrong checksums, and Zeek without -C would drop them all. With
+--verify-checksums, packets with a bad checksum are dropped with Zeek's weirds
+(bad_IP_checksum, bad_TCP_checksum, bad_UDP_checksum, bad_ICMP_checksum), and IPv4
+packets whose total length is 0 (segmentation offload) with ip_hdr_len_zero.
+
+Summary (on stderr at the end, unless -q): connections are those of conn.log; TLS, DTLS
+and QUIC sessions count the connections on which that protocol was confirmed (an analyzer
+confirmation, as conn.log's service); certificates are those the handshakes carried;
+caps hit are the resource limits reached (each also in weird.log).
+
+Exit status:
+  0    success
+  1    runtime error: a capture that cannot be read or is corrupt, an output that cannot
+       be written (checked before reading; a full disk stops the run at once); the logs
+       hold what was read before the error, ending with whole lines
+  2    bad usage
+  130  stopped by SIGINT (Ctrl-C), 143 by SIGTERM: the logs hold what was read before
+       the signal. A second signal closes the logs at once, without the connections
+       still open; a third exits without closing them.
 `
 
 // parseArgs parses the command line. When done is true the command is over and code is its
@@ -52,7 +90,7 @@ func parseArgs(args []string, stdout, stderr io.Writer) (cfg config, code int, d
 	})
 	fs.StringVar(&cfg.outDir, "o", ".", "write the logs into `DIR` (created if missing)")
 	fs.BoolVar(&cfg.json, "json", false, "write the logs as JSON lines (Zeek's LogAscii::use_json=T) instead of TSV")
-	fs.BoolVar(&cfg.events, "events", false, "also write DIR/events.jsonl: one canonical JSON line per SSL event")
+	fs.BoolVar(&cfg.events, "events", false, "also write DIR/events.jsonl: one JSON line per SSL event")
 	fs.BoolVar(&cfg.analyzeEncrypted, "analyze-encrypted", false,
 		"keep the SSL analyzer attached after the handshake (ssl_encrypted_data for every record),\n"+
 			"as Zeek with SSL::disable_analyzer_after_detection=F")
@@ -72,7 +110,15 @@ func parseArgs(args []string, stdout, stderr io.Writer) (cfg config, code int, d
 	fs.StringVar(&cfg.caFile, "ca-file", "", "also trust the CA certificates of the PEM `FILE` (validate-certs, validate-ocsp)")
 	fs.StringVar(&cfg.ctLogList, "ct-log-list", "", "the Certificate Transparency logs validate-sct knows: Google's log_list.json (v3) `FILE`\n"+
 		"(without it no log is known and valid_ct_logs is 0, as Zeek with an empty SSL::ct_logs)")
-	noProgress := fs.Bool("no-progress", false, "never print the progress line")
+	fs.BoolVar(&cfg.quiet, "q", false, "quiet: no summary and no progress line (errors are still printed)")
+	fs.BoolVar(&cfg.eventsText, "events-text", false,
+		"in events.jsonl, write the string arguments that are printable UTF-8\n"+
+			"as text (for jq); the others stay hex (the default: all hex)")
+	fs.BoolVar(&cfg.verifyChecksums, "verify-checksums", false,
+		"drop packets with a bad IP, TCP, UDP or ICMP checksum, with\n"+
+			"Zeek's weirds, as Zeek without -C (see Checksums below)")
+	noProgress := fs.Bool("no-progress", false, "never print the progress line (shown only on a terminal, for\n"+
+		"runs of more than 2 s: share of the files read, rate, time left)")
 	version := fs.Bool("version", false, "print the version and exit")
 	usage := func(w io.Writer) { printUsage(w, fs) }
 
@@ -121,6 +167,7 @@ func printUsage(w io.Writer, fs *flag.FlagSet) {
 		}
 		fmt.Fprintln(w)
 	})
+	fmt.Fprint(w, usageFooter)
 }
 
 // mergeScripts returns the scripts of a and b in Zeek's load order, each once.

@@ -1,16 +1,20 @@
 // Command tlsmon reads packet captures and writes, for every SSL/TLS/DTLS connection, what
-// Zeek's SSL analyzer reports: conn.log, ssl.log and x509.log (Zeek's TSV format, or JSON
-// lines with --json) and, with --events, every SSL event as a canonical JSON line.
+// Zeek's SSL analyzer reports: conn.log, ssl.log, x509.log, analyzer.log and weird.log (Zeek's
+// TSV format, or JSON lines with --json) and, with --events, every SSL event as a JSON line.
 //
 // Usage:
 //
-//	tlsmon -r FILE [-r FILE...] [-o DIR] [--json] [--events] [--analyze-encrypted]
+//	tlsmon -r FILE [-r FILE...] [-o DIR] [--json] [--events] [options]
 //
-// Exit status: 0 on success, 1 on a runtime error (the logs of what was processed before the
-// error are still written), 2 on bad usage.
+// tlsmon --help lists every option, output file and exit status.
+//
+// Exit status: 0 on success; 1 on a runtime error (the logs of what was processed before the
+// error are still written); 2 on bad usage; 130 after SIGINT (Ctrl-C) and 143 after SIGTERM,
+// once the logs are written (see docs/EXIT-CODES.md).
 package main
 
 import (
+	"errors"
 	"fmt"
 	"io"
 	"os"
@@ -35,6 +39,9 @@ func run(args []string, stdout, stderr io.Writer) int {
 	}
 	if err := analyze(cfg, stderr); err != nil {
 		fmt.Fprintf(stderr, "tlsmon: %v\n", err)
+		if ee, ok := errors.AsType[*exitError](err); ok {
+			return ee.code
+		}
 		return exitRuntime
 	}
 	return exitOK

@@ -5,6 +5,7 @@ import (
 	"fmt"
 	"os"
 	"path/filepath"
+	"sync/atomic"
 	"time"
 
 	"github.com/tlsmon/tlsmon"
@@ -13,28 +14,75 @@ import (
 
 // outputs are the files of one run and the handler that feeds them.
 type outputs struct {
-	files   []*lazyFile
-	events  *eventFile // nil without --events
-	logs    []logBuilder
-	handler tlsmon.Handlers
+	dir      string
+	files    []*lazyFile
+	events   *eventFile // nil without --events
+	logs     []logBuilder
+	handlers tlsmon.Handlers
+	tally    tally
+	// abort, set by a second signal, drops every later event: the run then only closes
+	// the logs (each ending with a whole line and, in TSV, its #close line).
+	abort atomic.Bool
 }
 
-// openOutputs creates the output directory and prepares every output file. Log files are
-// created at their first row, as Zeek does; events.jsonl (when asked for) at once.
-func openOutputs(cfg config) (*outputs, error) {
-	if err := os.MkdirAll(cfg.outDir, 0o755); err != nil {
-		return nil, fmt.Errorf("output directory: %w", err)
+// eventsFile is the name of --events' output.
+const eventsFile = "events.jsonl"
+
+// outputNames are the files a run may write into the output directory.
+func outputNames() []string {
+	names := []string{eventsFile}
+	for _, spec := range zeeklog.Logs() {
+		names = append(names, spec.Path+".log")
 	}
-	o := &outputs{}
+	return names
+}
+
+// checkOutputDir creates dir if needed and makes sure the run can write its files there,
+// before anything is read: a new file can be created in it, and none of the files the run
+// may write exists without being writable.
+func checkOutputDir(dir string) error {
+	if err := os.MkdirAll(dir, 0o755); err != nil {
+		return fmt.Errorf("output directory: %w", err)
+	}
+	probe, err := os.CreateTemp(dir, ".tlsmon-write-check-*")
+	if err != nil {
+		return fmt.Errorf("output directory %s is not writable: %w", dir, errors.Unwrap(err))
+	}
+	probe.Close()
+	os.Remove(probe.Name())
+	for _, name := range outputNames() {
+		p := filepath.Join(dir, name)
+		if _, err := os.Lstat(p); err != nil {
+			continue // absent: created at its first row
+		}
+		f, err := os.OpenFile(p, os.O_WRONLY, 0)
+		if err != nil {
+			return err // *PathError: names the file
+		}
+		f.Close()
+	}
+	return nil
+}
+
+// openOutputs prepares every output file in cfg.outDir (checkOutputDir has been called).
+// Log files are created at their first row, as Zeek does; events.jsonl (when asked for) at
+// once. onErr is called at the first write error of any file.
+func openOutputs(cfg config, onErr func(error)) (*outputs, error) {
+	o := &outputs{dir: cfg.outDir}
+	newFile := func(name string) *lazyFile {
+		f := newLazyFile(filepath.Join(cfg.outDir, name))
+		f.onErr = onErr
+		o.files = append(o.files, f)
+		return f
+	}
 	openTs := time.Now().UnixMicro()
 	if cfg.events {
-		f := newLazyFile(filepath.Join(cfg.outDir, "events.jsonl"))
+		f := newFile(eventsFile)
 		if err := f.open(); err != nil {
 			return nil, err
 		}
-		o.files = append(o.files, f)
-		o.events = newEventFile(f)
-		o.handler = append(o.handler, o.events)
+		o.events = newEventFile(f, cfg.eventsText)
+		o.handlers = append(o.handlers, o.events)
 	}
 	var ext zeeklog.Extensions
 	if len(cfg.load) > 0 {
@@ -45,39 +93,84 @@ func openOutputs(cfg config) (*outputs, error) {
 		ext = site.Extensions()
 	}
 	set := zeeklog.NewSet(zeeklog.LogsWith(ext), func(spec zeeklog.LogSpec) zeeklog.Writer {
-		f := newLazyFile(filepath.Join(cfg.outDir, spec.Path+".log"))
-		o.files = append(o.files, f)
+		f := newFile(spec.Path + ".log")
 		if cfg.json {
 			return zeeklog.NewJSONWriter(f, spec.Columns)
 		}
 		return zeeklog.NewTSVWriter(f, spec.Path, spec.Columns, openTs)
 	})
 	o.logs = append(o.logs, set)
-	o.handler = append(o.handler, set)
+	o.handlers = append(o.handlers, set, &o.tally)
 	return o, nil
 }
 
-// Close finishes every log (Zeek's #close line carries the wall-clock time) and closes the
-// files; it returns the first error met.
-func (o *outputs) Close() error {
-	var errs []error
-	closeTs := time.Now().UnixMicro()
-	for _, l := range o.logs {
-		errs = append(errs, l.Close(closeTs))
+// HandleEvent implements tlsmon.Handler: every event goes to every output, until abort.
+func (o *outputs) HandleEvent(e tlsmon.Event) {
+	if o.abort.Load() {
+		return
 	}
-	if o.events != nil {
-		errs = append(errs, o.events.Flush())
-	}
-	errs = append(errs, o.closeFiles())
-	return errors.Join(errs...)
+	o.handlers.HandleEvent(e)
 }
 
-func (o *outputs) closeFiles() error {
+// Close finishes every log (Zeek's #close line carries the wall-clock time) and closes the
+// files. It returns each file's error once (an *os.PathError names its file); errors the
+// builders return are those of their files and are not repeated.
+func (o *outputs) Close() error {
+	closeTs := time.Now().UnixMicro()
+	var other []error
+	for _, l := range o.logs {
+		if err := l.Close(closeTs); err != nil {
+			other = append(other, err)
+		}
+	}
 	var errs []error
 	for _, f := range o.files {
 		if err := f.Close(); err != nil {
-			errs = append(errs, fmt.Errorf("%s: %w", f.path, err))
+			errs = append(errs, fileError(f.path, err))
+		}
+	}
+	for _, err := range other {
+		if !o.isFileError(err) {
+			errs = append(errs, err)
 		}
 	}
 	return errors.Join(errs...)
+}
+
+// isFileError reports whether err is (or wraps only) errors of the output files.
+func (o *outputs) isFileError(err error) bool {
+	if j, ok := err.(interface{ Unwrap() []error }); ok {
+		for _, e := range j.Unwrap() {
+			if !o.isFileError(e) {
+				return false
+			}
+		}
+		return true
+	}
+	for _, f := range o.files {
+		if f.err != nil && errors.Is(err, f.err) {
+			return true
+		}
+	}
+	return false
+}
+
+// fileError makes sure err names the file at path.
+func fileError(path string, err error) error {
+	var pe *os.PathError
+	if errors.As(err, &pe) {
+		return err
+	}
+	return fmt.Errorf("%s: %w", path, err)
+}
+
+// written returns the files that were created, in creation order of the specs.
+func (o *outputs) written() []string {
+	var names []string
+	for _, f := range o.files {
+		if f.f != nil {
+			names = append(names, filepath.Base(f.path))
+		}
+	}
+	return names
 }
