@@ -19,6 +19,7 @@ type config struct {
 	memstats         bool // print the Go allocation counters at the end
 	cpuProfile       string
 	memProfile       string
+	fingerprints     bool // ssl.log gains ja3, ja3s and ja4 (package fingerprint)
 }
 
 const usageText = `usage: tlsmon -r FILE [-r FILE...] [-o DIR] [--json] [--events] [--analyze-encrypted]
@@ -48,6 +49,7 @@ func parseArgs(args []string, stdout, stderr io.Writer) (cfg config, code int, d
 	fs.BoolVar(&cfg.analyzeEncrypted, "analyze-encrypted", false,
 		"keep the SSL analyzer attached after the handshake (ssl_encrypted_data for every record),\n"+
 			"as Zeek with SSL::disable_analyzer_after_detection=F")
+	fs.BoolVar(&cfg.fingerprints, "fingerprints", false, "add the columns ja3, ja3s and ja4 to ssl.log (JA3/JA3S, JA4 client fingerprints)")
 	fs.BoolVar(&cfg.memstats, "memstats", false, "also print Go allocation counters at the end (for performance work)")
 	fs.StringVar(&cfg.cpuProfile, "cpuprofile", "", "write a CPU profile (go tool pprof) to `FILE`")
 	fs.StringVar(&cfg.memProfile, "memprofile", "", "write an allocation profile (go tool pprof) to `FILE` at the end")

@@ -8,6 +8,7 @@ import (
 	"time"
 
 	"github.com/tlsmon/tlsmon"
+	"github.com/tlsmon/tlsmon/fingerprint"
 	"github.com/tlsmon/tlsmon/zeeklog"
 )
 
@@ -36,7 +37,11 @@ func openOutputs(cfg config) (*outputs, error) {
 		o.events = newEventFile(f)
 		o.handler = append(o.handler, o.events)
 	}
-	set := zeeklog.NewSet(zeeklog.Logs(), func(spec zeeklog.LogSpec) zeeklog.Writer {
+	var ext zeeklog.Extensions
+	if cfg.fingerprints {
+		ext.SSL = append(ext.SSL, fingerprint.NewColumns())
+	}
+	set := zeeklog.NewSet(zeeklog.LogsWith(ext), func(spec zeeklog.LogSpec) zeeklog.Writer {
 		f := newLazyFile(filepath.Join(cfg.outDir, spec.Path+".log"))
 		o.files = append(o.files, f)
 		if cfg.json {
