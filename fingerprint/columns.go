@@ -9,45 +9,40 @@ import (
 // to ssl.log, in their load order: ja3 and ja3s (salesforce/ja3's ja3.zeek and ja3s.zeek,
 // &optional: unset without a hello) then ja4 (FoxIO's zeek/ja4, &default="": an empty
 // string without a ClientHello).
+//
+// Its Tracker (whose HandleEvent, Lookup and Forget it has) keeps a connection's result
+// until the log builder calls Forget, after the connection's row is written.
 type Columns struct {
-	t *Tracker
+	Tracker // first: the extension's HandleEvent is the Tracker's, without an extra call
 }
 
 // NewColumns returns the ssl.log column extension, with its own Tracker.
 func NewColumns() *Columns {
-	t := New(Options{})
-	t.manualForget = true
-	return &Columns{t: t}
+	x := &Columns{Tracker: *New(Options{})}
+	x.manualForget = true
+	return x
 }
-
-// Tracker returns the Tracker behind the columns (its results stay until Forget).
-func (x *Columns) Tracker() *Tracker { return x.t }
 
 var sslColumns = []zeeklog.Column{{Name: "ja3", Type: "string"}, {Name: "ja3s", Type: "string"}, {Name: "ja4", Type: "string"}}
 
 // Columns returns ja3, ja3s and ja4.
 func (x *Columns) Columns() []zeeklog.Column { return sslColumns }
 
-// HandleEvent hands e to the Tracker.
-func (x *Columns) HandleEvent(e tlsmon.Event) { x.t.HandleEvent(e) }
-
 // AppendValues appends c's ja3, ja3s and ja4.
 func (x *Columns) AppendValues(dst []zeeklog.Value, c *tlsmon.Conn) []zeeklog.Value {
-	r, ok := x.t.Lookup(c)
+	r, ok := x.Lookup(c)
 	if !ok {
 		return append(dst, zeeklog.Unset(), zeeklog.Unset(), zeeklog.String(""))
 	}
-	ja3, ja3s, ja4 := zeeklog.Unset(), zeeklog.Unset(), zeeklog.String("")
+	ja4, ja3, ja3s := r.Strings()
+	vJA3, vJA3S := zeeklog.Unset(), zeeklog.Unset()
 	if r.ClientHellos > 0 {
-		ja3, ja4 = zeeklog.String(r.JA3.String()), zeeklog.String(r.JA4.String())
+		vJA3 = zeeklog.String(ja3)
 	}
 	if r.ServerHellos > 0 {
-		ja3s = zeeklog.String(r.JA3S.String())
+		vJA3S = zeeklog.String(ja3s)
 	}
-	return append(dst, ja3, ja3s, ja4)
+	return append(dst, vJA3, vJA3S, zeeklog.String(ja4))
 }
-
-// Forget drops c's state.
-func (x *Columns) Forget(c *tlsmon.Conn) { x.t.Forget(c) }
 
 var _ zeeklog.ColumnExtension = (*Columns)(nil)

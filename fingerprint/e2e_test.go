@@ -123,7 +123,7 @@ func resultsOf(t testing.TB, pcap []byte) []fingerprints {
 	var out []fingerprints
 	tr := New(Options{OnResult: func(c *tlsmon.Conn, r *Result) {
 		fp := fingerprintsOf(&r.Client)
-		if fp.ja4 != r.JA4.String() || fp.ja4o != r.JA4O.String() || fp.ja3 != r.JA3.String() {
+		if fp.ja4 != r.JA4.String() || fp.ja3 != r.JA3.String() {
 			t.Errorf("result fields disagree with its hello: %+v", r)
 		}
 		out = append(out, fp)

@@ -2,6 +2,8 @@ package fingerprint
 
 import (
 	"bytes"
+	"slices"
+	"unsafe"
 
 	tlsmon "github.com/tlsmon/tlsmon"
 )
@@ -15,16 +17,21 @@ type Result struct {
 	HelloRetryRequest bool
 
 	JA4  JA4 // zero until the first ClientHello
-	JA4O JA4
 	JA3  MD5 // valid when ClientHellos > 0
 	JA3S MD5 // valid when ServerHellos > 0
 
-	// Client and Server are the first hellos' fields, for the raw forms (Builder.AppendJA4R,
-	// AppendJA4RO, AppendJA3String, AppendJA3SString). They belong to the Tracker and are
+	// Client and Server are the first hellos' fields, for the other forms (Builder.JA4O,
+	// AppendJA4R, AppendJA4RO, AppendJA3String, AppendJA3SString). They belong to the Tracker and are
 	// valid until the connection is forgotten.
 	Client ClientHello
 	Server ServerHello
+
+	ja4, ja3, ja3s string // the fingerprints as text, shared with the cache
 }
+
+// Strings returns JA4, JA3 and JA3S as text ("" for a hello not seen), without allocating:
+// the strings are shared by the connections with the same hellos.
+func (r *Result) Strings() (ja4, ja3, ja3s string) { return r.ja4, r.ja3, r.ja3s }
 
 // connState is a Tracker's state for one connection.
 type connState struct {
@@ -54,11 +61,38 @@ type Tracker struct {
 	free         []*connState // states of forgotten connections, for reuse
 	b            Builder
 	manualForget bool // Forget drops connections (Columns), not ConnectionStateRemove
+
+	// The events of a hello arrive together: the last connection's state saves a map lookup.
+	lastConn  *tlsmon.Conn
+	lastState *connState
+
+	// Fingerprints of the hellos seen, by the exact fields they are computed from: most
+	// connections come from a few client and server stacks, and a hit saves the hashing.
+	clientCache map[string]clientFP
+	serverCache map[string]serverFP
+	key         []byte
 }
+
+// clientFP is what the cache keeps of a ClientHello.
+type clientFP struct {
+	ja4        JA4
+	ja3        MD5
+	ja4s, ja3s string
+}
+
+// serverFP is what the cache keeps of a ServerHello.
+type serverFP struct {
+	ja3s  MD5
+	ja3ss string
+}
+
+// maxCached bounds each cache: when full it is emptied (the hellos that matter come back).
+const maxCached = 4096
 
 // New returns a Tracker.
 func New(opts Options) *Tracker {
-	return &Tracker{opts: opts, conns: make(map[*tlsmon.Conn]*connState)}
+	return &Tracker{opts: opts, conns: make(map[*tlsmon.Conn]*connState),
+		clientCache: make(map[string]clientFP), serverCache: make(map[string]serverFP)}
 }
 
 // Lookup returns c's result, or false when none of c's hellos has been seen. The result is
@@ -76,7 +110,11 @@ func (t *Tracker) Builder() *Builder { return &t.b }
 
 // state returns c's state, creating it.
 func (t *Tracker) state(c *tlsmon.Conn) *connState {
+	if c == t.lastConn {
+		return t.lastState
+	}
 	if st := t.conns[c]; st != nil {
+		t.lastConn, t.lastState = c, st
 		return st
 	}
 	var st *connState
@@ -86,6 +124,7 @@ func (t *Tracker) state(c *tlsmon.Conn) *connState {
 		st = &connState{}
 	}
 	t.conns[c] = st
+	t.lastConn, t.lastState = c, st
 	return st
 }
 
@@ -96,6 +135,9 @@ func (t *Tracker) Forget(c *tlsmon.Conn) {
 		return
 	}
 	delete(t.conns, c)
+	if c == t.lastConn {
+		t.lastConn, t.lastState = nil, nil
+	}
 	st.res.Client.Reset()
 	st.res.Server.Reset()
 	st.res = Result{Client: st.res.Client, Server: st.res.Server}
@@ -171,8 +213,10 @@ func (t *Tracker) clientHello(e *tlsmon.SSLClientHello) {
 	st := t.state(e.Conn)
 	h := &st.client
 	h.Version = uint16(e.Version)
-	for _, c := range e.Ciphers {
-		h.Ciphers = append(h.Ciphers, uint32(c))
+	n := len(h.Ciphers)
+	h.Ciphers = slices.Grow(h.Ciphers, len(e.Ciphers))[:n+len(e.Ciphers)]
+	for i, c := range e.Ciphers {
+		h.Ciphers[n+i] = uint32(c)
 	}
 	switch {
 	case e.Conn.ID.Proto != tlsmon.ProtoUDP:
@@ -188,9 +232,8 @@ func (t *Tracker) clientHello(e *tlsmon.SSLClientHello) {
 	st.res.ClientHellos++
 	if st.res.ClientHellos == 1 {
 		st.res.Client, st.client = st.client, st.res.Client // keep the first; reuse the old slices
-		st.res.JA4 = t.b.JA4(&st.res.Client)
-		st.res.JA4O = t.b.JA4O(&st.res.Client)
-		st.res.JA3 = t.b.JA3(&st.res.Client)
+		fp := t.clientFingerprints(&st.res.Client)
+		st.res.JA4, st.res.JA3, st.res.ja4, st.res.ja3 = fp.ja4, fp.ja3, fp.ja4s, fp.ja3s
 	}
 	st.client.Reset()
 }
@@ -208,15 +251,72 @@ func (t *Tracker) serverHello(e *tlsmon.SSLServerHello) {
 	st.res.ServerHellos++
 	if st.res.ServerHellos == 1 {
 		st.res.Server, st.server = st.server, st.res.Server
-		st.res.JA3S = t.b.JA3S(&st.res.Server)
+		fp := t.serverFingerprint(&st.res.Server)
+		st.res.JA3S, st.res.ja3s = fp.ja3s, fp.ja3ss
 	}
 	st.server.Reset()
 }
 
 // appendU16s appends vs, truncated to 16 bits.
 func appendU16s(dst []uint16, vs []uint64) []uint16 {
-	for _, v := range vs {
-		dst = append(dst, uint16(v))
+	n := len(dst)
+	dst = slices.Grow(dst, len(vs))[:n+len(vs)]
+	for i, v := range vs {
+		dst[n+i] = uint16(v)
 	}
 	return dst
+}
+
+// clientFingerprints returns h's JA4 and JA3, from the cache when an identical hello was
+// fingerprinted before.
+func (t *Tracker) clientFingerprints(h *ClientHello) clientFP {
+	k := append(t.key[:0], h.Transport, byte(h.Version>>8), byte(h.Version))
+	k = appendU16(k, uint16(len(h.Ciphers)))
+	k = append(k, asBytes(h.Ciphers)...)
+	for _, l := range [...][]uint16{h.Extensions, h.SupportedVersions, h.SignatureAlgorithms, h.Curves, h.PointFormats} {
+		k = appendU16(k, uint16(len(l)))
+		k = append(k, asBytes(l)...)
+	}
+	k = append(k, h.ALPN...) // last: needs no length
+	t.key = k
+	if fp, ok := t.clientCache[string(k)]; ok {
+		return fp
+	}
+	fp := clientFP{ja4: t.b.JA4(h), ja3: t.b.JA3(h)}
+	fp.ja4s, fp.ja3s = fp.ja4.String(), fp.ja3.String()
+	if len(t.clientCache) >= maxCached {
+		clear(t.clientCache)
+	}
+	t.clientCache[string(k)] = fp
+	return fp
+}
+
+// serverFingerprint returns h's JA3S, from the cache when an identical hello was seen before.
+func (t *Tracker) serverFingerprint(h *ServerHello) serverFP {
+	k := append(t.key[:0], byte(h.Version>>8), byte(h.Version), byte(h.Cipher>>16), byte(h.Cipher>>8), byte(h.Cipher))
+	for _, v := range h.Extensions {
+		k = appendU16(k, v)
+	}
+	t.key = k
+	if fp, ok := t.serverCache[string(k)]; ok {
+		return fp
+	}
+	fp := serverFP{ja3s: t.b.JA3S(h)}
+	fp.ja3ss = fp.ja3s.String()
+	if len(t.serverCache) >= maxCached {
+		clear(t.serverCache)
+	}
+	t.serverCache[string(k)] = fp
+	return fp
+}
+
+func appendU16(b []byte, v uint16) []byte { return append(b, byte(v>>8), byte(v)) }
+
+// asBytes views a list's memory as bytes, for the cache key: one copy instead of a loop
+// over the values (the key is only compared within this process, so byte order is moot).
+func asBytes[T uint16 | uint32](l []T) []byte {
+	if len(l) == 0 {
+		return nil
+	}
+	return unsafe.Slice((*byte)(unsafe.Pointer(&l[0])), len(l)*int(unsafe.Sizeof(l[0])))
 }

@@ -207,3 +207,30 @@ func TestNoAllocs(t *testing.T) {
 		t.Errorf("Tracker: %v allocations per connection", n)
 	}
 }
+
+// TestTrackerCache: connections with identical hellos share cached fingerprints; any
+// difference in a field gives the hello's own.
+func TestTrackerCache(t *testing.T) {
+	tr := New(Options{})
+	var b Builder
+	for i := range 3 * maxCached / 2 {
+		c := testConn(tlsmon.ProtoTCP)
+		alpn := []string{"h2", "h3", "x"}[i%3]
+		evs := clientHelloEvents(c, 0x0303, alpn)
+		ch := evs[len(evs)-1].(*tlsmon.SSLClientHello)
+		ch.Ciphers = append(ch.Ciphers, uint64(i%7))
+		if i%5 == 0 {
+			ch.Ciphers = append(ch.Ciphers, 0x010080) // an SSLv2 spec: 24 bits in the key
+		}
+		feed(tr, evs)
+		feed(tr, serverHelloEvents(c, make([]byte, 32)))
+		r, _ := tr.Lookup(c)
+		if r.JA4 != b.JA4(&r.Client) || r.JA3 != b.JA3(&r.Client) || r.JA3S != b.JA3S(&r.Server) {
+			t.Fatalf("hello %d: cached fingerprints differ from the hello's", i)
+		}
+		tr.Forget(c)
+	}
+	if len(tr.clientCache) > maxCached || len(tr.clientCache) == 0 {
+		t.Errorf("cache of %d entries", len(tr.clientCache))
+	}
+}
