@@ -98,7 +98,10 @@ func New(opts Options) *Tracker {
 // Lookup returns c's result, or false when none of c's hellos has been seen. The result is
 // owned by the Tracker and valid until c is forgotten.
 func (t *Tracker) Lookup(c *tlsmon.Conn) (*Result, bool) {
-	st := t.conns[c]
+	st := t.lastState
+	if c != t.lastConn {
+		st = t.conns[c]
+	}
 	if st == nil || st.res.ClientHellos+st.res.ServerHellos == 0 {
 		return nil, false
 	}
