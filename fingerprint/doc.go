@@ -35,10 +35,13 @@
 //     "99" when the first byte is not alphanumeric). A one-byte name gives that byte twice;
 //     no ALPN extension, an empty list or an empty first name give "00".
 //   - An empty cipher list, or an empty extensions-and-signature-algorithms string, hashes to
-//     "000000000000". Signature algorithms keep their wire order, GREASE removed.
+//     "000000000000"; JA4_o's last part is "000000000000" too when JA4's is (a hello whose
+//     only extensions are SNI and ALPN), as FoxIO's Python code has it. Signature algorithms
+//     keep their wire order, GREASE removed.
 //   - An SSLv2 CLIENT-HELLO is fingerprinted from what the analyzer reports for it: its
 //     version, its 24-bit cipher specs (in hex with at least four digits, as printf's %04x) and no extensions
-//     (ts2i…_…_000000000000 for a pure SSLv2 hello, as FoxIO's Zeek package writes).
+//     (ts2i…_…_000000000000 for a pure SSLv2 hello, as FoxIO's Zeek package writes). Its
+//     JA3 is built the same way: "2,<cipher specs in decimal>,,," (tshark computes none).
 //
 // JA3 and JA3S follow github.com/salesforce/ja3: "SSLVersion,Ciphers,Extensions,
 // EllipticCurves,ECPointFormats" (JA3) and "SSLVersion,Cipher,Extensions" (JA3S) in decimal,
