@@ -40,7 +40,9 @@
 //     keep their wire order, GREASE removed.
 //   - An SSLv2 CLIENT-HELLO is fingerprinted from what the analyzer reports for it: its
 //     version, its 24-bit cipher specs (in hex with at least four digits, as printf's %04x) and no extensions
-//     (ts2i…_…_000000000000 for a pure SSLv2 hello, as FoxIO's Zeek package writes). Its
+//     (ts2i…_…_000000000000 for a pure SSLv2 hello, as FoxIO's Zeek package writes; an
+//     SSLv2-compatible hello offering TLS 1.0 gives t10i…, its TLS suites 0x00xxxx written as
+//     TLS's four digits). Its
 //     JA3 is built the same way: "2,<cipher specs in decimal>,,," (tshark computes none).
 //
 // JA3 and JA3S follow github.com/salesforce/ja3: "SSLVersion,Ciphers,Extensions,

@@ -215,6 +215,14 @@ func TestSSLv2CipherSpecs(t *testing.T) {
 	if got, want := string(b.AppendJA4RO(nil, h)), "ts2i040000_10080,700c0,0004,ff00_"; got != want {
 		t.Errorf("got %s, want %s", got, want)
 	}
+	// SSLv2-compatible: TLS 1.0 offered, TLS suites as 0x00xxxx specs
+	h = &ClientHello{Version: 0x0301, Ciphers: []uint32{0x00002f, 0x000035, 0x010080}}
+	if got, want := string(b.AppendJA4R(nil, h)), "t10i030000_002f,0035,10080_"; got != want {
+		t.Errorf("got %s, want %s", got, want)
+	}
+	if got, want := string(b.AppendJA3String(nil, h)), "769,47-53-65664,,,"; got != want {
+		t.Errorf("JA3 got %s, want %s", got, want)
+	}
 }
 
 func TestJA3(t *testing.T) {
