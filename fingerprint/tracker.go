@@ -98,10 +98,7 @@ func New(opts Options) *Tracker {
 // Lookup returns c's result, or false when none of c's hellos has been seen. The result is
 // owned by the Tracker and valid until c is forgotten.
 func (t *Tracker) Lookup(c *tlsmon.Conn) (*Result, bool) {
-	st := t.lastState
-	if c != t.lastConn {
-		st = t.conns[c]
-	}
+	st := t.existing(c)
 	if st == nil || st.res.ClientHellos+st.res.ServerHellos == 0 {
 		return nil, false
 	}
@@ -129,6 +126,14 @@ func (t *Tracker) state(c *tlsmon.Conn) *connState {
 	t.conns[c] = st
 	t.lastConn, t.lastState = c, st
 	return st
+}
+
+// existing returns c's state, or nil.
+func (t *Tracker) existing(c *tlsmon.Conn) *connState {
+	if c == t.lastConn {
+		return t.lastState
+	}
+	return t.conns[c]
 }
 
 // Forget drops what the Tracker keeps for c.
@@ -199,6 +204,21 @@ func (t *Tracker) HandleEvent(e tlsmon.Event) {
 		t.clientHello(e)
 	case *tlsmon.SSLServerHello:
 		t.serverHello(e)
+	case *tlsmon.SSLHandshakeMessage:
+		// Each message's events end with this one: what a hello left unfinished (none does
+		// today: a malformed one is a violation) is dropped, so nothing accumulates.
+		if st := t.existing(e.Conn); st != nil {
+			if e.IsClient {
+				st.client.Reset()
+			} else {
+				st.server.Reset()
+			}
+		}
+	case *tlsmon.AnalyzerViolation:
+		if st := t.existing(e.Conn); st != nil {
+			st.client.Reset()
+			st.server.Reset()
+		}
 	case *tlsmon.ConnectionStateRemove:
 		if t.manualForget {
 			return

@@ -234,3 +234,26 @@ func TestTrackerCache(t *testing.T) {
 		t.Errorf("cache of %d entries", len(tr.clientCache))
 	}
 }
+
+// TestTrackerUnfinishedHello: the events of a hello that never got its ssl_client_hello are
+// dropped at the end of the message (or at a violation), not added to the next hello's.
+func TestTrackerUnfinishedHello(t *testing.T) {
+	c := testConn(tlsmon.ProtoTCP)
+	m := tlsmon.Meta{Ts: 1, Conn: c}
+	want := New(Options{})
+	feed(want, clientHelloEvents(c, 0x0303, "h2"))
+	wantRes, _ := want.Lookup(c)
+	for _, end := range []tlsmon.Event{
+		&tlsmon.SSLHandshakeMessage{Meta: m, IsClient: true, MsgType: 1},
+		&tlsmon.AnalyzerViolation{Meta: m},
+	} {
+		tr := New(Options{})
+		evs := clientHelloEvents(c, 0x0303, "h3")
+		feed(tr, evs[:len(evs)-1]) // no ssl_client_hello
+		tr.HandleEvent(end)
+		feed(tr, clientHelloEvents(c, 0x0303, "h2"))
+		if r, _ := tr.Lookup(c); r.JA4 != wantRes.JA4 || r.JA3 != wantRes.JA3 {
+			t.Errorf("after %s: %s, want %s", end.Name(), r.JA4, wantRes.JA4)
+		}
+	}
+}
