@@ -121,7 +121,7 @@ func resultsOf(t testing.TB, pcap []byte) []fingerprints {
 		t.Fatal(err)
 	}
 	var out []fingerprints
-	tr := New(Options{OnResult: func(c *tlsmon.Conn, r *Result) {
+	tr := New(Options{KeepHellos: true, OnResult: func(c *tlsmon.Conn, r *Result) {
 		fp := fingerprintsOf(&r.Client)
 		if fp.ja4 != r.JA4.String() || fp.ja3 != r.JA3.String() {
 			t.Errorf("result fields disagree with its hello: %+v", r)
@@ -199,6 +199,7 @@ func TestHelloRetryRequest(t *testing.T) {
 	var res *Result
 	var got fingerprints
 	trk := New(Options{
+		KeepHellos: true,
 		OnClientHello: func(e *tlsmon.SSLClientHello, h *ClientHello) {
 			var b Builder
 			hellos = append(hellos, string(b.AppendJA4RO(nil, h)))

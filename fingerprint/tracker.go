@@ -21,8 +21,9 @@ type Result struct {
 	JA3S MD5 // valid when ServerHellos > 0
 
 	// Client and Server are the first hellos' fields, for the other forms (Builder.JA4O,
-	// AppendJA4R, AppendJA4RO, AppendJA3String, AppendJA3SString). They belong to the Tracker and are
-	// valid until the connection is forgotten.
+	// AppendJA4R, AppendJA4RO, AppendJA3String, AppendJA3SString), when Options.KeepHellos
+	// is set (else they are empty). They belong to the Tracker and are valid until the
+	// connection is forgotten.
 	Client ClientHello
 	Server ServerHello
 
@@ -33,11 +34,11 @@ type Result struct {
 // the strings are shared by the connections with the same hellos.
 func (r *Result) Strings() (ja4, ja3, ja3s string) { return r.ja4, r.ja3, r.ja3s }
 
-// connState is a Tracker's state for one connection.
-type connState struct {
-	res    Result
-	client ClientHello // the ClientHello whose extension events are arriving
-	server ServerHello // likewise for the ServerHello
+// reset empties r, keeping its hellos' capacity.
+func (r *Result) reset() {
+	r.Client.Reset()
+	r.Server.Reset()
+	*r = Result{Client: r.Client, Server: r.Server}
 }
 
 // Options configure a Tracker.
@@ -49,6 +50,9 @@ type Options struct {
 	// first), with its event and its fields; both are valid only during the call.
 	OnClientHello func(e *tlsmon.SSLClientHello, h *ClientHello)
 	OnServerHello func(e *tlsmon.SSLServerHello, h *ServerHello)
+	// KeepHellos keeps each connection's first hellos in its Result (Client, Server), for
+	// the raw and original-order forms.
+	KeepHellos bool
 }
 
 // Tracker is a tlsmon.Handler that fingerprints the hellos of every connection from the
@@ -57,14 +61,17 @@ type Options struct {
 // forgets it. A Tracker belongs to one engine: it is not safe for concurrent use.
 type Tracker struct {
 	opts         Options
-	conns        map[*tlsmon.Conn]*connState
-	free         []*connState // states of forgotten connections, for reuse
+	conns        map[*tlsmon.Conn]*Result
+	free         []*Result // results of forgotten connections, for reuse
 	b            Builder
 	manualForget bool // Forget drops connections (Columns), not ConnectionStateRemove
 
-	// The events of a hello arrive together: the last connection's state saves a map lookup.
-	lastConn  *tlsmon.Conn
-	lastState *connState
+	// The events of one hello are raised together, in one call of the analyzer: the hello
+	// whose events are arriving is kept here, once per Tracker, with its connection.
+	client     ClientHello
+	clientConn *tlsmon.Conn
+	server     ServerHello
+	serverConn *tlsmon.Conn
 
 	// Fingerprints of the hellos seen, by the exact fields they are computed from: most
 	// connections come from a few client and server stacks, and a hit saves the hashing.
@@ -91,68 +98,72 @@ const maxCached = 4096
 
 // New returns a Tracker.
 func New(opts Options) *Tracker {
-	return &Tracker{opts: opts, conns: make(map[*tlsmon.Conn]*connState),
+	return &Tracker{opts: opts, conns: make(map[*tlsmon.Conn]*Result),
 		clientCache: make(map[string]clientFP), serverCache: make(map[string]serverFP)}
 }
 
 // Lookup returns c's result, or false when none of c's hellos has been seen. The result is
 // owned by the Tracker and valid until c is forgotten.
 func (t *Tracker) Lookup(c *tlsmon.Conn) (*Result, bool) {
-	st := t.existing(c)
-	if st == nil || st.res.ClientHellos+st.res.ServerHellos == 0 {
-		return nil, false
-	}
-	return &st.res, true
+	r := t.conns[c]
+	return r, r != nil
 }
 
 // Builder returns the Tracker's builder, for the raw forms of a Result.
 func (t *Tracker) Builder() *Builder { return &t.b }
 
-// state returns c's state, creating it.
-func (t *Tracker) state(c *tlsmon.Conn) *connState {
-	if c == t.lastConn {
-		return t.lastState
+// result returns c's result, creating it.
+func (t *Tracker) result(c *tlsmon.Conn) *Result {
+	if r := t.conns[c]; r != nil {
+		return r
 	}
-	if st := t.conns[c]; st != nil {
-		t.lastConn, t.lastState = c, st
-		return st
-	}
-	var st *connState
+	var r *Result
 	if n := len(t.free); n > 0 {
-		st, t.free = t.free[n-1], t.free[:n-1]
+		r, t.free = t.free[n-1], t.free[:n-1]
 	} else {
-		st = &connState{}
+		r = &Result{}
 	}
-	t.conns[c] = st
-	t.lastConn, t.lastState = c, st
-	return st
-}
-
-// existing returns c's state, or nil.
-func (t *Tracker) existing(c *tlsmon.Conn) *connState {
-	if c == t.lastConn {
-		return t.lastState
-	}
-	return t.conns[c]
+	t.conns[c] = r
+	return r
 }
 
 // Forget drops what the Tracker keeps for c.
 func (t *Tracker) Forget(c *tlsmon.Conn) {
-	st := t.conns[c]
-	if st == nil {
+	if c == t.clientConn {
+		t.dropClient()
+	}
+	if c == t.serverConn {
+		t.dropServer()
+	}
+	r := t.conns[c]
+	if r == nil {
 		return
 	}
 	delete(t.conns, c)
-	if c == t.lastConn {
-		t.lastConn, t.lastState = nil, nil
-	}
-	st.res.Client.Reset()
-	st.res.Server.Reset()
-	st.res = Result{Client: st.res.Client, Server: st.res.Server}
-	st.client.Reset()
-	st.server.Reset()
-	t.free = append(t.free, st)
+	r.reset()
+	t.free = append(t.free, r)
 }
+
+// pendingClient returns the ClientHello of c whose events are arriving.
+func (t *Tracker) pendingClient(c *tlsmon.Conn) *ClientHello {
+	if c != t.clientConn {
+		t.client.Reset()
+		t.clientConn = c
+	}
+	return &t.client
+}
+
+// pendingServer returns the ServerHello of c whose events are arriving.
+func (t *Tracker) pendingServer(c *tlsmon.Conn) *ServerHello {
+	if c != t.serverConn {
+		t.server.Reset()
+		t.serverConn = c
+	}
+	return &t.server
+}
+
+func (t *Tracker) dropClient() { t.client.Reset(); t.clientConn = nil }
+func (t *Tracker) dropServer() { t.server.Reset(); t.serverConn = nil }
 
 // helloRetryRandom is the ServerHello random that marks a HelloRetryRequest (RFC 8446 4.1.3).
 var helloRetryRandom = [32]byte{
@@ -165,37 +176,38 @@ var helloRetryRandom = [32]byte{
 func (t *Tracker) HandleEvent(e tlsmon.Event) {
 	switch e := e.(type) {
 	case *tlsmon.SSLExtension:
-		st := t.state(e.Conn)
 		if e.IsClient {
-			st.client.Extensions = append(st.client.Extensions, uint16(e.Code))
+			h := t.pendingClient(e.Conn)
+			h.Extensions = append(h.Extensions, uint16(e.Code))
 		} else {
-			st.server.Extensions = append(st.server.Extensions, uint16(e.Code))
+			h := t.pendingServer(e.Conn)
+			h.Extensions = append(h.Extensions, uint16(e.Code))
 		}
 	case *tlsmon.SSLExtensionSupportedVersions:
 		if e.IsClient {
-			h := &t.state(e.Conn).client
+			h := t.pendingClient(e.Conn)
 			h.SupportedVersions = appendU16s(h.SupportedVersions, e.Versions)
 		}
 	case *tlsmon.SSLExtensionSignatureAlgorithm:
 		if e.IsClient {
-			h := &t.state(e.Conn).client
+			h := t.pendingClient(e.Conn)
 			for _, a := range e.SignatureAlgorithms {
 				h.SignatureAlgorithms = append(h.SignatureAlgorithms, uint16(a.HashAlgorithm<<8|a.SignatureAlgorithm&0xff))
 			}
 		}
 	case *tlsmon.SSLExtensionEllipticCurves:
 		if e.IsClient {
-			h := &t.state(e.Conn).client
+			h := t.pendingClient(e.Conn)
 			h.Curves = appendU16s(h.Curves, e.Curves)
 		}
 	case *tlsmon.SSLExtensionECPointFormats:
 		if e.IsClient {
-			h := &t.state(e.Conn).client
+			h := t.pendingClient(e.Conn)
 			h.PointFormats = appendU16s(h.PointFormats, e.PointFormats)
 		}
 	case *tlsmon.SSLExtensionApplicationLayerProtocolNegotiation:
 		if e.IsClient {
-			h := &t.state(e.Conn).client
+			h := t.pendingClient(e.Conn)
 			if len(h.ALPN) == 0 && len(e.Protocols) > 0 {
 				h.ALPN = append(h.ALPN[:0], e.Protocols[0]...)
 			}
@@ -206,35 +218,33 @@ func (t *Tracker) HandleEvent(e tlsmon.Event) {
 		t.serverHello(e)
 	case *tlsmon.SSLHandshakeMessage:
 		// Each message's events end with this one: what a hello left unfinished (none does
-		// today: a malformed one is a violation) is dropped, so nothing accumulates.
-		if st := t.existing(e.Conn); st != nil {
-			if e.IsClient {
-				st.client.Reset()
-			} else {
-				st.server.Reset()
-			}
+		// today: a malformed one is a violation) is dropped, not added to the next one.
+		if e.IsClient && e.Conn == t.clientConn {
+			t.dropClient()
+		} else if !e.IsClient && e.Conn == t.serverConn {
+			t.dropServer()
 		}
 	case *tlsmon.AnalyzerViolation:
-		if st := t.existing(e.Conn); st != nil {
-			st.client.Reset()
-			st.server.Reset()
+		// A malformed hello raises no ssl_client_hello: drop what its events left.
+		if e.Conn == t.clientConn {
+			t.dropClient()
+		}
+		if e.Conn == t.serverConn {
+			t.dropServer()
 		}
 	case *tlsmon.ConnectionStateRemove:
 		if t.manualForget {
 			return
 		}
-		if st := t.conns[e.Conn]; st != nil {
-			if t.opts.OnResult != nil && st.res.ClientHellos+st.res.ServerHellos > 0 {
-				t.opts.OnResult(e.Conn, &st.res)
-			}
-			t.Forget(e.Conn)
+		if r := t.conns[e.Conn]; r != nil && t.opts.OnResult != nil {
+			t.opts.OnResult(e.Conn, r)
 		}
+		t.Forget(e.Conn)
 	}
 }
 
 func (t *Tracker) clientHello(e *tlsmon.SSLClientHello) {
-	st := t.state(e.Conn)
-	h := &st.client
+	h := t.pendingClient(e.Conn)
 	h.Version = uint16(e.Version)
 	n := len(h.Ciphers)
 	h.Ciphers = slices.Grow(h.Ciphers, len(e.Ciphers))[:n+len(e.Ciphers)]
@@ -252,32 +262,37 @@ func (t *Tracker) clientHello(e *tlsmon.SSLClientHello) {
 	if t.opts.OnClientHello != nil {
 		t.opts.OnClientHello(e, h)
 	}
-	st.res.ClientHellos++
-	if st.res.ClientHellos == 1 {
-		st.res.Client, st.client = st.client, st.res.Client // keep the first; reuse the old slices
-		fp := t.clientFingerprints(&st.res.Client)
-		st.res.JA4, st.res.JA3, st.res.ja4, st.res.ja3 = fp.ja4, fp.ja3, fp.ja4s, fp.ja3s
+	r := t.result(e.Conn)
+	r.ClientHellos++
+	if r.ClientHellos == 1 {
+		fp := t.clientFingerprints(h)
+		r.JA4, r.JA3, r.ja4, r.ja3 = fp.ja4, fp.ja3, fp.ja4s, fp.ja3s
+		if t.opts.KeepHellos {
+			r.Client, t.client = t.client, r.Client // keep this one; reuse the old slices
+		}
 	}
-	st.client.Reset()
+	t.dropClient()
 }
 
 func (t *Tracker) serverHello(e *tlsmon.SSLServerHello) {
-	st := t.state(e.Conn)
-	h := &st.server
+	h := t.pendingServer(e.Conn)
 	h.Version, h.Cipher = uint16(e.Version), uint32(e.Cipher)
-	if bytes.Equal(e.ServerRandom, helloRetryRandom[:]) {
-		st.res.HelloRetryRequest = true
-	}
 	if t.opts.OnServerHello != nil {
 		t.opts.OnServerHello(e, h)
 	}
-	st.res.ServerHellos++
-	if st.res.ServerHellos == 1 {
-		st.res.Server, st.server = st.server, st.res.Server
-		fp := t.serverFingerprint(&st.res.Server)
-		st.res.JA3S, st.res.ja3s = fp.ja3s, fp.ja3ss
+	r := t.result(e.Conn)
+	if bytes.Equal(e.ServerRandom, helloRetryRandom[:]) {
+		r.HelloRetryRequest = true
 	}
-	st.server.Reset()
+	r.ServerHellos++
+	if r.ServerHellos == 1 {
+		fp := t.serverFingerprint(h)
+		r.JA3S, r.ja3s = fp.ja3s, fp.ja3ss
+		if t.opts.KeepHellos {
+			r.Server, t.server = t.server, r.Server
+		}
+	}
+	t.dropServer()
 }
 
 // appendU16s appends vs, truncated to 16 bits.

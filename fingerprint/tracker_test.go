@@ -57,7 +57,7 @@ func feed(h tlsmon.Handler, evs []tlsmon.Event) {
 func TestTrackerFirstHelloAndRetry(t *testing.T) {
 	c := testConn(tlsmon.ProtoTCP)
 	var done []Result
-	tr := New(Options{OnResult: func(_ *tlsmon.Conn, r *Result) { done = append(done, *r) }})
+	tr := New(Options{KeepHellos: true, OnResult: func(_ *tlsmon.Conn, r *Result) { done = append(done, *r) }})
 	first := clientHelloEvents(c, 0x0303, "h2")
 	feed(tr, first)
 	// the analyzer's buffers are reused: the result must not alias them
@@ -115,8 +115,8 @@ func TestTrackerTransport(t *testing.T) {
 		tr := New(Options{})
 		conn := testConn(c.proto)
 		feed(tr, clientHelloEvents(conn, c.version, "h2"))
-		if r, _ := tr.Lookup(conn); r.JA4[0] != c.want {
-			t.Errorf("%v %#x: %s", c.proto, c.version, r.JA4)
+		if r, _ := tr.Lookup(conn); r.JA4[0] != c.want || len(r.Client.Ciphers) != 0 {
+			t.Errorf("%v %#x: %s (hello kept without KeepHellos: %v)", c.proto, c.version, r.JA4, r.Client.Ciphers)
 		}
 	}
 }
@@ -146,7 +146,7 @@ func TestColumns(t *testing.T) {
 			t.Fatal(err)
 		}
 		var b Builder
-		tr := New(Options{})
+		tr := New(Options{KeepHellos: true})
 		feed(tr, clientHelloEvents(withHello, 0x0303, "h2"))
 		feed(tr, serverHelloEvents(withHello, make([]byte, 32)))
 		r, _ := tr.Lookup(withHello)
@@ -211,7 +211,7 @@ func TestNoAllocs(t *testing.T) {
 // TestTrackerCache: connections with identical hellos share cached fingerprints; any
 // difference in a field gives the hello's own.
 func TestTrackerCache(t *testing.T) {
-	tr := New(Options{})
+	tr := New(Options{KeepHellos: true})
 	var b Builder
 	for i := range 3 * maxCached / 2 {
 		c := testConn(tlsmon.ProtoTCP)
