@@ -191,8 +191,10 @@ func (t *Tracker) HandleEvent(e tlsmon.Event) {
 	case *tlsmon.SSLExtensionSignatureAlgorithm:
 		if e.IsClient {
 			h := t.pendingClient(e.Conn)
-			for _, a := range e.SignatureAlgorithms {
-				h.SignatureAlgorithms = append(h.SignatureAlgorithms, uint16(a.HashAlgorithm<<8|a.SignatureAlgorithm&0xff))
+			n := len(h.SignatureAlgorithms)
+			h.SignatureAlgorithms = slices.Grow(h.SignatureAlgorithms, len(e.SignatureAlgorithms))[:n+len(e.SignatureAlgorithms)]
+			for i, a := range e.SignatureAlgorithms {
+				h.SignatureAlgorithms[n+i] = uint16(a.HashAlgorithm<<8 | a.SignatureAlgorithm&0xff)
 			}
 		}
 	case *tlsmon.SSLExtensionEllipticCurves:
@@ -309,12 +311,13 @@ func appendU16s(dst []uint16, vs []uint64) []uint16 {
 // fingerprinted before.
 func (t *Tracker) clientFingerprints(h *ClientHello) clientFP {
 	k := append(t.key[:0], h.Transport, byte(h.Version>>8), byte(h.Version))
-	k = appendU16(k, uint16(len(h.Ciphers)))
+	k = appendLen(k, len(h.Ciphers))
 	k = append(k, asBytes(h.Ciphers)...)
-	for _, l := range [...][]uint16{h.Extensions, h.SupportedVersions, h.SignatureAlgorithms, h.Curves, h.PointFormats} {
-		k = appendU16(k, uint16(len(l)))
-		k = append(k, asBytes(l)...)
-	}
+	k = appendList(k, h.Extensions)
+	k = appendList(k, h.SupportedVersions)
+	k = appendList(k, h.SignatureAlgorithms)
+	k = appendList(k, h.Curves)
+	k = appendList(k, h.PointFormats)
 	k = append(k, h.ALPN...) // last: needs no length
 	t.key = k
 	if fp, ok := t.clientCache[string(k)]; ok {
@@ -349,6 +352,14 @@ func (t *Tracker) serverFingerprint(h *ServerHello) serverFP {
 }
 
 func appendU16(b []byte, v uint16) []byte { return append(b, byte(v>>8), byte(v)) }
+
+// appendList appends a list's length and values to a cache key.
+func appendList(k []byte, l []uint16) []byte { return append(appendLen(k, len(l)), asBytes(l)...) }
+
+// appendLen appends a list's length to a cache key, on 32 bits: more than a hello can hold.
+func appendLen(k []byte, n int) []byte {
+	return append(k, byte(n>>24), byte(n>>16), byte(n>>8), byte(n))
+}
 
 // asBytes views a list's memory as bytes, for the cache key: one copy instead of a loop
 // over the values (the key is only compared within this process, so byte order is moot).
