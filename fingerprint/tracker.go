@@ -94,7 +94,12 @@ type serverFP struct {
 }
 
 // maxCached bounds each cache: when full it is emptied (the hellos that matter come back).
-const maxCached = 4096
+// maxKeyLen keeps hellos larger than any common client's out of the cache: with both, a
+// cache holds at most ≈ 4.5 MB whatever the traffic.
+const (
+	maxCached = 4096
+	maxKeyLen = 1024
+)
 
 // New returns a Tracker.
 func New(opts Options) *Tracker {
@@ -325,6 +330,9 @@ func (t *Tracker) clientFingerprints(h *ClientHello) clientFP {
 	}
 	fp := clientFP{ja4: t.b.JA4(h), ja3: t.b.JA3(h)}
 	fp.ja4s, fp.ja3s = fp.ja4.String(), fp.ja3.String()
+	if len(k) > maxKeyLen {
+		return fp
+	}
 	if len(t.clientCache) >= maxCached {
 		clear(t.clientCache)
 	}
@@ -344,6 +352,9 @@ func (t *Tracker) serverFingerprint(h *ServerHello) serverFP {
 	}
 	fp := serverFP{ja3s: t.b.JA3S(h)}
 	fp.ja3ss = fp.ja3s.String()
+	if len(k) > maxKeyLen {
+		return fp
+	}
 	if len(t.serverCache) >= maxCached {
 		clear(t.serverCache)
 	}

@@ -222,6 +222,11 @@ func TestTrackerCache(t *testing.T) {
 		if i%5 == 0 {
 			ch.Ciphers = append(ch.Ciphers, 0x010080) // an SSLv2 spec: 24 bits in the key
 		}
+		if i%11 == 0 {
+			for j := range 300 { // too large to be cached
+				ch.Ciphers = append(ch.Ciphers, uint64(j+0x100))
+			}
+		}
 		feed(tr, evs)
 		feed(tr, serverHelloEvents(c, make([]byte, 32)))
 		r, _ := tr.Lookup(c)
@@ -232,6 +237,11 @@ func TestTrackerCache(t *testing.T) {
 	}
 	if len(tr.clientCache) > maxCached || len(tr.clientCache) == 0 {
 		t.Errorf("cache of %d entries", len(tr.clientCache))
+	}
+	for k := range tr.clientCache {
+		if len(k) > maxKeyLen {
+			t.Errorf("cached key of %d bytes", len(k))
+		}
 	}
 }
 
