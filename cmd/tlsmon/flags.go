@@ -31,6 +31,7 @@ type config struct {
 	quiet           bool // no summary, no progress line
 	eventsText      bool // events.jsonl: printable UTF-8 strings as text, not hex
 	verifyChecksums bool // drop packets with bad IP/TCP/UDP checksums, as Zeek without -C
+	fingerprints    bool // ssl.log gains ja3, ja3s and ja4 (package fingerprint)
 }
 
 const usageText = `usage: tlsmon -r FILE [-r FILE...] [-o DIR] [--json] [--events] [options]
@@ -94,6 +95,7 @@ func parseArgs(args []string, stdout, stderr io.Writer) (cfg config, code int, d
 	fs.BoolVar(&cfg.analyzeEncrypted, "analyze-encrypted", false,
 		"keep the SSL analyzer attached after the handshake (ssl_encrypted_data for every record),\n"+
 			"as Zeek with SSL::disable_analyzer_after_detection=F")
+	fs.BoolVar(&cfg.fingerprints, "fingerprints", false, "add the columns ja3, ja3s and ja4 to ssl.log (JA3/JA3S, JA4 client fingerprints)")
 	fs.BoolVar(&cfg.memstats, "memstats", false, "also print Go allocation counters at the end (for performance work)")
 	fs.StringVar(&cfg.cpuProfile, "cpuprofile", "", "write a CPU profile (go tool pprof) to `FILE`")
 	fs.StringVar(&cfg.memProfile, "memprofile", "", "write an allocation profile (go tool pprof) to `FILE` at the end")

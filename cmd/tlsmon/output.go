@@ -9,6 +9,7 @@ import (
 	"time"
 
 	"github.com/tlsmon/tlsmon"
+	"github.com/tlsmon/tlsmon/fingerprint"
 	"github.com/tlsmon/tlsmon/zeeklog"
 )
 
@@ -91,6 +92,9 @@ func openOutputs(cfg config, onErr func(error)) (*outputs, error) {
 			return nil, err
 		}
 		ext = site.Extensions()
+	}
+	if cfg.fingerprints { // packages load after local.zeek's policy scripts: their columns come last
+		ext.SSL = append(ext.SSL, fingerprint.NewColumns())
 	}
 	set := zeeklog.NewSet(zeeklog.LogsWith(ext), func(spec zeeklog.LogSpec) zeeklog.Writer {
 		f := newFile(spec.Path + ".log")
