@@ -140,6 +140,9 @@ func (cs *connState) checkEOF(side uint8, ts int64) {
 // done ends the connection's analysis.
 func (e *Engine) done(cs *connState, ts int64) {
 	e.cur = cs
+	for s := range cs.r {
+		cs.r[s].EndHold(ts, &e.sinks[s])
+	}
 	cs.closing = true
 	for s := range cs.r {
 		cs.r[s].Close(ts, &e.sinks[s])

@@ -47,7 +47,8 @@ type Engine struct {
 	// services are the conn.log service names seen, serviceOne each as a one-name list.
 	services   []string
 	serviceOne [][]string
-	tun        tunnels // decapsulation (tunnel.go)
+	tun        tunnels          // decapsulation (tunnel.go)
+	recovery   *stream.Recovery // nil unless Options.Recover.Enabled (recover.go)
 }
 
 // minNetworkTime is the lowest network time Zeek reports (µs): its network time is the
@@ -62,6 +63,7 @@ func (nopHandler) HandleEvent(tlsmon.Event) {}
 // New returns an engine.
 func New(opts Options) *Engine {
 	opts.Limits.defaults()
+	opts.Analyzer.Recover = opts.Recover.Enabled
 	if opts.Analyzers == nil {
 		opts.Analyzers = DefaultAnalyzers()
 	}
@@ -84,6 +86,7 @@ func New(opts Options) *Engine {
 	e.envFn = e.env
 	e.reg = detect.NewRegistry(opts.Analyzers)
 	e.pool.Max = opts.Limits.ReassemblyGlobal
+	e.recovery = e.opts.Recover.recovery()
 	e.stats.CapHits = map[string]uint64{}
 	return e
 }
@@ -245,6 +248,9 @@ func (e *Engine) newConnState(cs *connState) {
 	cs.budget.Max = int32(min(e.opts.Limits.ReassemblyPerConnection, math.MaxInt32))
 	for s := range cs.r {
 		cs.r[s].Init(&cs.budget, &e.pool)
+		if e.recovery != nil {
+			cs.r[s].SetRecovery(e.recovery)
+		}
 	}
 	e.newConn = tlsmon.NewConnection{Meta: tlsmon.Meta{Ts: e.now, Conn: &cs.Info}}
 	e.handler.HandleEvent(&e.newConn)
@@ -277,6 +283,8 @@ func (e *Engine) tcp(cs *connState, res *flow.Result, p *packet.Packet) {
 			e.capHit(c, "reassembly_global", "reassembly_global_cap")
 		case stream.CapBlocks:
 			e.capHit(c, "reassembly_blocks", "reassembly_block_cap")
+		case stream.CapHold:
+			e.capHit(c, "reassembly_hold", "reassembly_hold_cap")
 		}
 		if !r.Skipping() {
 			if c.Endpoint(s).NoDataAcked() && r.Undelivered() > maxAboveHoleWithoutAcks {

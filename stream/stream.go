@@ -43,6 +43,7 @@ const (
 	CapConnection // the per-connection budget is exhausted
 	CapGlobal     // the global pool is exhausted
 	CapBlocks     // too many out-of-order blocks
+	CapHold       // Recovery.HoldBytes reached: an acknowledged hole was declared a gap early
 )
 
 type block struct {
@@ -80,6 +81,7 @@ type Reassembler struct {
 	next   uint64 // next sequence number to deliver (Zeek's last_reassem_seq)
 	budget *Budget
 	buf    *buffer // nil: nothing buffered; skipped: SkipAll was called
+	hold   *hold   // nil: Zeek's gap rule; else acknowledged holes are held (SetRecovery)
 }
 
 // Init prepares r; budget and pool may be nil (no cap). Directions sharing a budget must
@@ -213,10 +215,25 @@ func (r *Reassembler) reserve(n int) int {
 // buffered data it makes contiguous go to sink. It returns a Cap* value when a cap stopped
 // buffering: the part that did not fit is dropped and will surface as a gap when acked.
 func (r *Reassembler) DataSent(ts int64, seq uint64, data []byte, acked uint64, sink Sink) int {
+	c := r.dataSent(ts, seq, data, acked, sink)
+	if r.hold != nil && r.buf != skipped {
+		if r.holdOverflow() {
+			r.expire(ts, true, sink)
+			if c == CapNone {
+				c = CapHold
+			}
+		} else {
+			r.expire(ts, false, sink)
+		}
+	}
+	return c
+}
+
+func (r *Reassembler) dataSent(ts int64, seq uint64, data []byte, acked uint64, sink Sink) int {
 	if r.buf == skipped || len(data) == 0 {
 		return CapNone
 	}
-	if acked > r.next && r.idle() && seq < acked {
+	if acked > r.next && r.idle() && seq < acked && r.hold == nil {
 		// Zeek drops the already-acknowledged part of a segment.
 		if seq+uint64(len(data)) <= acked {
 			return CapNone
@@ -344,6 +361,17 @@ func (r *Reassembler) flush(ts int64, sink Sink) {
 // never be filled, so they are reported as gaps and the data above them delivered (Zeek's
 // TrimToSeq / Undelivered). It returns the total gap length reported.
 func (r *Reassembler) AckReceived(ts int64, ack uint64, sink Sink) uint64 {
+	if r.buf == skipped {
+		return 0
+	}
+	if r.hold != nil {
+		return r.holdAck(ts, ack, sink)
+	}
+	return r.ackNow(ts, ack, sink)
+}
+
+// ackNow applies Zeek's rule for an acknowledgement: holes below ack are gaps at once.
+func (r *Reassembler) ackNow(ts int64, ack uint64, sink Sink) uint64 {
 	if r.buf == skipped || ack <= r.next {
 		return 0
 	}
@@ -371,7 +399,20 @@ func (r *Reassembler) AckReceived(ts int64, ack uint64, sink Sink) uint64 {
 
 // Close ends the direction: buffered data behind a hole never filled is reported as one gap
 // (not delivered), and buffers are released. It returns the gap length.
+//
+// Under a Recovery, the data held is delivered instead, after a gap for each hole.
 func (r *Reassembler) Close(ts int64, sink Sink) uint64 {
+	var held uint64
+	if r.hold != nil && r.buf != skipped {
+		if bs := r.blocks(); len(bs) > 0 {
+			r.hold.ack = max(r.hold.ack, bs[len(bs)-1].end())
+		}
+		held = r.expire(ts, true, sink)
+	}
+	return held + r.close(ts, sink)
+}
+
+func (r *Reassembler) close(ts int64, sink Sink) uint64 {
 	if r.buf == skipped || len(r.blocks()) == 0 {
 		r.clear()
 		return 0

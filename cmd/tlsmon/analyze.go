@@ -47,6 +47,7 @@ func analyze(cfg config, stderr io.Writer) error {
 	eng := engine.New(engine.Options{
 		Handler:  out.handler,
 		Analyzer: analyzer.Options{AnalyzeEncrypted: cfg.analyzeEncrypted},
+		Recover:  engine.Recover{Enabled: cfg.recover},
 	})
 	runErr := eng.Run(cr)
 	stop()

@@ -19,6 +19,8 @@ type config struct {
 	memstats         bool // print the Go allocation counters at the end
 	cpuProfile       string
 	memProfile       string
+	// --recover (issue 17): recover what Zeek throws away on damaged traffic
+	recover bool
 }
 
 const usageText = `usage: tlsmon -r FILE [-r FILE...] [-o DIR] [--json] [--events] [--analyze-encrypted]
@@ -48,6 +50,10 @@ func parseArgs(args []string, stdout, stderr io.Writer) (cfg config, code int, d
 	fs.BoolVar(&cfg.analyzeEncrypted, "analyze-encrypted", false,
 		"keep the SSL analyzer attached after the handshake (ssl_encrypted_data for every record),\n"+
 			"as Zeek with SSL::disable_analyzer_after_detection=F")
+	fs.BoolVar(&cfg.recover, "recover", false,
+		"recover what Zeek throws away on damaged traffic: hold reordered segments instead of\n"+
+			"declaring gaps, resynchronise on the next TLS record after a real gap, pick up\n"+
+			"connections whose start was not captured (weird.log says where); off: Zeek's output")
 	fs.BoolVar(&cfg.memstats, "memstats", false, "also print Go allocation counters at the end (for performance work)")
 	fs.StringVar(&cfg.cpuProfile, "cpuprofile", "", "write a CPU profile (go tool pprof) to `FILE`")
 	fs.StringVar(&cfg.memProfile, "memprofile", "", "write an allocation profile (go tool pprof) to `FILE` at the end")

@@ -1,0 +1,42 @@
+package engine
+
+import (
+	"time"
+
+	"github.com/tlsmon/tlsmon/stream"
+)
+
+// Recover configures the recovery of damaged traffic (tlsmon --recover): off by default, so
+// that the default output stays Zeek's. When on:
+//   - reassembly holds the data above a hole the peer already acknowledged (reordering)
+//     for HoldTime and at most HoldBytes per direction, instead of declaring the gap at once
+//     as Zeek does; a hole still open then is a gap (HoldBytes reached: weird
+//     reassembly_hold_cap);
+//   - the SSL analyzer resynchronises on the next plausible record boundary after a real
+//     gap (weird SSL_resynchronized says where), instead of stopping as Zeek's does, and
+//     analyses connections whose start was not captured once a boundary is found.
+//
+// The limits belong to the engine: every connection's reassemblers read the engine's copy.
+type Recover struct {
+	Enabled   bool
+	HoldTime  time.Duration // how long an acknowledged hole is waited for (default 2 s of capture time)
+	HoldBytes int           // bytes held above an acknowledged hole, per direction (default 256 KiB)
+}
+
+func (r *Recover) defaults() {
+	if r.HoldTime == 0 {
+		r.HoldTime = 2 * time.Second
+	}
+	if r.HoldBytes == 0 {
+		r.HoldBytes = 256 << 10
+	}
+}
+
+// recovery returns the reassemblers' view of the options (nil when recovery is off).
+func (r *Recover) recovery() *stream.Recovery {
+	if !r.Enabled {
+		return nil
+	}
+	r.defaults()
+	return &stream.Recovery{HoldTime: r.HoldTime.Microseconds(), HoldBytes: r.HoldBytes}
+}

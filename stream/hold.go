@@ -1,0 +1,81 @@
+package stream
+
+// Recovery configures how a direction treats an acknowledged hole when tlsmon recovers what
+// Zeek throws away (engine option Recover). Zeek declares a content gap as soon as the peer
+// acknowledges data above a hole, and so loses every reordered segment whose ACK was captured
+// first. With a Recovery, the segments above such a hole are held for the hole to fill, within
+// the bounds below; only then is the hole declared a gap and the data above it delivered.
+// When the direction ends, what is still held is delivered after a gap (Zeek drops it).
+// The engine owns the Recovery (one per engine); reassemblers only read it.
+type Recovery struct {
+	// HoldTime is how long (capture time, in the unit of the timestamps given to the
+	// Reassembler: µs in the engine) a hole is waited for after the first ACK
+	// above it.
+	HoldTime int64
+	// HoldBytes caps the bytes held above an acknowledged hole in one direction; reaching
+	// it declares the gap at once (DataSent returns CapHold, which the engine reports).
+	HoldBytes int
+}
+
+// hold is a direction's state under a Recovery.
+type hold struct {
+	cfg   *Recovery
+	ack   uint64 // highest acknowledgement above next (0: none pending)
+	since int64  // capture time of the first ACK above the current hole
+}
+
+// SetRecovery switches r (after Init) from Zeek's gap rule to holding acknowledged holes
+// under rc (nil: Zeek's rule).
+func (r *Reassembler) SetRecovery(rc *Recovery) {
+	if rc == nil {
+		r.hold = nil
+		return
+	}
+	r.hold = &hold{cfg: rc}
+}
+
+// Holding reports whether the peer acknowledged data the direction is still waiting for.
+func (r *Reassembler) Holding() bool { return r.hold != nil && r.hold.ack > r.next }
+
+// holdAck notes an acknowledgement above next and declares the hole once its time is up.
+func (r *Reassembler) holdAck(ts int64, ack uint64, sink Sink) uint64 {
+	h := r.hold
+	if ack > h.ack {
+		if h.ack <= r.next {
+			h.since = ts
+		}
+		h.ack = ack
+	}
+	return r.expire(ts, false, sink)
+}
+
+// expire declares the held hole a gap (Zeek's rule, applied late) when its time is up, or
+// when force is set; it returns the gap length.
+func (r *Reassembler) expire(ts int64, force bool, sink Sink) uint64 {
+	h := r.hold
+	if h.ack <= r.next {
+		h.ack = 0
+		return 0
+	}
+	if !force && ts-h.since < h.cfg.HoldTime && (h.cfg.HoldBytes <= 0 || r.Buffered() <= h.cfg.HoldBytes) {
+		return 0
+	}
+	ack := h.ack
+	h.ack = 0
+	return r.ackNow(ts, ack, sink)
+}
+
+// holdOverflow reports whether the bytes held exceed the Recovery's cap.
+func (r *Reassembler) holdOverflow() bool {
+	return r.hold != nil && r.hold.cfg.HoldBytes > 0 && r.hold.ack > r.next && r.Buffered() > r.hold.cfg.HoldBytes
+}
+
+// EndHold declares the hole the peer acknowledged, if one is still held, a gap now (Zeek's
+// rule, late): the engine calls it when the connection ends, before Close, so that the
+// acknowledged holes count as missed bytes as they do in Zeek.
+func (r *Reassembler) EndHold(ts int64, sink Sink) uint64 {
+	if r.hold == nil || r.buf == skipped {
+		return 0
+	}
+	return r.expire(ts, true, sink)
+}
