@@ -249,7 +249,7 @@ func (e *Engine) newConnState(cs *connState) {
 	for s := range cs.r {
 		cs.r[s].Init(&cs.budget, &e.pool)
 		if e.recovery != nil {
-			cs.r[s].SetRecovery(e.recovery)
+			cs.r[s].SetRecovery(e.recovery, &cs.r[s^1])
 		}
 	}
 	e.newConn = tlsmon.NewConnection{Meta: tlsmon.Meta{Ts: e.now, Conn: &cs.Info}}
@@ -276,7 +276,13 @@ func (e *Engine) tcp(cs *connState, res *flow.Result, p *packet.Packet) {
 			cs.r[1].DropData()
 		}
 		data := p.Payload[:p.PayloadLen]
-		switch r.DataSent(e.now, t.DataSeq, data, t.SelfAcked, &e.sinks[s]) {
+		var capped int
+		if e.recovery != nil && t.PeerAck && t.Ack > cs.r[peer].Next() && !cs.r[peer].Skipping() {
+			capped = r.DataHeld(t.DataSeq, data, t.Ack) // recover.go
+		} else {
+			capped = r.DataSent(e.now, t.DataSeq, data, t.SelfAcked, &e.sinks[s])
+		}
+		switch capped {
 		case stream.CapConnection:
 			e.capHit(c, "reassembly_conn", "reassembly_per_connection_cap")
 		case stream.CapGlobal:
@@ -297,6 +303,9 @@ func (e *Engine) tcp(cs *connState, res *flow.Result, p *packet.Packet) {
 				r.SkipAll()
 			}
 		}
+	}
+	if e.recovery != nil {
+		e.releaseHeld(cs, e.now)
 	}
 	cs.checkEOF(s, e.now)
 	cs.endDetached(e.now)

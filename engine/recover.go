@@ -40,3 +40,17 @@ func (r *Recover) recovery() *stream.Recovery {
 	r.defaults()
 	return &stream.Recovery{HoldTime: r.HoldTime.Microseconds(), HoldBytes: r.HoldBytes}
 }
+
+// releaseHeld delivers the data a side held until its peer delivered what the side had
+// seen (stream.Reassembler.DataHeld); each delivery may open the other side's gates.
+func (e *Engine) releaseHeld(cs *connState, ts int64) {
+	for progress := true; progress; {
+		progress = false
+		for s := range cs.r {
+			if cs.r[s].Release(ts, &e.sinks[s]) {
+				progress = true
+				cs.checkEOF(uint8(s), ts)
+			}
+		}
+	}
+}

@@ -9,10 +9,11 @@ import (
 // record and handshake message away and looks for the next record boundary in what follows;
 // nothing before that boundary is parsed, so nothing is guessed. A boundary is claimed only
 // when a plausible header (content type 20–24, version 3.0–3.3, a length a record can have)
-// is confirmed: by a second plausible header right after its record, or by its record ending
-// exactly where the data received so far ends (stacks write records per segment). A fake
-// header inside ciphertext passes the first test with a probability of about 1e-6 per
-// offset and a confirmation with about 1e-6 more. Once found, the weird
+// is confirmed by a second plausible header right after its record (a connection picked up
+// mid-stream needs more: a clear handshake record holding whole messages). A fake header
+// inside ciphertext passes the first test with a probability of about 1e-6 per offset, and
+// the confirmation with about 1e-6 more. The last record of a flight is therefore confirmed
+// only when the direction sends the next one. Once found, the weird
 // SSL_resynchronized says where (stream offset of the boundary, bytes skipped); the first
 // clear handshake record after it is parsed only if it holds whole handshake messages (a
 // record continuing a message begun in the lost bytes is dropped, and the next one tried).
@@ -72,8 +73,6 @@ func findBoundary(b []byte, handshakeOnly bool) (int, bool) {
 			if keep < 0 {
 				keep = i
 			}
-		case j == len(b):
-			return i, true
 		case j+5 <= len(b):
 			if _, ok := plausibleHeader(b[j:]); ok {
 				return i, true
@@ -121,6 +120,7 @@ func (a *session) gapRecover(isOrig bool, n uint64) {
 	i := dirIndex(isOrig)
 	rs := &a.rs[i]
 	rs.seen = true
+	a.rec.lost = true
 	if !rs.active {
 		a.dropPartial(i)
 		rs.active = true
@@ -169,6 +169,9 @@ func (a *session) resyncData(isOrig bool, data []byte) {
 	}
 	a.ev.emitWeird("SSL_resynchronized", origLabel(isOrig)+" at stream offset "+strconv.FormatUint(rs.offset, 10)+
 		" ("+why+", "+strconv.FormatUint(rs.skipped, 10)+" bytes skipped)")
+	if rs.skipped > 0 {
+		a.rec.lost = true
+	}
 	rs.active, rs.hsCheck, rs.resynced, rs.partial = false, true, true, false
 	rest := rs.buf[off:]
 	rs.offset += uint64(len(rest))

@@ -50,6 +50,7 @@ type block struct {
 	seq  uint64
 	n    int
 	data []byte // nil once the direction keeps ranges only (DropData)
+	gate uint64 // Recovery: deliver only once the peer delivered up to here (DataHeld)
 }
 
 func (b *block) end() uint64 { return b.seq + uint64(b.n) }
@@ -257,6 +258,9 @@ func (r *Reassembler) dataSent(ts int64, seq uint64, data []byte, acked uint64, 
 			stop = bs[0].seq
 		}
 		n := stop - seq
+		if n == 0 {
+			return r.insert(seq, data) // data held for its gate starts here (hold.go)
+		}
 		r.next = stop
 		if !r.buf.dropped() {
 			sink.Deliver(ts, data[:n])
@@ -299,7 +303,7 @@ func (r *Reassembler) insert(seq uint64, data []byte) int {
 		if c := r.reserve(len(piece)); c != CapNone {
 			return c
 		}
-		b := block{seq: cur, n: len(piece)}
+		b := block{seq: cur, n: len(piece), gate: r.gating()}
 		if !r.buf.noData {
 			b.data = append([]byte(nil), piece...)
 		}
@@ -322,6 +326,9 @@ func (r *Reassembler) flush(ts int64, sink Sink) {
 	n := 0
 	for n < len(buf.blocks) && buf.blocks[n].seq <= r.next {
 		b := &buf.blocks[n]
+		if b.gate != 0 && !r.gateOpen(b.gate) {
+			break
+		}
 		if e := b.end(); e > r.next {
 			off := r.next - b.seq
 			r.next = e
@@ -386,7 +393,11 @@ func (r *Reassembler) ackNow(ts int64, ack uint64, sink Sink) uint64 {
 			r.next = bs[0].seq
 			sink.Gap(ts, g)
 		}
+		next := r.next
 		r.flush(ts, sink)
+		if r.next == next {
+			return gaps // a block held for its gate (hold.go): no hole here
+		}
 	}
 	if ack > r.next && r.buf != skipped {
 		gaps += ack - r.next
