@@ -108,7 +108,7 @@ func TestResyncAfterGap(t *testing.T) {
 // A record header faked inside ciphertext after a gap is not taken for a boundary: the
 // only events after the resynchronisation are those of the real records.
 func TestResyncIgnoresFakeHeader(t *testing.T) {
-	fakeAlert := []byte{ctAlert, 3, 3, 0, 2, 2, 40}              // a "fatal handshake_failure" alert
+	fakeAlert := []byte{ctAlert, 3, 3, 0, 2, 2, 40}                    // a "fatal handshake_failure" alert
 	fakeHS := cat([]byte{ctHandshake, 3, 3, 0, 8}, []byte{2, 0, 0, 4}) // a "server hello" header
 	ct := cat(noise(20, 17), fakeAlert, noise(21, 9), fakeHS, noise(22, 30))
 	real := cat(record(ctApplicationData, versionTLS12, noise(23, 70)), record(ctApplicationData, versionTLS12, noise(24, 80)))

@@ -23,8 +23,8 @@ type hold struct {
 	peer  *Reassembler // the other direction, whose delivery gates DataHeld's blocks
 	gate  uint64       // the gate of the blocks DataHeld is inserting
 	open  bool         // gates ignored (the connection ends)
-	ack   uint64 // highest acknowledgement above next (0: none pending)
-	since int64  // capture time of the first ACK above the current hole
+	ack   uint64       // highest acknowledgement above next (0: none pending)
+	since int64        // capture time of the first ACK above the current hole
 }
 
 // SetRecovery switches r (after Init) from Zeek's gap rule to holding acknowledged holes
