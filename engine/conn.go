@@ -150,6 +150,9 @@ func (e *Engine) done(cs *connState, ts int64) {
 			cs.r[s].OpenGates()
 			cs.r[s].Release(ts, &e.sinks[s])
 		}
+		for s := range cs.r {
+			cs.checkEOF(uint8(s), ts) // a side that ended with data held ends now
+		}
 	}
 	cs.closing = true
 	for s := range cs.r {

@@ -161,6 +161,13 @@ func (a *Analyzer) Gap(ts int64, isOrig bool, n uint64) {
 }
 
 func (a *Analyzer) gap(ts int64, isOrig bool, n uint64) {
+	if a.env.Options.Recover && a.child != nil && !a.hadGap {
+		// Under Options.Recover a gap after the hand-off to SSL is the SSL analyzer's to
+		// resynchronise over.
+		a.bytes += n
+		a.child.Gap(ts, isOrig, n)
+		return
+	}
 	a.bytes += n
 	a.hadGap = true
 	a.dir[0].release()

@@ -112,7 +112,14 @@ func (w *Analyzer) Gap(ts int64, isOrig bool, n uint64) {
 func (w *Analyzer) DeliverPacket(ts int64, isOrig bool, data []byte) {}
 
 // EndOfData needs no action: an incomplete record of the direction is never completed.
-func (w *Analyzer) EndOfData(ts int64, isOrig bool) {}
+// Under Options.Recover, a direction still looking for a record boundary takes the end of
+// the stream as the confirmation of its last records (resync.go).
+func (w *Analyzer) EndOfData(ts int64, isOrig bool) {
+	if w.s != nil && w.s.env.Options.Recover && !w.s.detached {
+		w.s.ev.ts = ts
+		w.s.resyncEnd(isOrig)
+	}
+}
 
 // Done ends the analysis and recycles the analyzer's state.
 func (w *Analyzer) Done(ts int64) {

@@ -191,3 +191,35 @@ func TestPickupMidStream(t *testing.T) {
 		})
 	}
 }
+
+// The end of a direction confirms its last record: a single record after a gap is parsed
+// once the direction ends, a fake header whose record overruns the end is not.
+func TestResyncAtEnd(t *testing.T) {
+	for _, tc := range []struct {
+		name string
+		data []byte
+		want bool
+	}{
+		{"last record", cat(noise(50, 11), record(ctApplicationData, versionTLS12, noise(51, 60))), true},
+		{"fake header", cat(noise(52, 11), []byte{ctApplicationData, 3, 3, 0, 90}, noise(53, 60)), false},
+	} {
+		t.Run(tc.name, func(t *testing.T) {
+			a, r := newTestAnalyzer(analyzer.Options{Recover: true, AnalyzeEncrypted: true})
+			c, s := tls12Flight()
+			a.DeliverStream(1, true, c[0])
+			a.DeliverStream(1, false, s[0])
+			a.Gap(2, true, 100)
+			a.DeliverStream(3, true, tc.data)
+			before := len(r.lines)
+			a.EndOfData(4, true)
+			got := strings.Join(r.lines[before:], "\n")
+			if has := strings.Contains(got, `"length":60`); has != tc.want {
+				t.Fatalf("after the end: %q", got)
+			}
+			if !tc.want && got != "" {
+				t.Fatalf("claims from a fake header: %q", got)
+			}
+			a.Done(5)
+		})
+	}
+}
