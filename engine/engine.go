@@ -277,8 +277,8 @@ func (e *Engine) tcp(cs *connState, res *flow.Result, p *packet.Packet) {
 		}
 		data := p.Payload[:p.PayloadLen]
 		var capped int
-		if e.recovery != nil && t.PeerAck && t.Ack > cs.r[peer].Next() && !cs.r[peer].Skipping() {
-			capped = r.DataHeld(t.DataSeq, data, t.Ack) // recover.go
+		if e.recovery != nil && t.PeerAck && t.Ack > cs.r[peer].Next() && cs.r[peer].Holding() {
+			capped = e.holdData(cs, s, t.DataSeq, data, t.Ack) // recover.go
 		} else {
 			capped = r.DataSent(e.now, t.DataSeq, data, t.SelfAcked, &e.sinks[s])
 		}

@@ -54,3 +54,19 @@ func (e *Engine) releaseHeld(cs *connState, ts int64) {
 		}
 	}
 }
+
+// holdData keeps a segment of side s until the peer delivered what its ACK covers (see
+// stream.Reassembler.DataHeld). Held data is bounded as held holes are: past HoldBytes the
+// peer's hole is declared a gap at once, which lets the data go (CapHold).
+func (e *Engine) holdData(cs *connState, s uint8, seq uint64, data []byte, ack uint64) int {
+	r := &cs.r[s]
+	c := r.DataHeld(seq, data, ack)
+	if r.Buffered() > e.recovery.HoldBytes {
+		peer := s ^ 1
+		cs.r[peer].EndHold(e.now, &e.sinks[peer])
+		if c == stream.CapNone {
+			c = stream.CapHold
+		}
+	}
+	return c
+}

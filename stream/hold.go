@@ -58,7 +58,7 @@ func (r *Reassembler) OpenGates() {
 }
 
 // Holding reports whether the peer acknowledged data the direction is still waiting for.
-func (r *Reassembler) Holding() bool { return r.hold != nil && r.hold.ack > r.next }
+func (r *Reassembler) Holding() bool { return r.hold != nil && r.buf != skipped && r.hold.ack > r.next }
 
 // holdAck notes an acknowledgement above next and declares the hole once its time is up.
 func (r *Reassembler) holdAck(ts int64, ack uint64, sink Sink) uint64 {
