@@ -248,9 +248,9 @@ func (e *Engine) newConnState(cs *connState) {
 	cs.budget.Max = int32(min(e.opts.Limits.ReassemblyPerConnection, math.MaxInt32))
 	for s := range cs.r {
 		cs.r[s].Init(&cs.budget, &e.pool)
-		if e.recovery != nil {
-			cs.r[s].SetRecovery(e.recovery, &cs.r[s^1])
-		}
+	}
+	if e.recovery != nil {
+		stream.SetRecovery(e.recovery, &cs.r[0], &cs.r[1]) // recover.go
 	}
 	e.newConn = tlsmon.NewConnection{Meta: tlsmon.Meta{Ts: e.now, Conn: &cs.Info}}
 	e.handler.HandleEvent(&e.newConn)

@@ -27,7 +27,8 @@ func FuzzReassembly(f *testing.F) {
 		// then come from DataSent too, and op 2 is DataHeld
 		recover := len(in)%2 == 1
 		if recover {
-			r.SetRecovery(&Recovery{HoldTime: 1 << 62, HoldBytes: 512}, nil)
+			SetRecovery(&Recovery{HoldTime: 1 << 62, HoldBytes: 512}, &r, nil)
+			budget = r.budget // moved with the recovery state
 			c.gapOK = true
 		}
 		for len(in) >= 3 {

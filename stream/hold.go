@@ -1,5 +1,7 @@
 package stream
 
+import "unsafe"
+
 // Recovery configures how a direction treats an acknowledged hole when tlsmon recovers what
 // Zeek throws away (engine option Recover). Zeek declares a content gap as soon as the peer
 // acknowledges data above a hole, and so loses every reordered segment whose ACK was captured
@@ -27,55 +29,93 @@ type hold struct {
 	since int64        // capture time of the first ACK above the current hole
 }
 
-// SetRecovery switches r (after Init) from Zeek's gap rule to holding acknowledged holes
-// under rc (nil: Zeek's rule); peer is the connection's other direction.
-func (r *Reassembler) SetRecovery(rc *Recovery, peer *Reassembler) {
-	if rc == nil {
-		r.hold = nil
-		return
+// heldBudget is the Budget of a connection under a Recovery, with its directions' state:
+// a connection that is not recovering carries no byte of it.
+type heldBudget struct {
+	Budget // first field: hs finds the heldBudget from the Reassembler's *Budget
+	h      [2]hold
+	r      [2]*Reassembler
+}
+
+// SetRecovery switches the two directions of a connection (after Init, before any data)
+// from Zeek's gap rule to holding acknowledged holes under rc. b may be nil (a connection
+// of one direction). Their budget moves, with its limit and pool, into one allocation that
+// also holds the recovery state; its pool is marked so (a pool serves either recovering
+// connections only or none).
+func SetRecovery(rc *Recovery, a, b *Reassembler) {
+	hb := &heldBudget{}
+	if old := a.budget; old != nil {
+		hb.Max, hb.pool = old.Max, old.pool
 	}
-	r.hold = &hold{cfg: rc, peer: peer}
+	if hb.pool == nil {
+		hb.pool = &Pool{}
+	}
+	hb.pool.held = true
+	a.budget = &hb.Budget
+	hb.r[0], hb.h[0] = a, hold{cfg: rc, peer: b}
+	if b != nil {
+		b.budget = &hb.Budget
+		hb.r[1], hb.h[1] = b, hold{cfg: rc, peer: a}
+	}
+}
+
+// hs returns r's Recovery state (nil: Zeek's gap rule).
+func (r *Reassembler) hs() *hold {
+	b := r.budget
+	if b == nil || b.pool == nil || !b.pool.held {
+		return nil
+	}
+	// the pool's budgets are all heldBudgets (SetRecovery): the container of b
+	hb := (*heldBudget)(unsafe.Pointer(b))
+	switch r {
+	case hb.r[0]:
+		return &hb.h[0]
+	case hb.r[1]:
+		return &hb.h[1]
+	}
+	return nil
 }
 
 func (r *Reassembler) gating() uint64 {
-	if r.hold == nil {
-		return 0
+	if h := r.hs(); h != nil {
+		return h.gate
 	}
-	return r.hold.gate
+	return 0
 }
 
 // gateOpen reports whether a block held for the peer's delivery up to gate may go.
 func (r *Reassembler) gateOpen(gate uint64) bool {
-	h := r.hold
+	h := r.hs()
 	return h == nil || h.open || h.peer == nil || h.peer.next >= gate
 }
 
 // OpenGates lets every block DataHeld kept go in order from now on (the connection ends).
 func (r *Reassembler) OpenGates() {
-	if r.hold != nil {
-		r.hold.open = true
+	if h := r.hs(); h != nil {
+		h.open = true
 	}
 }
 
 // Holding reports whether the peer acknowledged data the direction is still waiting for.
-func (r *Reassembler) Holding() bool { return r.hold != nil && r.buf != skipped && r.hold.ack > r.next }
+func (r *Reassembler) Holding() bool {
+	h := r.hs()
+	return h != nil && r.buf != skipped && h.ack > r.next
+}
 
 // holdAck notes an acknowledgement above next and declares the hole once its time is up.
-func (r *Reassembler) holdAck(ts int64, ack uint64, sink Sink) uint64 {
-	h := r.hold
+func (r *Reassembler) holdAck(h *hold, ts int64, ack uint64, sink Sink) uint64 {
 	if ack > h.ack {
 		if h.ack <= r.next {
 			h.since = ts
 		}
 		h.ack = ack
 	}
-	return r.expire(ts, false, sink)
+	return r.expire(h, ts, false, sink)
 }
 
 // expire declares the held hole a gap (Zeek's rule, applied late) when its time is up, or
 // when force is set; it returns the gap length.
-func (r *Reassembler) expire(ts int64, force bool, sink Sink) uint64 {
-	h := r.hold
+func (r *Reassembler) expire(h *hold, ts int64, force bool, sink Sink) uint64 {
 	if h.ack <= r.next {
 		h.ack = 0
 		return 0
@@ -96,17 +136,19 @@ func (r *Reassembler) expire(ts int64, force bool, sink Sink) uint64 {
 
 // holdOverflow reports whether the bytes held exceed the Recovery's cap.
 func (r *Reassembler) holdOverflow() bool {
-	return r.hold != nil && r.hold.cfg.HoldBytes > 0 && r.hold.ack > r.next && r.Buffered() > r.hold.cfg.HoldBytes
+	h := r.hs()
+	return h != nil && h.cfg.HoldBytes > 0 && h.ack > r.next && r.Buffered() > h.cfg.HoldBytes
 }
 
 // EndHold declares the hole the peer acknowledged, if one is still held, a gap now (Zeek's
 // rule, late): the engine calls it when the connection ends, before Close, so that the
 // acknowledged holes count as missed bytes as they do in Zeek.
 func (r *Reassembler) EndHold(ts int64, sink Sink) uint64 {
-	if r.hold == nil || r.buf == skipped {
+	h := r.hs()
+	if h == nil || r.buf == skipped {
 		return 0
 	}
-	return r.expire(ts, true, sink)
+	return r.expire(h, ts, true, sink)
 }
 
 // DataHeld buffers a segment as out-of-order data even when it is in order, until the peer
@@ -115,7 +157,8 @@ func (r *Reassembler) EndHold(ts int64, sink Sink) uint64 {
 // directions reach the analyzers in the order the endpoints saw them (a reordered capture
 // can show a client's Finished before the server flight it answers).
 func (r *Reassembler) DataHeld(seq uint64, data []byte, gate uint64) int {
-	if r.buf == skipped || len(data) == 0 || r.hold == nil {
+	h := r.hs()
+	if r.buf == skipped || len(data) == 0 || h == nil {
 		return CapNone
 	}
 	if seq < r.next {
@@ -125,9 +168,9 @@ func (r *Reassembler) DataHeld(seq uint64, data []byte, gate uint64) int {
 		}
 		data, seq = data[d:], r.next
 	}
-	r.hold.gate = gate
+	h.gate = gate
 	c := r.insert(seq, data)
-	r.hold.gate = 0
+	h.gate = 0
 	return c
 }
 

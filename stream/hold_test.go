@@ -38,7 +38,9 @@ func TestHold(t *testing.T) {
 		t.Run(c.name, func(t *testing.T) {
 			var r Reassembler
 			r.Init(nil, nil)
-			r.SetRecovery(c.rc, nil)
+			if c.rc != nil {
+				SetRecovery(c.rc, &r, nil)
+			}
 			var s rec
 			caps := 0
 			for _, st := range c.steps {

@@ -29,6 +29,8 @@ type Budget struct {
 type Pool struct {
 	Max  int64 // 0 = unlimited
 	used int64
+	// held: the budgets drawing on the pool are heldBudgets (SetRecovery, hold.go)
+	held bool
 }
 
 // Used returns the bytes buffered now over all connections using the pool.
@@ -82,7 +84,6 @@ type Reassembler struct {
 	next   uint64 // next sequence number to deliver (Zeek's last_reassem_seq)
 	budget *Budget
 	buf    *buffer // nil: nothing buffered; skipped: SkipAll was called
-	hold   *hold   // nil: Zeek's gap rule; else acknowledged holes are held (SetRecovery)
 }
 
 // Init prepares r; budget and pool may be nil (no cap). Directions sharing a budget must
@@ -217,14 +218,14 @@ func (r *Reassembler) reserve(n int) int {
 // buffering: the part that did not fit is dropped and will surface as a gap when acked.
 func (r *Reassembler) DataSent(ts int64, seq uint64, data []byte, acked uint64, sink Sink) int {
 	c := r.dataSent(ts, seq, data, acked, sink)
-	if r.hold != nil && r.buf != skipped {
+	if h := r.hs(); h != nil && r.buf != skipped {
 		if r.holdOverflow() {
-			r.expire(ts, true, sink)
+			r.expire(h, ts, true, sink)
 			if c == CapNone {
 				c = CapHold
 			}
 		} else {
-			r.expire(ts, false, sink)
+			r.expire(h, ts, false, sink)
 		}
 	}
 	return c
@@ -234,7 +235,7 @@ func (r *Reassembler) dataSent(ts int64, seq uint64, data []byte, acked uint64, 
 	if r.buf == skipped || len(data) == 0 {
 		return CapNone
 	}
-	if acked > r.next && r.idle() && seq < acked && r.hold == nil {
+	if acked > r.next && r.idle() && seq < acked && r.hs() == nil {
 		// Zeek drops the already-acknowledged part of a segment.
 		if seq+uint64(len(data)) <= acked {
 			return CapNone
@@ -371,8 +372,8 @@ func (r *Reassembler) AckReceived(ts int64, ack uint64, sink Sink) uint64 {
 	if r.buf == skipped {
 		return 0
 	}
-	if r.hold != nil {
-		return r.holdAck(ts, ack, sink)
+	if h := r.hs(); h != nil {
+		return r.holdAck(h, ts, ack, sink)
 	}
 	return r.ackNow(ts, ack, sink)
 }
@@ -414,11 +415,11 @@ func (r *Reassembler) ackNow(ts int64, ack uint64, sink Sink) uint64 {
 // Under a Recovery, the data held is delivered instead, after a gap for each hole.
 func (r *Reassembler) Close(ts int64, sink Sink) uint64 {
 	var held uint64
-	if r.hold != nil && r.buf != skipped {
+	if h := r.hs(); h != nil && r.buf != skipped {
 		if bs := r.blocks(); len(bs) > 0 {
-			r.hold.ack = max(r.hold.ack, bs[len(bs)-1].end())
+			h.ack = max(h.ack, bs[len(bs)-1].end())
 		}
-		held = r.expire(ts, true, sink)
+		held = r.expire(h, ts, true, sink)
 	}
 	return held + r.close(ts, sink)
 }
