@@ -31,7 +31,7 @@ func TestGapBeforeDetection(t *testing.T) {
 				h.tcp(4, true, fPA, seq, 501, "helo")
 				seq += 4
 			}
-			h.tcp(5, false, fA, 501, seq+5, "")    // acks 5 bytes never captured
+			h.tcp(5, false, fA, 501, seq+5, "")     // acks 5 bytes never captured
 			h.tcp(6, true, fPA, seq+5, 501, "late") // the client goes on
 			h.tcp(7, false, fPA, 501, seq+9, "SRV hello")
 			h.e.Flush()
