@@ -1,7 +1,8 @@
 // Package stream reassembles one direction of a TCP connection as Zeek's TCP_Reassembler
 // does: in-order data is delivered at once (without copying), out-of-order segments are
 // buffered under a per-connection and a global cap, overlapping data keeps the first copy,
-// and holes are reported as content gaps when the peer acknowledges past them.
+// and holes are reported as content gaps when the peer acknowledges past them (under a
+// Recovery, hold.go, only once they had time to fill).
 //
 // Sequence numbers are 64-bit relative sequence numbers (Zeek's relative sequence space:
 // the first data byte after the SYN is 1), so wraparound is resolved by the caller (package
