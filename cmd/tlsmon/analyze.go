@@ -187,6 +187,7 @@ func analyze(cfg config, stderr io.Writer) error {
 		Handler:         out,
 		Analyzer:        analyzer.Options{AnalyzeEncrypted: cfg.analyzeEncrypted},
 		VerifyChecksums: cfg.verifyChecksums,
+		Recover:         engine.Recover{Enabled: cfg.recover},
 	})
 	runErr := eng.Run(cr)
 	profErr := stopProfiles()

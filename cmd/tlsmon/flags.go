@@ -32,6 +32,8 @@ type config struct {
 	eventsText      bool // events.jsonl: printable UTF-8 strings as text, not hex
 	verifyChecksums bool // drop packets with bad IP/TCP/UDP checksums, as Zeek without -C
 	fingerprints    bool // ssl.log gains ja3, ja3s and ja4 (package fingerprint)
+	// --recover (issue 17): recover what Zeek throws away on damaged traffic
+	recover bool
 }
 
 const usageText = `usage: tlsmon -r FILE [-r FILE...] [-o DIR] [--json] [--events] [options]
@@ -96,6 +98,10 @@ func parseArgs(args []string, stdout, stderr io.Writer) (cfg config, code int, d
 		"keep the SSL analyzer attached after the handshake (ssl_encrypted_data for every record),\n"+
 			"as Zeek with SSL::disable_analyzer_after_detection=F")
 	fs.BoolVar(&cfg.fingerprints, "fingerprints", false, "add the columns ja3, ja3s and ja4 to ssl.log (JA3/JA3S, JA4 client fingerprints)")
+	fs.BoolVar(&cfg.recover, "recover", false,
+		"recover what Zeek throws away on damaged traffic: hold reordered segments instead of\n"+
+			"declaring gaps, resynchronise on the next TLS record after a real gap, pick up\n"+
+			"connections whose start was not captured (weird.log says where); off: Zeek's output")
 	fs.BoolVar(&cfg.memstats, "memstats", false, "also print Go allocation counters at the end (for performance work)")
 	fs.StringVar(&cfg.cpuProfile, "cpuprofile", "", "write a CPU profile (go tool pprof) to `FILE`")
 	fs.StringVar(&cfg.memProfile, "memprofile", "", "write an allocation profile (go tool pprof) to `FILE` at the end")
