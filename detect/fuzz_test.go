@@ -12,9 +12,10 @@ import (
 
 // delivery is one call an analyzer received (or the connection had): data or a gap.
 type delivery struct {
-	isOrig bool
-	gap    uint64
-	data   string
+	isOrig  bool
+	gap     uint64
+	data    string
+	leading bool // a gap before the first byte: only analyzers attached by port see it
 }
 
 func (d delivery) String() string {
@@ -202,7 +203,7 @@ func (c *fuzzConn) data(t *testing.T, r *Registry, env Env, isOrig bool, data []
 
 // model updates the expected content matching: the delivery reaching BufferSize (both
 // directions together) is the last matched; TCP specs see their direction's buffered
-// bytes, UDP specs the datagram alone; a gap ends matching.
+// bytes, UDP specs the datagram alone; a gap does not end matching.
 func (c *fuzzConn) model(isOrig bool, data []byte, udp bool) {
 	if !c.active {
 		return
@@ -229,14 +230,15 @@ func (c *fuzzConn) model(isOrig bool, data []byte, udp bool) {
 }
 
 func (c *fuzzConn) gap(r *Registry, isOrig bool, n uint64) {
-	c.history = append(c.history, delivery{isOrig: isOrig, gap: n})
+	// A gap before the first byte is forgotten by content matching (Zeek's PIA): the replay
+	// to the analyzers it attaches later leaves it out.
+	c.history = append(c.history, delivery{isOrig: isOrig, gap: n, leading: c.active && c.total == 0})
 	for _, s := range c.det.Slots() {
 		if !s.Detached {
 			s.A.Gap(0, isOrig, n)
 		}
 	}
-	c.det.Gap(isOrig, n)
-	c.active = false
+	c.det.Gap(isOrig, n) // matching goes on after a gap
 }
 
 func (c *fuzzConn) check(t *testing.T) {
@@ -257,7 +259,14 @@ func (c *fuzzConn) check(t *testing.T) {
 // its detach.
 func (c *fuzzConn) checkLogs(t *testing.T) {
 	for name, l := range c.byName {
-		want := c.history
+		var want []delivery
+		for _, d := range c.history {
+			if d.leading && name != "port" {
+				continue
+			}
+			d.leading = false
+			want = append(want, d)
+		}
 		for i, d := range want {
 			if d.gap == 0 && bytes.IndexByte([]byte(d.data), detachByte) >= 0 {
 				want = want[:i+1]
