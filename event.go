@@ -12,7 +12,11 @@
 // that keeps anything must copy it (Clone helpers are deliberately absent: copy what you need).
 //
 // The pipeline that produces the events lives in package engine; see the example there and
-// in this package's documentation examples.
+// in this package's documentation examples. Certificates arrive as Certificate events
+// carrying the DER bytes: package certs parses them and renders their fields as Zeek's
+// x509.log does. For the outcome of each connection's handshake (its ssl.log row: version,
+// cipher, SNI, ALPN, established, chain) without folding events, use
+// zeeklog.NewSSLSessions; package zeeklog also writes Zeek's logs.
 package tlsmon
 
 import "net/netip"

@@ -1,11 +1,11 @@
-// Package capture reads packet captures (classic pcap, pcapng, either gzip'ed) frame by
+// Package capture reads packet captures (classic pcap, pcapng, either compressed with gzip,
+// zstd, xz or bzip2) frame by
 // frame, with one reused buffer and no allocation per packet, and merges several captures
 // by timestamp the way Zeek does when given several -r options.
 package capture
 
 import (
 	"bufio"
-	"compress/gzip"
 	"errors"
 	"fmt"
 	"io"
@@ -54,6 +54,7 @@ var (
 	ErrBadBlock      = errors.New("malformed pcapng block")
 	ErrNoInterface   = errors.New("pcapng packet refers to an undefined interface")
 	ErrUnsupportedTs = errors.New("unsupported pcapng timestamp resolution")
+	ErrIsDir         = errors.New("is a directory, not a capture file")
 )
 
 const (
@@ -66,13 +67,11 @@ const (
 	MaxBlockLen = 64 << 20
 )
 
-var (
-	magicGzip   = [2]byte{0x1f, 0x8b}
-	magicPcapng = [4]byte{0x0a, 0x0d, 0x0d, 0x0a}
-)
+var magicPcapng = [4]byte{0x0a, 0x0d, 0x0d, 0x0a}
 
 // Open opens a capture file; "-" reads standard input. The format is sniffed from the magic
-// number: classic pcap (µs or ns, either byte order), pcapng, and gzip around either.
+// number: classic pcap (µs or ns, either byte order), pcapng, and gzip, zstd, xz or bzip2
+// around either. A directory is refused with an error saying so.
 func Open(path string) (Reader, error) {
 	var f *os.File
 	if path == "-" {
@@ -82,6 +81,10 @@ func Open(path string) (Reader, error) {
 		f, err = os.Open(path)
 		if err != nil {
 			return nil, &Error{File: path, Err: err}
+		}
+		if fi, err := f.Stat(); err == nil && fi.IsDir() {
+			f.Close()
+			return nil, &Error{File: path, Err: ErrIsDir}
 		}
 	}
 	closer := func() error {
@@ -106,31 +109,19 @@ func NewReader(name string, r io.Reader) (Reader, error) {
 
 func newReader(name string, src io.Reader, closer func() error) (Reader, error) {
 	br := bufio.NewReaderSize(src, bufSize)
+	raw := br
+	br, closer, err := decompressed(name, br, closer)
+	if err != nil {
+		return nil, err
+	}
 	head, err := br.Peek(4)
-	if err != nil && len(head) < 2 {
-		return nil, &Error{File: name, Err: fmt.Errorf("%w: file too short (%d bytes)", ErrTruncated, len(head))}
-	}
-	if head[0] == magicGzip[0] && head[1] == magicGzip[1] {
-		zr, err := gzip.NewReader(br)
-		if err != nil {
-			return nil, &Error{File: name, Err: fmt.Errorf("gzip: %w", err)}
-		}
-		zr.Multistream(true)
-		inner := closer
-		closer = func() error {
-			zerr := zr.Close()
-			if cerr := inner(); cerr != nil {
-				return cerr
-			}
-			return zerr
-		}
-		br = bufio.NewReaderSize(zr, bufSize)
-		head, err = br.Peek(4)
-		if err != nil {
-			return nil, &Error{File: name, Err: fmt.Errorf("%w: decompressed file too short: %v", ErrTruncated, err)}
-		}
-	}
 	if len(head) < 4 {
+		switch {
+		case err != nil && err != io.EOF:
+			return nil, &Error{File: name, Err: err}
+		case br != raw:
+			return nil, &Error{File: name, Err: fmt.Errorf("%w: decompressed file too short (%d bytes)", ErrTruncated, len(head))}
+		}
 		return nil, &Error{File: name, Err: fmt.Errorf("%w: file too short (%d bytes)", ErrTruncated, len(head))}
 	}
 	if [4]byte(head) == magicPcapng {

@@ -271,8 +271,8 @@ func (c *Conn) allAttached(r *Registry) bool {
 	return true
 }
 
-// dirBytes returns the buffered bytes of one direction (gaps end matching, so they are
-// contiguous).
+// dirBytes returns the buffered bytes of one direction (without its gaps, as Zeek's matcher
+// sees them).
 func (c *Conn) dirBytes(isOrig bool) []byte {
 	if d := c.m.dir[dirIndex(isOrig)]; len(d) > 0 {
 		return d
@@ -280,17 +280,16 @@ func (c *Conn) dirBytes(isOrig bool) []byte {
 	return nil
 }
 
-// Gap records a content gap in the buffered history (so a replay reproduces it).
+// Gap records a content gap in the buffered history (so a replay reproduces it), as Zeek's
+// PIA does: only once stream data has been buffered (a gap before the first byte of either
+// direction is forgotten, so an analyzer attached later never learns of it), and without
+// ending content matching: the matcher goes on with the bytes after the gap as if they
+// followed the bytes before it.
 func (c *Conn) Gap(isOrig bool, n uint64) {
-	if c.stopped {
+	if c.stopped || c.m == nil || len(c.m.chunks) == 0 {
 		return
 	}
-	if c.m == nil {
-		c.m = newMatching()
-	}
 	c.m.chunks = append(c.m.chunks, chunk{isOrig: isOrig, gap: n})
-	// After a gap, stream matching on this direction's beginning is pointless.
-	c.stop()
 }
 
 // ReplayStream delivers the buffered stream (data and gaps, in arrival order) to a newly

@@ -140,6 +140,20 @@ func (cs *connState) checkEOF(side uint8, ts int64) {
 // done ends the connection's analysis.
 func (e *Engine) done(cs *connState, ts int64) {
 	e.cur = cs
+	if e.recovery != nil {
+		e.releaseHeld(cs, ts)
+		for s := range cs.r {
+			cs.r[s].EndHold(ts, &e.sinks[s])
+		}
+		e.releaseHeld(cs, ts)
+		for s := range cs.r {
+			cs.r[s].OpenGates()
+			cs.r[s].Release(ts, &e.sinks[s])
+		}
+		for s := range cs.r {
+			cs.checkEOF(uint8(s), ts) // a side that ended with data held ends now
+		}
+	}
 	cs.closing = true
 	for s := range cs.r {
 		cs.r[s].Close(ts, &e.sinks[s])

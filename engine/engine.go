@@ -47,7 +47,8 @@ type Engine struct {
 	// services are the conn.log service names seen, serviceOne each as a one-name list.
 	services   []string
 	serviceOne [][]string
-	tun        tunnels // decapsulation (tunnel.go)
+	tun        tunnels          // decapsulation (tunnel.go)
+	recovery   *stream.Recovery // nil unless Options.Recover.Enabled (recover.go)
 }
 
 // minNetworkTime is the lowest network time Zeek reports (µs): its network time is the
@@ -62,6 +63,7 @@ func (nopHandler) HandleEvent(tlsmon.Event) {}
 // New returns an engine.
 func New(opts Options) *Engine {
 	opts.Limits.defaults()
+	opts.Analyzer.Recover = opts.Recover.Enabled
 	if opts.Analyzers == nil {
 		opts.Analyzers = DefaultAnalyzers()
 	}
@@ -72,6 +74,7 @@ func New(opts Options) *Engine {
 	e.dec = packet.NewDecoder(packet.Config{
 		MaxFragmentBytes:        opts.Limits.MaxFragmentBytes,
 		MaxFragmentsPerDatagram: opts.Limits.MaxFragmentsPerDatagram,
+		VerifyChecksums:         opts.VerifyChecksums,
 	})
 	e.table = flow.NewTable(flow.Config{
 		TCPInactivity: opts.TCPInactivityTimeout.Microseconds(),
@@ -84,6 +87,7 @@ func New(opts Options) *Engine {
 	e.envFn = e.env
 	e.reg = detect.NewRegistry(opts.Analyzers)
 	e.pool.Max = opts.Limits.ReassemblyGlobal
+	e.recovery = e.opts.Recover.recovery()
 	e.stats.CapHits = map[string]uint64{}
 	return e
 }
@@ -206,6 +210,10 @@ func (e *Engine) Packet(p *packet.Packet) {
 		e.ipTunnel(p)
 		return
 	}
+	if e.opts.VerifyChecksums && !p.TransportChecksumOK() {
+		e.badChecksum(p)
+		return
+	}
 	res := &e.res
 	if !e.table.Packet(p, res) {
 		e.table.Advance(e.now)
@@ -246,6 +254,9 @@ func (e *Engine) newConnState(cs *connState) {
 	for s := range cs.r {
 		cs.r[s].Init(&cs.budget, &e.pool)
 	}
+	if e.recovery != nil {
+		stream.SetRecovery(e.recovery, &cs.r[0], &cs.r[1]) // recover.go
+	}
 	e.newConn = tlsmon.NewConnection{Meta: tlsmon.Meta{Ts: e.now, Conn: &cs.Info}}
 	e.handler.HandleEvent(&e.newConn)
 	e.cur = cs
@@ -270,13 +281,21 @@ func (e *Engine) tcp(cs *connState, res *flow.Result, p *packet.Packet) {
 			cs.r[1].DropData()
 		}
 		data := p.Payload[:p.PayloadLen]
-		switch r.DataSent(e.now, t.DataSeq, data, t.SelfAcked, &e.sinks[s]) {
+		var capped int
+		if e.recovery != nil && t.PeerAck && t.Ack > cs.r[peer].Next() && cs.r[peer].Holding() {
+			capped = e.holdData(cs, s, t.DataSeq, data, t.Ack) // recover.go
+		} else {
+			capped = r.DataSent(e.now, t.DataSeq, data, t.SelfAcked, &e.sinks[s])
+		}
+		switch capped {
 		case stream.CapConnection:
 			e.capHit(c, "reassembly_conn", "reassembly_per_connection_cap")
 		case stream.CapGlobal:
 			e.capHit(c, "reassembly_global", "reassembly_global_cap")
 		case stream.CapBlocks:
 			e.capHit(c, "reassembly_blocks", "reassembly_block_cap")
+		case stream.CapHold:
+			e.capHit(c, "reassembly_hold", "reassembly_hold_cap")
 		}
 		if !r.Skipping() {
 			if c.Endpoint(s).NoDataAcked() && r.Undelivered() > maxAboveHoleWithoutAcks {
@@ -289,6 +308,9 @@ func (e *Engine) tcp(cs *connState, res *flow.Result, p *packet.Packet) {
 				r.SkipAll()
 			}
 		}
+	}
+	if e.recovery != nil {
+		e.releaseHeld(cs, e.now)
 	}
 	cs.checkEOF(s, e.now)
 	cs.endDetached(e.now)

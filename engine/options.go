@@ -19,8 +19,14 @@ type Options struct {
 	// Inactivity timeouts; 0 = Zeek's defaults (5 min, 1 min).
 	TCPInactivityTimeout, UDPInactivityTimeout time.Duration
 	Limits                                     Limits
+	// Recover recovers what Zeek throws away on damaged traffic (off: Zeek's behaviour).
+	Recover Recover
 	// UIDSeed makes the connection uids of a run reproducible (same input and seed, same uids).
 	UIDSeed uint64
+	// VerifyChecksums drops packets with a bad IPv4 header, TCP, UDP or ICMP checksum, with
+	// Zeek's weirds, as Zeek without -C does. Off by default, as with zeek -C: capture hosts
+	// offload checksums to the network card, so most captured packets carry wrong ones.
+	VerifyChecksums bool
 }
 
 // Limits are the resource caps. Zero values take the defaults in parentheses.

@@ -85,6 +85,9 @@ type Table struct {
 	free  *Conn
 	nFree int
 	rel   Releaser // hooks' Releaser, if it is one
+	// chk holds the bad-checksum counters of the connections that had one (checksum.go):
+	// rare, so kept here rather than in every Conn.
+	chk map[*Conn]*[2]scaledCount
 }
 
 // maxFree bounds the free list of connections (about 380 KiB of Conns).
@@ -335,6 +338,9 @@ func (t *Table) remove(c *Conn, ts int64) {
 		return
 	}
 	c.removed = true
+	if t.chk != nil {
+		delete(t.chk, c)
+	}
 	t.m.del(c)
 	t.stats.Removed++
 	if t.hooks != nil {

@@ -56,6 +56,10 @@ type Config struct {
 	MaxFragmentBytes        int           // total bytes buffered for IP reassembly (default 16 MiB)
 	MaxFragmentsPerDatagram int           // fragments kept per datagram (default 512)
 	FragmentTimeout         time.Duration // like Zeek's frag_timeout (default 5 min)
+	// VerifyChecksums drops IPv4 packets with a bad header checksum (weird bad_IP_checksum)
+	// and those whose total length is 0 (ip_hdr_len_zero), as Zeek without -C does; the
+	// transport checksums are checked by the caller (Packet.TransportChecksumOK).
+	VerifyChecksums bool
 }
 
 const (

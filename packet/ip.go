@@ -61,6 +61,10 @@ func (d *Decoder) ipv4(b []byte, wire int, p *Packet) (Status, error) {
 	hl := int(b[0]&0x0f) * 4
 	total := int(binary.BigEndian.Uint16(b[2:]))
 	if total == 0 { // TSO: Zeek (with -C) falls back to the captured length
+		if d.cfg.VerifyChecksums { // Zeek without -C: the checksum is wrong too; dropped
+			p.Weirds = append(p.Weirds, "ip_hdr_len_zero")
+			return Skip, nil
+		}
 		p.Weirds = append(p.Weirds, "ip_hdr_len_zero")
 		total = len(b)
 	}
@@ -75,6 +79,10 @@ func (d *Decoder) ipv4(b []byte, wire int, p *Packet) (Status, error) {
 	}
 	if hl < 20 {
 		return Malformed, errIPv4MinHdr
+	}
+	if d.cfg.VerifyChecksums && onesSum(0, b[:hl]) != 0xffff { // dropped, with its weird
+		p.Weirds = append(p.Weirds, "bad_IP_checksum")
+		return Skip, nil
 	}
 	p.IPVersion = 4
 	mapV4(&p.Src, b[12:16])

@@ -35,6 +35,10 @@ type Packet struct {
 	// Reassembled is set when the packet is an IP datagram rebuilt from fragments.
 	Reassembled bool
 
+	// Transport is the captured transport segment (header and payload, cut like Payload),
+	// for TransportChecksumOK; valid as Payload is.
+	Transport []byte
+
 	// Weirds lists non-fatal Zeek weirds (packet- or flow-level, by Zeek name) noticed while
 	// decoding this frame, e.g. "ip_hdr_len_zero" or "fragment_overlap". Reused between
 	// frames like the rest of the Packet.

@@ -12,6 +12,7 @@ var (
 // transport decodes TCP and UDP headers. b is the captured IP payload, plen the IP payload
 // length the IP header claims (Zeek's PayloadLen).
 func (d *Decoder) transport(b []byte, plen int, p *Packet) (Status, error) {
+	p.Transport = b
 	var min int
 	switch p.Proto {
 	case protoTCP:

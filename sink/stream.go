@@ -1,7 +1,6 @@
 package sink
 
 import (
-	"bufio"
 	"io"
 	"time"
 
@@ -18,8 +17,11 @@ import (
 // Lines are buffered (64 KiB); the buffer is flushed when full, at the first row written a
 // second or more after the last flush (so that a live feed's rows show up within about a
 // second of the traffic, as Zeek's writers flush at their one-second heartbeat), and at Close.
+// Every write hands w whole lines, so that output cut short (a third signal, a write error)
+// ends with a whole line, as the log files do.
 type Stream struct {
-	w         *bufio.Writer
+	w         io.Writer
+	buf       []byte // whole lines not yet written
 	clock     *Clock
 	wall      func() time.Time // time.Now; tests replace it
 	lastFlush time.Time
@@ -33,7 +35,7 @@ var streamPrefixColumns = []zeeklog.Column{{Name: "_path", Type: "string"}, {Nam
 
 // NewStream returns a destination writing JSON lines to w; clock gives _write_ts.
 func NewStream(w io.Writer, clock *Clock) *Stream {
-	s := &Stream{w: bufio.NewWriterSize(w, 64<<10), clock: clock, wall: time.Now}
+	s := &Stream{w: w, buf: make([]byte, 0, streamBuffer+streamBuffer/4), clock: clock, wall: time.Now}
 	s.lastFlush = s.wall()
 	s.prefix = zeeklog.NewJSONWriter(&s.pbuf, streamPrefixColumns)
 	return s
@@ -51,21 +53,32 @@ func (s *Stream) Put(r Row) error {
 		return err
 	}
 	// Splice: the prefix object without its closing "}\n", then the row without its "{".
-	p := s.pbuf.b[:len(s.pbuf.b)-2]
-	s.w.Write(p)
+	s.buf = append(s.buf, s.pbuf.b[:len(s.pbuf.b)-2]...)
 	if len(r.JSON) > 2 {
-		s.w.WriteByte(',')
-		s.w.Write(r.JSON[1:])
+		s.buf = append(s.buf, ',')
+		s.buf = append(s.buf, r.JSON[1:]...)
 	} else {
-		s.w.WriteByte('}')
+		s.buf = append(s.buf, '}')
 	}
-	if err := s.w.WriteByte('\n'); err != nil {
-		s.err = err
-		return err
+	s.buf = append(s.buf, '\n')
+	if len(s.buf) >= streamBuffer {
+		return s.flush()
 	}
 	if now := s.wall(); now.Sub(s.lastFlush) >= time.Second {
-		s.lastFlush = now
-		s.err = s.w.Flush()
+		return s.flush()
+	}
+	return nil
+}
+
+// streamBuffer is how much a Stream buffers before writing.
+const streamBuffer = 64 << 10
+
+// flush writes the buffered lines.
+func (s *Stream) flush() error {
+	s.lastFlush = s.wall()
+	if len(s.buf) > 0 {
+		_, s.err = s.w.Write(s.buf)
+		s.buf = s.buf[:0]
 	}
 	return s.err
 }
@@ -75,6 +88,5 @@ func (s *Stream) Close() error {
 	if s.err != nil {
 		return s.err
 	}
-	s.err = s.w.Flush()
-	return s.err
+	return s.flush()
 }

@@ -24,6 +24,7 @@ type session struct {
 	hs  *Handshake
 	rec *RecordEvents
 	dir [2]recordDir
+	rs  [2]resync // Options.Recover only (resync.go)
 
 	recordLayerVersion uint16 // 0 until known; versionSSLv2 for SSLv2 connections
 	confirmed          bool
@@ -72,23 +73,37 @@ func (a *session) reset(env *analyzer.Env) {
 	hs := a.hs
 	hs.flipped, hs.alreadyAlerted, hs.chosenCipher, hs.chosenVersion, hs.recordVersion = false, false, noChosenCipher, 0, 0
 	a.rec.reset()
+	for i := range a.rs {
+		a.rs[i] = resync{buf: a.rs[i].buf[:0]}
+	}
 	a.recordLayerVersion = 0
 	a.confirmed, a.skip, a.hadGap, a.detached, a.pendingDetach = false, false, false, false, false
 	a.bytes = 0
 }
 
 // DeliverStream parses the records in data.
-// Like Zeek's, the SSL analyzer ignores the data of partial TCP connections.
+// Like Zeek's, the SSL analyzer ignores the data of partial TCP connections, unless
+// Options.Recover is set (then it looks for a record boundary first: resync.go).
 func (w *Analyzer) DeliverStream(ts int64, isOrig bool, data []byte) {
-	if w.s != nil && (w.s.env.Partial == nil || !w.s.env.Partial()) {
-		w.s.deliverStream(ts, isOrig, data)
+	if w.s == nil {
+		return
+	}
+	partial := w.s.env.Partial != nil && w.s.env.Partial()
+	if !partial || w.s.env.Options.Recover {
+		w.s.deliverStream(ts, isOrig, data, partial)
 	}
 }
 
-// Gap stops the analysis: Zeek's SSL analyzer ignores all data after a content gap.
+// Gap stops the analysis: Zeek's SSL analyzer ignores all data after a content gap. Under
+// Options.Recover only the direction that lost bytes pauses, until it resynchronises on a
+// record boundary (resync.go); SSLv2, which has no such boundary to find, still stops.
 func (w *Analyzer) Gap(ts int64, isOrig bool, n uint64) {
 	if w.s != nil {
 		w.s.bytes += n
+		if w.s.env.Options.Recover && w.s.recordLayerVersion != versionSSLv2 {
+			w.s.gapRecover(isOrig, n)
+			return
+		}
 		w.s.hadGap = true
 	}
 }
@@ -97,7 +112,14 @@ func (w *Analyzer) Gap(ts int64, isOrig bool, n uint64) {
 func (w *Analyzer) DeliverPacket(ts int64, isOrig bool, data []byte) {}
 
 // EndOfData needs no action: an incomplete record of the direction is never completed.
-func (w *Analyzer) EndOfData(ts int64, isOrig bool) {}
+// Under Options.Recover, a direction still looking for a record boundary takes the end of
+// the stream as the confirmation of its last records (resync.go).
+func (w *Analyzer) EndOfData(ts int64, isOrig bool) {
+	if w.s != nil && w.s.env.Options.Recover && !w.s.detached {
+		w.s.ev.ts = ts
+		w.s.resyncEnd(isOrig)
+	}
+}
 
 // Done ends the analysis and recycles the analyzer's state.
 func (w *Analyzer) Done(ts int64) {
@@ -136,7 +158,7 @@ func (a *session) confirm() {
 
 func (a *session) stopped() bool { return a.detached || a.skip || a.hadGap }
 
-func (a *session) deliverStream(ts int64, isOrig bool, data []byte) {
+func (a *session) deliverStream(ts int64, isOrig bool, data []byte, partial bool) {
 	if a.detached {
 		return
 	}
@@ -145,6 +167,10 @@ func (a *session) deliverStream(ts int64, isOrig bool, data []byte) {
 		return
 	}
 	a.ev.ts = ts
+	if a.env.Options.Recover && a.recoverDelivery(isOrig, data, partial) {
+		a.endOfCall()
+		return
+	}
 	a.records(isOrig, data)
 	a.endOfCall()
 }

@@ -1,6 +1,7 @@
 package ssl
 
 import (
+	"bytes"
 	"fmt"
 	"slices"
 	"testing"
@@ -11,7 +12,33 @@ import (
 
 // certChainMsg builds a Certificate handshake message holding n certificates of size bytes
 // each (contents are opaque to the handshake layer), each filled with a distinct byte.
+//
+// It is built with copies of a byte ramp rather than byte by byte: the messages of the
+// cache tests reach 750 KB, and under -race a per-byte builder made TestHandshakeCacheBudget
+// the slowest test of the package (docs/PERFORMANCE.md, "Test time").
 func certChainMsg(n, size int) []byte {
+	var ramp [512]byte
+	for k := range ramp {
+		ramp[k] = byte(k)
+	}
+	body := make([]byte, 3+n*(3+size))
+	put24(body, n*(3+size))
+	off := 3
+	for i := 0; i < n; i++ {
+		put24(body[off:], size)
+		off += 3
+		for j := 0; j < size; j += 256 { // byte j of certificate i is byte(i+j)
+			copy(body[off+j:off+min(j+256, size)], ramp[i%256:])
+		}
+		off += size
+	}
+	return hsMsg(hsCertificate, body)
+}
+
+func put24(b []byte, v int) { b[0], b[1], b[2] = byte(v>>16), byte(v>>8), byte(v) }
+
+// certChainMsgSlow is certChainMsg as it was first written, to check the fast one.
+func certChainMsgSlow(n, size int) []byte {
 	b := cryptobyte.NewBuilder(nil)
 	b.AddUint24LengthPrefixed(func(b *cryptobyte.Builder) {
 		for i := 0; i < n; i++ {
@@ -23,6 +50,14 @@ func certChainMsg(n, size int) []byte {
 		}
 	})
 	return hsMsg(hsCertificate, b.BytesOrPanic())
+}
+
+func TestCertChainMsg(t *testing.T) {
+	for _, c := range [][2]int{{1, 0}, {1, 1}, {2, 255}, {3, 256}, {3, 17000}, {300, 700}} {
+		if !bytes.Equal(certChainMsg(c[0], c[1]), certChainMsgSlow(c[0], c[1])) {
+			t.Errorf("certChainMsg%v differs from the byte-by-byte build", c)
+		}
+	}
 }
 
 // certRecorder notes every certificate event with a digest of its bytes.

@@ -213,6 +213,9 @@ func (a *session) record(isOrig bool, d *recordDir, body []byte) bool {
 		return true
 	}
 	d.emptyRun = 0
+	if a.env.Options.Recover && !a.wholeRecordCheck(isOrig, d, body) {
+		return true // continues a handshake message begun in lost bytes (resync.go)
+	}
 	rec := Record{ContentType: d.contentType, Version: d.rawVersion, Length: d.length}
 	if d.fed > 0 {
 		// A clear handshake record (its reading was settled when its header came: see
@@ -273,6 +276,12 @@ func (a *session) unreadRecord(isOrig bool, d *recordDir) {
 func (a *session) encryptedState(isOrig bool, d *recordDir) bool {
 	if a.rec.Encrypted(isOrig) || d.contentType != ctApplicationData {
 		return a.rec.Encrypted(isOrig)
+	}
+	if a.rs[dirIndex(isOrig)].resynced {
+		// after a resynchronisation the change_cipher_spec may have been lost: application
+		// data is never sent in clear
+		a.rec.StartEncryption(isOrig)
+		return true
 	}
 	switch a.hs.chosenVersion {
 	case versionSSLv2, versionSSLv3, versionTLS10, versionTLS11, versionTLS12:

@@ -36,6 +36,10 @@ const (
 	maxFreeHistory, maxFreeChain = 2 * MaxSSLHistory, 16
 )
 
+// WeirdChainCut (source "tlsmon", addl the cap) is raised once per chain and side when a
+// certificate past MaxChainCerts is left out of cert_chain_fps / client_cert_chain_fps.
+const WeirdChainCut = "SSL_cert_chain_fps_cap"
+
 var hrrRandom = []byte{0xCF, 0x21, 0xAD, 0x74, 0xE5, 0x9A, 0x61, 0x11, 0xBE, 0x1D, 0x8C, 0x02, 0x1E, 0x65, 0xB8, 0x91,
 	0xC2, 0xA2, 0x11, 0x16, 0x7A, 0xBB, 0x8C, 0x5E, 0x07, 0x9E, 0x09, 0xE2, 0xC8, 0xA8, 0x33, 0x9C}
 
@@ -73,6 +77,7 @@ type sslState struct {
 	chainSeen                              bool
 	server                                 []chainCert
 	client                                 []chainCert
+	chainCut                               [2]bool // server, client chain cut at MaxChainCerts
 }
 
 // SSLLog builds ssl.log from the public event stream, as Zeek's base SSL scripts do: the
@@ -91,14 +96,21 @@ type SSLLog struct {
 	Weirds uint64 // ssl_history length cap hits and dropped chain certificates
 	// WeirdEvents, when set, receives the weirds Zeek's SSL scripts raise:
 	// SSL_max_ssl_history_length_reached, SSL_many_server_names and
-	// ssl_early_application_data.
+	// ssl_early_application_data; and tlsmon's WeirdChainCut.
 	WeirdEvents tlsmon.Handler
 	weird       tlsmon.Weird
+	ext         extended
+	onSession   func(*SSLSession) // NewSSLSessions; w is nil then
 }
 
 // NewSSLLog returns an ssl.log builder writing to w.
-func NewSSLLog(w Writer) *SSLLog {
-	return &SSLLog{w: w, conns: make(map[*tlsmon.Conn]*sslState), certs: newCertCache(), row: newRowBuf(w, len(SSLColumns))}
+func NewSSLLog(w Writer) *SSLLog { return NewSSLLogExt(w, nil) }
+
+// NewSSLLogExt returns an ssl.log builder writing to w whose rows carry the columns of exts
+// after the default ones (w must have been made for those columns).
+func NewSSLLogExt(w Writer, exts []ColumnExtension) *SSLLog {
+	return &SSLLog{w: w, conns: make(map[*tlsmon.Conn]*sslState), certs: newCertCache(),
+		row: newRowBuf(w, len(SSLColumns)+len(extColumns(nil, exts))), ext: extended{exts: exts}}
 }
 
 func (l *SSLLog) session(m *tlsmon.Meta) *sslState {
@@ -179,6 +191,9 @@ func (l *SSLLog) addHistory(s *sslState, ts int64, isClient bool, c byte) {
 // violations and connection removals; other events are ignored.
 // (Set hands it only the events consumes in logs.go lists: keep the two in step.)
 func (l *SSLLog) HandleEvent(e tlsmon.Event) {
+	if len(l.ext.exts) > 0 {
+		l.ext.handle(e)
+	}
 	m := e.EventMeta()
 	if m.Conn == nil {
 		return
@@ -300,6 +315,7 @@ func (l *SSLLog) HandleEvent(e tlsmon.Event) {
 			delete(l.conns, m.Conn)
 			l.release(s)
 		}
+		l.ext.forget(m.Conn)
 	}
 }
 
@@ -336,6 +352,10 @@ func (l *SSLLog) certificate(ev *tlsmon.Certificate) {
 	}
 	if len(*chain) >= MaxChainCerts {
 		l.Weirds++
+		if side := dirSide(ev.IsClient); !s.chainCut[side] { // one weird per chain cut
+			s.chainCut[side] = true
+			l.raiseWeird(ev.Ts, ev.Conn, WeirdChainCut, strconv.Itoa(MaxChainCerts), "tlsmon")
+		}
 		return
 	}
 	info := l.certs.lookup(ev)
@@ -347,11 +367,22 @@ func (l *SSLLog) certificate(ev *tlsmon.Certificate) {
 	*chain = append(*chain, cc)
 }
 
+func dirSide(isClient bool) int {
+	if isClient {
+		return 1
+	}
+	return 0
+}
+
 func (l *SSLLog) finish(s *sslState) {
 	if s.logged {
 		return
 	}
 	s.logged = true
+	if l.onSession != nil {
+		l.onSession(s.session())
+		return
+	}
 	l.write(s)
 }
 
@@ -374,8 +405,8 @@ func (l *SSLLog) write(s *sslState) {
 	if s.chainSeen {
 		fingerprints(row, s.server)
 		fingerprints(row, s.client)
-		if len(s.server) > 0 && s.server[0].fp != "" && s.hasSNI {
-			row.boolean(matchAny(s.serverName, s.server[0].names))
+		if match, set := s.sniMatchesCert(); set {
+			row.boolean(match)
 		} else {
 			row.unset()
 		}
@@ -384,6 +415,7 @@ func (l *SSLLog) write(s *sslState) {
 		row.unset()
 		row.unset()
 	}
+	l.ext.write(row, c)
 	if err := row.end(); err != nil && l.err == nil {
 		l.err = err
 	}
@@ -402,11 +434,23 @@ func optStr(row *rowBuf, set bool, s string) {
 func fingerprints(row *rowBuf, chain []chainCert) {
 	row.vecBegin()
 	for _, c := range chain {
-		if c.fp != "" {
+		if c.logged() {
 			row.vecElem(c.fp)
 		}
 	}
 	row.vecEnd()
+}
+
+// logged reports whether the certificate's fingerprint is in cert_chain_fps: it parsed.
+func (c chainCert) logged() bool { return c.fp != "" }
+
+// sniMatchesCert is sni_matches_cert: set when the client sent a name and the server's
+// first certificate parsed.
+func (s *sslState) sniMatchesCert() (match, set bool) {
+	if len(s.server) == 0 || !s.server[0].logged() || !s.hasSNI {
+		return false, false
+	}
+	return matchAny(s.serverName, s.server[0].names), true
 }
 
 func matchAny(host string, names []string) bool {
@@ -431,6 +475,9 @@ func (l *SSLLog) Close(ts int64) error {
 	}
 	clear(l.conns)
 	l.last = nil
+	if l.w == nil {
+		return l.err
+	}
 	if err := l.w.Close(ts); err != nil && l.err == nil {
 		l.err = err
 	}

@@ -153,6 +153,17 @@ func appendTSVValue(b []byte, v Value) []byte {
 			b = appendTSVField(b, s, setSeps)
 		}
 		return b
+	case kCounts:
+		if len(v.cs) == 0 {
+			return append(b, tsvEmpty...)
+		}
+		for i, c := range v.cs {
+			if i > 0 {
+				b = append(b, tsvSetSeparator...)
+			}
+			b = strconv.AppendUint(b, c, 10)
+		}
+		return b
 	}
 	return b
 }

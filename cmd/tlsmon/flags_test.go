@@ -48,8 +48,13 @@ func TestParseArgsValues(t *testing.T) {
 		!cfg.events || !cfg.analyzeEncrypted || cfg.progress {
 		t.Errorf("parsed %+v", cfg)
 	}
+	cfg, _, done = parseArgs([]string{"-r", "a.pcap", "-q", "--events-text", "--verify-checksums"}, &o, &e)
+	if done || !cfg.quiet || !cfg.eventsText || !cfg.verifyChecksums {
+		t.Errorf("parsed %+v", cfg)
+	}
 	cfg, _, _ = parseArgs([]string{"-r", "-"}, &o, &e)
-	if cfg.outDir != "." || cfg.json || cfg.events || cfg.analyzeEncrypted || !cfg.progress {
+	if cfg.outDir != "." || cfg.json || cfg.events || cfg.analyzeEncrypted || !cfg.progress || cfg.quiet ||
+		cfg.eventsText || cfg.verifyChecksums {
 		t.Errorf("defaults: %+v", cfg)
 	}
 }

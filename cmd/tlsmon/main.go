@@ -1,19 +1,25 @@
 // Command tlsmon reads packet captures and writes, for every SSL/TLS/DTLS connection, what
-// Zeek's SSL analyzer reports: conn.log, ssl.log and x509.log (Zeek's TSV format, or JSON
-// lines with --json) and, with --events, every SSL event as a canonical JSON line.
+// Zeek's SSL analyzer reports: conn.log, ssl.log, x509.log, analyzer.log and weird.log (Zeek's
+// TSV format, or JSON lines with --json) and, with --events, every SSL event as a JSON line.
 //
 // Usage:
 //
-//	tlsmon -r FILE [-r FILE...] [-o DIR] [--json] [--events] [--analyze-encrypted]
+//	tlsmon -r FILE [-r FILE...] [-o DIR] [--json] [--events] [options]
 //
-// Exit status: 0 on success, 1 on a runtime error (the logs of what was processed before the
-// error are still written), 2 on bad usage.
+// tlsmon --help lists every option, output file and exit status.
+//
+// Exit status: 0 on success; 1 on a runtime error (the logs of what was processed before the
+// error are still written); 2 on bad usage; 3 when rows sent to Kafka were lost (whatever
+// else happened); 130 after SIGINT (Ctrl-C) and 143 after SIGTERM, once the logs are written
+// (see docs/EXIT-CODES.md).
 package main
 
 import (
+	"errors"
 	"fmt"
 	"io"
 	"os"
+	"strings"
 )
 
 // Exit statuses.
@@ -34,8 +40,13 @@ func run(args []string, stdout, stderr io.Writer) int {
 		return code
 	}
 	if err := analyze(cfg, stderr); err != nil {
-		fmt.Fprintf(stderr, "tlsmon: %v\n", err)
-		return exitCode(err) // exitRuntime, or exitLost (sinks.go)
+		for _, line := range strings.Split(err.Error(), "\n") { // errors.Join: one cause a line
+			fmt.Fprintf(stderr, "tlsmon: %s\n", line)
+		}
+		if ee, ok := errors.AsType[*exitError](err); ok {
+			return ee.code
+		}
+		return exitRuntime
 	}
 	return exitOK
 }

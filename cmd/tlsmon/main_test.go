@@ -63,8 +63,9 @@ func TestRunJSONConnLog(t *testing.T) {
 	if code != exitOK {
 		t.Fatalf("exit %d, stderr: %s", code, stderr)
 	}
-	if !strings.Contains(stderr, "elapsed") || strings.Count(strings.TrimSpace(stderr), "\n") != 0 {
-		t.Errorf("want a one-line summary on stderr, got %q", stderr)
+	if !strings.Contains(stderr, "elapsed") || strings.Count(strings.TrimSpace(stderr), "\n") != 1 ||
+		!strings.Contains(stderr, "1 connections;") || !strings.Contains(stderr, "logs in "+out+": events.jsonl, conn.log") {
+		t.Errorf("want a two-line summary on stderr, got %q", stderr)
 	}
 	rows := readJSONLines(t, filepath.Join(out, "conn.log"))
 	if len(rows) != 1 {

@@ -5,120 +5,223 @@ import (
 	"fmt"
 	"os"
 	"path/filepath"
+	"sync/atomic"
 	"time"
 
 	"github.com/tlsmon/tlsmon"
+	"github.com/tlsmon/tlsmon/fingerprint"
+	"github.com/tlsmon/tlsmon/policy"
 	"github.com/tlsmon/tlsmon/sink"
 	"github.com/tlsmon/tlsmon/zeeklog"
 )
 
 // outputs are the files of one run and the handler that feeds them.
 type outputs struct {
-	files   []*lazyFile
-	events  *eventFile // nil without --events
-	logs    []logBuilder
-	handler tlsmon.Handlers
-	dest    sink.Dest   // where rows go besides files (stdout, Kafka); nil if nowhere
-	kafka   *sink.Kafka // the Kafka part of dest, for its end-of-run line
-	cfg     config
+	dir      string
+	files    []*lazyFile
+	events   *eventFile // nil without --events
+	logs     []logBuilder
+	handlers tlsmon.Handlers
+	tally    tally
+	// abort, set by a second signal, drops every later event: the run then only closes
+	// the logs (each ending with a whole line and, in TSV, its #close line).
+	abort atomic.Bool
+
+	// Where rows go besides the files (issue 14): stdout with -o -, Kafka with --kafka.
+	dest    *watchedDest // nil if rows go to files only
+	kafka   *sink.Kafka  // the Kafka part of dest, for the summary
+	toFiles bool         // log files are written (not with -o -, nor --kafka without -o)
+	stdout  bool         // rows stream to stdout
 }
 
-// openOutputs creates the output directory and prepares every output file. Log files are
-// created at their first row, as Zeek does; events.jsonl (when asked for) at once.
-func openOutputs(cfg config) (*outputs, error) {
-	o := &outputs{cfg: cfg}
+// eventsFile is the name of --events' output.
+const eventsFile = "events.jsonl"
+
+// outputNames are the files a run may write into the output directory: events.jsonl and
+// every log, the extra logs of the loaded policy scripts included.
+func outputNames() []string {
+	names := []string{eventsFile}
+	for _, n := range logNames(policy.Scripts) {
+		names = append(names, n+".log")
+	}
+	return names
+}
+
+// checkOutputDir creates dir if needed and makes sure the run can write its files there,
+// before anything is read: a new file can be created in it, and none of the files the run
+// may write exists without being writable.
+func checkOutputDir(dir string) error {
+	if err := os.MkdirAll(dir, 0o755); err != nil {
+		return fmt.Errorf("output directory: %w", err)
+	}
+	probe, err := os.CreateTemp(dir, ".tlsmon-write-check-*")
+	if err != nil {
+		return fmt.Errorf("output directory %s is not writable: %w", dir, errors.Unwrap(err))
+	}
+	probe.Close()
+	os.Remove(probe.Name())
+	for _, name := range outputNames() {
+		p := filepath.Join(dir, name)
+		if _, err := os.Lstat(p); err != nil {
+			continue // absent: created at its first row
+		}
+		f, err := os.OpenFile(p, os.O_WRONLY, 0)
+		if err != nil {
+			return err // *PathError: names the file
+		}
+		f.Close()
+	}
+	return nil
+}
+
+// openOutputs prepares every output: the files in cfg.outDir (checkOutputDir has been
+// called), and the stream on stdout or the Kafka producer. Log files are created at their
+// first row, as Zeek does; events.jsonl (when asked for) at once. onErr is called at the
+// first write error of any file or of the stream.
+func openOutputs(cfg config, onErr func(error)) (*outputs, error) {
+	o := &outputs{dir: cfg.outDir, toFiles: !cfg.sink.noFiles}
 	clock := &sink.Clock{}
-	var err error
-	if o.dest, o.kafka, err = cfg.sink.openDest(cfg, clock); err != nil {
+	dest, k, err := cfg.sink.openDest(cfg, clock)
+	if err != nil {
 		return nil, err
 	}
-	if o.dest != nil {
-		o.handler = append(o.handler, clock) // first: the network time of every row's write
+	if dest != nil {
+		o.dest, o.kafka, o.stdout = &watchedDest{Dest: dest, onErr: onErr}, k, cfg.outDir == "-"
+		o.handlers = append(o.handlers, clock) // first: the network time of every row's write
 	}
-	if !cfg.sink.files {
-		return o, o.addLogs(cfg, nil)
-	}
-	if err := os.MkdirAll(cfg.outDir, 0o755); err != nil {
+	fail := func(err error) (*outputs, error) {
 		o.closeDest()
-		return nil, fmt.Errorf("output directory: %w", err)
+		return nil, err
+	}
+	newFile := func(name string) *lazyFile {
+		f := newLazyFile(filepath.Join(cfg.outDir, name))
+		f.onErr = onErr
+		o.files = append(o.files, f)
+		return f
 	}
 	openTs := time.Now().UnixMicro()
 	if cfg.events {
-		f := newLazyFile(filepath.Join(cfg.outDir, "events.jsonl"))
+		f := newFile(eventsFile)
 		if err := f.open(); err != nil {
-			o.closeDest()
-			return nil, err
+			return fail(err)
 		}
-		o.files = append(o.files, f)
-		o.events = newEventFile(f)
-		o.handler = append(o.handler, o.events)
+		o.events = newEventFile(f, cfg.eventsText)
+		o.handlers = append(o.handlers, o.events)
 	}
-	return o, o.addLogs(cfg, func(spec zeeklog.LogSpec) zeeklog.Writer {
-		f := newLazyFile(filepath.Join(cfg.outDir, spec.Path+".log"))
-		o.files = append(o.files, f)
-		if cfg.json {
-			return zeeklog.NewJSONWriter(f, spec.Columns)
+	var ext zeeklog.Extensions
+	if len(cfg.load) > 0 {
+		site, err := newPolicySite(cfg)
+		if err != nil {
+			return fail(err)
 		}
-		return zeeklog.NewTSVWriter(f, spec.Path, spec.Columns, openTs)
-	})
-}
-
-// addLogs builds the logs of cfg: each writes its rows to the writer file returns (nil: no
-// files) and to the destination, if any.
-func (o *outputs) addLogs(cfg config, file func(zeeklog.LogSpec) zeeklog.Writer) error {
+		ext = site.Extensions()
+	}
+	if cfg.fingerprints { // packages load after local.zeek's policy scripts: their columns come last
+		ext.SSL = append(ext.SSL, fingerprint.NewColumns())
+	}
+	// Files, stdout and Kafka get the same rows: those of the extended logs --logs selects.
 	var toDest func(zeeklog.LogSpec) zeeklog.Writer
 	if o.dest != nil {
 		toDest = sink.Writers(o.dest)
 	}
-	set := zeeklog.NewSet(cfg.sink.specs, func(spec zeeklog.LogSpec) zeeklog.Writer {
+	specs, hidden := cfg.sink.selected(zeeklog.LogsWith(ext), ext.Logs)
+	set := zeeklog.NewSet(specs, func(spec zeeklog.LogSpec) zeeklog.Writer {
+		if hidden[spec.Path] {
+			return discardWriter{}
+		}
+		var file zeeklog.Writer
+		if o.toFiles {
+			f := newFile(spec.Path + ".log")
+			if cfg.json {
+				file = zeeklog.NewJSONWriter(f, spec.Columns)
+			} else {
+				file = zeeklog.NewTSVWriter(f, spec.Path, spec.Columns, openTs)
+			}
+		}
 		switch {
+		case toDest == nil:
+			return file
 		case file == nil:
 			return toDest(spec)
-		case toDest == nil:
-			return file(spec)
 		}
-		return teeWriter{file(spec), toDest(spec)}
+		return teeWriter{file, toDest(spec)}
 	})
 	o.logs = append(o.logs, set)
-	o.handler = append(o.handler, set)
-	return nil
+	o.handlers = append(o.handlers, set, &o.tally)
+	return o, nil
+}
+
+// HandleEvent implements tlsmon.Handler: every event goes to every output, until abort.
+func (o *outputs) HandleEvent(e tlsmon.Event) {
+	if o.abort.Load() {
+		return
+	}
+	o.handlers.HandleEvent(e)
 }
 
 // Close finishes every log (Zeek's #close line carries the wall-clock time) and closes the
-// files; it returns the first error met.
+// files. It returns each file's error once (an *os.PathError names its file); errors the
+// builders return are those of their files and are not repeated.
 func (o *outputs) Close() error {
-	var errs []error
 	closeTs := time.Now().UnixMicro()
+	var other []error
 	for _, l := range o.logs {
-		errs = append(errs, l.Close(closeTs))
+		if err := l.Close(closeTs); err != nil {
+			other = append(other, err)
+		}
 	}
-	if o.events != nil {
-		errs = append(errs, o.events.Flush())
-	}
-	errs = append(errs, o.closeDest(), o.closeFiles())
-	return errors.Join(errs...)
-}
-
-func (o *outputs) closeFiles() error {
 	var errs []error
 	for _, f := range o.files {
 		if err := f.Close(); err != nil {
-			errs = append(errs, fmt.Errorf("%s: %w", f.path, err))
+			errs = append(errs, fileError(f.path, err))
 		}
+	}
+	for _, err := range other {
+		if !o.isFileError(err) {
+			errs = append(errs, err)
+		}
+	}
+	// Last, once the files are safe: Kafka waits here for its acknowledgements.
+	if err := o.closeDest(); err != nil {
+		errs = append(errs, err)
 	}
 	return errors.Join(errs...)
 }
 
-// closeDest delivers what the destination holds (Kafka: waits for acknowledgements) and
-// prints the Kafka line on stderr.
-func (o *outputs) closeDest() error {
-	if o.dest == nil {
-		return nil
+// isFileError reports whether err is (or wraps only) errors of the output files.
+func (o *outputs) isFileError(err error) bool {
+	if j, ok := err.(interface{ Unwrap() []error }); ok {
+		for _, e := range j.Unwrap() {
+			if !o.isFileError(e) {
+				return false
+			}
+		}
+		return true
 	}
-	err := o.dest.Close()
-	o.dest = nil
-	if o.kafka != nil {
-		fmt.Fprintln(o.cfg.sink.stderr, kafkaLine(o.kafka.Stats(), o.cfg.sink.policyV))
+	for _, f := range o.files {
+		if f.err != nil && errors.Is(err, f.err) {
+			return true
+		}
 	}
-	return err
+	return o.dest != nil && o.dest.err != nil && errors.Is(err, o.dest.err) // the stream's
+}
+
+// fileError makes sure err names the file at path.
+func fileError(path string, err error) error {
+	var pe *os.PathError
+	if errors.As(err, &pe) {
+		return err
+	}
+	return fmt.Errorf("%s: %w", path, err)
+}
+
+// written returns the files that were created, in creation order of the specs.
+func (o *outputs) written() []string {
+	var names []string
+	for _, f := range o.files {
+		if f.f != nil {
+			names = append(names, filepath.Base(f.path))
+		}
+	}
+	return names
 }

@@ -58,12 +58,12 @@ func TestEventFile(t *testing.T) {
 		OrigH: netip.MustParseAddr("192.0.2.1"), RespH: netip.MustParseAddr("2001:db8::1"),
 		OrigP: 51234, RespP: 443, Proto: tlsmon.ProtoTCP}}
 	var buf bytes.Buffer
-	f := newEventFile(&buf)
+	f := newEventFile(&buf, false)
 	f.HandleEvent(&tlsmon.NewConnection{Meta: tlsmon.Meta{Ts: 1, Conn: conn}}) // not an SSL event
 	f.HandleEvent(&tlsmon.SSLExtension{Meta: tlsmon.Meta{Ts: 1_400_000_000_000_001, Conn: conn},
 		IsClient: true, Code: 0, Val: []byte("a\x00\"")})
 	f.HandleEvent(&tlsmon.SSLExtension{Meta: tlsmon.Meta{Ts: 1_400_000_000_500_000, Conn: conn}, Code: 65281})
-	if err := f.Flush(); err != nil {
+	if err := f.Err(); err != nil {
 		t.Fatal(err)
 	}
 	lines := strings.Split(strings.TrimSuffix(buf.String(), "\n"), "\n")
@@ -73,6 +73,7 @@ func TestEventFile(t *testing.T) {
 	var e struct {
 		Ts    json.Number
 		Event string
+		UID   string
 		ID    struct {
 			OrigH string `json:"orig_h"`
 			RespP int    `json:"resp_p"`
@@ -90,7 +91,7 @@ func TestEventFile(t *testing.T) {
 		t.Fatal(err)
 	}
 	if e.Ts != "1400000000.000001" || e.Event != "ssl_extension" || e.ID.OrigH != "192.0.2.1" || e.ID.RespP != 443 ||
-		e.ID.Proto != "tcp" || !e.Args.IsClient || e.Args.Val != "610022" {
+		e.ID.Proto != "tcp" || !e.Args.IsClient || e.Args.Val != "610022" || e.UID != "Cabc" {
 		t.Errorf("line 1 decoded to %+v: %s", e, lines[0])
 	}
 	if !strings.Contains(lines[1], `"code":65281`) {
@@ -98,12 +99,11 @@ func TestEventFile(t *testing.T) {
 	}
 
 	fw := &failWriter{}
-	f = newEventFile(fw)
-	big := make([]byte, 300<<10) // more than the buffer: forces a write
+	f = newEventFile(fw, false)
 	for range 3 {
-		f.HandleEvent(&tlsmon.SSLExtension{Meta: tlsmon.Meta{Conn: conn}, Val: big})
+		f.HandleEvent(&tlsmon.SSLExtension{Meta: tlsmon.Meta{Conn: conn}})
 	}
-	if err := f.Flush(); err == nil {
+	if err := f.Err(); err == nil {
 		t.Error("write error not reported")
 	}
 	if fw.n != 1 {
@@ -114,7 +114,7 @@ func TestEventFile(t *testing.T) {
 func TestEventFileNoAlloc(t *testing.T) {
 	conn := &tlsmon.Conn{ID: tlsmon.ConnID{OrigH: netip.MustParseAddr("192.0.2.1"),
 		RespH: netip.MustParseAddr("192.0.2.2"), Proto: tlsmon.ProtoUDP}}
-	f := newEventFile(discard{})
+	f := newEventFile(discard{}, false)
 	ev := &tlsmon.SSLExtension{Meta: tlsmon.Meta{Ts: 5, Conn: conn}, Val: []byte("0123456789")}
 	if n := testing.AllocsPerRun(1000, func() { f.HandleEvent(ev) }); n != 0 {
 		t.Errorf("%v allocations per event", n)

@@ -3,31 +3,45 @@ package main
 import (
 	"fmt"
 	"io"
+	"strconv"
 	"sync/atomic"
 	"time"
 
 	"github.com/tlsmon/tlsmon/capture"
+	"github.com/tlsmon/tlsmon/packet"
 )
 
 // countingReader passes frames through, prints a progress line now and then when asked to,
-// and ends the input early once stop is set (by a signal).
+// and ends the input early once stop is set (by a signal or a write error).
 type countingReader struct {
 	capture.Reader
 	start    time.Time
 	progress io.Writer // nil: no progress line
+	// size and position give the share of the input read: the bytes of the capture files
+	// and how many of them have been read (size 0: unknown, as for stdin).
+	size     int64
+	position func() int64
 	packets  uint64
 	bytes    uint64
 	last     time.Time // when the progress line was last printed
+	lastPos  int64     // position then
+	lastByte uint64    // bytes then
 	printed  bool
 	stop     atomic.Bool
 	stopped  bool
+	// warn receives one warning per file and link type that the decoder reads as raw IP
+	// (nil: none); lastLink and lastFile are the frame's seen last, to look only at changes.
+	warn     io.Writer
+	lastLink uint32
+	lastFile string
+	warned   map[string]bool
 }
 
 // progressEvery is how many frames pass between two looks at the clock.
 const progressEvery = 1 << 12
 
 func newCountingReader(r capture.Reader, start time.Time) *countingReader {
-	return &countingReader{Reader: r, start: start}
+	return &countingReader{Reader: r, start: start, last: start}
 }
 
 // Next implements capture.Reader.
@@ -41,6 +55,9 @@ func (c *countingReader) Next(f *capture.Frame) error {
 	}
 	c.packets++
 	c.bytes += uint64(len(f.Data))
+	if (f.LinkType != c.lastLink || f.File != c.lastFile) && c.warn != nil {
+		c.linkChanged(f)
+	}
 	if c.progress != nil && c.packets%progressEvery == 0 {
 		c.maybeProgress(f)
 	}
@@ -50,14 +67,65 @@ func (c *countingReader) Next(f *capture.Frame) error {
 func (c *countingReader) maybeProgress(f *capture.Frame) {
 	now := time.Now()
 	el := now.Sub(c.start)
-	if el < 2*time.Second || now.Sub(c.last) < time.Second {
+	since := now.Sub(c.last)
+	if el < 2*time.Second || since < time.Second {
 		return
 	}
-	c.last = now
 	c.printed = true
-	fmt.Fprintf(c.progress, "\r\x1b[Ktlsmon: %s packets, %s, %.0f s, %s/s — %s packet %d",
-		human(float64(c.packets), ""), human(float64(c.bytes), "B"), el.Seconds(),
-		human(float64(c.bytes)/el.Seconds(), "B"), f.File, f.Num)
+	fmt.Fprint(c.progress, "\r\x1b[K", c.progressLine(f, el, since))
+	c.last, c.lastByte = now, c.bytes
+	if c.position != nil {
+		c.lastPos = c.position()
+	}
+}
+
+// progressLine is the progress line: for files of known size, the share read, the current
+// rate and the time left; for stdin, the current rate of captured bytes.
+func (c *countingReader) progressLine(f *capture.Frame, el, since time.Duration) string {
+	where := fmt.Sprintf("%s packet %d", f.File, f.Num)
+	if c.size > 0 && c.position != nil {
+		pos := c.position()
+		rate := float64(pos-c.lastPos) / since.Seconds() // bytes of the files per second, now
+		eta := "?"
+		if rate > 0 {
+			eta = clock(time.Duration(float64(c.size-pos) / rate * float64(time.Second)))
+		}
+		return fmt.Sprintf("tlsmon: %3.0f%% of %s read, %s/s, %s left; %s packets; %s",
+			100*float64(pos)/float64(c.size), human(float64(c.size), "B"), human(rate, "B"), eta,
+			human(float64(c.packets), ""), where)
+	}
+	rate := float64(c.bytes-c.lastByte) / since.Seconds()
+	return fmt.Sprintf("tlsmon: %s packets, %s read in %s, %s/s; %s",
+		human(float64(c.packets), ""), human(float64(c.bytes), "B"), clock(el), human(rate, "B"), where)
+}
+
+// clock formats d as m:ss or h:mm:ss.
+func clock(d time.Duration) string {
+	s := int64(d.Round(time.Second) / time.Second)
+	if s >= 3600 {
+		return fmt.Sprintf("%d:%02d:%02d", s/3600, s/60%60, s%60)
+	}
+	return fmt.Sprintf("%d:%02d", s/60, s%60)
+}
+
+// linkChanged warns, once per file and link type, of a link type the decoder has no
+// decoder for: its frames are read as raw IP, which yields nothing for most of them.
+func (c *countingReader) linkChanged(f *capture.Frame) {
+	c.lastLink, c.lastFile = f.LinkType, f.File
+	if packet.KnownLinkType(f.LinkType) {
+		return
+	}
+	key := f.File + "\x00" + strconv.FormatUint(uint64(f.LinkType), 10)
+	if c.warned[key] {
+		return
+	}
+	if c.warned == nil {
+		c.warned = map[string]bool{}
+	}
+	c.warned[key] = true
+	c.clearProgress()
+	fmt.Fprintf(c.warn, "tlsmon: warning: %s: link type %s is not decoded: its frames are read as raw IP (from packet %d)\n",
+		f.File, packet.LinkTypeName(f.LinkType), f.Num)
 }
 
 // clearProgress erases the progress line, if one was printed.
@@ -67,5 +135,5 @@ func (c *countingReader) clearProgress() {
 	}
 }
 
-// interrupted reports whether a signal ended the input.
+// interrupted reports whether a stop request ended the input.
 func (c *countingReader) interrupted() bool { return c.stopped }

@@ -9,32 +9,24 @@ import (
 	"hash/fnv"
 	"io"
 	"os"
-	"os/signal"
+	"slices"
 	"strconv"
 	"strings"
-	"syscall"
 	"time"
 
 	"github.com/twmb/franz-go/pkg/sasl"
 	"github.com/twmb/franz-go/pkg/sasl/plain"
 	"github.com/twmb/franz-go/pkg/sasl/scram"
 
+	"github.com/tlsmon/tlsmon/policy"
 	"github.com/tlsmon/tlsmon/sink"
 	"github.com/tlsmon/tlsmon/zeeklog"
 )
 
 // exitLost is the exit status of a run whose rows did not all reach Kafka (dropped by the
-// drop policy, or not acknowledged when tlsmon had to stop waiting).
+// drop policy, or not acknowledged when tlsmon had to stop waiting). It wins over every
+// other status (withLoss, analyze.go).
 const exitLost = 3
-
-// exitCode maps the error that ended a run to the exit status.
-func exitCode(err error) int {
-	var lost *sink.LossError
-	if errors.As(err, &lost) {
-		return exitLost
-	}
-	return exitRuntime
-}
 
 // passwordEnv holds the SASL password: never on the command line, where ps shows it.
 const passwordEnv = "TLSMON_KAFKA_PASSWORD"
@@ -60,8 +52,8 @@ type sinkFlags struct {
 	uidSeed      string
 
 	// Set by check.
-	specs    []zeeklog.LogSpec
-	files    bool // log files are written (-o DIR, which --kafka alone turns off)
+	want     map[string]bool // the logs --logs names; nil: all
+	noFiles  bool            // no log file is written: -o -, or --kafka without -o
 	stdout   io.Writer
 	stderr   io.Writer
 	seed     uint64
@@ -71,8 +63,8 @@ type sinkFlags struct {
 }
 
 func addSinkFlags(fs *flag.FlagSet, s *sinkFlags) {
-	fs.StringVar(&s.logs, "logs", "", "write only these `LOGS` (comma-separated: ssl,x509,conn,analyzer,weird; default all),\n"+
-		"to files, stdout and Kafka alike")
+	fs.StringVar(&s.logs, "logs", "", "write only these `LOGS` (comma-separated: ssl,x509,conn,analyzer,weird, and\n"+
+		"notice,known_certs with --load; default all), to files, stdout and Kafka alike")
 	fs.StringVar(&s.kafka, "kafka", "", "send every log row to Kafka: seed brokers `HOST:PORT[,...]`; log files are then\n"+
 		"written only if -o DIR is also given")
 	fs.StringVar(&s.topic, "kafka-topic", "zeek", "Kafka `TOPIC`; \"{log}\" in it is replaced by the log's name (\"{log}\" alone: one\n"+
@@ -100,13 +92,13 @@ func addSinkFlags(fs *flag.FlagSet, s *sinkFlags) {
 func (s *sinkFlags) check(fs *flag.FlagSet, cfg *config, stdout, stderr io.Writer) error {
 	s.stdout, s.stderr = stdout, stderr
 	var err error
-	if s.specs, err = selectLogs(s.logs); err != nil {
+	if s.want, err = selectLogs(s.logs, logNames(cfg.load)); err != nil {
 		return err
 	}
 	outSet := false
 	fs.Visit(func(f *flag.Flag) { outSet = outSet || f.Name == "o" })
-	s.files = cfg.outDir != "-" && (s.kafka == "" || outSet)
-	if !s.files && cfg.events {
+	s.noFiles = cfg.outDir == "-" || (s.kafka != "" && !outSet)
+	if s.noFiles && cfg.events {
 		return errors.New("--events needs an output directory (-o DIR)")
 	}
 	if s.kafka != "" {
@@ -117,36 +109,64 @@ func (s *sinkFlags) check(fs *flag.FlagSet, cfg *config, stdout, stderr io.Write
 	return s.chooseSeed()
 }
 
-// selectLogs returns the specs of the logs named in list (all for "").
-func selectLogs(list string) ([]zeeklog.LogSpec, error) {
-	all := zeeklog.Logs()
-	if list == "" {
-		return all, nil
-	}
-	want := map[string]bool{}
+// logNames returns the names of the logs a run with the policy scripts loaded may write:
+// tlsmon's own, then the scripts' (notice, known_certs).
+func logNames(load []string) []string {
 	var names []string
-	for _, spec := range all {
+	for _, spec := range zeeklog.Logs() {
 		names = append(names, spec.Path)
 	}
+	return append(names, policy.LogNames(load)...)
+}
+
+// selectLogs returns the set of logs named in list (nil for "": all); each must be one of
+// known.
+func selectLogs(list string, known []string) (map[string]bool, error) {
+	if list == "" {
+		return nil, nil
+	}
+	want := map[string]bool{}
 	for _, n := range strings.Split(list, ",") {
 		n = strings.TrimSuffix(strings.TrimSpace(n), ".log")
-		ok := false
-		for _, spec := range all {
-			ok = ok || spec.Path == n
-		}
-		if !ok {
-			return nil, fmt.Errorf("--logs: unknown log %q (known: %s)", n, strings.Join(names, ","))
+		if !slices.Contains(known, n) {
+			return nil, fmt.Errorf("--logs: unknown log %q (known: %s)", n, strings.Join(known, ","))
 		}
 		want[n] = true
 	}
-	var specs []zeeklog.LogSpec
-	for _, spec := range all {
-		if want[spec.Path] {
-			specs = append(specs, spec)
+	return want, nil
+}
+
+// selected returns the specs of the logs --logs selects, in their order, and which of them
+// run without being written: ssl.log, when an extra log of the policy scripts (notice,
+// known_certs) is selected without it, since its column extensions are what raise the
+// notices and log the known certificates.
+func (s *sinkFlags) selected(specs []zeeklog.LogSpec, extra []zeeklog.LogSpec) ([]zeeklog.LogSpec, map[string]bool) {
+	if s.want == nil {
+		return specs, nil
+	}
+	needSSL := false
+	for _, spec := range extra {
+		needSSL = needSSL || s.want[spec.Path]
+	}
+	var out []zeeklog.LogSpec
+	hidden := map[string]bool{}
+	for _, spec := range specs {
+		switch {
+		case s.want[spec.Path]:
+			out = append(out, spec)
+		case spec.Path == "ssl" && needSSL:
+			out = append(out, spec)
+			hidden[spec.Path] = true
 		}
 	}
-	return specs, nil
+	return out, hidden
 }
+
+// discardWriter drops the rows of a log that runs without being written.
+type discardWriter struct{}
+
+func (discardWriter) Write([]zeeklog.Value) error { return nil }
+func (discardWriter) Close(int64) error           { return nil }
 
 func (s *sinkFlags) checkKafka() error {
 	if s.topic == "" {
@@ -257,53 +277,69 @@ func (s *sinkFlags) openDest(cfg config, clock *sink.Clock) (sink.Dest, *sink.Ka
 	if err != nil {
 		return nil, nil, err
 	}
-	d := kafkaDest{k, interruptOnSignal(k)}
 	if cfg.outDir == "-" {
-		return teeDest{sink.NewStream(s.stdout, clock), d}, k, nil
+		return teeDest{sink.NewStream(s.stdout, clock), k}, k, nil
 	}
-	return d, k, nil
+	return k, k, nil
 }
 
-// kafkaDest is the Kafka sink with its signal watch.
-type kafkaDest struct {
-	*sink.Kafka
-	stopWatch func()
+// watchedDest is the destination of a run: it keeps the first error of a Put (stdout that
+// cannot be written) and reports it to onErr, which stops the reading as a full disk does.
+type watchedDest struct {
+	sink.Dest
+	onErr func(error) // may be nil
+	err   error
 }
 
-func (d kafkaDest) Close() error {
-	err := d.Kafka.Close()
-	d.stopWatch()
-	return err
-}
-
-// interruptOnSignal watches SIGINT and SIGTERM for the Kafka sink. The first signal stops the
-// reading (analyze.go) and leaves the sink alone: the rows of the connections still open are
-// written and flushed as usual. A second signal interrupts the sink, for a cluster that is
-// away: a Put blocked for room and the wait for acknowledgements end at once, and the rows
-// not delivered are reported (exit status 3). The watch then ends, so a third signal kills
-// the process. The returned function ends the watch.
-func interruptOnSignal(k *sink.Kafka) func() {
-	ch := make(chan os.Signal, 2)
-	signal.Notify(ch, os.Interrupt, syscall.SIGTERM)
-	done := make(chan struct{})
-	go func() {
-		for n := 0; ; {
-			select {
-			case <-ch:
-				if n++; n == 2 {
-					signal.Stop(ch)
-					k.Interrupt()
-					return
-				}
-			case <-done:
-				return
-			}
+func (d *watchedDest) Put(r sink.Row) error {
+	if d.err != nil {
+		return d.err
+	}
+	if err := d.Dest.Put(r); err != nil {
+		d.err = err
+		if d.onErr != nil {
+			d.onErr(err)
 		}
-	}()
-	return func() {
-		signal.Stop(ch)
-		close(done)
+		return err
 	}
+	return nil
+}
+
+// stopNow is the second signal's doing (runStop.watchSignals): every later event is
+// dropped, and the Kafka sink stops waiting for the cluster (a Put blocked for room and the
+// wait for acknowledgements at Close end at once; the rows not delivered are reported lost,
+// exit status 3). Safe from any goroutine.
+func (o *outputs) stopNow() {
+	o.abort.Store(true)
+	if o.kafka != nil {
+		o.kafka.Interrupt()
+	}
+}
+
+// closeDest delivers what the destination holds (Kafka: waits for acknowledgements, up to
+// --kafka-flush-timeout) and returns its error: a *sink.LossError for lost rows.
+func (o *outputs) closeDest() error {
+	if o.dest == nil {
+		return nil
+	}
+	return o.dest.Close() // the stream's error is reported here, not by the logs (isFileError)
+}
+
+// where says where the rows went, for the summary's first line.
+func (o *outputs) where() string {
+	var parts []string
+	if files := o.written(); len(files) > 0 {
+		parts = append(parts, "logs in "+o.dir+": "+strings.Join(files, ", "))
+	} else if o.toFiles {
+		parts = append(parts, "no log written")
+	}
+	if o.stdout {
+		parts = append(parts, "logs on stdout")
+	}
+	if o.kafka != nil {
+		parts = append(parts, "logs to Kafka")
+	}
+	return strings.Join(parts, "; ")
 }
 
 // kafkaLine is the line printed on stderr about the Kafka sink at the end of a run.

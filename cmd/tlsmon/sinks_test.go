@@ -4,7 +4,10 @@ import (
 	"bytes"
 	"encoding/json"
 	"os"
+	"os/signal"
 	"path/filepath"
+	"runtime"
+	"slices"
 	"strings"
 	"sync"
 	"testing"
@@ -65,10 +68,23 @@ func unstream(t *testing.T, line string) (path string, writeTs float64, row stri
 	return path, writeTs, "{" + strings.TrimPrefix(rest, ",")
 }
 
+// The rows on stdout equal the JSON files' rows plus _path and _write_ts, for every
+// selection of logs and with the policy scripts' and fingerprints' columns and logs.
 func TestStdoutEqualsJSONFiles(t *testing.T) {
-	for _, logs := range []string{"", "ssl,x509"} {
-		t.Run("logs="+logs, func(t *testing.T) {
+	for _, tc := range []struct {
+		logs  string
+		extra []string
+		want  []string // logs that must be there (with the corpus capture)
+	}{
+		{"", nil, []string{"ssl", "x509", "conn"}},
+		{"ssl,x509", nil, []string{"ssl", "x509"}},
+		{"", []string{"--load", "local", "--fingerprints"}, []string{"ssl", "x509", "conn", "notice", "known_certs"}},
+		{"notice,known_certs", []string{"--load", "local"}, []string{"notice", "known_certs"}},
+	} {
+		logs := tc.logs
+		t.Run("logs="+logs+strings.Join(tc.extra, ""), func(t *testing.T) {
 			args := append(sinkCaptures(t), "--no-progress")
+			args = append(args, tc.extra...)
 			if logs != "" {
 				args = append(args, "--logs", logs)
 			}
@@ -103,8 +119,19 @@ func TestStdoutEqualsJSONFiles(t *testing.T) {
 					t.Errorf("%s: stdout rows differ from the file's:\n got %q\nwant %q", path, got[path], lines)
 				}
 			}
-			if logs != "" && (len(files) != 2 || files["ssl"] == nil || files["x509"] == nil) {
+			if logs != "" && len(files) != len(tc.want) {
 				t.Errorf("--logs %s wrote %v", logs, keys(files))
+			}
+			if len(sinkCaptures(t)) == 4 { // the corpus capture raises notices, has known certificates
+				for _, path := range tc.want {
+					if len(files[path]) == 0 || len(got[path]) == 0 {
+						t.Errorf("%s: missing (files %v, stdout %v)", path, keys(files), keys(got))
+					}
+				}
+			}
+			if slices.Contains(tc.extra, "--fingerprints") && len(got["ssl"]) > 0 &&
+				!strings.Contains(got["ssl"][0], `"ja4":`) {
+				t.Errorf("ssl rows on stdout lack the fingerprint columns: %s", got["ssl"][0])
 			}
 		})
 	}
@@ -276,5 +303,35 @@ func TestSinkFlagErrors(t *testing.T) {
 		if code != exitUsage || !strings.Contains(stderr, tc.want) {
 			t.Errorf("%v: exit %d, stderr %q; want %d and %q", tc.args, code, stderr, exitUsage, tc.want)
 		}
+	}
+}
+
+// A run with every destination leaves no goroutine behind: the signal watch and the Kafka
+// client end with the run, whether the rows were delivered or lost.
+func TestSinkRunsLeaveNoGoroutine(t *testing.T) {
+	c, addr := kafkatest.Cluster(t, 1, "zeek")
+	down := false
+	var mu sync.Mutex
+	kafkatest.Outage(c, false, func() bool { mu.Lock(); defer mu.Unlock(); return down })
+	ch := make(chan os.Signal, 1) // os/signal starts its one process-wide loop at the first Notify
+	signal.Notify(ch, os.Interrupt)
+	signal.Stop(ch)
+	base := runtime.NumGoroutine()
+	for _, lose := range []bool{false, true} {
+		mu.Lock()
+		down = lose
+		mu.Unlock()
+		args := append(sinkCaptures(t), "-q", "-o", "-", "--kafka", addr, "--kafka-flush-timeout", "300ms")
+		if code, _, stderr := runCLI(t, args...); (code == exitLost) != lose {
+			t.Fatalf("lose %v: exit %d: %s", lose, code, stderr)
+		}
+	}
+	deadline := time.Now().Add(5 * time.Second)
+	for runtime.NumGoroutine() > base {
+		if time.Now().After(deadline) {
+			buf := make([]byte, 1<<20)
+			t.Fatalf("%d goroutines after the runs, %d before:\n%s", runtime.NumGoroutine(), base, buf[:runtime.Stack(buf, true)])
+		}
+		time.Sleep(20 * time.Millisecond)
 	}
 }

@@ -5,6 +5,7 @@ import (
 	"runtime"
 	"time"
 
+	"github.com/tlsmon/tlsmon"
 	"github.com/tlsmon/tlsmon/engine"
 )
 
@@ -45,4 +46,40 @@ func memLine(packets float64) string {
 	return fmt.Sprintf("tlsmon: memstats: %d allocations (%.3f per packet), %s allocated, %s heap in use, %s from the OS, %d GC cycles",
 		ms.Mallocs, per, human(float64(ms.TotalAlloc), "B"), human(float64(ms.HeapInuse), "B"),
 		human(float64(ms.Sys), "B"), ms.NumGC)
+}
+
+// tally counts what the end summary reports of the event stream: the connections on which
+// TLS, DTLS or QUIC was confirmed, and the certificates seen.
+type tally struct {
+	tls, dtls, quic, certs uint64
+}
+
+// HandleEvent implements tlsmon.Handler.
+func (t *tally) HandleEvent(e tlsmon.Event) {
+	switch ev := e.(type) {
+	case *tlsmon.AnalyzerConfirmation:
+		switch ev.Analyzer {
+		case "SSL":
+			if ev.Conn != nil && ev.Conn.ID.Proto == tlsmon.ProtoTCP { // QUIC's handshake confirms SSL on UDP
+				t.tls++
+			}
+		case "DTLS":
+			t.dtls++
+		case "QUIC":
+			t.quic++
+		}
+	case *tlsmon.Certificate:
+		t.certs++
+	}
+}
+
+// resultLine is the summary's first line: what was found and where the logs went
+// (outputs.where).
+func resultLine(st engine.Stats, t *tally, where string) string {
+	var caps uint64
+	for _, n := range st.CapHits {
+		caps += n
+	}
+	return fmt.Sprintf("tlsmon: %d connections; sessions: %d TLS, %d DTLS, %d QUIC; %d certificates; %d caps hit; %s",
+		st.Connections, t.tls, t.dtls, t.quic, t.certs, caps, where)
 }

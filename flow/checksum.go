@@ -1,0 +1,37 @@
+package flow
+
+import "github.com/tlsmon/tlsmon/packet"
+
+// ChecksumError handles a TCP, UDP or ICMP packet whose checksum is bad (with checksum
+// verification on), as Zeek without -C does: the packet's connection is found or created
+// (a new one is reported as such), nothing of the packet is counted, and for TCP and UDP
+// the history gets 'C' (originator) or 'c' (responder), scaled as Zeek's other repeated
+// letters (1st, 10th, 100th... bad checksum of a side). It returns the connection (nil
+// when none could be had: not a connection's packet, or the connection cap) and whether
+// it is new; the caller raises the weird.
+func (t *Table) ChecksumError(p *packet.Packet) (*Conn, bool) {
+	c, isNew := t.Touch(p)
+	if c == nil || (p.Proto != 6 && p.Proto != 17) {
+		return c, isNew
+	}
+	var side uint8
+	if !addrLess(&p.Src, &p.Dst, p.SrcPort, p.DstPort) {
+		side = 1
+	}
+	if t.chk == nil {
+		t.chk = map[*Conn]*[2]scaledCount{}
+	}
+	n := t.chk[c]
+	if n == nil {
+		n = new([2]scaledCount)
+		t.chk[c] = n
+	}
+	c.scaledSide(side, 'C', &n[side].cnt, &n[side].exp)
+	return c, isNew
+}
+
+// scaledCount is a scaled history counter (see Conn.scaledHistory).
+type scaledCount struct {
+	cnt uint32
+	exp uint8
+}
