@@ -224,15 +224,22 @@ func (e *Engine) releaseAttachments(cs *connState) {
 	cs.att = nil
 }
 
-// connEvents forwards an analyzer's events and notes confirmations (conn.log service).
+// connEvents forwards an analyzer's events and keeps conn.log's service as Zeek's
+// dpd.zeek does: a confirmation adds the analyzer's name, a violation that makes it fail
+// (one DPD does not ignore) removes it again.
 type connEvents struct {
 	e  *Engine
 	cs *connState
 }
 
 func (h *connEvents) HandleEvent(ev tlsmon.Event) {
-	if c, ok := ev.(*tlsmon.AnalyzerConfirmation); ok {
+	switch c := ev.(type) {
+	case *tlsmon.AnalyzerConfirmation:
 		h.cs.service |= h.e.serviceBit(c.Analyzer)
+	case *tlsmon.AnalyzerViolation:
+		if !c.Ignored && h.cs.service != 0 {
+			h.cs.service &^= h.e.serviceBit(c.Analyzer)
+		}
 	}
 	h.e.handler.HandleEvent(ev)
 }

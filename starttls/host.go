@@ -73,8 +73,14 @@ func (h *Host) ConfirmAs(ts int64, name string) {
 // ViolationAs raises a violation for another analyzer name carried by this one; it does
 // not detach the host.
 func (h *Host) ViolationAs(ts int64, name, reason string) {
-	h.violationEv = tlsmon.AnalyzerViolation{Meta: tlsmon.Meta{Ts: ts, Conn: h.env.Conn}, Analyzer: name, Reason: reason}
+	h.violationEv = tlsmon.AnalyzerViolation{Meta: tlsmon.Meta{Ts: ts, Conn: h.env.Conn}, Analyzer: name, Reason: reason, Ignored: h.bytes > ignoreViolationsAfter}
 	h.env.Events.HandleEvent(&h.violationEv)
+}
+
+// Parsing reports whether stream bytes still reach the parser: no hand-off, no content
+// gap, and the connection is not partial (the analyzers of Zeek these mirror skip those).
+func (h *Host) Parsing() bool {
+	return !h.pass && !h.detached && !h.hadGap && (h.env.Partial == nil || !h.env.Partial())
 }
 
 // Confirmed reports whether the analyzer confirmed its protocol.
@@ -86,7 +92,7 @@ func (h *Host) Violation(ts int64, reason string) {
 	if h.detached {
 		return
 	}
-	h.violationEv = tlsmon.AnalyzerViolation{Meta: tlsmon.Meta{Ts: ts, Conn: h.env.Conn}, Analyzer: h.name, Reason: reason}
+	h.violationEv = tlsmon.AnalyzerViolation{Meta: tlsmon.Meta{Ts: ts, Conn: h.env.Conn}, Analyzer: h.name, Reason: reason, Ignored: h.bytes > ignoreViolationsAfter}
 	h.env.Events.HandleEvent(&h.violationEv)
 	if h.bytes <= ignoreViolationsAfter {
 		h.Stop()

@@ -56,6 +56,16 @@ func (l *Lines) add(b []byte) {
 	l.buf = append(l.buf, b...)
 }
 
+// Flush returns the partial line buffered at the end of a stream, as Zeek's content line
+// analyzer delivers it when the endpoint closes; ok is false when nothing is buffered.
+func (l *Lines) Flush() (line []byte, ok bool) {
+	if l.reset || len(l.buf) == 0 {
+		return nil, false
+	}
+	line, _, ok = l.Next([]byte{'\n'})
+	return line, ok
+}
+
 // Release drops the buffer.
 func (l *Lines) Release() { l.buf, l.reset, l.trunc = nil, false, false }
 
