@@ -23,7 +23,13 @@ type connState struct {
 	att     *attachment // the environments of the attached analyzers (recycled on removal)
 	service uint32      // bit i: Engine.services[i] confirmed (conn.log service)
 	eof     [2]bool
+	// trim is, per side, the highest acknowledgement of its stream seen (Zeek's trim_seq:
+	// the reassembler holds delivered data until it is acknowledged).
+	trim    [2]uint64
 	closing bool
+	// closeDeferred: a FIN or RST came while data was pending (Zeek's close_deferred); the
+	// close is made at the next end of a side's data.
+	closeDeferred bool
 	// tunneled: the engine holds tunnel state for this connection (Engine.tun.conns); a bool
 	// in the padding keeps the non-tunnel connection's size unchanged.
 	tunneled bool
@@ -110,8 +116,47 @@ func (cs *connState) idle() bool {
 	return true
 }
 
-// checkEOF raises EndOfData once a side that sent FIN/RST has had all its data delivered.
-func (cs *connState) checkEOF(side uint8, ts int64) {
+// maxInitialWindow is Zeek's tcp_max_initial_window: past this much data with none of it
+// acknowledged, the reassembler stops holding delivered data for acknowledgements.
+const maxInitialWindow = 16384
+
+// dataPending is Zeek's TCP_Reassembler::DataPending for one side: data of the side not
+// delivered yet, or, unless the side reset, delivered data of its peer not acknowledged yet.
+func (cs *connState) dataPending(side uint8) bool {
+	r := &cs.r[side]
+	if r.Skipping() {
+		return false
+	}
+	if r.Buffered() > 0 {
+		return true
+	}
+	ep := cs.Endpoint(side)
+	if last := ep.RelLastSeq(); r.Next()+1 < last && last < r.Next()+1<<31 {
+		return true // data still expected
+	}
+	return ep.State != flow.TCPReset && cs.unacked(side^1)
+}
+
+// unacked is Zeek's TCP_Reassembler::HasUndeliveredData: the side's reassembler still holds
+// blocks, out of order or delivered but not acknowledged by the peer.
+func (cs *connState) unacked(side uint8) bool {
+	r := &cs.r[side]
+	if r.Skipping() {
+		return false
+	}
+	if r.Buffered() > 0 {
+		return true
+	}
+	if r.Next() <= max(cs.trim[side], 1) {
+		return false
+	}
+	ep := cs.Endpoint(side)
+	return !(ep.NoDataAcked() && ep.RelLastSeq() > maxInitialWindow)
+}
+
+// checkEOF raises EndOfData once a side that sent FIN/RST has had all its data delivered
+// (TCP_Reassembler::CheckEOF), and makes a deferred close then (EndpointEOF).
+func (cs *connState) checkEOF(e *Engine, side uint8, ts int64) {
 	if cs.eof[side] {
 		return
 	}
@@ -119,14 +164,8 @@ func (cs *connState) checkEOF(side uint8, ts int64) {
 	if !(ep.FINSeen() || ep.State == flow.TCPClosed || ep.State == flow.TCPReset) {
 		return
 	}
-	r := &cs.r[side]
-	if !r.Skipping() {
-		if r.Buffered() > 0 {
-			return
-		}
-		if last := ep.RelLastSeq(); r.Next()+1 < last && last < r.Next()+1<<31 {
-			return // data still expected
-		}
+	if cs.dataPending(side) {
+		return
 	}
 	cs.eof[side] = true
 	isOrig := cs.IsOrigSide(side)
@@ -134,6 +173,10 @@ func (cs *connState) checkEOF(side uint8, ts int64) {
 		if !sl.Detached {
 			sl.A.EndOfData(ts, isOrig)
 		}
+	}
+	if cs.closeDeferred {
+		cs.closeDeferred = false
+		e.table.CloseTCP(&cs.Conn, side, flow.TCPResult{})
 	}
 }
 

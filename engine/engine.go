@@ -257,9 +257,12 @@ func (e *Engine) tcp(cs *connState, res *flow.Result, p *packet.Packet) {
 	e.cur = cs
 	t := res.TCP
 	peer := s ^ 1
+	if t.PeerAck {
+		cs.trim[peer] = max(cs.trim[peer], t.Ack)
+	}
 	if t.PeerAck && !(t.Ack <= 2 && c.IsPartial()) {
 		cs.r[peer].AckReceived(e.now, t.Ack, &e.sinks[peer])
-		cs.checkEOF(peer, e.now)
+		cs.checkEOF(e, peer, e.now)
 	}
 	if t.Deliver {
 		r := &cs.r[s]
@@ -290,10 +293,16 @@ func (e *Engine) tcp(cs *connState, res *flow.Result, p *packet.Packet) {
 			}
 		}
 	}
-	cs.checkEOF(s, e.now)
+	cs.checkEOF(e, s, e.now)
 	cs.endDetached(e.now)
 	if t.Close {
-		e.table.CloseTCP(c, s, t)
+		// Zeek's ConnectionClosed: with data pending, the close waits for the end of data.
+		if cs.dataPending(s) {
+			cs.closeDeferred = true
+		} else {
+			cs.closeDeferred = false
+			e.table.CloseTCP(c, s, t)
+		}
 	}
 }
 

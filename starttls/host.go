@@ -29,6 +29,7 @@ type Host struct {
 	pass     bool // every later delivery goes to the child
 
 	bytes     uint64
+	partialOK bool // the protocol is parsed on partial connections too (AnalyzePartial)
 	confirmed bool
 	hadGap    bool
 	detached  bool
@@ -43,6 +44,11 @@ type Host struct {
 func NewHost(env *analyzer.Env, name string, p Parser) *Host {
 	return &Host{env: env, name: name, p: p}
 }
+
+// AnalyzePartial makes the host parse partial connections too (the first packets missed
+// the handshake), as Zeek's FTP, IRC and Spicy (LDAP, PostgreSQL) analyzers do; the
+// others (HTTP, IMAP, MySQL, POP3, SMTP, SOCKS, XMPP) skip them.
+func (h *Host) AnalyzePartial() { h.partialOK = true }
 
 // Conn returns the connection analyzed.
 func (h *Host) Conn() *tlsmon.Conn { return h.env.Conn }
@@ -80,7 +86,11 @@ func (h *Host) ViolationAs(ts int64, name, reason string) {
 // Parsing reports whether stream bytes still reach the parser: no hand-off, no content
 // gap, and the connection is not partial (the analyzers of Zeek these mirror skip those).
 func (h *Host) Parsing() bool {
-	return !h.pass && !h.detached && !h.hadGap && (h.env.Partial == nil || !h.env.Partial())
+	return !h.pass && !h.detached && !h.hadGap && !h.skipPartial()
+}
+
+func (h *Host) skipPartial() bool {
+	return !h.partialOK && h.env.Partial != nil && h.env.Partial()
 }
 
 // Confirmed reports whether the analyzer confirmed its protocol.
@@ -187,7 +197,7 @@ func (h *Host) DeliverStream(ts int64, isOrig bool, data []byte) {
 		h.child.DeliverStream(ts, isOrig, data)
 		return
 	}
-	if h.hadGap || (h.env.Partial != nil && h.env.Partial()) {
+	if h.hadGap || h.skipPartial() {
 		return
 	}
 	n := h.p.Deliver(h, ts, isOrig, data)

@@ -82,6 +82,21 @@ func (d *DirLines) Feed(h *Host, lp LineParser, ts int64, isOrig bool, data []by
 	return FeedLines(h, lp, l, ts, isOrig, data)
 }
 
+// EndOfData hands lp the line left unterminated when one side's data ended, as Zeek's
+// content line analyzer does at the endpoint's EOF; nothing once the host stopped parsing.
+func (d *DirLines) EndOfData(h *Host, lp LineParser, ts int64, isOrig bool) {
+	if !h.Parsing() {
+		return
+	}
+	l := &d[1]
+	if isOrig {
+		l = &d[0]
+	}
+	if line, ok := l.Flush(); ok {
+		lp.Line(h, ts, isOrig, line)
+	}
+}
+
 // Release drops both directions' buffers (the stream was handed off).
 func (d *DirLines) Release() {
 	d[0].Release()

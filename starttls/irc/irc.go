@@ -21,7 +21,9 @@ func Spec() analyzer.Spec {
 func New(env *analyzer.Env) analyzer.Analyzer {
 	p := &parser{}
 	p.lines[0].Max, p.lines[1].Max = maxLine, maxLine
-	return starttls.NewHost(env, "IRC", p)
+	h := starttls.NewHost(env, "IRC", p)
+	h.AnalyzePartial() // Zeek's IRC analyzer does not check for partial connections
+	return h
 }
 
 // maxLine is the line cap of Zeek's IRC content-line analyzer; lines over 512 bytes are
@@ -30,6 +32,12 @@ const maxLine = 1000
 
 type parser struct {
 	lines starttls.DirLines
+}
+
+// EndOfData parses a line left unterminated when a side closed (Zeek's content line
+// analyzer delivers it at the endpoint's EOF).
+func (p *parser) EndOfData(h *starttls.Host, ts int64, isOrig bool) {
+	p.lines.EndOfData(h, p, ts, isOrig)
 }
 
 func (p *parser) Deliver(h *starttls.Host, ts int64, isOrig bool, data []byte) int {

@@ -63,6 +63,12 @@ type parser struct {
 	authing   bool
 }
 
+// EndOfData parses a line left unterminated when a side closed (Zeek's content line
+// analyzer delivers it at the endpoint's EOF).
+func (p *parser) EndOfData(h *starttls.Host, ts int64, isOrig bool) {
+	p.lines.EndOfData(h, p, ts, isOrig)
+}
+
 func (p *parser) Deliver(h *starttls.Host, ts int64, isOrig bool, data []byte) int {
 	if p.seen < window {
 		p.seen += len(data)

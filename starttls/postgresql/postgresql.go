@@ -33,7 +33,9 @@ func Match(isOrig bool, payload []byte) bool {
 
 // New returns a PostgreSQL analyzer for env's connection.
 func New(env *analyzer.Env) analyzer.Analyzer {
-	return starttls.NewHost(env, "PostgreSQL", &parser{})
+	h := starttls.NewHost(env, "PostgreSQL", &parser{})
+	h.AnalyzePartial() // Zeek's Spicy analyzers parse partial connections too
+	return h
 }
 
 // maxBuffered is how many client chunks are held while the server has not answered an

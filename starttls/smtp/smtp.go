@@ -38,6 +38,12 @@ type parser struct {
 	inData  bool
 }
 
+// EndOfData parses a line left unterminated when a side closed (Zeek's content line
+// analyzer delivers it at the endpoint's EOF).
+func (p *parser) EndOfData(h *starttls.Host, ts int64, isOrig bool) {
+	p.lines.EndOfData(h, p, ts, isOrig)
+}
+
 func (p *parser) Deliver(h *starttls.Host, ts int64, isOrig bool, data []byte) int {
 	return p.lines.Feed(h, p, ts, isOrig, data)
 }
