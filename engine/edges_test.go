@@ -1,0 +1,82 @@
+package engine
+
+import (
+	"bytes"
+	"testing"
+
+	"github.com/tlsmon/tlsmon"
+	"github.com/tlsmon/tlsmon/analyzer"
+)
+
+// violAnalyzer confirms its protocol on "HELLO" and raises a violation on "BAD" (ignored,
+// as DPD ignores it past 10 KiB, when the payload also holds "LATE").
+type violAnalyzer struct{ recAnalyzer }
+
+func (a *violAnalyzer) DeliverStream(ts int64, isOrig bool, data []byte) {
+	a.recAnalyzer.DeliverStream(ts, isOrig, data)
+	if bytes.Contains(data, []byte("BAD")) {
+		a.env.Events.HandleEvent(&tlsmon.AnalyzerViolation{Meta: tlsmon.Meta{Ts: ts, Conn: a.env.Conn},
+			Analyzer: "TEST", Reason: "bad", Ignored: bytes.Contains(data, []byte("LATE"))})
+	}
+}
+
+func newViolHarness() *harness {
+	h := newHarness(analyzer.Spec{Name: "TEST", TCPPorts: []uint16{9999}}, Limits{})
+	spec := analyzer.Spec{Name: "TEST", TCPPorts: []uint16{9999}, New: func(env *analyzer.Env) analyzer.Analyzer {
+		return &violAnalyzer{recAnalyzer{env: env}}
+	}}
+	h.e = New(Options{Analyzers: []analyzer.Spec{spec}, Handler: tlsmon.HandlerFunc(func(ev tlsmon.Event) {
+		if x, ok := ev.(*tlsmon.ConnectionStateRemove); ok {
+			c := *x
+			h.removed = append(h.removed, &c)
+		}
+	})})
+	return h
+}
+
+// TestServiceRemovedOnViolation: as Zeek's dpd.zeek, a violation that makes a confirmed
+// analyzer fail removes its service from conn.log; one DPD ignores leaves it.
+func TestServiceRemovedOnViolation(t *testing.T) {
+	for _, c := range []struct {
+		data    string
+		service []string
+	}{
+		{"HELLO", []string{"test"}},
+		{"HELLO BAD", nil},
+		{"HELLO BAD LATE", []string{"test"}},
+	} {
+		h := newViolHarness()
+		h.handshake()
+		h.tcp(4, true, fPA, 101, 501, c.data)
+		h.e.Flush()
+		if len(h.removed) != 1 {
+			t.Fatalf("%q: %d removals", c.data, len(h.removed))
+		}
+		if got := h.removed[0].Stats.Service; len(got) != len(c.service) || len(got) == 1 && got[0] != c.service[0] {
+			t.Errorf("%q: service %v, want %v", c.data, got, c.service)
+		}
+	}
+}
+
+// TestDeferredCloseExtendsDuration: a FIN that comes while the peer's data is not yet
+// acknowledged does not close the side (Zeek's close_deferred), so the packets until the
+// acknowledgement still count in the connection's duration.
+func TestDeferredCloseExtendsDuration(t *testing.T) {
+	const s = 1_000_000
+	h := newHarness(analyzer.Spec{Name: "TEST", TCPPorts: []uint16{9999}}, Limits{})
+	h.tcp(1*s, true, fS, 100, 0, "")
+	h.tcp(2*s, false, fSA, 500, 101, "")
+	h.tcp(3*s, true, fA, 101, 501, "")
+	h.tcp(4*s, true, fPA, 101, 501, "abc") // not acknowledged yet
+	h.tcp(5*s, true, fFA, 104, 501, "")    // client FIN: closes the client's side
+	h.tcp(6*s, false, fFA, 501, 101, "")   // server FIN: the client's data is pending
+	h.tcp(9*s, false, fA, 502, 105, "")    // the server acknowledges: end of data, close
+	h.tcp(12*s, true, fA, 105, 502, "")    // after both closed: not counted
+	h.e.Flush()
+	if len(h.removed) != 1 {
+		t.Fatalf("%d removals", len(h.removed))
+	}
+	if st := h.removed[0].Stats; st.Duration != 8*s || st.State != "SF" {
+		t.Fatalf("duration %d state %s, want %d SF", st.Duration, st.State, 8*s)
+	}
+}
