@@ -310,7 +310,7 @@ func (t *Table) processTCP(r *TCPResult, c *Conn, s uint8, ts int64, seq, ack ui
 	// Without SYN, FIN or RST, the state machine changes nothing for an endpoint that is
 	// established, partial or closed (the common case: skip the call).
 	if flags&(synFlag|finFlag|rstFlag) != 0 || (e.State != TCPEstablished && e.State != TCPPartial && e.State != TCPClosed) {
-		t.updateStateMachine(c, s, seq, ack, n, dl, flags, r)
+		t.updateStateMachine(c, s, ts, seq, ack, n, dl, flags, r)
 	}
 	isOrig = s == c.origSide
 
@@ -339,7 +339,7 @@ func (t *Table) processTCP(r *TCPResult, c *Conn, s uint8, ts int64, seq, ack ui
 	}
 }
 
-func (t *Table) updateStateMachine(c *Conn, s uint8, seq, ack uint32, n int, dl int32, flags uint8, r *TCPResult) {
+func (t *Table) updateStateMachine(c *Conn, s uint8, ts int64, seq, ack uint32, n int, dl int32, flags uint8, r *TCPResult) {
 	e, peer := &c.ep[s], &c.ep[s^1]
 	isOrig := s == c.origSide
 	orig := &c.ep[c.origSide]
@@ -356,7 +356,7 @@ func (t *Table) updateStateMachine(c *Conn, s uint8, seq, ack uint32, n int, dl 
 				}
 				if c.armed&armAttempt == 0 {
 					c.armed |= armAttempt
-					t.schedule(c, t.now+t.cfg.AttemptDelay, timerAttempt)
+					t.schedule(c, ts+t.cfg.AttemptDelay, timerAttempt) // from the packet's own time, as Zeek
 				}
 			} else {
 				if ackf {
