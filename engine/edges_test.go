@@ -6,6 +6,7 @@ import (
 
 	"github.com/tlsmon/tlsmon"
 	"github.com/tlsmon/tlsmon/analyzer"
+	"github.com/tlsmon/tlsmon/capture"
 )
 
 // violAnalyzer confirms its protocol on "HELLO" and raises a violation on "BAD" (ignored,
@@ -78,5 +79,42 @@ func TestDeferredCloseExtendsDuration(t *testing.T) {
 	}
 	if st := h.removed[0].Stats; st.Duration != 8*s || st.State != "SF" {
 		t.Fatalf("duration %d state %s, want %d SF", st.Duration, st.State, 8*s)
+	}
+}
+
+// TestNegativeTimestampDropped: a frame with a negative time (a 32-bit pcap time past 2038
+// read as signed) is dropped with the weird negative_packet_timestamp, at the network time
+// of the packets before it, as Zeek's packet source does.
+func TestNegativeTimestampDropped(t *testing.T) {
+	var evs []tlsmon.Event
+	var ws []weirdRec
+	var weirdTs []int64
+	col := collect(&evs, &ws)
+	e := New(Options{Analyzers: []analyzer.Spec{}, Handler: tlsmon.HandlerFunc(func(ev tlsmon.Event) {
+		if w, ok := ev.(*tlsmon.Weird); ok {
+			weirdTs = append(weirdTs, w.Ts)
+		}
+		col.HandleEvent(ev)
+	})})
+	frame := []byte{
+		0x45, 0, 0, 28, 0, 0, 0, 0, 64, 17, 0, 0, 10, 1, 1, 1, 10, 2, 2, 2,
+		0x9c, 0x40, 0x01, 0xbb, 0, 8, 0, 0,
+	}
+	e.Frame(&capture.Frame{LinkType: 101, Ts: 5_000_000, Data: frame, WireLen: len(frame)})
+	other := append([]byte(nil), frame...)
+	other[19] = 3 // another connection
+	e.Frame(&capture.Frame{LinkType: 101, Ts: -2_000_000_000, Data: other, WireLen: len(other)})
+	e.Flush()
+	conns := 0
+	for _, ev := range evs {
+		if _, ok := ev.(*tlsmon.ConnectionStateRemove); ok {
+			conns++
+		}
+	}
+	if conns != 1 {
+		t.Fatalf("%d connections, want 1 (the negative-time frame dropped)", conns)
+	}
+	if len(ws) != 1 || ws[0].name != "negative_packet_timestamp" || ws[0].conn != nil || weirdTs[0] != 5_000_000 {
+		t.Fatalf("weirds %+v at %v", ws, weirdTs)
 	}
 }

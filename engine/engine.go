@@ -133,6 +133,13 @@ func (e *Engine) Run(r capture.Reader) error {
 func (e *Engine) Frame(f *capture.Frame) {
 	e.stats.Packets++
 	e.stats.Bytes += uint64(len(f.Data))
+	if f.Ts < 0 {
+		// A 32-bit pcap time past 2038 read as signed: Zeek's packet source drops the
+		// packet with this weird, at the current network time.
+		e.stats.Skipped++
+		e.raiseWeird(nil, "negative_packet_timestamp", "", "")
+		return
+	}
 	st, err := e.dec.DecodeLen(f.LinkType, f.Ts, f.Data, f.WireLen, &e.pkt)
 	if f.Ts > e.now {
 		e.now = f.Ts
