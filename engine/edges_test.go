@@ -118,3 +118,28 @@ func TestNegativeTimestampDropped(t *testing.T) {
 		t.Fatalf("weirds %+v at %v", ws, weirdTs)
 	}
 }
+
+// TestUnknownLinkType: frames of a link type Zeek does not dispatch are decoded as raw IP
+// (Zeek's default), and the link type is reported once: the weird unknown_link_type and
+// Stats.UnknownLinkTypes (the command warns on stderr).
+func TestUnknownLinkType(t *testing.T) {
+	var evs []tlsmon.Event
+	var ws []weirdRec
+	e := New(Options{Analyzers: []analyzer.Spec{}, Handler: collect(&evs, &ws)})
+	frame := []byte{
+		0x45, 0, 0, 28, 0, 0, 0, 0, 64, 17, 0, 0, 10, 1, 1, 1, 10, 2, 2, 2,
+		0x9c, 0x40, 0x01, 0xbb, 0, 8, 0, 0,
+	}
+	e.Frame(&capture.Frame{LinkType: 147, Ts: 1_000_000, Data: frame, WireLen: len(frame)})
+	e.Frame(&capture.Frame{LinkType: 147, Ts: 2_000_000, Data: frame, WireLen: len(frame)})
+	e.Flush()
+	if len(evs) != 1 {
+		t.Fatalf("%d connections, want 1 (raw IP)", len(evs))
+	}
+	if len(ws) != 1 || ws[0].name != "unknown_link_type" || ws[0].addl != "147" {
+		t.Fatalf("weirds %+v", ws)
+	}
+	if st := e.Stats(); len(st.UnknownLinkTypes) != 1 || st.UnknownLinkTypes[0] != 147 {
+		t.Fatalf("unknown link types %v", st.UnknownLinkTypes)
+	}
+}

@@ -56,6 +56,9 @@ func analyze(cfg config, stderr io.Writer) error {
 	srcErr := src.Close()
 
 	st := eng.Stats()
+	for _, lt := range st.UnknownLinkTypes {
+		fmt.Fprintf(stderr, "tlsmon: warning: link type %d is not one Zeek decodes; its frames were read as raw IP (weird unknown_link_type)\n", lt)
+	}
 	fmt.Fprintln(stderr, summaryLine(st, time.Since(start)))
 	if cfg.memstats {
 		fmt.Fprintln(stderr, memLine(float64(st.Packets)))
