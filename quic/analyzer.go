@@ -45,6 +45,7 @@ type Analyzer struct {
 	skip      bool
 	weirded   bool
 	fw        forwardFunc
+	sess      session // what Zeek's QUIC script knows (session.go)
 }
 
 // direction is one side's decryption and CRYPTO state.
@@ -85,12 +86,15 @@ func (a *Analyzer) DeliverPacket(ts int64, isOrig bool, data []byte) {
 		a.ensureChild()
 		first := data[0]
 		if first&0x40 == 0 {
+			a.discardedPacket()
 			return // fixed bit clear: Zeek discards the rest of the datagram
 		}
 		if first&0x80 == 0 {
 			if len(data) < 1+a.clientCIDLn {
 				a.violation(errTruncated.Error(), data)
+				return
 			}
+			a.shortHeader()
 			return // a short header packet runs to the end of the datagram
 		}
 		h, err := parseLong(data)
@@ -98,6 +102,7 @@ func (a *Analyzer) DeliverPacket(ts int64, isOrig bool, data []byte) {
 			a.violation(err.Error(), data)
 			return
 		}
+		a.longPacket(h.ptype)
 		pkt := data[:h.size]
 		data = data[h.size:]
 		if h.ptype == typeRetry {
@@ -159,6 +164,7 @@ func (a *Analyzer) packet(h *longHeader, pkt []byte, isOrig bool) {
 		return
 	}
 	a.confirm()
+	a.sess.decrypted++
 	if err := parseFrames(plain, h.ptype, a); err != nil {
 		a.violation(err.Error(), pkt)
 	}
@@ -181,7 +187,7 @@ func (a *Analyzer) ensureChild() {
 	}
 	a.childEnv = analyzer.Env{
 		Conn:    a.env.Conn,
-		Events:  a.env.Events,
+		Events:  childEvents{a},
 		Detach:  func() { a.childGone = true },
 		Options: a.env.Options,
 	}
