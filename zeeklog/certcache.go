@@ -72,7 +72,9 @@ func (c *certCache) lookup(ev *tlsmon.Certificate) *certInfo {
 		}
 		chain++
 	}
-	e := &certInfo{key: key, sum: sha256.Sum256(ev.DER)}
+	// Zeek hashes the certificate as OpenSSL encodes it back (the wire bytes, but for
+	// BER lengths outside the TBSCertificate and bytes trailing it).
+	e := &certInfo{key: key, sum: sha256.Sum256(certs.OpenSSLEncoding(ev.DER))}
 	e.fp = hex.EncodeToString(e.sum[:])
 	e.size = certEntryOverhead + len(e.fp) + len(ev.DER)
 	if e.size <= maxCertCacheBytes && chain < maxCertChain {
