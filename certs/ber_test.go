@@ -111,3 +111,42 @@ func TestIndefiniteLength(t *testing.T) {
 		t.Fatalf("encoding %x", enc)
 	}
 }
+
+// TestUndecodableKey: a public key OpenSSL cannot decode (an EC point off the curve, or
+// of the wrong length) leaves the key fields absent, not the certificate.
+func TestUndecodableKey(t *testing.T) {
+	key, err := ecdsa.GenerateKey(elliptic.P256(), rand.Reader)
+	if err != nil {
+		t.Fatal(err)
+	}
+	der := makeCert(t, baseTemplate(), &key.PublicKey, key)
+	point, err := key.PublicKey.ECDH()
+	if err != nil {
+		t.Fatal(err)
+	}
+	i := bytes.Index(der, point.Bytes())
+	if i < 0 {
+		t.Fatal("point not found")
+	}
+	good, err := Parse(der)
+	if err != nil || good.KeyType != "ecdsa" || good.Curve != "prime256v1" {
+		t.Fatalf("%v %+v", err, good)
+	}
+	bad := bytes.Clone(der)
+	bad[i+64] ^= 1 // Y no longer matches X
+	c, err := Parse(bad)
+	if err != nil {
+		t.Fatalf("certificate dropped: %v", err)
+	}
+	if c.KeyAlg != good.KeyAlg || c.KeyType != "" || c.Curve != "" || c.KeyLength != 0 {
+		t.Fatalf("key fields of an undecodable key: %+v", c)
+	}
+	if c.Subject != good.Subject || c.Serial != good.Serial {
+		t.Fatal("other fields lost")
+	}
+	bad = bytes.Clone(der)
+	bad[i] = 5 // no such point form
+	if c, err := Parse(bad); err != nil || c.KeyType != "" {
+		t.Fatalf("%v %+v", err, c)
+	}
+}
