@@ -69,8 +69,14 @@ func Parse(der []byte) (*Certificate, error) {
 			break
 		}
 	}
-	c.NotBefore = readTime(&validity)
-	c.NotAfter = readTime(&validity)
+	var w1, w2 string
+	c.NotBefore, w1 = readTime(&validity)
+	c.NotAfter, w2 = readTime(&validity)
+	for _, w := range []string{w1, w2} {
+		if w != "" {
+			c.TimeWeirds = append(c.TimeWeirds, w)
+		}
+	}
 
 	parseKey(c, spki)
 
