@@ -7,6 +7,7 @@ import (
 	"github.com/tlsmon/tlsmon"
 	"github.com/tlsmon/tlsmon/analyzer"
 	"github.com/tlsmon/tlsmon/capture"
+	"github.com/tlsmon/tlsmon/packet"
 )
 
 // violAnalyzer confirms its protocol on "HELLO" and raises a violation on "BAD" (ignored,
@@ -141,5 +142,22 @@ func TestUnknownLinkType(t *testing.T) {
 	}
 	if st := e.Stats(); len(st.UnknownLinkTypes) != 1 || st.UnknownLinkTypes[0] != 147 {
 		t.Fatalf("unknown link types %v", st.UnknownLinkTypes)
+	}
+}
+
+// TestSYNWeirds: Zeek's SynWeirds — SYN_with_data, TCP_christmas (SYN with RST),
+// baroque_SYN (SYN with URG).
+func TestSYNWeirds(t *testing.T) {
+	h := newHarness(analyzer.Spec{Name: "TEST", TCPPorts: []uint16{9999}}, Limits{})
+	h.tcp(1, true, fS, 100, 0, "early data")
+	h.tcp(2, false, fSA|packet.URG, 500, 111, "")
+	h.tcp(3, true, fS|packet.RST, 100, 0, "")
+	h.e.Flush()
+	want := map[string]bool{"SYN_with_data": true, "baroque_SYN": true, "TCP_christmas": true}
+	for _, w := range h.weirds {
+		delete(want, w)
+	}
+	if len(want) != 0 {
+		t.Fatalf("missing weirds %v (got %v)", want, h.weirds)
 	}
 }

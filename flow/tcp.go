@@ -270,6 +270,17 @@ func (t *Table) processTCP(r *TCPResult, c *Conn, s uint8, ts int64, seq, ack ui
 	if !c.ep[0].didClose || !c.ep[1].didClose {
 		c.lastTs = ts
 	}
+	if flags&synFlag != 0 { // SynWeirds
+		if flags&rstFlag != 0 {
+			t.weird(c, "TCP_christmas")
+		}
+		if flags&urgFlag != 0 {
+			t.weird(c, "baroque_SYN")
+		}
+		if n > 0 {
+			t.weird(c, "SYN_with_data")
+		}
+	}
 	if flags&finFlag != 0 {
 		e.finSeen = true
 		e.dgram = int64(rel + uint64(segLen))

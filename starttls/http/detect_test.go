@@ -3,6 +3,8 @@ package http
 import (
 	"testing"
 
+	"github.com/tlsmon/tlsmon"
+
 	"github.com/tlsmon/tlsmon/starttls/internal/sttest"
 )
 
@@ -39,8 +41,32 @@ func TestMatch(t *testing.T) {
 func TestLineAtEOF(t *testing.T) {
 	steps := []sttest.Step{{Orig: true, Data: []byte("GET / HTTP/1.1\r\nHost: x\r\n\r\n\x00\x00\x00\x00")}}
 	rec := sttest.Run(t, 80, New, steps)
-	if len(rec.Confirms) != 1 || rec.Count("analyzer_violation_info") != 1 {
+	if len(rec.Confirms) != 1 || rec.Count("analyzer_violation_info") != 1 || rec.Count("weird") != 1 {
 		t.Fatalf("events %v confirms %v", rec.Names, rec.Confirms)
+	}
+}
+
+// TestBadRequestWeird: a line that is no request line raises Zeek's weird
+// bad_HTTP_request (…_with_version when it has no method but ends in " HTTP/x.y") before
+// the violation.
+func TestBadRequestWeird(t *testing.T) {
+	for line, want := range map[string]string{
+		"\x16\x03\x01 garbage":  "bad_HTTP_request",
+		"NOSPACE":               "bad_HTTP_request",
+		" /index.html HTTP/1.1": "bad_HTTP_request_with_version",
+	} {
+		env, _ := sttest.NewEnv(80)
+		var weirds []string
+		env.Events = tlsmon.HandlerFunc(func(e tlsmon.Event) {
+			if w, ok := e.(*tlsmon.Weird); ok {
+				weirds = append(weirds, w.WeirdName)
+			}
+		})
+		a := New(env)
+		a.DeliverStream(1, true, []byte(line+"\r\n"))
+		if len(weirds) != 1 || weirds[0] != want {
+			t.Errorf("%q: weirds %v, want %s", line, weirds, want)
+		}
 	}
 }
 

@@ -158,14 +158,12 @@ func (p *parser) requestLine(h *starttls.Host, ts int64, s *side, line []byte) {
 	if i := bytes.IndexByte(line, ' '); i > 0 {
 		method = line[:i]
 	} else {
-		h.Violation(ts, "not a http request line")
-		s.state = expectNothing
+		p.badRequest(h, ts, s, line)
 		return
 	}
 	for _, c := range method {
 		if c <= ' ' || c >= 0x7f {
-			h.Violation(ts, "not a http request line")
-			s.state = expectNothing
+			p.badRequest(h, ts, s, line)
 			return
 		}
 	}
@@ -177,6 +175,24 @@ func (p *parser) requestLine(h *starttls.Host, ts int64, s *side, line []byte) {
 	}
 	s.state = expectHeaders
 	s.hasCL, s.clen = false, 0
+}
+
+// badRequest handles a line that is no request line: Zeek's HTTP analyzer raises the weird
+// bad_HTTP_request (bad_HTTP_request_with_version when the line has no method but ends
+// in " HTTP/x.y"), then the violation.
+func (p *parser) badRequest(h *starttls.Host, ts int64, s *side, line []byte) {
+	name := "bad_HTTP_request"
+	if !isTokenChar(line[0]) && len(line) >= 9 && bytes.EqualFold(line[len(line)-9:len(line)-3], []byte(" HTTP/")) {
+		name = "bad_HTTP_request_with_version"
+	}
+	h.Weird(ts, name, "")
+	h.Violation(ts, "not a http request line")
+	s.state = expectNothing
+}
+
+// isTokenChar reports whether c may be part of an HTTP token (a method).
+func isTokenChar(c byte) bool {
+	return c > ' ' && c < 0x7f && bytes.IndexByte([]byte("()<>@,;:\\\"/[]?={}"), c) < 0
 }
 
 func (p *parser) replyLine(h *starttls.Host, ts int64, s *side, line []byte) {
