@@ -23,17 +23,19 @@ type connState struct {
 	att     *attachment // the environments of the attached analyzers (recycled on removal)
 	service uint32      // bit i: Engine.services[i] confirmed (conn.log service)
 	eof     [2]bool
-	// trim is, per side, the highest acknowledgement of its stream seen (Zeek's trim_seq:
-	// the reassembler holds delivered data until it is acknowledged).
-	trim    [2]uint64
-	closing bool
-	// closeDeferred: a FIN or RST came while data was pending (Zeek's close_deferred); the
-	// close is made at the next end of a side's data.
-	closeDeferred bool
+	// state holds csClosing and csCloseDeferred (one byte, so that the struct keeps its
+	// size class).
+	state uint8
 	// tunneled: the engine holds tunnel state for this connection (Engine.tun.conns); a bool
 	// in the padding keeps the non-tunnel connection's size unchanged.
 	tunneled bool
 }
+
+// connState.state bits.
+const (
+	csClosing       = 1 << iota // the connection is being removed
+	csCloseDeferred             // a FIN or RST came while data was pending (Zeek's close_deferred): the close is made at the next end of a side's data
+)
 
 // newConnAlloc gives the flow table a connection's memory: a released connState when
 // there is one (warm in cache, no fresh pages to fault in), else a new one.
@@ -91,7 +93,7 @@ func (s *sideSink) Deliver(ts int64, data []byte) {
 
 func (s *sideSink) Gap(ts int64, n uint64) {
 	cs := s.e.cur
-	if !cs.closing {
+	if cs.state&csClosing == 0 {
 		cs.AddGap(s.side, n)
 	}
 	isOrig := cs.IsOrigSide(s.side)
@@ -147,10 +149,10 @@ func (cs *connState) unacked(side uint8) bool {
 	if r.Buffered() > 0 {
 		return true
 	}
-	if r.Next() <= max(cs.trim[side], 1) {
+	ep := cs.Endpoint(side)
+	if r.Next() <= max(ep.Trimmed(), 1) {
 		return false
 	}
-	ep := cs.Endpoint(side)
 	return !(ep.NoDataAcked() && ep.RelLastSeq() > maxInitialWindow)
 }
 
@@ -174,8 +176,8 @@ func (cs *connState) checkEOF(e *Engine, side uint8, ts int64) {
 			sl.A.EndOfData(ts, isOrig)
 		}
 	}
-	if cs.closeDeferred {
-		cs.closeDeferred = false
+	if cs.state&csCloseDeferred != 0 {
+		cs.state &^= csCloseDeferred
 		e.table.CloseTCP(&cs.Conn, side, flow.TCPResult{})
 	}
 }
@@ -183,7 +185,7 @@ func (cs *connState) checkEOF(e *Engine, side uint8, ts int64) {
 // done ends the connection's analysis.
 func (e *Engine) done(cs *connState, ts int64) {
 	e.cur = cs
-	cs.closing = true
+	cs.state |= csClosing
 	for s := range cs.r {
 		cs.r[s].Close(ts, &e.sinks[s])
 	}

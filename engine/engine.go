@@ -282,9 +282,6 @@ func (e *Engine) tcp(cs *connState, res *flow.Result, p *packet.Packet) {
 	e.cur = cs
 	t := res.TCP
 	peer := s ^ 1
-	if t.PeerAck {
-		cs.trim[peer] = max(cs.trim[peer], t.Ack)
-	}
 	if t.PeerAck && !(t.Ack <= 2 && c.IsPartial()) {
 		cs.r[peer].AckReceived(e.now, t.Ack, &e.sinks[peer])
 		cs.checkEOF(e, peer, e.now)
@@ -323,9 +320,9 @@ func (e *Engine) tcp(cs *connState, res *flow.Result, p *packet.Packet) {
 	if t.Close {
 		// Zeek's ConnectionClosed: with data pending, the close waits for the end of data.
 		if cs.dataPending(s) {
-			cs.closeDeferred = true
+			cs.state |= csCloseDeferred
 		} else {
-			cs.closeDeferred = false
+			cs.state &^= csCloseDeferred
 			e.table.CloseTCP(c, s, t)
 		}
 	}
