@@ -46,7 +46,12 @@ type Analyzer struct {
 	weirded   bool
 	fw        forwardFunc
 	sess      session // what Zeek's QUIC script knows (session.go)
+	bytes     uint64  // datagram bytes seen, both directions (DPD::ignore_violations_after)
 }
+
+// ignoreViolationsAfter is DPD::ignore_violations_after: a violation once more bytes went
+// through the connection does not make the analyzer fail (its service stays).
+const ignoreViolationsAfter = 10 * 1024
 
 // direction is one side's decryption and CRYPTO state.
 type direction struct {
@@ -82,6 +87,7 @@ func (a *Analyzer) DeliverPacket(ts int64, isOrig bool, data []byte) {
 		return
 	}
 	a.ts, a.isOrig = ts, isOrig
+	a.bytes += uint64(len(data))
 	for len(data) > 0 && !a.skip {
 		a.ensureChild()
 		first := data[0]
@@ -244,6 +250,7 @@ func (a *Analyzer) violation(reason string, data []byte) {
 		Analyzer: AnalyzerName,
 		Reason:   reason,
 		Data:     data,
+		Ignored:  a.bytes > ignoreViolationsAfter,
 	})
 	a.stop()
 	a.env.Detach()
