@@ -161,3 +161,20 @@ func TestSYNWeirds(t *testing.T) {
 		t.Fatalf("missing weirds %v (got %v)", want, h.weirds)
 	}
 }
+
+// TestAfterResetWeirds: Zeek's UpdateResetState — a FIN (or SYN) from an endpoint that
+// reset is FIN_after_reset (SYN_after_reset).
+func TestAfterResetWeirds(t *testing.T) {
+	h := newHarness(analyzer.Spec{Name: "TEST", TCPPorts: []uint16{9999}}, Limits{})
+	h.handshake()
+	h.tcp(4, true, packet.RST, 101, 0, "")
+	h.tcp(5, true, fFA, 101, 501, "")
+	h.e.Flush()
+	found := false
+	for _, w := range h.weirds {
+		found = found || w == "FIN_after_reset"
+	}
+	if !found {
+		t.Fatalf("weirds %v", h.weirds)
+	}
+}

@@ -480,7 +480,13 @@ func (t *Table) updateStateMachine(c *Conn, s uint8, ts int64, seq, ack uint32, 
 				r.Close = true
 			}
 		}
-	case TCPReset:
+	case TCPReset: // UpdateResetState
+		if syn {
+			t.weird(c, "SYN_after_reset")
+		}
+		if fin {
+			t.weird(c, "FIN_after_reset")
+		}
 		if n > 0 && !rst {
 			t.weird(c, "data_after_reset")
 		}
