@@ -5,14 +5,21 @@ import "bytes"
 // MaxLine is the default cap of a buffered line (bytes).
 const MaxLine = 4096
 
-// Lines frames one direction's stream into lines ending in LF (a CR before it is dropped).
-// A line split over deliveries is buffered, up to Max bytes; the excess is dropped and
-// reported through Truncated.
+// Lines frames one direction's stream into lines as Zeek's content line analyzer does.
+// By default a line ends in LF (a CR before it is dropped), as FTP's NVT frames them; with
+// CR set, a lone CR ends a line too and CRLF counts once, even split between deliveries
+// (Zeek's default content line analyzer: HTTP, SMTP, POP3, IRC). A CR followed by
+// anything else than LF (or CR, in CR mode) is reported once through SingleCR (the weird
+// line_terminated_with_single_CR). A line split over deliveries is buffered, up to Max
+// bytes; the excess is dropped and reported through Truncated.
 type Lines struct {
-	Max   int
-	buf   []byte
-	reset bool
-	trunc bool
+	Max      int
+	CR       bool
+	buf      []byte
+	reset    bool
+	trunc    bool
+	lastCR   bool // CR mode: the last line ended in a CR that ended its delivery
+	singleCR bool // a single CR was seen and not yet reported
 }
 
 // Next returns the next complete line of data (valid until the next call) and the bytes
@@ -22,7 +29,35 @@ func (l *Lines) Next(data []byte) (line, rest []byte, ok bool) {
 		l.buf = l.buf[:0]
 		l.reset, l.trunc = false, false
 	}
+	if l.lastCR && len(data) > 0 {
+		l.lastCR = false
+		switch data[0] {
+		case '\n':
+			data = data[1:] // the LF of a CRLF split between deliveries
+		case '\r':
+		default:
+			l.singleCR = true
+		}
+	}
 	i := bytes.IndexByte(data, '\n')
+	end := i + 1 // the bytes the line and its end take
+	if l.CR {
+		lim := i
+		if lim < 0 {
+			lim = len(data)
+		}
+		if j := bytes.IndexByte(data[:lim], '\r'); j >= 0 {
+			i, end = j, j+1
+			switch {
+			case j+1 == len(data):
+				l.lastCR = true
+			case data[j+1] == '\n':
+				end++
+			case data[j+1] != '\r':
+				l.singleCR = true
+			}
+		}
+	}
 	if i < 0 {
 		l.add(data)
 		return nil, nil, false
@@ -34,10 +69,22 @@ func (l *Lines) Next(data []byte) (line, rest []byte, ok bool) {
 		line = l.buf
 		l.reset = true
 	}
-	if n := len(line); n > 0 && line[n-1] == '\r' {
-		line = line[:n-1]
+	if !l.CR {
+		if n := len(line); n > 0 && line[n-1] == '\r' {
+			line = line[:n-1]
+		}
+		if bytes.IndexByte(line, '\r') >= 0 {
+			l.singleCR = true
+		}
 	}
-	return line, data[i+1:], true
+	return line, data[end:], true
+}
+
+// SingleCR reports, once, that a single CR was seen since the last call.
+func (l *Lines) SingleCR() bool {
+	s := l.singleCR
+	l.singleCR = false
+	return s
 }
 
 // Truncated reports whether the last line returned (or the one being buffered) went over
@@ -67,7 +114,7 @@ func (l *Lines) Flush() (line []byte, ok bool) {
 }
 
 // Release drops the buffer.
-func (l *Lines) Release() { l.buf, l.reset, l.trunc = nil, false, false }
+func (l *Lines) Release() { l.buf, l.reset, l.trunc, l.lastCR = nil, false, false, false }
 
 // DirLines frames both directions of a line-based protocol: the originator's lines, then
 // the responder's.
@@ -97,6 +144,40 @@ func (d *DirLines) EndOfData(h *Host, lp LineParser, ts int64, isOrig bool) {
 	}
 }
 
+// SetCR puts both directions in CR mode (see Lines).
+func (d *DirLines) SetCR() { d[0].CR, d[1].CR = true, true }
+
+// checkSingleCR raises Zeek's weird line_terminated_with_single_CR, once per connection,
+// when l saw a single CR (source CONTENTLINE, or NVT for LF-only framing, FTP's).
+func (h *Host) checkSingleCR(ts int64, l *Lines) {
+	if !l.SingleCR() || h.singleCR {
+		return
+	}
+	h.singleCR = true
+	src := "CONTENTLINE"
+	if !l.CR {
+		src = "NVT"
+	}
+	h.WeirdFrom(ts, "line_terminated_with_single_CR", "", src)
+}
+
+// CheckSingleCR is checkSingleCR for parsers that call Lines.Next themselves.
+func (h *Host) CheckSingleCR(ts int64, l *Lines) { h.checkSingleCR(ts, l) }
+
+// DrainSingleCR frames the rest of a delivery after the parser stopped on a violation,
+// only for the weird: Zeek removes a failed analyzer once the packet is processed, so its
+// content line analyzer still frames the rest of that delivery.
+func (h *Host) DrainSingleCR(ts int64, l *Lines, rest []byte) {
+	for len(rest) > 0 && !h.singleCR {
+		_, r, ok := l.Next(rest)
+		if !ok {
+			return
+		}
+		rest = r
+		h.checkSingleCR(ts, l)
+	}
+}
+
 // Release drops both directions' buffers (the stream was handed off).
 func (d *DirLines) Release() {
 	d[0].Release()
@@ -123,6 +204,10 @@ func FeedLines(h *Host, lp LineParser, l *Lines, ts int64, isOrig bool, data []b
 			h.Weird(ts, "line_too_long", "")
 		}
 		lp.Line(h, ts, isOrig, line)
+		h.checkSingleCR(ts, l)
+		if h.Stopped() {
+			h.DrainSingleCR(ts, l, rest)
+		}
 		if h.HandedOff() || h.Stopped() {
 			return n
 		}

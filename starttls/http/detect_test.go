@@ -1,6 +1,7 @@
 package http
 
 import (
+	"reflect"
 	"testing"
 
 	"github.com/tlsmon/tlsmon"
@@ -79,5 +80,24 @@ func TestPartialSkipped(t *testing.T) {
 	a.DeliverStream(2, false, []byte("HTTP/1.1 200 OK\r\n\r\n"))
 	if len(rec.Confirms) != 0 {
 		t.Fatalf("confirmed on a partial connection: %v", rec.Confirms)
+	}
+}
+
+// TestSingleCRAfterViolation: Zeek removes a failed analyzer only after the packet, so its
+// content line analyzer still frames the rest of the delivery: a lone CR there is the
+// weird line_terminated_with_single_CR, after bad_HTTP_request.
+func TestSingleCRAfterViolation(t *testing.T) {
+	env, _ := sttest.NewEnv(80)
+	var weirds []string
+	env.Events = tlsmon.HandlerFunc(func(e tlsmon.Event) {
+		if w, ok := e.(*tlsmon.Weird); ok {
+			weirds = append(weirds, w.WeirdName+"/"+w.Source)
+		}
+	})
+	a := New(env)
+	a.DeliverStream(1, true, []byte("\x16\x03\x01 binary\nmore\rstuff\n"))
+	want := []string{"bad_HTTP_request/HTTP", "line_terminated_with_single_CR/CONTENTLINE"}
+	if !reflect.DeepEqual(weirds, want) {
+		t.Fatalf("weirds %v, want %v", weirds, want)
 	}
 }

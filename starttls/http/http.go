@@ -62,7 +62,11 @@ func Match(isOrig bool, payload []byte) bool {
 func isSpace(c byte) bool { return c == ' ' || c >= '\t' && c <= '\r' }
 
 // New returns an HTTP analyzer for env's connection.
-func New(env *analyzer.Env) analyzer.Analyzer { return starttls.NewHost(env, "HTTP", &parser{}) }
+func New(env *analyzer.Env) analyzer.Analyzer {
+	p := &parser{}
+	p.dir[0].lines.CR, p.dir[1].lines.CR = true, true // Zeek's default content line framing
+	return starttls.NewHost(env, "HTTP", p)
+}
 
 // maxUnanswered caps the requests awaiting a reply.
 const maxUnanswered = 64
@@ -123,6 +127,10 @@ func (p *parser) Deliver(h *starttls.Host, ts int64, isOrig bool, data []byte) i
 		}
 		off = len(data) - len(rest)
 		p.line(h, ts, isOrig, s, line)
+		h.CheckSingleCR(ts, &s.lines)
+		if h.Stopped() {
+			h.DrainSingleCR(ts, &s.lines, rest)
+		}
 		if h.HandedOff() || h.Stopped() {
 			return off
 		}

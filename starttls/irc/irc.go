@@ -21,6 +21,7 @@ func Spec() analyzer.Spec {
 func New(env *analyzer.Env) analyzer.Analyzer {
 	p := &parser{}
 	p.lines[0].Max, p.lines[1].Max = maxLine, maxLine
+	p.lines.SetCR() // Zeek's default content line framing
 	h := starttls.NewHost(env, "IRC", p)
 	h.AnalyzePartial() // Zeek's IRC analyzer does not check for partial connections
 	return h

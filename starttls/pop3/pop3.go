@@ -38,7 +38,11 @@ func clientMatch(line []byte) bool {
 }
 
 // New returns a POP3 analyzer for env's connection.
-func New(env *analyzer.Env) analyzer.Analyzer { return starttls.NewHost(env, "POP3", &parser{}) }
+func New(env *analyzer.Env) analyzer.Analyzer {
+	p := &parser{}
+	p.lines.SetCR() // Zeek's default content line framing
+	return starttls.NewHost(env, "POP3", p)
+}
 
 const maxPending = 32
 

@@ -20,7 +20,11 @@ func Spec() analyzer.Spec {
 }
 
 // New returns an SMTP analyzer for env's connection.
-func New(env *analyzer.Env) analyzer.Analyzer { return starttls.NewHost(env, "SMTP", &parser{}) }
+func New(env *analyzer.Env) analyzer.Analyzer {
+	p := &parser{}
+	p.lines.SetCR() // Zeek's default content line framing
+	return starttls.NewHost(env, "SMTP", p)
+}
 
 // maxPending caps the commands awaiting a reply (pipelining).
 const maxPending = 32

@@ -1,0 +1,52 @@
+package starttls
+
+import (
+	"reflect"
+	"testing"
+)
+
+// frame feeds deliveries to l and returns the lines, and whether a single CR was seen.
+func frame(l *Lines, deliveries ...string) ([]string, bool) {
+	var out []string
+	single := false
+	for _, d := range deliveries {
+		data := []byte(d)
+		for {
+			line, rest, ok := l.Next(data)
+			single = l.SingleCR() || single
+			if !ok {
+				break
+			}
+			out = append(out, string(line))
+			data = rest
+		}
+	}
+	return out, single
+}
+
+// TestLineEnds: Zeek's content line framing. By default (FTP's NVT) only LF ends a line;
+// in CR mode (Zeek's default content line analyzer) a lone CR does too, and CRLF counts
+// once even split between deliveries. A CR followed by another character is reported.
+func TestLineEnds(t *testing.T) {
+	for _, c := range []struct {
+		cr     bool
+		in     []string
+		lines  []string
+		single bool
+	}{
+		{false, []string{"USER a\r\nPASS b\n"}, []string{"USER a", "PASS b"}, false},
+		{false, []string{"A\rB\n"}, []string{"A\rB"}, true},
+		{true, []string{"GET / HTTP/1.1\r\nHost: x\r\n\r\n"}, []string{"GET / HTTP/1.1", "Host: x", ""}, false},
+		{true, []string{"A\rB\nC\r\n"}, []string{"A", "B", "C"}, true},
+		{true, []string{"A\r", "\nB\n"}, []string{"A", "B"}, false},
+		{true, []string{"A\r", "B\n"}, []string{"A", "B"}, true},
+		{true, []string{"A\r\rB\n"}, []string{"A", "", "B"}, true},
+		{true, []string{"par", "tial\rx", "y\n"}, []string{"partial", "xy"}, true},
+	} {
+		l := &Lines{CR: c.cr}
+		lines, single := frame(l, c.in...)
+		if !reflect.DeepEqual(lines, c.lines) || single != c.single {
+			t.Errorf("CR=%v %q: lines %q single %v, want %q %v", c.cr, c.in, lines, single, c.lines, c.single)
+		}
+	}
+}
