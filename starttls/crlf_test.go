@@ -50,3 +50,24 @@ func TestLineEnds(t *testing.T) {
 		}
 	}
 }
+
+// TestNULSensitive: a NUL-sensitive direction (FTP, SMTP) drops its first NUL from the
+// line and reports it once; later NULs stay.
+func TestNULSensitive(t *testing.T) {
+	l := &Lines{NULs: true}
+	line, _, ok := l.Next([]byte("A\x00B\x00C\nD\x00\n"))
+	if !ok || string(line) != "AB\x00C" || !l.NULInLine() {
+		t.Fatalf("%q %v", line, ok)
+	}
+	line, _, _ = l.Next([]byte("D\x00\n"))
+	if string(line) != "D\x00" || l.NULInLine() {
+		t.Fatalf("second NUL: %q", line)
+	}
+	l = &Lines{NULs: true}
+	if _, _, ok := l.Next([]byte("par\x00t")); ok {
+		t.Fatal("line without end")
+	}
+	if line, _, _ := l.Next([]byte("ial\n")); string(line) != "partial" || !l.NULInLine() {
+		t.Fatalf("buffered: %q", line)
+	}
+}

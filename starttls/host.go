@@ -31,6 +31,7 @@ type Host struct {
 	bytes     uint64
 	partialOK bool // the protocol is parsed on partial connections too (AnalyzePartial)
 	singleCR  bool // line_terminated_with_single_CR was raised (once per connection)
+	nulWeird  bool // NUL_in_line was raised (once per connection)
 	confirmed bool
 	hadGap    bool
 	detached  bool

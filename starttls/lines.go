@@ -18,8 +18,13 @@ type Lines struct {
 	buf      []byte
 	reset    bool
 	trunc    bool
+	// NULs makes the framing NUL-sensitive (Zeek's SetIsNULSensitive: FTP, SMTP): the
+	// first NUL of the direction is dropped from its line and reported through NULInLine.
+	NULs     bool
 	lastCR   bool // CR mode: the last line ended in a CR that ended its delivery
 	singleCR bool // a single CR was seen and not yet reported
+	nulDone  bool // the first NUL was seen
+	nulSeen  bool // ... and not yet reported
 }
 
 // Next returns the next complete line of data (valid until the next call) and the bytes
@@ -77,7 +82,25 @@ func (l *Lines) Next(data []byte) (line, rest []byte, ok bool) {
 			l.singleCR = true
 		}
 	}
+	if l.NULs && !l.nulDone {
+		if k := bytes.IndexByte(line, 0); k >= 0 {
+			l.nulDone, l.nulSeen = true, true
+			if l.reset { // the line is l.buf's: drop the NUL in place
+				line = append(line[:k], line[k+1:]...)
+			} else { // the line aliases data: copy it without the NUL
+				l.buf = append(append(l.buf[:0], line[:k]...), line[k+1:]...)
+				line, l.reset = l.buf, true
+			}
+		}
+	}
 	return line, data[end:], true
+}
+
+// NULInLine reports, once, that the first NUL of a NUL-sensitive direction was seen.
+func (l *Lines) NULInLine() bool {
+	s := l.nulSeen
+	l.nulSeen = false
+	return s
 }
 
 // SingleCR reports, once, that a single CR was seen since the last call.
@@ -147,6 +170,9 @@ func (d *DirLines) EndOfData(h *Host, lp LineParser, ts int64, isOrig bool) {
 // SetCR puts both directions in CR mode (see Lines).
 func (d *DirLines) SetCR() { d[0].CR, d[1].CR = true, true }
 
+// SetNULs makes both directions NUL-sensitive (see Lines).
+func (d *DirLines) SetNULs() { d[0].NULs, d[1].NULs = true, true }
+
 // checkSingleCR raises Zeek's weird line_terminated_with_single_CR, once per connection,
 // when l saw a single CR (source CONTENTLINE, or NVT for LF-only framing, FTP's).
 func (h *Host) checkSingleCR(ts int64, l *Lines) {
@@ -159,6 +185,20 @@ func (h *Host) checkSingleCR(ts int64, l *Lines) {
 		src = "NVT"
 	}
 	h.WeirdFrom(ts, "line_terminated_with_single_CR", "", src)
+}
+
+// checkNUL raises Zeek's weird NUL_in_line, once per connection, when l dropped the first
+// NUL of a NUL-sensitive direction.
+func (h *Host) checkNUL(ts int64, l *Lines) {
+	if !l.NULInLine() || h.nulWeird {
+		return
+	}
+	h.nulWeird = true
+	src := "CONTENTLINE"
+	if !l.CR {
+		src = "NVT"
+	}
+	h.WeirdFrom(ts, "NUL_in_line", "", src)
 }
 
 // CheckSingleCR is checkSingleCR for parsers that call Lines.Next themselves.
@@ -203,6 +243,7 @@ func FeedLines(h *Host, lp LineParser, l *Lines, ts int64, isOrig bool, data []b
 		if l.Truncated() {
 			h.Weird(ts, "line_too_long", "")
 		}
+		h.checkNUL(ts, l)
 		lp.Line(h, ts, isOrig, line)
 		h.checkSingleCR(ts, l)
 		if h.Stopped() {

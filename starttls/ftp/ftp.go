@@ -21,7 +21,9 @@ func Spec() analyzer.Spec {
 
 // New returns an FTP analyzer for env's connection.
 func New(env *analyzer.Env) analyzer.Analyzer {
-	h := starttls.NewHost(env, "FTP", &parser{})
+	p := &parser{}
+	p.lines.SetNULs() // Zeek's NVT: LF ends a line, NUL-sensitive
+	h := starttls.NewHost(env, "FTP", p)
 	h.AnalyzePartial() // Zeek's FTP analyzer does not check for partial connections
 	return h
 }

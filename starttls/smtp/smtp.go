@@ -22,7 +22,8 @@ func Spec() analyzer.Spec {
 // New returns an SMTP analyzer for env's connection.
 func New(env *analyzer.Env) analyzer.Analyzer {
 	p := &parser{}
-	p.lines.SetCR() // Zeek's default content line framing
+	p.lines.SetCR() // Zeek's default content line framing, NUL-sensitive
+	p.lines.SetNULs()
 	return starttls.NewHost(env, "SMTP", p)
 }
 
