@@ -13,11 +13,11 @@ const MaxLine = 4096
 // line_terminated_with_single_CR). A line split over deliveries is buffered, up to Max
 // bytes; the excess is dropped and reported through Truncated.
 type Lines struct {
-	Max      int
-	CR       bool
-	buf      []byte
-	reset    bool
-	trunc    bool
+	Max   int
+	CR    bool
+	buf   []byte
+	reset bool
+	trunc bool
 	// NULs makes the framing NUL-sensitive (Zeek's SetIsNULSensitive: FTP, SMTP): the
 	// first NUL of the direction is dropped from its line and reported through NULInLine.
 	NULs     bool
