@@ -71,3 +71,19 @@ func TestNULSensitive(t *testing.T) {
 		t.Fatalf("buffered: %q", line)
 	}
 }
+
+// TestSplitAtMax: Zeek's max_line_length (IRC's 1000): a line reaching Max bytes is cut
+// to Max-1 bytes when the next byte comes, that byte and the buffer's last are lost, and
+// the rest goes on as a new line, with the weird contentline_size_exceeded.
+func TestSplitAtMax(t *testing.T) {
+	l := &Lines{Max: 10, Split: true, CR: true}
+	lines, _ := frame(l, "abcdef", "ghijKLMNOP\nxy\n")
+	want := []string{"abcdefghi", "LMNOP", "xy"}
+	if !reflect.DeepEqual(lines, want) {
+		t.Fatalf("lines %q, want %q", lines, want)
+	}
+	l = &Lines{Max: 10, Split: true}
+	if lines, _ := frame(l, "0123456789\n"); !reflect.DeepEqual(lines, []string{"012345678"}) {
+		t.Fatalf("a line end right after a full buffer is lost with it: %q", lines)
+	}
+}

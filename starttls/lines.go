@@ -20,7 +20,13 @@ type Lines struct {
 	trunc bool
 	// NULs makes the framing NUL-sensitive (Zeek's SetIsNULSensitive: FTP, SMTP): the
 	// first NUL of the direction is dropped from its line and reported through NULInLine.
-	NULs     bool
+	NULs bool
+	// Split is Zeek's max_line_length behaviour for Max (IRC's 1000): a line reaching Max
+	// bytes is cut to Max-1 bytes, the next two lost, and the rest starts a new line, with
+	// the weird contentline_size_exceeded; without it a long line is truncated at Max and
+	// its excess dropped up to its end (tlsmon's own cap, weird line_too_long).
+	Split    bool
+	exceeded bool
 	lastCR   bool // CR mode: the last line ended in a CR that ended its delivery
 	singleCR bool // a single CR was seen and not yet reported
 	nulDone  bool // the first NUL was seen
@@ -46,21 +52,34 @@ func (l *Lines) Next(data []byte) (line, rest []byte, ok bool) {
 	}
 	i := bytes.IndexByte(data, '\n')
 	end := i + 1 // the bytes the line and its end take
+	cr := false
 	if l.CR {
 		lim := i
 		if lim < 0 {
 			lim = len(data)
 		}
 		if j := bytes.IndexByte(data[:lim], '\r'); j >= 0 {
-			i, end = j, j+1
-			switch {
-			case j+1 == len(data):
-				l.lastCR = true
-			case data[j+1] == '\n':
-				end++
-			case data[j+1] != '\r':
-				l.singleCR = true
-			}
+			i, end, cr = j, j+1, true
+		}
+	}
+	if l.Split && l.Max > 0 {
+		// Zeek's max_line_length: the line is cut once it fills the buffer, whatever
+		// the next byte is; that byte and the buffer's last are lost.
+		if need := l.Max - len(l.buf); (i < 0 || i >= need) && len(data) > need {
+			l.exceeded = true
+			line = append(l.buf, data[:max(need-1, 0)]...)[:l.Max-1]
+			l.buf, l.reset = line, true
+			return line, data[need+1:], true
+		}
+	}
+	if cr {
+		switch {
+		case i+1 == len(data):
+			l.lastCR = true
+		case data[i+1] == '\n':
+			end++
+		case data[i+1] != '\r':
+			l.singleCR = true
 		}
 	}
 	if i < 0 {
@@ -242,6 +261,10 @@ func FeedLines(h *Host, lp LineParser, l *Lines, ts int64, isOrig bool, data []b
 		n = len(data) - len(rest)
 		if l.Truncated() {
 			h.Weird(ts, "line_too_long", "")
+		}
+		if l.exceeded {
+			l.exceeded = false
+			h.WeirdFrom(ts, "contentline_size_exceeded", "", "CONTENTLINE")
 		}
 		h.checkNUL(ts, l)
 		lp.Line(h, ts, isOrig, line)
