@@ -143,6 +143,9 @@ func (p *parser) reply(h *starttls.Host, ts int64, line []byte) {
 		if p.authing && len(tok) > 0 && tok[0] == '+' {
 			return // SASL continuation
 		}
+		if !p.sigOK {
+			return // Zeek has not attached the analyzer (dpd_pop3_client has not matched)
+		}
 		h.Weird(ts, "pop3_server_command_unknown", string(tok))
 		h.Violation(ts, "unknown server command ("+string(tok)+")")
 		return
