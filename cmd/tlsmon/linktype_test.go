@@ -23,7 +23,7 @@ func TestUnknownLinkTypeWarning(t *testing.T) {
 	if code != 0 {
 		t.Fatalf("exit %d: %s", code, stderr)
 	}
-	if n := strings.Count(stderr, "warning: link type 147"); n != 1 {
+	if n := strings.Count(stderr, "link type 147 is not decoded"); n != 1 {
 		t.Fatalf("%d warnings in %q", n, stderr)
 	}
 	if rows := readJSONLines(t, filepath.Join(out, "conn.log")); len(rows) != 1 {
