@@ -71,7 +71,6 @@ func extColumns(base []Column, exts []ColumnExtension) []Column {
 	return cols
 }
 
-
 // write appends the extensions' values for c to row.
 func (x *extended) write(row *rowBuf, c *tlsmon.Conn) {
 	if len(x.exts) == 0 {
