@@ -219,6 +219,7 @@ func (a *Analyzer) Violation(ts int64, reason string, data []byte) {
 		Analyzer: AnalyzerName,
 		Reason:   reason,
 		Data:     data,
+		Ignored:  a.bytes > IgnoreViolationsAfter,
 	})
 	if a.bytes <= IgnoreViolationsAfter {
 		a.detachPending = true

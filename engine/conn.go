@@ -23,11 +23,19 @@ type connState struct {
 	att     *attachment // the environments of the attached analyzers (recycled on removal)
 	service uint32      // bit i: Engine.services[i] confirmed (conn.log service)
 	eof     [2]bool
-	closing bool
+	// state holds csClosing and csCloseDeferred (one byte, so that the struct keeps its
+	// size class).
+	state uint8
 	// tunneled: the engine holds tunnel state for this connection (Engine.tun.conns); a bool
 	// in the padding keeps the non-tunnel connection's size unchanged.
 	tunneled bool
 }
+
+// connState.state bits.
+const (
+	csClosing       = 1 << iota // the connection is being removed
+	csCloseDeferred             // a FIN or RST came while data was pending (Zeek's close_deferred): the close is made at the next end of a side's data
+)
 
 // newConnAlloc gives the flow table a connection's memory: a released connState when
 // there is one (warm in cache, no fresh pages to fault in), else a new one.
@@ -85,7 +93,7 @@ func (s *sideSink) Deliver(ts int64, data []byte) {
 
 func (s *sideSink) Gap(ts int64, n uint64) {
 	cs := s.e.cur
-	if !cs.closing {
+	if cs.state&csClosing == 0 {
 		cs.AddGap(s.side, n)
 	}
 	isOrig := cs.IsOrigSide(s.side)
@@ -110,8 +118,47 @@ func (cs *connState) idle() bool {
 	return true
 }
 
-// checkEOF raises EndOfData once a side that sent FIN/RST has had all its data delivered.
-func (cs *connState) checkEOF(side uint8, ts int64) {
+// maxInitialWindow is Zeek's tcp_max_initial_window: past this much data with none of it
+// acknowledged, the reassembler stops holding delivered data for acknowledgements.
+const maxInitialWindow = 16384
+
+// dataPending is Zeek's TCP_Reassembler::DataPending for one side: data of the side not
+// delivered yet, or, unless the side reset, delivered data of its peer not acknowledged yet.
+func (cs *connState) dataPending(side uint8) bool {
+	r := &cs.r[side]
+	if r.Skipping() {
+		return false
+	}
+	if r.Buffered() > 0 {
+		return true
+	}
+	ep := cs.Endpoint(side)
+	if last := ep.RelLastSeq(); r.Next()+1 < last && last < r.Next()+1<<31 {
+		return true // data still expected
+	}
+	return ep.State != flow.TCPReset && cs.unacked(side^1)
+}
+
+// unacked is Zeek's TCP_Reassembler::HasUndeliveredData: the side's reassembler still holds
+// blocks, out of order or delivered but not acknowledged by the peer.
+func (cs *connState) unacked(side uint8) bool {
+	r := &cs.r[side]
+	if r.Skipping() {
+		return false
+	}
+	if r.Buffered() > 0 {
+		return true
+	}
+	ep := cs.Endpoint(side)
+	if r.Next() <= max(ep.Trimmed(), 1) {
+		return false
+	}
+	return !(ep.NoDataAcked() && ep.RelLastSeq() > maxInitialWindow)
+}
+
+// checkEOF raises EndOfData once a side that sent FIN/RST has had all its data delivered
+// (TCP_Reassembler::CheckEOF), and makes a deferred close then (EndpointEOF).
+func (cs *connState) checkEOF(e *Engine, side uint8, ts int64) {
 	if cs.eof[side] {
 		return
 	}
@@ -119,14 +166,8 @@ func (cs *connState) checkEOF(side uint8, ts int64) {
 	if !(ep.FINSeen() || ep.State == flow.TCPClosed || ep.State == flow.TCPReset) {
 		return
 	}
-	r := &cs.r[side]
-	if !r.Skipping() {
-		if r.Buffered() > 0 {
-			return
-		}
-		if last := ep.RelLastSeq(); r.Next()+1 < last && last < r.Next()+1<<31 {
-			return // data still expected
-		}
+	if cs.dataPending(side) {
+		return
 	}
 	cs.eof[side] = true
 	isOrig := cs.IsOrigSide(side)
@@ -134,6 +175,10 @@ func (cs *connState) checkEOF(side uint8, ts int64) {
 		if !sl.Detached {
 			sl.A.EndOfData(ts, isOrig)
 		}
+	}
+	if cs.state&csCloseDeferred != 0 {
+		cs.state &^= csCloseDeferred
+		e.table.CloseTCP(&cs.Conn, side, flow.TCPResult{})
 	}
 }
 
@@ -151,10 +196,10 @@ func (e *Engine) done(cs *connState, ts int64) {
 			cs.r[s].Release(ts, &e.sinks[s])
 		}
 		for s := range cs.r {
-			cs.checkEOF(uint8(s), ts) // a side that ended with data held ends now
+			cs.checkEOF(e, uint8(s), ts) // a side that ended with data held ends now
 		}
 	}
-	cs.closing = true
+	cs.state |= csClosing
 	for s := range cs.r {
 		cs.r[s].Close(ts, &e.sinks[s])
 	}
@@ -238,15 +283,22 @@ func (e *Engine) releaseAttachments(cs *connState) {
 	cs.att = nil
 }
 
-// connEvents forwards an analyzer's events and notes confirmations (conn.log service).
+// connEvents forwards an analyzer's events and keeps conn.log's service as Zeek's
+// dpd.zeek does: a confirmation adds the analyzer's name, a violation that makes it fail
+// (one DPD does not ignore) removes it again.
 type connEvents struct {
 	e  *Engine
 	cs *connState
 }
 
 func (h *connEvents) HandleEvent(ev tlsmon.Event) {
-	if c, ok := ev.(*tlsmon.AnalyzerConfirmation); ok {
+	switch c := ev.(type) {
+	case *tlsmon.AnalyzerConfirmation:
 		h.cs.service |= h.e.serviceBit(c.Analyzer)
+	case *tlsmon.AnalyzerViolation:
+		if !c.Ignored && h.cs.service != 0 {
+			h.cs.service &^= h.e.serviceBit(c.Analyzer)
+		}
 	}
 	h.e.handler.HandleEvent(ev)
 }

@@ -4,6 +4,7 @@ import (
 	"errors"
 	"io"
 	"math"
+	"slices"
 	"strconv"
 	"strings"
 
@@ -33,12 +34,14 @@ type Engine struct {
 	res     flow.Result // the current packet's (reused)
 	now     int64
 	stats   Stats
-	weird   tlsmon.Weird // reused, as the two below: handlers must not retain events
-	newConn tlsmon.NewConnection
-	removed tlsmon.ConnectionStateRemove
-	cur     *connState // the connection being processed (for sinks and env)
-	sinks   [2]sideSink
-	envFn   detect.Env
+	// lastLinkType is the link type of the previous frame (checked only when it changes).
+	lastLinkType uint32
+	weird        tlsmon.Weird // reused, as the two below: handlers must not retain events
+	newConn      tlsmon.NewConnection
+	removed      tlsmon.ConnectionStateRemove
+	cur          *connState // the connection being processed (for sinks and env)
+	sinks        [2]sideSink
+	envFn        detect.Env
 	// freeAtt is the free list of attachments (conn.go), nFreeAtt its length.
 	freeAtt  *attachment
 	nFreeAtt int
@@ -137,6 +140,16 @@ func (e *Engine) Run(r capture.Reader) error {
 func (e *Engine) Frame(f *capture.Frame) {
 	e.stats.Packets++
 	e.stats.Bytes += uint64(len(f.Data))
+	if f.LinkType != e.lastLinkType {
+		e.linkType(f.LinkType)
+	}
+	if f.Ts < 0 {
+		// A 32-bit pcap time past 2038 read as signed: Zeek's packet source drops the
+		// packet with this weird, at the current network time.
+		e.stats.Skipped++
+		e.raiseWeird(nil, "negative_packet_timestamp", "", "")
+		return
+	}
 	st, err := e.dec.DecodeLen(f.LinkType, f.Ts, f.Data, f.WireLen, &e.pkt)
 	if f.Ts > e.now {
 		e.now = f.Ts
@@ -146,6 +159,18 @@ func (e *Engine) Frame(f *capture.Frame) {
 		e.tun.slack = f.WireLen - len(f.Data)
 	}
 	e.decoded(st, err, &e.pkt)
+}
+
+// linkType notes a change of link type; the first frame of a link type Zeek does not
+// dispatch raises the weird unknown_link_type (once per link type), and the type is listed
+// in Stats.UnknownLinkTypes for the command to warn about.
+func (e *Engine) linkType(lt uint32) {
+	e.lastLinkType = lt
+	if packet.KnownLinkType(lt) || slices.Contains(e.stats.UnknownLinkTypes, lt) {
+		return
+	}
+	e.stats.UnknownLinkTypes = append(e.stats.UnknownLinkTypes, lt)
+	e.raiseWeird(nil, "unknown_link_type", strconv.FormatUint(uint64(lt), 10), "capture")
 }
 
 // decoded processes the outcome of decoding a frame (or a frame found inside a tunnel).
@@ -270,7 +295,7 @@ func (e *Engine) tcp(cs *connState, res *flow.Result, p *packet.Packet) {
 	peer := s ^ 1
 	if t.PeerAck && !(t.Ack <= 2 && c.IsPartial()) {
 		cs.r[peer].AckReceived(e.now, t.Ack, &e.sinks[peer])
-		cs.checkEOF(peer, e.now)
+		cs.checkEOF(e, peer, e.now)
 	}
 	if t.Deliver {
 		r := &cs.r[s]
@@ -312,10 +337,16 @@ func (e *Engine) tcp(cs *connState, res *flow.Result, p *packet.Packet) {
 	if e.recovery != nil {
 		e.releaseHeld(cs, e.now)
 	}
-	cs.checkEOF(s, e.now)
+	cs.checkEOF(e, s, e.now)
 	cs.endDetached(e.now)
 	if t.Close {
-		e.table.CloseTCP(c, s, t)
+		// Zeek's ConnectionClosed: with data pending, the close waits for the end of data.
+		if cs.dataPending(s) {
+			cs.state |= csCloseDeferred
+		} else {
+			cs.state &^= csCloseDeferred
+			e.table.CloseTCP(c, s, t)
+		}
 	}
 }
 

@@ -49,7 +49,7 @@ func (e *Engine) releaseHeld(cs *connState, ts int64) {
 		for s := range cs.r {
 			if cs.r[s].Release(ts, &e.sinks[s]) {
 				progress = true
-				cs.checkEOF(uint8(s), ts)
+				cs.checkEOF(e, uint8(s), ts)
 			}
 		}
 	}

@@ -37,12 +37,12 @@ func (x *Columns) AppendValues(dst []zeeklog.Value, c *tlsmon.Conn) []zeeklog.Va
 	ja4, ja3, ja3s := r.Strings()
 	vJA3, vJA3S := zeeklog.Unset(), zeeklog.Unset()
 	if r.ClientHellos > 0 {
-		vJA3 = zeeklog.String(ja3)
+		vJA3 = zeeklog.PlainString(ja3)
 	}
 	if r.ServerHellos > 0 {
-		vJA3S = zeeklog.String(ja3s)
+		vJA3S = zeeklog.PlainString(ja3s)
 	}
-	return append(dst, vJA3, vJA3S, zeeklog.String(ja4))
+	return append(dst, vJA3, vJA3S, zeeklog.PlainString(ja4))
 }
 
 var _ zeeklog.ColumnExtension = (*Columns)(nil)

@@ -12,6 +12,7 @@ const (
 	synFlag = 0x02
 	rstFlag = 0x04
 	ackFlag = 0x10
+	urgFlag = 0x20
 )
 
 // Zeek's TCP endpoint states (TCP_ENDPOINT_*), and the UDP ones reuse Inactive/Active.

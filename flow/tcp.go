@@ -60,6 +60,17 @@ func (e *Endpoint) NoDataAcked() bool {
 	return a == s || a == s+1
 }
 
+// Trimmed is how far Zeek's reassembler of the endpoint's stream has dropped delivered
+// data (its trim_seq): the peer's highest acknowledgement, relative, but not past the byte
+// before the FIN's sequence number.
+func (e *Endpoint) Trimmed() uint64 {
+	a := e.rel(e.ackSeq, e.ackWraps)
+	if fin := uint64(e.dgram); e.finSeen && a >= fin && fin > 0 {
+		a = fin - 1
+	}
+	return a
+}
+
 // RelLastSeq is the relative sequence number one past the last byte the endpoint sent.
 func (e *Endpoint) RelLastSeq() uint64 { return e.rel(e.lastSeq, e.seqWraps) }
 
@@ -270,6 +281,17 @@ func (t *Table) processTCP(r *TCPResult, c *Conn, s uint8, ts int64, seq, ack ui
 	if !c.ep[0].didClose || !c.ep[1].didClose {
 		c.lastTs = ts
 	}
+	if flags&synFlag != 0 { // SynWeirds
+		if flags&rstFlag != 0 {
+			t.weird(c, "TCP_christmas")
+		}
+		if flags&urgFlag != 0 {
+			t.weird(c, "baroque_SYN")
+		}
+		if n > 0 {
+			t.weird(c, "SYN_with_data")
+		}
+	}
 	if flags&finFlag != 0 {
 		e.finSeen = true
 		e.dgram = int64(rel + uint64(segLen))
@@ -310,7 +332,7 @@ func (t *Table) processTCP(r *TCPResult, c *Conn, s uint8, ts int64, seq, ack ui
 	// Without SYN, FIN or RST, the state machine changes nothing for an endpoint that is
 	// established, partial or closed (the common case: skip the call).
 	if flags&(synFlag|finFlag|rstFlag) != 0 || (e.State != TCPEstablished && e.State != TCPPartial && e.State != TCPClosed) {
-		t.updateStateMachine(c, s, seq, ack, n, dl, flags, r)
+		t.updateStateMachine(c, s, ts, seq, ack, n, dl, flags, r)
 	}
 	isOrig = s == c.origSide
 
@@ -339,7 +361,7 @@ func (t *Table) processTCP(r *TCPResult, c *Conn, s uint8, ts int64, seq, ack ui
 	}
 }
 
-func (t *Table) updateStateMachine(c *Conn, s uint8, seq, ack uint32, n int, dl int32, flags uint8, r *TCPResult) {
+func (t *Table) updateStateMachine(c *Conn, s uint8, ts int64, seq, ack uint32, n int, dl int32, flags uint8, r *TCPResult) {
 	e, peer := &c.ep[s], &c.ep[s^1]
 	isOrig := s == c.origSide
 	orig := &c.ep[c.origSide]
@@ -356,7 +378,7 @@ func (t *Table) updateStateMachine(c *Conn, s uint8, seq, ack uint32, n int, dl 
 				}
 				if c.armed&armAttempt == 0 {
 					c.armed |= armAttempt
-					t.schedule(c, t.now+t.cfg.AttemptDelay, timerAttempt)
+					t.schedule(c, ts+t.cfg.AttemptDelay, timerAttempt) // from the packet's own time, as Zeek
 				}
 			} else {
 				if ackf {
@@ -458,7 +480,13 @@ func (t *Table) updateStateMachine(c *Conn, s uint8, seq, ack uint32, n int, dl 
 				r.Close = true
 			}
 		}
-	case TCPReset:
+	case TCPReset: // UpdateResetState
+		if syn {
+			t.weird(c, "SYN_after_reset")
+		}
+		if fin {
+			t.weird(c, "FIN_after_reset")
+		}
 		if n > 0 && !rst {
 			t.weird(c, "data_after_reset")
 		}

@@ -119,7 +119,15 @@ func (c *Conn) setInactivity(class uint8, t *Table) {
 
 // Advance fires every timer due at or before now (packet time), before the packet at now is
 // processed, as Zeek advances its timer manager with network time.
+//
+// The table's clock is Zeek's network time: it never goes back. A packet older than the
+// newest seen does not rewind it, so timers keep firing against the newest time (a
+// connection created from such a packet has its inactivity timer in the past already and
+// goes at the next packet).
 func (t *Table) Advance(now int64) {
+	if now < t.now {
+		now = t.now
+	}
 	t.now = now
 	if len(t.timers) > 0 && t.timers[0].at <= now {
 		t.fireDue(now)

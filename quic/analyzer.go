@@ -45,7 +45,13 @@ type Analyzer struct {
 	skip      bool
 	weirded   bool
 	fw        forwardFunc
+	sess      session // what Zeek's QUIC script knows (session.go)
+	bytes     uint64  // datagram bytes seen, both directions (DPD::ignore_violations_after)
 }
+
+// ignoreViolationsAfter is DPD::ignore_violations_after: a violation once more bytes went
+// through the connection does not make the analyzer fail (its service stays).
+const ignoreViolationsAfter = 10 * 1024
 
 // direction is one side's decryption and CRYPTO state.
 type direction struct {
@@ -81,16 +87,20 @@ func (a *Analyzer) DeliverPacket(ts int64, isOrig bool, data []byte) {
 		return
 	}
 	a.ts, a.isOrig = ts, isOrig
+	a.bytes += uint64(len(data))
 	for len(data) > 0 && !a.skip {
 		a.ensureChild()
 		first := data[0]
 		if first&0x40 == 0 {
+			a.discardedPacket()
 			return // fixed bit clear: Zeek discards the rest of the datagram
 		}
 		if first&0x80 == 0 {
 			if len(data) < 1+a.clientCIDLn {
 				a.violation(errTruncated.Error(), data)
+				return
 			}
+			a.shortHeader()
 			return // a short header packet runs to the end of the datagram
 		}
 		h, err := parseLong(data)
@@ -98,6 +108,7 @@ func (a *Analyzer) DeliverPacket(ts int64, isOrig bool, data []byte) {
 			a.violation(err.Error(), data)
 			return
 		}
+		a.longPacket(h.ptype)
 		pkt := data[:h.size]
 		data = data[h.size:]
 		if h.ptype == typeRetry {
@@ -159,6 +170,7 @@ func (a *Analyzer) packet(h *longHeader, pkt []byte, isOrig bool) {
 		return
 	}
 	a.confirm()
+	a.sess.decrypted++
 	if err := parseFrames(plain, h.ptype, a); err != nil {
 		a.violation(err.Error(), pkt)
 	}
@@ -181,7 +193,7 @@ func (a *Analyzer) ensureChild() {
 	}
 	a.childEnv = analyzer.Env{
 		Conn:    a.env.Conn,
-		Events:  a.env.Events,
+		Events:  childEvents{a},
 		Detach:  func() { a.childGone = true },
 		Options: a.env.Options,
 	}
@@ -238,6 +250,7 @@ func (a *Analyzer) violation(reason string, data []byte) {
 		Analyzer: AnalyzerName,
 		Reason:   reason,
 		Data:     data,
+		Ignored:  a.bytes > ignoreViolationsAfter,
 	})
 	a.stop()
 	a.env.Detach()

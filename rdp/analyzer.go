@@ -125,7 +125,7 @@ func (a *Analyzer) startSSL() {
 
 func (a *Analyzer) violation(ts int64, reason string) {
 	a.failed = true
-	a.violationEv = tlsmon.AnalyzerViolation{Meta: tlsmon.Meta{Ts: ts, Conn: a.env.Conn}, Analyzer: "RDP", Reason: reason}
+	a.violationEv = tlsmon.AnalyzerViolation{Meta: tlsmon.Meta{Ts: ts, Conn: a.env.Conn}, Analyzer: "RDP", Reason: reason, Ignored: a.bytes > ignoreViolationsAfter}
 	a.env.Events.HandleEvent(&a.violationEv)
 	// Zeek's DPD removes the analyzer unless the connection is already past
 	// ignore_violations_after; this analyzer stops parsing either way.

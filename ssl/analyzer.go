@@ -139,7 +139,7 @@ func (w *Analyzer) Done(ts int64) {
 }
 
 func (a *session) violation(reason string, skip bool) {
-	a.ev.emitViolation(reason, nil)
+	a.ev.emitViolation(reason, nil, a.bytes > ignoreViolationsAfter)
 	if skip {
 		a.skip = true
 	}

@@ -34,14 +34,14 @@ func NewConnLog(w Writer) *ConnLog { return NewConnLogExt(w, nil) }
 // NewConnLogExt returns a conn.log builder writing to w whose rows carry the columns of
 // exts after the default ones (w must have been made for those columns).
 func NewConnLogExt(w Writer, exts []ColumnExtension) *ConnLog {
-	return &ConnLog{w: w, row: newRowBuf(w, len(ConnColumns)+len(extColumns(nil, exts))), ext: extended{exts: exts}}
+	return &ConnLog{w: w, row: newRowBuf(w, len(ConnColumns)+len(extColumns(nil, exts))), ext: newExtended(exts)}
 }
 
 // HandleEvent consumes ConnectionStateRemove events and ignores every other event.
 // (Set hands it only the events consumes in logs.go lists: keep the two in step.)
 func (l *ConnLog) HandleEvent(e tlsmon.Event) {
-	if len(l.ext.exts) > 0 {
-		l.ext.handle(e)
+	if l.ext.h != nil {
+		l.ext.h.HandleEvent(e)
 	}
 	r, ok := e.(*tlsmon.ConnectionStateRemove)
 	if !ok || r.Conn == nil {

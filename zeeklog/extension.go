@@ -39,7 +39,24 @@ type Extensions struct {
 // extended is the state a builder keeps for its extensions.
 type extended struct {
 	exts []ColumnExtension
-	vals []Value // reused between rows
+	h    tlsmon.Handler // the extensions' handlers: the extension itself when there is one
+	vals []Value        // reused between rows
+}
+
+func newExtended(exts []ColumnExtension) extended {
+	x := extended{exts: exts}
+	switch len(exts) {
+	case 0:
+	case 1:
+		x.h = exts[0] // one call per event, not a loop (most runs load one or two)
+	default:
+		hs := make(tlsmon.Handlers, len(exts))
+		for i, ext := range exts {
+			hs[i] = ext
+		}
+		x.h = hs
+	}
+	return x
 }
 
 // extColumns returns base followed by the columns of exts.
@@ -52,13 +69,6 @@ func extColumns(base []Column, exts []ColumnExtension) []Column {
 		cols = append(cols, x.Columns()...)
 	}
 	return cols
-}
-
-// handle hands e to every extension.
-func (x *extended) handle(e tlsmon.Event) {
-	for _, ext := range x.exts {
-		ext.HandleEvent(e)
-	}
 }
 
 // write appends the extensions' values for c to row.

@@ -76,3 +76,15 @@ func TestColumnExtensions(t *testing.T) {
 		}
 	}
 }
+
+// PlainString skips the escaping scan, not the markers: an empty or marker-like string is
+// written as String writes it.
+func TestPlainStringTSV(t *testing.T) {
+	for _, s := range []string{"t13d1516h2_8daaf6152771_e5627efa2ab1", "", "-", "(empty)", "771,4865-4866,0-23"} {
+		got := string(appendTSVValue(nil, PlainString(s)))
+		want := string(appendTSVValue(nil, String(s)))
+		if got != want {
+			t.Errorf("PlainString(%q) = %q, String gives %q", s, got, want)
+		}
+	}
+}

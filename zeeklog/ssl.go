@@ -110,7 +110,7 @@ func NewSSLLog(w Writer) *SSLLog { return NewSSLLogExt(w, nil) }
 // after the default ones (w must have been made for those columns).
 func NewSSLLogExt(w Writer, exts []ColumnExtension) *SSLLog {
 	return &SSLLog{w: w, conns: make(map[*tlsmon.Conn]*sslState), certs: newCertCache(),
-		row: newRowBuf(w, len(SSLColumns)+len(extColumns(nil, exts))), ext: extended{exts: exts}}
+		row: newRowBuf(w, len(SSLColumns)+len(extColumns(nil, exts))), ext: newExtended(exts)}
 }
 
 func (l *SSLLog) session(m *tlsmon.Meta) *sslState {
@@ -191,8 +191,8 @@ func (l *SSLLog) addHistory(s *sslState, ts int64, isClient bool, c byte) {
 // violations and connection removals; other events are ignored.
 // (Set hands it only the events consumes in logs.go lists: keep the two in step.)
 func (l *SSLLog) HandleEvent(e tlsmon.Event) {
-	if len(l.ext.exts) > 0 {
-		l.ext.handle(e)
+	if l.ext.h != nil {
+		l.ext.h.HandleEvent(e)
 	}
 	m := e.EventMeta()
 	if m.Conn == nil {

@@ -141,6 +141,9 @@ func appendTSVValue(b []byte, v Value) []byte {
 	case kTime, kInterval:
 		return appendFixed6(b, v.f)
 	case kString, kEnum:
+		if v.u == plainString && v.s != "" && v.s != tsvUnset && v.s != tsvEmpty {
+			return append(b, v.s...)
+		}
 		return appendTSVField(b, v.s, fieldSeps)
 	case kStrings:
 		if len(v.ss) == 0 {
