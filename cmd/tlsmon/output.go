@@ -10,7 +10,6 @@ import (
 
 	"github.com/tlsmon/tlsmon"
 	"github.com/tlsmon/tlsmon/fingerprint"
-	"github.com/tlsmon/tlsmon/policy"
 	"github.com/tlsmon/tlsmon/sink"
 	"github.com/tlsmon/tlsmon/zeeklog"
 )
@@ -37,12 +36,11 @@ type outputs struct {
 // eventsFile is the name of --events' output.
 const eventsFile = "events.jsonl"
 
-// outputNames are the files a run may write into the output directory: events.jsonl and
-// every log, the extra logs of the loaded policy scripts included.
+// outputNames are the files a run may write into the output directory.
 func outputNames() []string {
 	names := []string{eventsFile}
-	for _, n := range logNames(policy.Scripts) {
-		names = append(names, n+".log")
+	for _, spec := range zeeklog.Logs() {
+		names = append(names, spec.Path+".log")
 	}
 	return names
 }

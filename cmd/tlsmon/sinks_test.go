@@ -3,6 +3,7 @@ package main
 import (
 	"bytes"
 	"encoding/json"
+	"errors"
 	"os"
 	"os/signal"
 	"path/filepath"
@@ -162,6 +163,9 @@ func TestKafkaTwoSensors(t *testing.T) {
 	for i, sensor := range sensors {
 		res[i].dir = t.TempDir()
 		args := append(sinkCaptures(t), "--no-progress", "--kafka", addr, "--sensor-id", sensor, "-o", res[i].dir, "--json")
+		if i == 1 { // Kafka gets the extended rows and logs, as the files do
+			args = append(args, "--load", "local", "--fingerprints")
+		}
 		wg.Add(1)
 		go func() {
 			defer wg.Done()
@@ -215,6 +219,9 @@ func TestKafkaTwoSensors(t *testing.T) {
 	}
 	if len(uids) < 2 {
 		t.Fatalf("only %d uids", len(uids))
+	}
+	if len(sinkCaptures(t)) == 4 && (len(got["sensor-b"]["notice"]) == 0 || len(got["sensor-b"]["known_certs"]) == 0) {
+		t.Errorf("no notice or known_certs rows in Kafka with --load local: %v", keys(got["sensor-b"]))
 	}
 	for sensor, logs := range files {
 		for path, lines := range logs {
@@ -333,5 +340,21 @@ func TestSinkRunsLeaveNoGoroutine(t *testing.T) {
 			t.Fatalf("%d goroutines after the runs, %d before:\n%s", runtime.NumGoroutine(), base, buf[:runtime.Stack(buf, true)])
 		}
 		time.Sleep(20 * time.Millisecond)
+	}
+}
+
+// brokenStdout is a standard output whose writes fail (a full disk behind a redirection).
+type brokenStdout struct{}
+
+func (brokenStdout) Write([]byte) (int, error) { return 0, errors.New("no space left on device") }
+
+// Standard output that cannot be written stops the run as a full disk does: exit 1, the
+// error printed once.
+func TestStdoutWriteError(t *testing.T) {
+	var e bytes.Buffer
+	code := run(append(sinkCaptures(t), "--no-progress", "-o", "-"), brokenStdout{}, &e)
+	lines := errorLines(e.String())
+	if code != exitRuntime || len(lines) != 1 || !strings.Contains(lines[0], "no space left on device") {
+		t.Fatalf("exit %d, stderr %q: want %d and the error once", code, e.String(), exitRuntime)
 	}
 }
