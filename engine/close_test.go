@@ -1,6 +1,7 @@
 package engine
 
 import (
+	"strings"
 	"testing"
 
 	"github.com/tlsmon/tlsmon/analyzer"
@@ -89,5 +90,57 @@ func TestFINAckedBeforeFIN(t *testing.T) {
 					st.Duration, st.State, st.MissedBytes, st.History, c.dur, c.state, c.missed)
 			}
 		})
+	}
+}
+
+// TestInitialWindowTrim: data a side delivers while none of its data was acknowledged and
+// past Zeek's tcp_max_initial_window (16 KiB) is not held for acknowledgements (the peer's
+// ACKs are presumably not captured): an ACK of part of it afterwards holds nothing, so
+// the peer's close is not deferred.
+func TestInitialWindowTrim(t *testing.T) {
+	const s = 1_000_000
+	h := newHarness(analyzer.Spec{Name: "TEST", TCPPorts: []uint16{9999}}, Limits{})
+	h.tcp(1*s, true, fS, 100, 0, "")
+	h.tcp(2*s, false, fSA, 500, 101, "")
+	h.tcp(3*s, true, fA, 101, 501, "")
+	chunk := strings.Repeat("x", 1000)
+	seq := uint32(101)
+	for i := 0; i < 20; i++ { // 20,000 bytes, none acknowledged
+		h.tcp(4*s, true, fPA, seq, 501, chunk)
+		seq += 1000
+	}
+	h.tcp(5*s, false, fA, 501, 1101, "")  // acknowledges the first 1000 bytes only
+	h.tcp(6*s, true, fFA, seq, 501, "")   // client FIN
+	h.tcp(7*s, false, fFA, 501, 1101, "") // server FIN: nothing of the client's is held
+	h.tcp(9*s, true, fA, seq+1, 502, "")  // after both closed: not counted
+	h.e.Flush()
+	if len(h.removed) != 1 {
+		t.Fatalf("%d removals", len(h.removed))
+	}
+	if st := h.removed[0].Stats; st.Duration != 6*s || st.State != "SF" {
+		t.Fatalf("duration %d state %s (history %s), want %d SF", st.Duration, st.State, st.History, 6*s)
+	}
+}
+
+// TestRecoverDataAckedBeforeDelivery: under --recover, data whose acknowledgement came first
+// is delivered late (the hole was held): it is acknowledged already, so it does not defer
+// the peer's close.
+func TestRecoverDataAckedBeforeDelivery(t *testing.T) {
+	const s = 1_000_000
+	h := newRecoverHarness(Recover{})
+	h.tcp(1*s, true, fS, 100, 0, "")
+	h.tcp(2*s, false, fSA, 500, 101, "")
+	h.tcp(3*s, true, fA, 101, 501, "")
+	h.tcp(4*s, true, fA, 101, 504, "") // acknowledges server data not seen yet: the hole is held
+	h.tcp(5*s, false, fPA, 501, 101, "xyz")
+	h.tcp(6*s, true, fFA, 101, 501, "") // client FIN (sent before its ACK of "xyz")
+	h.tcp(7*s, false, fFA, 504, 102, "")
+	h.tcp(8*s, true, fA, 102, 505, "") // after both closed: not counted
+	h.e.Flush()
+	if len(h.removed) != 1 {
+		t.Fatalf("%d removals", len(h.removed))
+	}
+	if st := h.removed[0].Stats; st.Duration != 6*s || st.State != "SF" || st.MissedBytes != 0 {
+		t.Fatalf("duration %d state %s missed %d (history %s), want %d SF 0", st.Duration, st.State, st.MissedBytes, st.History, 6*s)
 	}
 }

@@ -40,9 +40,20 @@ const (
 // noteDelivered records that side's stream may have moved on from sequence before (its
 // Next before a call into its reassembler): data delivered past what the peer acknowledged
 // is what Zeek's reassembler keeps as blocks until an acknowledgement trims them
-// (HasUndeliveredData).
+// (HasUndeliveredData), unless none of the side's data was acknowledged and it sent more
+// than tcp_max_initial_window: then the peer's ACKs are presumably not being seen, and
+// Zeek trims what it delivered at once (TCP_Reassembler::BlockInserted).
+//
+// Under --recover, data can be delivered after its acknowledgement came (it was held): such
+// data is acknowledged already.
 func (cs *connState) noteDelivered(side uint8, before uint64) {
-	if cs.r[side].Next() != before {
+	r := &cs.r[side]
+	if r.Next() == before {
+		return
+	}
+	if r.Next() <= r.Acked() || cs.Endpoint(side).NoDataAcked() && cs.Size(side) > maxInitialWindow {
+		cs.state &^= csUnacked << side
+	} else {
 		cs.state |= csUnacked << side
 	}
 }
@@ -172,11 +183,7 @@ func (cs *connState) unacked(side uint8) bool {
 	if r.Buffered() > 0 {
 		return true
 	}
-	if cs.state&(csUnacked<<side) == 0 {
-		return false
-	}
-	ep := cs.Endpoint(side)
-	return !(ep.NoDataAcked() && ep.RelLastSeq() > maxInitialWindow)
+	return cs.state&(csUnacked<<side) != 0
 }
 
 // checkEOF raises EndOfData once a side that sent FIN/RST has had all its data delivered

@@ -101,6 +101,10 @@ func (e *Endpoint) size(peer *Endpoint) uint64 {
 	return s
 }
 
+// Size is Zeek's TCP_Endpoint::Size for physical side s: the payload bytes the side's
+// sequence numbers span (conn.log's orig_bytes / resp_bytes).
+func (c *Conn) Size(s uint8) uint64 { return c.ep[s&1].size(&c.ep[(s&1)^1]) }
+
 // relSeq is Zeek's get_relative_seq.
 func relSeq(e *Endpoint, cur, last, wraps uint32) (uint64, bool) {
 	d := seqDelta(cur, last)
