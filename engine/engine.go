@@ -293,9 +293,18 @@ func (e *Engine) tcp(cs *connState, res *flow.Result, p *packet.Packet) {
 	e.cur = cs
 	t := res.TCP
 	peer := s ^ 1
-	if t.PeerAck && !(t.Ack <= 2 && c.IsPartial()) {
-		cs.r[peer].AckReceived(e.now, t.Ack, &e.sinks[peer])
-		cs.checkEOF(e, peer, e.now)
+	if t.PeerAck {
+		before := cs.r[peer].Next()
+		// A partial connection's first ACK may point just past the faked initial sequence:
+		// Zeek reports no gap for it (TCP_Reassembler::Undelivered).
+		partialStart := t.Ack <= 2 && c.IsPartial()
+		if !partialStart {
+			cs.r[peer].AckReceived(e.now, t.Ack, &e.sinks[peer])
+		}
+		cs.noteAck(peer, before, t.Ack)
+		if !partialStart {
+			cs.checkEOF(e, peer, e.now)
+		}
 	}
 	if t.Deliver {
 		r := &cs.r[s]
@@ -307,11 +316,14 @@ func (e *Engine) tcp(cs *connState, res *flow.Result, p *packet.Packet) {
 		}
 		data := p.Payload[:p.PayloadLen]
 		var capped int
+		before, peerBefore := r.Next(), cs.r[peer].Next()
 		if e.recovery != nil && t.PeerAck && t.Ack > cs.r[peer].Next() && cs.r[peer].Holding() {
 			capped = e.holdData(cs, s, t.DataSeq, data, t.Ack) // recover.go
+			cs.noteDelivered(peer, peerBefore)
 		} else {
 			capped = r.DataSent(e.now, t.DataSeq, data, t.SelfAcked, &e.sinks[s])
 		}
+		cs.noteDelivered(s, before)
 		switch capped {
 		case stream.CapConnection:
 			e.capHit(c, "reassembly_conn", "reassembly_per_connection_cap")

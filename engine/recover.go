@@ -47,8 +47,10 @@ func (e *Engine) releaseHeld(cs *connState, ts int64) {
 	for progress := true; progress; {
 		progress = false
 		for s := range cs.r {
+			before := cs.r[s].Next()
 			if cs.r[s].Release(ts, &e.sinks[s]) {
 				progress = true
+				cs.noteDelivered(uint8(s), before)
 				cs.checkEOF(e, uint8(s), ts)
 			}
 		}
