@@ -51,6 +51,7 @@ func SetRecovery(rc *Recovery, a, b *Reassembler) {
 		hb.pool = &Pool{}
 	}
 	hb.pool.held = true
+	hb.held = true
 	a.budget = &hb.Budget
 	hb.r[0], hb.h[0] = a, hold{cfg: rc, peer: b}
 	if b != nil {
@@ -61,12 +62,11 @@ func SetRecovery(rc *Recovery, a, b *Reassembler) {
 
 // hs returns r's Recovery state (nil: Zeek's gap rule).
 func (r *Reassembler) hs() *hold {
-	b := r.budget
-	if b == nil || b.pool == nil || !b.pool.held {
+	if !r.recovering() {
 		return nil
 	}
-	// the pool's budgets are all heldBudgets (SetRecovery): the container of b
-	hb := (*heldBudget)(unsafe.Pointer(b))
+	// a held Budget is the first field of a heldBudget (SetRecovery): its container
+	hb := (*heldBudget)(unsafe.Pointer(r.budget))
 	switch r {
 	case hb.r[0]:
 		return &hb.h[0]

@@ -24,6 +24,7 @@ type Budget struct {
 	Max  int32 // 0 = unlimited (up to 2 GiB)
 	Used int32
 	pool *Pool
+	held bool // the Budget of a heldBudget (SetRecovery, hold.go)
 }
 
 // Pool caps the bytes buffered over all connections.
@@ -33,6 +34,10 @@ type Pool struct {
 	// held: the budgets drawing on the pool are heldBudgets (SetRecovery, hold.go)
 	held bool
 }
+
+// recovering reports whether the direction is under a Recovery (hold.go); one load and one
+// test (Init sets a budget) so that the path without --recover stays a predictable branch.
+func (r *Reassembler) recovering() bool { return r.budget.held }
 
 // Used returns the bytes buffered now over all connections using the pool.
 func (p *Pool) Used() int64 { return p.used }
@@ -90,12 +95,10 @@ type Reassembler struct {
 // Init prepares r; budget and pool may be nil (no cap). Directions sharing a budget must
 // share the pool too.
 func (r *Reassembler) Init(budget *Budget, pool *Pool) {
-	if budget == nil && pool != nil {
-		budget = &Budget{}
+	if budget == nil {
+		budget = &Budget{} // never nil after Init: recovering is one load
 	}
-	if budget != nil {
-		budget.pool = pool
-	}
+	budget.pool = pool
 	*r = Reassembler{next: 1, budget: budget}
 }
 
@@ -218,6 +221,17 @@ func (r *Reassembler) reserve(n int) int {
 // buffered data it makes contiguous go to sink. It returns a Cap* value when a cap stopped
 // buffering: the part that did not fit is dropped and will surface as a gap when acked.
 func (r *Reassembler) DataSent(ts int64, seq uint64, data []byte, acked uint64, sink Sink) int {
+	if seq == r.next && acked <= seq && len(data) > 0 && r.idle() && !r.recovering() {
+		// In order with nothing buffered (most segments): the general path below, minus its loop.
+		r.next += uint64(len(data))
+		if r.buf == nil {
+			sink.Deliver(ts, data)
+			if !r.idle() {
+				r.flush(ts, sink) // as dataSent does after a delivery (flush ignores skipped)
+			}
+		}
+		return CapNone
+	}
 	c := r.dataSent(ts, seq, data, acked, sink)
 	if h := r.hs(); h != nil && r.buf != skipped {
 		if r.holdOverflow() {
@@ -369,7 +383,15 @@ func (r *Reassembler) flush(ts int64, sink Sink) {
 // AckReceived tells r that the peer acknowledged everything below ack: holes below it will
 // never be filled, so they are reported as gaps and the data above them delivered (Zeek's
 // TrimToSeq / Undelivered). It returns the total gap length reported.
-func (r *Reassembler) AckReceived(ts int64, ack uint64, sink Sink) uint64 {
+func (r *Reassembler) AckReceived(ts int64, ack uint64, sink Sink) (gaps uint64) {
+	// Nothing unacknowledged below ack is the common case: kept small to inline.
+	if ack > r.next || r.recovering() {
+		gaps = r.ackReceived(ts, ack, sink)
+	}
+	return gaps
+}
+
+func (r *Reassembler) ackReceived(ts int64, ack uint64, sink Sink) uint64 {
 	if r.buf == skipped {
 		return 0
 	}
