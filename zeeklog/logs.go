@@ -45,7 +45,7 @@ func LogsWith(ext Extensions) []LogSpec {
 // weird.log, if it has one.
 type Set struct {
 	builders []Builder
-	byClass  [numClasses][]Builder // the builders that read each class, in spec order
+	byClass  [numClasses][]tlsmon.Handler // the builders that read each class, in spec order (then Observe's)
 	certs    *certCache            // shared by the set's ssl and x509 builders
 }
 
@@ -175,6 +175,14 @@ func (s *Set) HandleEvent(e tlsmon.Event) {
 		class = evWeird
 	}
 	s.dispatch(e, class)
+}
+
+// Observe has the set hand h, after its builders, the Certificate, AnalyzerConfirmation and
+// AnalyzerViolation events: what a run's summary counts, sorted by the set's one type switch.
+func (s *Set) Observe(h tlsmon.Handler) {
+	for _, c := range []eventClass{evCert, evAnalyzer} {
+		s.byClass[c] = append(s.byClass[c], h)
+	}
 }
 
 func (s *Set) dispatch(e tlsmon.Event, class eventClass) {

@@ -20,7 +20,8 @@ type outputs struct {
 	files    []*lazyFile
 	events   *eventFile // nil without --events
 	logs     []logBuilder
-	handlers tlsmon.Handlers
+	before   tlsmon.Handlers // the handlers before set: the sink's clock, the events file
+	set      *zeeklog.Set    // the logs; it hands tally the few events tally counts
 	tally    tally
 	// abort, set by a second signal, drops every later event: the run then only closes
 	// the logs (each ending with a whole line and, in TSV, its #close line).
@@ -85,7 +86,7 @@ func openOutputs(cfg config, onErr func(error)) (*outputs, error) {
 	}
 	if dest != nil {
 		o.dest, o.kafka, o.stdout = &watchedDest{Dest: dest, onErr: onErr}, k, cfg.outDir == "-"
-		o.handlers = append(o.handlers, clock) // first: the network time of every row's write
+		o.before = append(o.before, clock) // first: the network time of every row's write
 	}
 	fail := func(err error) (*outputs, error) {
 		o.closeDest()
@@ -104,7 +105,7 @@ func openOutputs(cfg config, onErr func(error)) (*outputs, error) {
 			return fail(err)
 		}
 		o.events = newEventFile(f, cfg.eventsText)
-		o.handlers = append(o.handlers, o.events)
+		o.before = append(o.before, o.events)
 	}
 	var ext zeeklog.Extensions
 	if len(cfg.load) > 0 {
@@ -145,7 +146,8 @@ func openOutputs(cfg config, onErr func(error)) (*outputs, error) {
 		return teeWriter{file, toDest(spec)}
 	})
 	o.logs = append(o.logs, set)
-	o.handlers = append(o.handlers, set, &o.tally)
+	set.Observe(&o.tally)
+	o.set = set
 	return o, nil
 }
 
@@ -154,7 +156,10 @@ func (o *outputs) HandleEvent(e tlsmon.Event) {
 	if o.abort.Load() {
 		return
 	}
-	o.handlers.HandleEvent(e)
+	for _, h := range o.before {
+		h.HandleEvent(e)
+	}
+	o.set.HandleEvent(e)
 }
 
 // Close finishes every log (Zeek's #close line carries the wall-clock time) and closes the

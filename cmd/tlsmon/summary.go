@@ -49,7 +49,8 @@ func memLine(packets float64) string {
 }
 
 // tally counts what the end summary reports of the event stream: the connections on which
-// TLS, DTLS or QUIC was confirmed, and the certificates seen.
+// TLS, DTLS or QUIC was confirmed, and the certificates seen. The log set hands it only the
+// events it counts (zeeklog.Set.Observe).
 type tally struct {
 	tls, dtls, quic, certs uint64
 }
