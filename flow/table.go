@@ -74,6 +74,7 @@ type Table struct {
 	cfg    Config
 	m      connMap
 	timers timerHeap
+	due    int64 // at most the time of timers' root (MaxInt64: none), for Advance to inline
 	tseq   uint64
 	now    int64
 	uids   *UIDGen

@@ -1,5 +1,7 @@
 package flow
 
+import "math"
+
 type timerKind uint8
 
 const (
@@ -86,6 +88,7 @@ func (t *Table) schedule(c *Conn, at int64, k timerKind) {
 	t.tseq++
 	c.timers++
 	t.timers.push(timer{at: at, seqKind: t.tseq<<3 | uint64(k), c: c})
+	t.due = t.timers[0].at
 }
 
 // timeoutOf is the inactivity timeout (µs) of a class; 0 = none.
@@ -125,18 +128,16 @@ func (c *Conn) setInactivity(class uint8, t *Table) {
 // connection created from such a packet has its inactivity timer in the past already and
 // goes at the next packet).
 func (t *Table) Advance(now int64) {
-	if now < t.now {
-		now = t.now
-	}
-	t.now = now
-	if len(t.timers) > 0 && t.timers[0].at <= now {
-		t.fireDue(now)
+	t.now = max(t.now, now)
+	if t.due <= t.now {
+		t.fireDue()
 	}
 }
 
-// fireDue fires the timers due at or before now (Advance's slow path, kept apart so that
-// Advance inlines).
-func (t *Table) fireDue(now int64) {
+// fireDue fires the timers due at or before the table's clock (Advance's slow path, kept
+// apart so that Advance inlines).
+func (t *Table) fireDue() {
+	now := t.now
 	for len(t.timers) > 0 && t.timers[0].at <= now {
 		tm := t.timers.pop()
 		c := tm.c
@@ -146,6 +147,10 @@ func (t *Table) fireDue(now int64) {
 			continue
 		}
 		t.fire(c, timerKind(tm.seqKind&7), now)
+	}
+	t.due = math.MaxInt64
+	if len(t.timers) > 0 {
+		t.due = t.timers[0].at
 	}
 }
 
