@@ -51,7 +51,7 @@ func Match(isOrig bool, payload []byte) bool {
 		return false // every method starts with an upper-case letter (the pattern is case-sensitive)
 	}
 	for _, m := range methods {
-		if bytes.HasPrefix(p, m) {
+		if m[0] == p[0] && bytes.HasPrefix(p, m) { // the first byte alone rules out most
 			return true
 		}
 	}
