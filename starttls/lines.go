@@ -195,6 +195,12 @@ func (d *DirLines) SetNULs() { d[0].NULs, d[1].NULs = true, true }
 // checkSingleCR raises Zeek's weird line_terminated_with_single_CR, once per connection,
 // when l saw a single CR (source CONTENTLINE, or NVT for LF-only framing, FTP's).
 func (h *Host) checkSingleCR(ts int64, l *Lines) {
+	if l.singleCR { // rare: the test inlines in FeedLines' loop, the weird does not
+		h.singleCRWeird(ts, l)
+	}
+}
+
+func (h *Host) singleCRWeird(ts int64, l *Lines) {
 	if !l.SingleCR() || h.singleCR {
 		return
 	}
@@ -209,6 +215,12 @@ func (h *Host) checkSingleCR(ts int64, l *Lines) {
 // checkNUL raises Zeek's weird NUL_in_line, once per connection, when l dropped the first
 // NUL of a NUL-sensitive direction.
 func (h *Host) checkNUL(ts int64, l *Lines) {
+	if l.nulSeen { // rare: as in checkSingleCR
+		h.nulInLineWeird(ts, l)
+	}
+}
+
+func (h *Host) nulInLineWeird(ts int64, l *Lines) {
 	if !l.NULInLine() || h.nulWeird {
 		return
 	}
