@@ -46,7 +46,7 @@ func LogsWith(ext Extensions) []LogSpec {
 type Set struct {
 	builders []Builder
 	byClass  [numClasses][]tlsmon.Handler // the builders that read each class, in spec order (then Observe's)
-	certs    *certCache            // shared by the set's ssl and x509 builders
+	certs    *certCache                   // shared by the set's ssl and x509 builders
 }
 
 // eventClass sorts events by the builders that consume them, so that Set hands an event

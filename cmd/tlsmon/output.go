@@ -20,7 +20,7 @@ type outputs struct {
 	files    []*lazyFile
 	events   *eventFile // nil without --events
 	logs     []logBuilder
-	before   tlsmon.Handlers // the handlers before set: the sink's clock, the events file
+	handlers tlsmon.Handlers // those before set: the sink's clock, the events file
 	set      *zeeklog.Set    // the logs; it hands tally the few events tally counts
 	tally    tally
 	// abort, set by a second signal, drops every later event: the run then only closes
@@ -86,7 +86,7 @@ func openOutputs(cfg config, onErr func(error)) (*outputs, error) {
 	}
 	if dest != nil {
 		o.dest, o.kafka, o.stdout = &watchedDest{Dest: dest, onErr: onErr}, k, cfg.outDir == "-"
-		o.before = append(o.before, clock) // first: the network time of every row's write
+		o.handlers = append(o.handlers, clock) // first: the network time of every row's write
 	}
 	fail := func(err error) (*outputs, error) {
 		o.closeDest()
@@ -105,7 +105,7 @@ func openOutputs(cfg config, onErr func(error)) (*outputs, error) {
 			return fail(err)
 		}
 		o.events = newEventFile(f, cfg.eventsText)
-		o.before = append(o.before, o.events)
+		o.handlers = append(o.handlers, o.events)
 	}
 	var ext zeeklog.Extensions
 	if len(cfg.load) > 0 {
@@ -156,7 +156,7 @@ func (o *outputs) HandleEvent(e tlsmon.Event) {
 	if o.abort.Load() {
 		return
 	}
-	for _, h := range o.before {
+	for _, h := range o.handlers {
 		h.HandleEvent(e)
 	}
 	o.set.HandleEvent(e)

@@ -36,7 +36,7 @@ type countingReader struct {
 	knownLink uint32
 	lastLink  uint32
 	lastFile  string
-	warned   map[string]bool
+	warned    map[string]bool
 }
 
 // progressEvery is how many frames pass between two looks at the clock.
