@@ -34,6 +34,11 @@ func TestMatch(t *testing.T) {
 			t.Errorf("Match(%v, %q) = %v, want %v", c.orig, c.data, got, c.want)
 		}
 	}
+	for _, m := range methods { // each method through methodsFrom
+		if !Match(true, []byte(string(m)+" / HTTP/1.1\r\n")) {
+			t.Errorf("method %s not matched", m)
+		}
+	}
 }
 
 // TestLineAtEOF: a line left unterminated when the endpoint closes is parsed (Zeek's

@@ -50,13 +50,21 @@ func Match(isOrig bool, payload []byte) bool {
 	if len(p) < 3 || p[0] < 'A' || p[0] > 'Z' {
 		return false // every method starts with an upper-case letter (the pattern is case-sensitive)
 	}
-	for _, m := range methods {
-		if m[0] == p[0] && bytes.HasPrefix(p, m) { // the first byte alone rules out most
+	for _, m := range methodsFrom[p[0]-'A'] {
+		if bytes.HasPrefix(p, m) {
 			return true
 		}
 	}
 	return false
 }
+
+// methodsFrom sorts methods by their first letter, so that Match tries only a few.
+var methodsFrom = func() (by [26][][]byte) {
+	for _, m := range methods {
+		by[m[0]-'A'] = append(by[m[0]-'A'], m)
+	}
+	return by
+}()
 
 // isSpace is the [[:space:]] class of Zeek's signature patterns.
 func isSpace(c byte) bool { return c == ' ' || c >= '\t' && c <= '\r' }
