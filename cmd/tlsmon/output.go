@@ -153,6 +153,14 @@ func openOutputs(cfg config, onErr func(error)) (*outputs, error) {
 
 // HandleEvent implements tlsmon.Handler: every event goes to every output, until abort.
 func (o *outputs) HandleEvent(e tlsmon.Event) {
+	if o.abort.Load() || len(o.handlers) > 0 {
+		o.handleAll(e) // kept out of line: the common case is one direct call
+		return
+	}
+	o.set.HandleEvent(e)
+}
+
+func (o *outputs) handleAll(e tlsmon.Event) {
 	if o.abort.Load() {
 		return
 	}
