@@ -41,7 +41,6 @@ func newRunStop() *runStop { return &runStop{ch: make(chan struct{})} }
 // closed): the reader returns end of input at its next frame, and a read waiting on an
 // idle standard input returns at once.
 func (s *runStop) request() {
-	s.once.Do(func() { close(s.ch) })
 	s.mu.Lock()
 	if s.reader != nil {
 		s.reader.stop.Store(true)
@@ -49,6 +48,7 @@ func (s *runStop) request() {
 		s.pending = true
 	}
 	s.mu.Unlock()
+	s.once.Do(func() { close(s.ch) }) // last: whoever wakes on ch sees the reader stopped
 }
 
 func (s *runStop) setReader(r *countingReader) {
