@@ -51,7 +51,6 @@ func SetRecovery(rc *Recovery, a, b *Reassembler) {
 		hb.pool = &Pool{}
 	}
 	hb.pool.held = true
-	hb.held = true
 	a.budget = &hb.Budget
 	hb.r[0], hb.h[0] = a, hold{cfg: rc, peer: b}
 	if b != nil {

@@ -24,7 +24,6 @@ type Budget struct {
 	Max  int32 // 0 = unlimited (up to 2 GiB)
 	Used int32
 	pool *Pool
-	held bool // the Budget of a heldBudget (SetRecovery, hold.go)
 }
 
 // Pool caps the bytes buffered over all connections.
@@ -35,9 +34,10 @@ type Pool struct {
 	held bool
 }
 
-// recovering reports whether the direction is under a Recovery (hold.go); one load and one
-// test (Init sets a budget) so that the path without --recover stays a predictable branch.
-func (r *Reassembler) recovering() bool { return r.budget.held }
+// recovering reports whether the direction is under a Recovery (hold.go): a predictable
+// branch on the path without --recover (Init sets a budget; the flag lives in the pool so
+// that Budget, embedded in every connection, stays 16 bytes).
+func (r *Reassembler) recovering() bool { p := r.budget.pool; return p != nil && p.held }
 
 // Used returns the bytes buffered now over all connections using the pool.
 func (p *Pool) Used() int64 { return p.used }
