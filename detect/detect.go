@@ -43,9 +43,18 @@ func NewRegistry(specs []analyzer.Spec) *Registry {
 // Empty reports whether no analyzer is registered.
 func (r *Registry) Empty() bool { return len(r.specs) == 0 }
 
-// Env builds the environment of an analyzer attached to a connection. The function is
-// supplied by the pipeline (it wraps the event handler and the detach callback).
-type Env func(spec *analyzer.Spec, slot *Slot) *analyzer.Env
+// Env builds the environment of an analyzer attached to a connection. It is supplied by
+// the connection's owner (it wraps the event handler and the detach callback), so an
+// environment always reaches its own connection.
+type Env interface {
+	Env(spec *analyzer.Spec, slot *Slot) *analyzer.Env
+}
+
+// EnvFunc is an Env made of a function.
+type EnvFunc func(spec *analyzer.Spec, slot *Slot) *analyzer.Env
+
+// Env calls f.
+func (f EnvFunc) Env(spec *analyzer.Spec, slot *Slot) *analyzer.Env { return f(spec, slot) }
 
 // Slot is one attached analyzer.
 type Slot struct {
@@ -196,7 +205,7 @@ func (r *Registry) attach(c *Conn, i int, env Env) *Slot {
 	}
 	slot.Name = s.Name
 	set.list = append(set.list, slot)
-	slot.A = s.New(env(s, slot))
+	slot.A = s.New(env.Env(s, slot))
 	return slot
 }
 

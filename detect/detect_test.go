@@ -16,7 +16,7 @@ func (r *rec) DeliverPacket(ts int64, isOrig bool, d []byte) { r.got.Write(d) }
 func (r *rec) EndOfData(ts int64, isOrig bool)               {}
 func (r *rec) Done(ts int64)                                 {}
 
-func env(spec *analyzer.Spec, s *Slot) *analyzer.Env { return &analyzer.Env{Detach: s.Detach} }
+var env = EnvFunc(func(spec *analyzer.Spec, s *Slot) *analyzer.Env { return &analyzer.Env{Detach: s.Detach} })
 
 func TestPortAndContent(t *testing.T) {
 	specs := []analyzer.Spec{

@@ -130,9 +130,9 @@ func FuzzDetect(f *testing.F) {
 			conns[i] = c
 		}
 		envOf := func(c *fuzzConn) Env {
-			return func(_ *analyzer.Spec, s *Slot) *analyzer.Env {
+			return EnvFunc(func(_ *analyzer.Spec, s *Slot) *analyzer.Env {
 				return &analyzer.Env{Conn: &c.info, Detach: s.Detach}
-			}
+			})
 		}
 		for _, c := range conns {
 			r.Start(&c.det, &c.info.ID, envOf(c))

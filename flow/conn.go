@@ -89,7 +89,17 @@ type Conn struct {
 	armed     uint8 // arm* bits: which timers are pending or cancelled
 	timers    uint8 // entries of the timer heap pointing to it (at most 6: see schedule)
 	hist      [histCap]byte
+	// owner is the pipeline's per-connection state holding this Conn (SetOwner); it is
+	// kept when the table reuses the Conn's memory (Config.NewConn).
+	owner any
 }
+
+// SetOwner records the pipeline's state that owns c (see Owner). Call it when the Conn is
+// first allocated (Config.NewConn); the table keeps it for the Conn's life and reuse.
+func (c *Conn) SetOwner(o any) { c.owner = o }
+
+// Owner returns what SetOwner recorded (nil if nothing).
+func (c *Conn) Owner() any { return c.owner }
 
 // Conn.armed bits (one byte rather than four bools, so that the timer count fits in the
 // Conn's 304 bytes).
