@@ -8,34 +8,36 @@ package detect
 
 // DeliverStream delivers stream bytes of one direction (TCP) at time ts.
 func (r *Registry) DeliverStream(c *Conn, ts int64, isOrig bool, data []byte, env Env) {
-	for _, sl := range c.Slots() { // the range is fixed here: analyzers attached below are replayed instead
-		if !sl.Detached {
-			sl.A.DeliverStream(ts, isOrig, data)
-		}
-	}
-	if c.stopped {
-		return
-	}
-	for _, sl := range r.Stream(c, isOrig, data, env) {
-		c.ReplayStream(sl, ts)
-	}
-	c.Settle()
+	r.deliver(c, ts, isOrig, data, env, true)
 }
 
-// DeliverPacket delivers a datagram of one direction (UDP) at time ts.
+// DeliverPacket delivers a datagram of one direction (UDP) at time ts; content matching
+// sees the datagram alone.
 func (r *Registry) DeliverPacket(c *Conn, ts int64, isOrig bool, data []byte, env Env) {
-	for _, sl := range c.Slots() {
-		if !sl.Detached {
+	r.deliver(c, ts, isOrig, data, env, false)
+}
+
+func (r *Registry) deliver(c *Conn, ts int64, isOrig bool, data []byte, env Env, stream bool) {
+	for _, sl := range c.Slots() { // fixed here: analyzers attached below are replayed instead
+		switch {
+		case sl.Detached:
+		case stream:
+			sl.A.DeliverStream(ts, isOrig, data)
+		default:
 			sl.A.DeliverPacket(ts, isOrig, data)
 		}
 	}
 	if c.stopped {
 		return
 	}
-	for _, sl := range r.Packet(c, isOrig, data, env) {
-		c.ReplayPackets(sl, ts)
+	for _, sl := range r.offer(c, isOrig, data, env, stream) {
+		if stream {
+			c.ReplayStream(sl, ts)
+		} else {
+			c.ReplayPackets(sl, ts)
+		}
 	}
-	c.Settle()
+	r.Settle(c)
 }
 
 // DeliverGap tells the attached analyzers of a content gap of n bytes in one direction and
@@ -85,7 +87,7 @@ func (c *Conn) Idle() bool {
 
 // Done ends every analyzer, those that detached included (so their state is released and
 // recycled), then releases the detection state (Close).
-func (c *Conn) Done(ts int64) {
+func (r *Registry) Done(c *Conn, ts int64) {
 	for _, sl := range c.Slots() {
 		sl.Detached = true
 		if !sl.Ended {
@@ -93,5 +95,5 @@ func (c *Conn) Done(ts int64) {
 			sl.A.Done(ts)
 		}
 	}
-	c.Close()
+	r.Close(c)
 }

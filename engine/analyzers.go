@@ -14,7 +14,14 @@ import (
 // TLS handshake in its Initial packets), and the protocols that start TLS inside their own
 // stream (package starttls/protocols).
 //
-// Each call makes a new SSL message cache (ssl.CachingSpec): call it once per engine.
-func DefaultAnalyzers() []analyzer.Spec {
-	return append([]analyzer.Spec{ssl.CachingSpec(), dtls.Spec(), rdp.Spec(), quic.Spec()}, protocols.Specs()...)
+// Each call makes a new ssl.Shared (SSL limits, message cache, free lists) for the SSL,
+// DTLS and QUIC analyzers: call it once per engine.
+func DefaultAnalyzers() []analyzer.Spec { return DefaultAnalyzersConfig(ssl.Config{}) }
+
+// DefaultAnalyzersConfig is DefaultAnalyzers with the SSL limits cfg (Options.SSL).
+func DefaultAnalyzersConfig(cfg ssl.Config) []analyzer.Spec {
+	sh := ssl.NewShared(cfg)
+	tls := ssl.SpecShared(sh)
+	return append([]analyzer.Spec{tls, dtls.SpecConfig(dtls.Config{SSL: sh}), rdp.Spec(),
+		quic.SpecConfig(quic.Config{NewSSL: tls.New})}, protocols.Specs()...)
 }

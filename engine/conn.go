@@ -270,7 +270,7 @@ func (cs *connState) done(ts int64) {
 	for s := range cs.r {
 		cs.r[s].Close(ts, cs.sink(uint8(s)))
 	}
-	cs.det.Done(ts)
+	cs.e.reg.Done(&cs.det, ts)
 }
 
 // attachment is an attached analyzer's environment and event forwarder, allocated together.

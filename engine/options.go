@@ -9,6 +9,7 @@ import (
 
 	"github.com/tlsmon/tlsmon"
 	"github.com/tlsmon/tlsmon/analyzer"
+	"github.com/tlsmon/tlsmon/ssl"
 )
 
 // Options configure an Engine.
@@ -16,6 +17,9 @@ type Options struct {
 	Handler   tlsmon.Handler  // receives every event (use tlsmon.Handlers to fan out); may be nil
 	Analyzers []analyzer.Spec // analyzers to attach by port/signature; nil = DefaultAnalyzers()
 	Analyzer  analyzer.Options
+	// SSL are the SSL/TLS analyzer's limits (used when Analyzers is nil; a caller building
+	// its own Analyzers passes them to ssl.NewShared).
+	SSL ssl.Config
 	// Inactivity timeouts; 0 = Zeek's defaults (5 min, 1 min).
 	TCPInactivityTimeout, UDPInactivityTimeout time.Duration
 	Limits                                     Limits

@@ -63,8 +63,7 @@ type epHistory struct {
 // Conn is one connection of the table.
 type Conn struct {
 	// Info is what events carry; its address is stable for the connection's life. Its ID
-	// is updated in place if Zeek would flip the roles mid-connection. It stays the first
-	// field (the engine relies on it).
+	// is updated in place if Zeek would flip the roles mid-connection.
 	Info tlsmon.Conn
 
 	// The lookup and per-packet fields follow Info.ID (which the lookup compares against
