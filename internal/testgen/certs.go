@@ -25,6 +25,8 @@ type Certs struct {
 	ServerECDSA tls.Certificate // chain: leaf, intermediate
 	ServerRSA   tls.Certificate // chain: leaf, intermediate
 	Client      tls.Certificate // chain: leaf
+
+	rootKey *rsa.PrivateKey // issues Unique's intermediates
 }
 
 var (
@@ -131,7 +133,7 @@ func buildCerts() (*Certs, error) {
 		return tls.Certificate{Certificate: append([][]byte{der}, chainTail...), PrivateKey: priv, Leaf: lc}, nil
 	}
 
-	c := &Certs{Root: rootCert, Roots: x509.NewCertPool()}
+	c := &Certs{Root: rootCert, Roots: x509.NewCertPool(), rootKey: rootKey}
 	c.Roots.AddCert(rootCert)
 	if c.ServerECDSA, err = leaf(10, "server-ecdsa.example.com", &srvECKey.PublicKey, srvECKey, false); err != nil {
 		return nil, err
