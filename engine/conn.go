@@ -27,8 +27,7 @@ type connState struct {
 	att     *attachment // the environments of the attached analyzers (recycled on removal)
 	service uint32      // bit i: Engine.services[i] confirmed (conn.log service)
 	eof     [2]bool
-	// state holds csClosing and csCloseDeferred (one byte, so that the struct keeps its
-	// size class).
+	// state holds the cs* bits below (one byte, so that the struct keeps its size class).
 	state uint8
 	tun   *connTunnel // tunnel state (tunnel.go), nil until the connection is seen in a tunnel
 }
@@ -37,7 +36,42 @@ type connState struct {
 const (
 	csClosing       = 1 << iota // the connection is being removed
 	csCloseDeferred             // a FIN or RST came while data was pending (Zeek's close_deferred): the close is made at the next end of a side's data
+	csUnacked                   // (shifted by the physical side) data delivered on the side since the peer last acknowledged all of it: see noteDelivered
 )
+
+// noteDelivered records that side's stream may have moved on from sequence before (its
+// Next before a call into its reassembler): data delivered past what the peer acknowledged
+// is what Zeek's reassembler keeps as blocks until an acknowledgement trims them
+// (HasUndeliveredData), unless none of the side's data was acknowledged and it sent more
+// than tcp_max_initial_window: then the peer's ACKs are presumably not being seen, and
+// Zeek trims what it delivered at once (TCP_Reassembler::BlockInserted).
+//
+// Under --recover, data can be delivered after its acknowledgement came (it was held): such
+// data is acknowledged already.
+func (cs *connState) noteDelivered(side uint8, before uint64) {
+	r := &cs.r[side]
+	if r.Next() == before {
+		return
+	}
+	if r.Next() <= r.Acked() || cs.Endpoint(side).NoDataAcked() && cs.Size(side) > maxInitialWindow {
+		cs.state &^= csUnacked << side
+	} else {
+		cs.state |= csUnacked << side
+	}
+}
+
+// noteAck records the peer's acknowledgement ack (relative, as Zeek's AckReceived gets it:
+// RSTs included, capped below the side's FIN when the FIN was seen) of side's stream, whose
+// Next was before. Zeek trims the reassembler's blocks to the highest acknowledgement seen
+// (its trim_seq, which never goes back: an ACK of a FIN that came before the FIN stays in
+// force once the FIN is seen); the side holds no delivered data once the trim point reaches
+// the delivery point (which a gap moves up to the acknowledgement at once).
+func (cs *connState) noteAck(side uint8, before, ack uint64) {
+	cs.noteDelivered(side, before)
+	if cs.r[side].Next() <= ack {
+		cs.state &^= csUnacked << side
+	}
+}
 
 // newConnAlloc gives the flow table a connection's memory: a released connState when
 // there is one (warm in cache, no fresh pages to fault in), else a new one.
@@ -127,9 +161,18 @@ func (cs *connState) tcp(res *flow.Result, p *packet.Packet) {
 	c, s := &cs.Conn, res.Side
 	t := res.TCP
 	peer := s ^ 1
-	if t.PeerAck && !(t.Ack <= 2 && c.IsPartial()) {
-		cs.r[peer].AckReceived(e.now, t.Ack, cs.sink(peer))
-		cs.checkEOF(peer, e.now)
+	if t.PeerAck {
+		before := cs.r[peer].Next()
+		// A partial connection's first ACK may point just past the faked initial sequence:
+		// Zeek reports no gap for it (TCP_Reassembler::Undelivered).
+		partialStart := t.Ack <= 2 && c.IsPartial()
+		if !partialStart {
+			cs.r[peer].AckReceived(e.now, t.Ack, cs.sink(peer))
+		}
+		cs.noteAck(peer, before, t.Ack)
+		if !partialStart {
+			cs.checkEOF(peer, e.now)
+		}
 	}
 	if t.Deliver {
 		r := &cs.r[s]
@@ -141,11 +184,14 @@ func (cs *connState) tcp(res *flow.Result, p *packet.Packet) {
 		}
 		data := p.Payload[:p.PayloadLen]
 		var capped int
+		before, peerBefore := r.Next(), cs.r[peer].Next()
 		if e.recovery != nil && t.PeerAck && t.Ack > cs.r[peer].Next() && cs.r[peer].Holding() {
 			capped = cs.holdData(s, t.DataSeq, data, t.Ack) // recover.go
+			cs.noteDelivered(peer, peerBefore)
 		} else {
 			capped = r.DataSent(e.now, t.DataSeq, data, t.SelfAcked, cs.sink(s))
 		}
+		cs.noteDelivered(s, before)
 		switch capped {
 		case stream.CapConnection:
 			e.capHit(c, "reassembly_conn", "reassembly_per_connection_cap")
@@ -222,11 +268,7 @@ func (cs *connState) unacked(side uint8) bool {
 	if r.Buffered() > 0 {
 		return true
 	}
-	ep := cs.Endpoint(side)
-	if r.Next() <= max(ep.Trimmed(), 1) {
-		return false
-	}
-	return !(ep.NoDataAcked() && ep.RelLastSeq() > maxInitialWindow)
+	return cs.state&(csUnacked<<side) != 0
 }
 
 // checkEOF raises EndOfData once a side that sent FIN/RST has had all its data delivered

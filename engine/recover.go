@@ -47,8 +47,10 @@ func (cs *connState) releaseHeld(ts int64) {
 	for progress := true; progress; {
 		progress = false
 		for s := range cs.r {
+			before := cs.r[s].Next()
 			if cs.r[s].Release(ts, cs.sink(uint8(s))) {
 				progress = true
+				cs.noteDelivered(uint8(s), before)
 				cs.checkEOF(uint8(s), ts)
 			}
 		}

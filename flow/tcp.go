@@ -60,17 +60,6 @@ func (e *Endpoint) NoDataAcked() bool {
 	return a == s || a == s+1
 }
 
-// Trimmed is how far Zeek's reassembler of the endpoint's stream has dropped delivered
-// data (its trim_seq): the peer's highest acknowledgement, relative, but not past the byte
-// before the FIN's sequence number.
-func (e *Endpoint) Trimmed() uint64 {
-	a := e.rel(e.ackSeq, e.ackWraps)
-	if fin := uint64(e.dgram); e.finSeen && a >= fin && fin > 0 {
-		a = fin - 1
-	}
-	return a
-}
-
 // RelLastSeq is the relative sequence number one past the last byte the endpoint sent.
 func (e *Endpoint) RelLastSeq() uint64 { return e.rel(e.lastSeq, e.seqWraps) }
 
@@ -111,6 +100,10 @@ func (e *Endpoint) size(peer *Endpoint) uint64 {
 	}
 	return s
 }
+
+// Size is Zeek's TCP_Endpoint::Size for physical side s: the payload bytes the side's
+// sequence numbers span (conn.log's orig_bytes / resp_bytes).
+func (c *Conn) Size(s uint8) uint64 { return c.ep[s&1].size(&c.ep[(s&1)^1]) }
 
 // relSeq is Zeek's get_relative_seq.
 func relSeq(e *Endpoint, cur, last, wraps uint32) (uint64, bool) {

@@ -67,24 +67,34 @@ func (s *Site) Extensions() zeeklog.Extensions {
 	if s.cfg.has(CommunityIDLogging) {
 		ext.Conn = append(ext.Conn, &communityIDExt{h: communityid.Hasher{ZeekPortOrder: true}})
 	}
-	if s.cfg.has(KnownCerts) {
-		ext.Logs = append(ext.Logs, zeeklog.LogSpec{Path: "known_certs", Columns: KnownCertsColumns,
-			New: func(w zeeklog.Writer) zeeklog.Builder { s.known.w = w; return &knownLog{s.known} }})
-	}
-	if s.raisesNotices() {
-		ext.Logs = append(ext.Logs, zeeklog.LogSpec{Path: "notice", Columns: NoticeColumns,
-			New: func(w zeeklog.Writer) zeeklog.Builder { s.notices.w = w; return &noticeLog{s.notices} }})
+	for _, name := range LogNames(s.cfg.Scripts) {
+		switch name {
+		case "known_certs":
+			ext.Logs = append(ext.Logs, zeeklog.LogSpec{Path: name, Columns: KnownCertsColumns,
+				New: func(w zeeklog.Writer) zeeklog.Builder { s.known.w = w; return &knownLog{s.known} }})
+		case "notice":
+			ext.Logs = append(ext.Logs, zeeklog.LogSpec{Path: name, Columns: NoticeColumns,
+				New: func(w zeeklog.Writer) zeeklog.Builder { s.notices.w = w; return &noticeLog{s.notices} }})
+		}
 	}
 	return ext
 }
 
-func (s *Site) raisesNotices() bool {
+// LogNames returns the names of the logs the scripts add beside tlsmon's own, in the order
+// Extensions adds them: known_certs (known-certs), notice (the scripts that raise notices).
+// A log that is left out of a Set (the command's --logs) is simply not written.
+func LogNames(scripts []string) []string {
+	c := Config{Scripts: scripts}
+	var names []string
+	if c.has(KnownCerts) {
+		names = append(names, "known_certs")
+	}
 	for _, n := range []string{ValidateCerts, ValidateOCSP, ExpiringCerts, WeakKeys, Heartbleed} {
-		if s.cfg.has(n) {
-			return true
+		if c.has(n) {
+			return append(names, "notice")
 		}
 	}
-	return false
+	return names
 }
 
 // communityIDExt is community-id-logging: conn.log's community_id, Community ID v1 with

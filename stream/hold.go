@@ -25,7 +25,7 @@ type hold struct {
 	peer  *Reassembler // the other direction, whose delivery gates DataHeld's blocks
 	gate  uint64       // the gate of the blocks DataHeld is inserting
 	open  bool         // gates ignored (the connection ends)
-	ack   uint64       // highest acknowledgement above next (0: none pending)
+	ack   uint64       // highest acknowledgement received; a hole is held while it is above next
 	since int64        // capture time of the first ACK above the current hole
 }
 
@@ -117,14 +117,12 @@ func (r *Reassembler) holdAck(h *hold, ts int64, ack uint64, sink Sink) uint64 {
 // when force is set; it returns the gap length.
 func (r *Reassembler) expire(h *hold, ts int64, force bool, sink Sink) uint64 {
 	if h.ack <= r.next {
-		h.ack = 0
 		return 0
 	}
 	if !force && ts-h.since < h.cfg.HoldTime && (h.cfg.HoldBytes <= 0 || r.Buffered() <= h.cfg.HoldBytes) {
 		return 0
 	}
 	ack := h.ack
-	h.ack = 0
 	// Time is up: blocks waiting for the peer go too, so that two directions waiting for
 	// each other (a capture no real exchange gives) cannot hold data for ever.
 	open := h.open
@@ -172,6 +170,15 @@ func (r *Reassembler) DataHeld(seq uint64, data []byte, gate uint64) int {
 	c := r.insert(seq, data)
 	h.gate = 0
 	return c
+}
+
+// Acked is, under a Recovery, the highest acknowledgement AckReceived was given (data
+// delivered below it was acknowledged before it was delivered); 0 without a Recovery.
+func (r *Reassembler) Acked() uint64 {
+	if h := r.hs(); h != nil {
+		return h.ack
+	}
+	return 0
 }
 
 // Release delivers the data DataHeld kept whose gate opened and that is in order now; it

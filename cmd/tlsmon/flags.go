@@ -34,6 +34,8 @@ type config struct {
 	fingerprints    bool // ssl.log gains ja3, ja3s and ja4 (package fingerprint)
 	// --recover (issue 17): recover what Zeek throws away on damaged traffic
 	recover bool
+	// issue 14: stdout, Kafka, --logs, sensor id (sinks.go)
+	sink sinkFlags
 }
 
 const usageText = `usage: tlsmon -r FILE [-r FILE...] [-o DIR] [--json] [--events] [options]
@@ -55,6 +57,9 @@ Output files in DIR (each created only when it gets its first row, as Zeek does)
   weird.log     unusual traffic, as Zeek's weird.log, and every resource cap hit (source tlsmon)
   events.jsonl  with --events (created even when empty): one JSON line per SSL event
                 ("ts", "event", "uid", "id", "args"; strings as hex unless --events-text)
+  notice.log, known_certs.log   with --load (the policy scripts that write them)
+With -o - the rows of every log go to stdout as JSON lines with "_path" and "_write_ts";
+with --kafka (and no -o) to Kafka only. --logs selects the logs for all of these.
 
 Checksums: like "zeek -C", tlsmon does not verify IP, TCP, UDP or ICMP checksums by default:
 capture hosts offload checksumming to the network card, so the packets they capture
@@ -74,9 +79,13 @@ Exit status:
        be written (checked before reading; a full disk stops the run at once); the logs
        hold what was read before the error, ending with whole lines
   2    bad usage
+  3    rows sent to Kafka were lost: dropped (--kafka-policy drop) or not acknowledged
+       when tlsmon stopped waiting (--kafka-flush-timeout, or a second signal); files
+       and stdout are not affected. 3 wins over 1, 130 and 143, whose causes are
+       printed too: those say every row read was delivered, which is then untrue
   130  stopped by SIGINT (Ctrl-C), 143 by SIGTERM: the logs hold what was read before
        the signal. A second signal closes the logs at once, without the connections
-       still open; a third exits without closing them.
+       still open, and stops waiting for Kafka; a third exits without closing them.
 `
 
 // parseArgs parses the command line. When done is true the command is over and code is its
@@ -91,7 +100,7 @@ func parseArgs(args []string, stdout, stderr io.Writer) (cfg config, code int, d
 		cfg.reads = append(cfg.reads, s)
 		return nil
 	})
-	fs.StringVar(&cfg.outDir, "o", ".", "write the logs into `DIR` (created if missing)")
+	fs.StringVar(&cfg.outDir, "o", ".", "write the logs into `DIR` (created if missing); \"-\": JSON lines on stdout")
 	fs.BoolVar(&cfg.json, "json", false, "write the logs as JSON lines (Zeek's LogAscii::use_json=T) instead of TSV")
 	fs.BoolVar(&cfg.events, "events", false, "also write DIR/events.jsonl: one JSON line per SSL event")
 	fs.BoolVar(&cfg.analyzeEncrypted, "analyze-encrypted", false,
@@ -125,6 +134,7 @@ func parseArgs(args []string, stdout, stderr io.Writer) (cfg config, code int, d
 	fs.BoolVar(&cfg.verifyChecksums, "verify-checksums", false,
 		"drop packets with a bad IP, TCP, UDP or ICMP checksum, with\n"+
 			"Zeek's weirds, as Zeek without -C (see Checksums below)")
+	addSinkFlags(fs, &cfg.sink)
 	noProgress := fs.Bool("no-progress", false, "never print the progress line (shown only on a terminal, for\n"+
 		"runs of more than 2 s: share of the files read, rate, time left)")
 	version := fs.Bool("version", false, "print the version and exit")
@@ -151,6 +161,10 @@ func parseArgs(args []string, stdout, stderr io.Writer) (cfg config, code int, d
 		return cfg, exitUsage, true
 	case cfg.outDir == "":
 		fmt.Fprintln(stderr, "tlsmon: -o needs a directory")
+		return cfg, exitUsage, true
+	}
+	if err := cfg.sink.check(fs, &cfg, stdout, stderr); err != nil {
+		fmt.Fprintf(stderr, "tlsmon: %v\n", err)
 		return cfg, exitUsage, true
 	}
 	cfg.progress = !*noProgress

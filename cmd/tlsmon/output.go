@@ -10,6 +10,7 @@ import (
 
 	"github.com/tlsmon/tlsmon"
 	"github.com/tlsmon/tlsmon/fingerprint"
+	"github.com/tlsmon/tlsmon/sink"
 	"github.com/tlsmon/tlsmon/zeeklog"
 )
 
@@ -24,6 +25,12 @@ type outputs struct {
 	// abort, set by a second signal, drops every later event: the run then only closes
 	// the logs (each ending with a whole line and, in TSV, its #close line).
 	abort atomic.Bool
+
+	// Where rows go besides the files (issue 14): stdout with -o -, Kafka with --kafka.
+	dest    *watchedDest // nil if rows go to files only
+	kafka   *sink.Kafka  // the Kafka part of dest, for the summary
+	toFiles bool         // log files are written (not with -o -, nor --kafka without -o)
+	stdout  bool         // rows stream to stdout
 }
 
 // eventsFile is the name of --events' output.
@@ -65,11 +72,25 @@ func checkOutputDir(dir string) error {
 	return nil
 }
 
-// openOutputs prepares every output file in cfg.outDir (checkOutputDir has been called).
-// Log files are created at their first row, as Zeek does; events.jsonl (when asked for) at
-// once. onErr is called at the first write error of any file.
+// openOutputs prepares every output: the files in cfg.outDir (checkOutputDir has been
+// called), and the stream on stdout or the Kafka producer. Log files are created at their
+// first row, as Zeek does; events.jsonl (when asked for) at once. onErr is called at the
+// first write error of any file or of the stream.
 func openOutputs(cfg config, onErr func(error)) (*outputs, error) {
-	o := &outputs{dir: cfg.outDir}
+	o := &outputs{dir: cfg.outDir, toFiles: !cfg.sink.noFiles}
+	clock := &sink.Clock{}
+	dest, k, err := cfg.sink.openDest(cfg, clock)
+	if err != nil {
+		return nil, err
+	}
+	if dest != nil {
+		o.dest, o.kafka, o.stdout = &watchedDest{Dest: dest, onErr: onErr}, k, cfg.outDir == "-"
+		o.handlers = append(o.handlers, clock) // first: the network time of every row's write
+	}
+	fail := func(err error) (*outputs, error) {
+		o.closeDest()
+		return nil, err
+	}
 	newFile := func(name string) *lazyFile {
 		f := newLazyFile(filepath.Join(cfg.outDir, name))
 		f.onErr = onErr
@@ -80,7 +101,7 @@ func openOutputs(cfg config, onErr func(error)) (*outputs, error) {
 	if cfg.events {
 		f := newFile(eventsFile)
 		if err := f.open(); err != nil {
-			return nil, err
+			return fail(err)
 		}
 		o.events = newEventFile(f, cfg.eventsText)
 		o.handlers = append(o.handlers, o.events)
@@ -89,19 +110,39 @@ func openOutputs(cfg config, onErr func(error)) (*outputs, error) {
 	if len(cfg.load) > 0 {
 		site, err := newPolicySite(cfg)
 		if err != nil {
-			return nil, err
+			return fail(err)
 		}
 		ext = site.Extensions()
 	}
 	if cfg.fingerprints { // packages load after local.zeek's policy scripts: their columns come last
 		ext.SSL = append(ext.SSL, fingerprint.NewColumns())
 	}
-	set := zeeklog.NewSet(zeeklog.LogsWith(ext), func(spec zeeklog.LogSpec) zeeklog.Writer {
-		f := newFile(spec.Path + ".log")
-		if cfg.json {
-			return zeeklog.NewJSONWriter(f, spec.Columns)
+	// Files, stdout and Kafka get the same rows: those of the extended logs --logs selects.
+	var toDest func(zeeklog.LogSpec) zeeklog.Writer
+	if o.dest != nil {
+		toDest = sink.Writers(o.dest)
+	}
+	specs, hidden := cfg.sink.selected(zeeklog.LogsWith(ext), ext.Logs)
+	set := zeeklog.NewSet(specs, func(spec zeeklog.LogSpec) zeeklog.Writer {
+		if hidden[spec.Path] {
+			return discardWriter{}
 		}
-		return zeeklog.NewTSVWriter(f, spec.Path, spec.Columns, openTs)
+		var file zeeklog.Writer
+		if o.toFiles {
+			f := newFile(spec.Path + ".log")
+			if cfg.json {
+				file = zeeklog.NewJSONWriter(f, spec.Columns)
+			} else {
+				file = zeeklog.NewTSVWriter(f, spec.Path, spec.Columns, openTs)
+			}
+		}
+		switch {
+		case toDest == nil:
+			return file
+		case file == nil:
+			return toDest(spec)
+		}
+		return teeWriter{file, toDest(spec)}
 	})
 	o.logs = append(o.logs, set)
 	o.handlers = append(o.handlers, set, &o.tally)
@@ -138,6 +179,10 @@ func (o *outputs) Close() error {
 			errs = append(errs, err)
 		}
 	}
+	// Last, once the files are safe: Kafka waits here for its acknowledgements.
+	if err := o.closeDest(); err != nil {
+		errs = append(errs, err)
+	}
 	return errors.Join(errs...)
 }
 
@@ -156,7 +201,7 @@ func (o *outputs) isFileError(err error) bool {
 			return true
 		}
 	}
-	return false
+	return o.dest != nil && o.dest.err != nil && errors.Is(err, o.dest.err) // the stream's
 }
 
 // fileError makes sure err names the file at path.

@@ -15,10 +15,10 @@ import (
 )
 
 // damagedMetrics are the score.py figures that must be 1 on the damaged copies in the
-// default mode (Zeek's behaviour on lost and reordered packets). conn_field_score is not
-// enforced, as on the intact corpus.
+// default mode (Zeek's behaviour on lost and reordered packets), conn.log's fields included
+// (duration depends on Zeek's deferred close, which reordering exercises).
 var damagedMetrics = []string{"event_score_exact", "event_score_args", "ssl_log_field_score", "ssl_log_rows_found",
-	"x509_log_field_score", "x509_log_rows_found", "conn_rows_matched"}
+	"x509_log_field_score", "x509_log_rows_found", "conn_rows_matched", "conn_field_score"}
 
 // damagedRecovery are the minimum recovery.py figures with --recover (fields of the intact
 // capture's ssl.log found in the damaged run), per copy. Raised 2026-12-07: reordered
