@@ -22,16 +22,7 @@ func (c *Certs) Unique(i int, host string) (tls.Certificate, error) {
 	if err != nil {
 		return tls.Certificate{}, err
 	}
-	inter := &x509.Certificate{
-		SerialNumber:          big.NewInt(int64(1000000 + 2*i)),
-		Subject:               pkix.Name{CommonName: fmt.Sprintf("tlsmon testgen intermediate %d", i), Organization: []string{"tlsmon"}},
-		NotBefore:             certNotBefore,
-		NotAfter:              certNotAfter,
-		KeyUsage:              x509.KeyUsageCertSign | x509.KeyUsageCRLSign,
-		BasicConstraintsValid: true,
-		IsCA:                  true,
-		MaxPathLenZero:        true,
-	}
+	inter := intermediateTemplate(int64(1000000+2*i), fmt.Sprintf("tlsmon testgen intermediate %d", i))
 	interDER, err := x509.CreateCertificate(nil, inter, c.Root, &interKey.PublicKey, c.rootKey)
 	if err != nil {
 		return tls.Certificate{}, fmt.Errorf("testgen: unique intermediate %d: %w", i, err)
