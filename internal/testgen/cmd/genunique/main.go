@@ -6,6 +6,9 @@
 // without that help (docs/PERFORMANCE.md).
 //
 //	go run ./internal/testgen/cmd/genunique -n 20000 -o /tmp/unique.pcap
+//
+// -body N makes each response body N bytes, for a byte mix closer to perfmix's (≈ 14 kB
+// per connection).
 package main
 
 import (
@@ -24,14 +27,15 @@ func main() {
 	n := flag.Int("n", 20000, "connections")
 	out := flag.String("o", "/tmp/unique.pcap", "output file")
 	concurrent := flag.Int("concurrent", 50, "connections interleaved at a time")
+	body := flag.Int("body", 0, "bytes of the HTTP response body (0: testgen's 13-byte default)")
 	flag.Parse()
-	if err := run(*n, *concurrent, *out); err != nil {
+	if err := run(*n, *concurrent, *body, *out); err != nil {
 		fmt.Fprintln(os.Stderr, "genunique:", err)
 		os.Exit(1)
 	}
 }
 
-func run(n, concurrent int, out string) error {
+func run(n, concurrent, body int, out string) error {
 	certs, err := testgen.DefaultCerts()
 	if err != nil {
 		return err
@@ -48,7 +52,7 @@ func run(n, concurrent int, out string) error {
 	concurrent = max(concurrent, 1)
 	packets := 0
 	for start := 0; start < n; start += concurrent {
-		batch, err := transcripts(certs, start, min(start+concurrent, n))
+		batch, err := transcripts(certs, start, min(start+concurrent, n), response(body))
 		if err != nil {
 			return err
 		}
@@ -71,8 +75,20 @@ func run(n, concurrent int, out string) error {
 	return nil
 }
 
+// response is an HTTP response with a body of n bytes (nil for n 0: testgen's default).
+func response(n int) []byte {
+	if n <= 0 {
+		return nil
+	}
+	b := fmt.Appendf(nil, "HTTP/1.1 200 OK\r\nContent-Length: %d\r\nContent-Type: text/plain\r\n\r\n", n)
+	for i := range n {
+		b = append(b, 'a'+byte(i%26))
+	}
+	return b
+}
+
 // transcripts runs the handshakes of connections [from, to) on every CPU.
-func transcripts(certs *testgen.Certs, from, to int) ([]*testgen.Transcript, error) {
+func transcripts(certs *testgen.Certs, from, to int, resp []byte) ([]*testgen.Transcript, error) {
 	trs := make([]*testgen.Transcript, to-from)
 	errs := make([]error, to-from)
 	var wg sync.WaitGroup
@@ -88,7 +104,7 @@ func transcripts(certs *testgen.Certs, from, to int) ([]*testgen.Transcript, err
 				errs[i-from] = err
 				return
 			}
-			cfg := testgen.Config{ServerName: host, ServerCert: &cert, SessionTickets: true, ALPN: []string{"h2", "http/1.1"}}
+			cfg := testgen.Config{ServerName: host, ServerCert: &cert, SessionTickets: true, ALPN: []string{"h2", "http/1.1"}, Response: resp}
 			if i%2 == 0 {
 				cfg.MaxVersion = tls.VersionTLS12
 			} else {
