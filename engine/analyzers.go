@@ -16,12 +16,21 @@ import (
 //
 // Each call makes a new ssl.Shared (SSL limits, message cache, free lists) for the SSL,
 // DTLS and QUIC analyzers: call it once per engine.
-func DefaultAnalyzers() []analyzer.Spec { return DefaultAnalyzersConfig(ssl.Config{}) }
+func DefaultAnalyzers() []analyzer.Spec {
+	return DefaultAnalyzersConfig(ssl.Config{}, dtls.Config{}, quic.Config{})
+}
 
-// DefaultAnalyzersConfig is DefaultAnalyzers with the SSL limits cfg (Options.SSL).
-func DefaultAnalyzersConfig(cfg ssl.Config) []analyzer.Spec {
-	sh := ssl.NewShared(cfg)
+// DefaultAnalyzersConfig is DefaultAnalyzers with the analyzers' settings (Options.SSL,
+// DTLS, QUIC). DTLS's handshake layer and QUIC's SSL analyzer use the new ssl.Shared unless
+// their configuration says otherwise.
+func DefaultAnalyzersConfig(s ssl.Config, d dtls.Config, q quic.Config) []analyzer.Spec {
+	sh := ssl.NewShared(s)
 	tls := ssl.SpecShared(sh)
-	return append([]analyzer.Spec{tls, dtls.SpecConfig(dtls.Config{SSL: sh}), rdp.Spec(),
-		quic.SpecConfig(quic.Config{NewSSL: tls.New})}, protocols.Specs()...)
+	if d.SSL == nil {
+		d.SSL = sh
+	}
+	if q.NewSSL == nil {
+		q.NewSSL = tls.New
+	}
+	return append([]analyzer.Spec{tls, dtls.SpecConfig(d), rdp.Spec(), quic.SpecConfig(q)}, protocols.Specs()...)
 }

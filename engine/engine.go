@@ -64,7 +64,7 @@ func New(opts Options) *Engine {
 	opts.Limits.defaults()
 	opts.Analyzer.Recover = opts.Recover.Enabled
 	if opts.Analyzers == nil {
-		opts.Analyzers = DefaultAnalyzersConfig(opts.SSL)
+		opts.Analyzers = DefaultAnalyzersConfig(opts.SSL, opts.DTLS, opts.QUIC)
 	}
 	e := &Engine{opts: opts, handler: opts.Handler, now: minNetworkTime}
 	if e.handler == nil {
