@@ -130,9 +130,9 @@ func FuzzDetect(f *testing.F) {
 			conns[i] = c
 		}
 		envOf := func(c *fuzzConn) Env {
-			return func(_ *analyzer.Spec, s *Slot) *analyzer.Env {
+			return EnvFunc(func(_ *analyzer.Spec, s *Slot) *analyzer.Env {
 				return &analyzer.Env{Conn: &c.info, Detach: s.Detach}
-			}
+			})
 		}
 		for _, c := range conns {
 			r.Start(&c.det, &c.info.ID, envOf(c))
@@ -162,7 +162,7 @@ func FuzzDetect(f *testing.F) {
 			c.check(t)
 		}
 		for _, c := range conns {
-			c.end(t)
+			c.end(t, r)
 		}
 	})
 }
@@ -197,7 +197,7 @@ func (c *fuzzConn) data(t *testing.T, r *Registry, env Env, isOrig bool, data []
 			c.det.ReplayStream(s, 0)
 		}
 	}
-	c.det.Settle()
+	r.Settle(&c.det)
 	data[0] ^= 0xff // the caller's buffer is reused: nothing may keep it
 }
 
@@ -279,12 +279,12 @@ func (c *fuzzConn) checkLogs(t *testing.T) {
 	}
 }
 
-func (c *fuzzConn) end(t *testing.T) {
+func (c *fuzzConn) end(t *testing.T, r *Registry) {
 	c.checkLogs(t)
 	for _, s := range c.det.Slots() {
 		s.A.Done(0)
 	}
-	c.det.Close()
+	r.Close(&c.det)
 	if c.det.Slots() != nil || c.det.Buffered() != 0 || !c.det.Stopped() {
 		t.Fatal("Close left state behind")
 	}

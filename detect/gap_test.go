@@ -55,7 +55,7 @@ func TestGapRule(t *testing.T) {
 				t.Fatalf("matched %d analyzers, want 1", len(m))
 			}
 			c.ReplayStream(m[0], 1)
-			c.Settle()
+			r.Settle(&c)
 			a := m[0].A.(*gapRec)
 			if a.got.String() != tc.data || len(a.gaps) != len(tc.gaps) || (len(a.gaps) > 0 && a.gaps[0] != tc.gaps[0]) {
 				t.Fatalf("replay data %q gaps %v; want %q %v", a.got.String(), a.gaps, tc.data, tc.gaps)

@@ -1,22 +1,26 @@
 package engine
 
 import (
+	"math"
 	mbits "math/bits"
 	"strings"
-	"unsafe"
 
 	"github.com/tlsmon/tlsmon"
 	"github.com/tlsmon/tlsmon/analyzer"
 	"github.com/tlsmon/tlsmon/detect"
 	"github.com/tlsmon/tlsmon/flow"
+	"github.com/tlsmon/tlsmon/packet"
 	"github.com/tlsmon/tlsmon/stream"
 )
 
-// connState is the pipeline's per-connection state. The flow table allocates it (through
-// flow.Config.NewConn) with the flow.Conn as its first field, so that one allocation holds
-// a connection's whole state and no pointer links the two.
+// connState owns one connection: its flow table entry (the embedded flow.Conn, whose
+// Owner is the connState), both reassemblers each with its own sink, the analyzer tree
+// (detect.Conn), the conn.log services and the tunnel state. Everything the per-packet
+// path changes for a connection is here; what it shares (handler, counters, table,
+// budgets, free lists) belongs to its engine, e.
 type connState struct {
 	flow.Conn
+	e       *Engine
 	r       [2]stream.Reassembler // by physical side
 	budget  stream.Budget
 	det     detect.Conn
@@ -25,9 +29,7 @@ type connState struct {
 	eof     [2]bool
 	// state holds the cs* bits below (one byte, so that the struct keeps its size class).
 	state uint8
-	// tunneled: the engine holds tunnel state for this connection (Engine.tun.conns); a bool
-	// in the padding keeps the non-tunnel connection's size unchanged.
-	tunneled bool
+	tun   *connTunnel // tunnel state (tunnel.go), nil until the connection is seen in a tunnel
 }
 
 // connState.state bits.
@@ -77,10 +79,13 @@ func (e *Engine) newConnAlloc() *flow.Conn {
 	if n := len(e.freeConns); n > 0 {
 		cs := e.freeConns[n-1]
 		e.freeConns = e.freeConns[:n-1]
-		*cs = connState{}
+		*cs = connState{e: e}
+		cs.SetOwner(cs)
 		return &cs.Conn
 	}
-	return &new(connState).Conn
+	cs := &connState{e: e}
+	cs.SetOwner(cs)
+	return &cs.Conn
 }
 
 // maxFreeConns bounds the free list of connection states (≈ 0.5 kB each).
@@ -96,60 +101,140 @@ func (h *hooks) Released(c *flow.Conn) {
 	}
 }
 
-// stateOf returns the connState holding c (every connection of the engine's table is one).
-func stateOf(c *flow.Conn) *connState { return (*connState)(unsafe.Pointer(c)) }
+// stateOf returns the connState owning c (every connection of the engine's table has one).
+func stateOf(c *flow.Conn) *connState { return c.Owner().(*connState) }
 
-// sideSink receives one side's reassembled stream for the engine's current connection
-// (Engine.cur, set before every call into a reassembler).
-type sideSink struct {
-	e    *Engine
-	side uint8
+// The reassemblers' sinks: sink0 and sink1 are the connState seen as the sink of side 0
+// and of side 1 (a pointer conversion, no allocation, no lookup).
+type (
+	sink0 connState
+	sink1 connState
+)
+
+// sink returns the sink of a side's reassembler.
+func (cs *connState) sink(side uint8) stream.Sink {
+	if side == 0 {
+		return (*sink0)(cs)
+	}
+	return (*sink1)(cs)
 }
 
-func (s *sideSink) Deliver(ts int64, data []byte) {
-	e := s.e
-	cs := e.cur
-	isOrig := cs.IsOrigSide(s.side)
-	slots := cs.det.Slots()
-	n := len(slots)
-	for _, sl := range slots[:n] {
-		if !sl.Detached {
-			sl.A.DeliverStream(ts, isOrig, data)
-		}
-	}
-	if !cs.det.Stopped() {
-		for _, sl := range e.reg.Stream(&cs.det, isOrig, data, e.envFn) {
-			cs.det.ReplayStream(sl, ts)
-		}
-		cs.det.Settle()
-	}
+func (s *sink0) Deliver(ts int64, data []byte) { (*connState)(s).deliver(0, ts, data) }
+func (s *sink0) Gap(ts int64, n uint64)        { (*connState)(s).gap(0, ts, n) }
+func (s *sink1) Deliver(ts int64, data []byte) { (*connState)(s).deliver(1, ts, data) }
+func (s *sink1) Gap(ts int64, n uint64)        { (*connState)(s).gap(1, ts, n) }
+
+// deliver gives a side's reassembled bytes to the analyzer tree.
+func (cs *connState) deliver(side uint8, ts int64, data []byte) {
+	cs.e.reg.DeliverStream(&cs.det, ts, cs.IsOrigSide(side), data, cs)
 }
 
-func (s *sideSink) Gap(ts int64, n uint64) {
-	cs := s.e.cur
+func (cs *connState) gap(side uint8, ts int64, n uint64) {
 	if cs.state&csClosing == 0 {
-		cs.AddGap(s.side, n)
+		cs.AddGap(side, n)
 	}
-	isOrig := cs.IsOrigSide(s.side)
-	for _, sl := range cs.det.Slots() {
-		if !sl.Detached {
-			sl.A.Gap(ts, isOrig, n)
-		}
-	}
-	cs.det.Gap(isOrig, n)
+	cs.det.DeliverGap(ts, cs.IsOrigSide(side), n)
 }
 
 // idle reports whether no analyzer and no content matching needs the stream any more.
-func (cs *connState) idle() bool {
-	if !cs.det.Stopped() {
-		return false
+func (cs *connState) idle() bool { return cs.det.Idle() }
+
+// start sets up a new connection: its reassemblers, its NewConnection event, and the
+// analyzers attached by port.
+func (cs *connState) start() {
+	e := cs.e
+	cs.budget.Max = int32(min(e.opts.Limits.ReassemblyPerConnection, math.MaxInt32))
+	for s := range cs.r {
+		cs.r[s].Init(&cs.budget, &e.pool)
 	}
-	for _, sl := range cs.det.Slots() {
-		if !sl.Detached {
-			return false
+	if e.recovery != nil {
+		stream.SetRecovery(e.recovery, &cs.r[0], &cs.r[1]) // recover.go
+	}
+	e.newConn = tlsmon.NewConnection{Meta: tlsmon.Meta{Ts: e.now, Conn: &cs.Info}}
+	e.handler.HandleEvent(&e.newConn)
+	e.reg.Start(&cs.det, &cs.Info.ID, cs)
+}
+
+// tcp processes a TCP packet of the connection.
+func (cs *connState) tcp(res *flow.Result, p *packet.Packet) {
+	e := cs.e
+	c, s := &cs.Conn, res.Side
+	t := res.TCP
+	peer := s ^ 1
+	if t.PeerAck {
+		before := cs.r[peer].Next()
+		// A partial connection's first ACK may point just past the faked initial sequence:
+		// Zeek reports no gap for it (TCP_Reassembler::Undelivered).
+		partialStart := t.Ack <= 2 && c.IsPartial()
+		if !partialStart {
+			cs.r[peer].AckReceived(e.now, t.Ack, cs.sink(peer))
+		}
+		cs.noteAck(peer, before, t.Ack)
+		if !partialStart {
+			cs.checkEOF(peer, e.now)
 		}
 	}
-	return true
+	if t.Deliver {
+		r := &cs.r[s]
+		if !r.DataDropped() && cs.idle() {
+			// Nothing reads this connection's bytes any more: reassembly keeps sequence
+			// ranges only (gaps and missed_bytes stay exact), no data is copied or delivered.
+			cs.r[0].DropData()
+			cs.r[1].DropData()
+		}
+		data := p.Payload[:p.PayloadLen]
+		var capped int
+		before, peerBefore := r.Next(), cs.r[peer].Next()
+		if e.recovery != nil && t.PeerAck && t.Ack > cs.r[peer].Next() && cs.r[peer].Holding() {
+			capped = cs.holdData(s, t.DataSeq, data, t.Ack) // recover.go
+			cs.noteDelivered(peer, peerBefore)
+		} else {
+			capped = r.DataSent(e.now, t.DataSeq, data, t.SelfAcked, cs.sink(s))
+		}
+		cs.noteDelivered(s, before)
+		switch capped {
+		case stream.CapConnection:
+			e.capHit(c, "reassembly_conn", "reassembly_per_connection_cap")
+		case stream.CapGlobal:
+			e.capHit(c, "reassembly_global", "reassembly_global_cap")
+		case stream.CapBlocks:
+			e.capHit(c, "reassembly_blocks", "reassembly_block_cap")
+		case stream.CapHold:
+			e.capHit(c, "reassembly_hold", "reassembly_hold_cap")
+		}
+		if !r.Skipping() {
+			if c.Endpoint(s).NoDataAcked() && r.Undelivered() > maxAboveHoleWithoutAcks {
+				e.stats.CapHits["above_hole"]++
+				e.raiseWeird(&c.Info, "above_hole_data_without_any_acks", "", "TCP")
+				r.SkipAll()
+			} else if r.Buffered() > maxExcessiveData {
+				e.stats.CapHits["excessive_data"]++
+				e.raiseWeird(&c.Info, "excessive_data_without_further_acks", "", "TCP")
+				r.SkipAll()
+			}
+		}
+	}
+	if e.recovery != nil {
+		cs.releaseHeld(e.now)
+	}
+	cs.checkEOF(s, e.now)
+	cs.det.EndDetached(e.now)
+	if t.Close {
+		// Zeek's ConnectionClosed: with data pending, the close waits for the end of data.
+		if cs.dataPending(s) {
+			cs.state |= csCloseDeferred
+		} else {
+			cs.state &^= csCloseDeferred
+			e.table.CloseTCP(c, s, t)
+		}
+	}
+}
+
+// udp processes a UDP datagram of the connection.
+func (cs *connState) udp(isOrig bool, p *packet.Packet) {
+	e := cs.e
+	e.reg.DeliverPacket(&cs.det, e.now, isOrig, p.Payload, cs)
+	cs.det.EndDetached(e.now)
 }
 
 // maxInitialWindow is Zeek's tcp_max_initial_window: past this much data with none of it
@@ -188,7 +273,7 @@ func (cs *connState) unacked(side uint8) bool {
 
 // checkEOF raises EndOfData once a side that sent FIN/RST has had all its data delivered
 // (TCP_Reassembler::CheckEOF), and makes a deferred close then (EndpointEOF).
-func (cs *connState) checkEOF(e *Engine, side uint8, ts int64) {
+func (cs *connState) checkEOF(side uint8, ts int64) {
 	if cs.eof[side] {
 		return
 	}
@@ -200,59 +285,34 @@ func (cs *connState) checkEOF(e *Engine, side uint8, ts int64) {
 		return
 	}
 	cs.eof[side] = true
-	isOrig := cs.IsOrigSide(side)
-	for _, sl := range cs.det.Slots() {
-		if !sl.Detached {
-			sl.A.EndOfData(ts, isOrig)
-		}
-	}
+	cs.det.EndOfData(ts, cs.IsOrigSide(side))
 	if cs.state&csCloseDeferred != 0 {
 		cs.state &^= csCloseDeferred
-		e.table.CloseTCP(&cs.Conn, side, flow.TCPResult{})
+		cs.e.table.CloseTCP(&cs.Conn, side, flow.TCPResult{})
 	}
 }
 
 // done ends the connection's analysis.
-func (e *Engine) done(cs *connState, ts int64) {
-	e.cur = cs
-	if e.recovery != nil {
-		e.releaseHeld(cs, ts)
+func (cs *connState) done(ts int64) {
+	if cs.e.recovery != nil {
+		cs.releaseHeld(ts)
 		for s := range cs.r {
-			cs.r[s].EndHold(ts, &e.sinks[s])
+			cs.r[s].EndHold(ts, cs.sink(uint8(s)))
 		}
-		e.releaseHeld(cs, ts)
+		cs.releaseHeld(ts)
 		for s := range cs.r {
 			cs.r[s].OpenGates()
-			cs.r[s].Release(ts, &e.sinks[s])
+			cs.r[s].Release(ts, cs.sink(uint8(s)))
 		}
 		for s := range cs.r {
-			cs.checkEOF(e, uint8(s), ts) // a side that ended with data held ends now
+			cs.checkEOF(uint8(s), ts) // a side that ended with data held ends now
 		}
 	}
 	cs.state |= csClosing
 	for s := range cs.r {
-		cs.r[s].Close(ts, &e.sinks[s])
+		cs.r[s].Close(ts, cs.sink(uint8(s)))
 	}
-	for _, sl := range cs.det.Slots() {
-		sl.Detached = true
-		if !sl.Ended {
-			sl.Ended = true
-			sl.A.Done(ts)
-		}
-	}
-	cs.det.Close()
-}
-
-// endDetached calls Done on the analyzers that detached since the last call, as Zeek calls
-// Done on an analyzer when it is removed: their state is released (and recycled) now rather
-// than when the connection ends. It runs between packets, never inside an analyzer's call.
-func (cs *connState) endDetached(ts int64) {
-	for _, sl := range cs.det.Slots() {
-		if sl.Detached && !sl.Ended {
-			sl.Ended = true
-			sl.A.Done(ts)
-		}
-	}
+	cs.e.reg.Done(&cs.det, ts)
 }
 
 // attachment is an attached analyzer's environment and event forwarder, allocated together.
@@ -275,9 +335,10 @@ func (a *attachment) detachSlot() { a.slot.Detach() }
 
 func (a *attachment) isPartial() bool { return a.ev.cs.IsPartial() }
 
-// env builds the environment of an analyzer attached to the current connection.
-func (e *Engine) env(spec *analyzer.Spec, slot *detect.Slot) *analyzer.Env {
-	cs := e.cur
+// Env implements detect.Env: it builds the environment of an analyzer attached to the
+// connection.
+func (cs *connState) Env(spec *analyzer.Spec, slot *detect.Slot) *analyzer.Env {
+	e := cs.e
 	a := e.freeAtt
 	if a != nil {
 		e.freeAtt, e.nFreeAtt = a.next, e.nFreeAtt-1
@@ -371,4 +432,8 @@ func (e *Engine) serviceList(bits uint32) []string {
 	return out
 }
 
-var _ stream.Sink = (*sideSink)(nil)
+var (
+	_ stream.Sink = (*sink0)(nil)
+	_ stream.Sink = (*sink1)(nil)
+	_ detect.Env  = (*connState)(nil)
+)

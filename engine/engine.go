@@ -3,7 +3,6 @@ package engine
 import (
 	"errors"
 	"io"
-	"math"
 	"slices"
 	"strconv"
 	"strings"
@@ -39,9 +38,6 @@ type Engine struct {
 	weird        tlsmon.Weird // reused, as the two below: handlers must not retain events
 	newConn      tlsmon.NewConnection
 	removed      tlsmon.ConnectionStateRemove
-	cur          *connState // the connection being processed (for sinks and env)
-	sinks        [2]sideSink
-	envFn        detect.Env
 	// freeAtt is the free list of attachments (conn.go), nFreeAtt its length.
 	freeAtt  *attachment
 	nFreeAtt int
@@ -68,7 +64,7 @@ func New(opts Options) *Engine {
 	opts.Limits.defaults()
 	opts.Analyzer.Recover = opts.Recover.Enabled
 	if opts.Analyzers == nil {
-		opts.Analyzers = DefaultAnalyzers()
+		opts.Analyzers = DefaultAnalyzersConfig(opts.SSL, opts.DTLS, opts.QUIC)
 	}
 	e := &Engine{opts: opts, handler: opts.Handler, now: minNetworkTime}
 	if e.handler == nil {
@@ -86,8 +82,6 @@ func New(opts Options) *Engine {
 		UIDSeed:       opts.UIDSeed,
 		NewConn:       e.newConnAlloc,
 	}, (*hooks)(e))
-	e.sinks = [2]sideSink{{e: e, side: 0}, {e: e, side: 1}}
-	e.envFn = e.env
 	e.reg = detect.NewRegistry(opts.Analyzers)
 	e.pool.Max = opts.Limits.ReassemblyGlobal
 	e.recovery = e.opts.Recover.recovery()
@@ -202,9 +196,9 @@ func (e *Engine) decoded(st packet.Status, err error, p *packet.Packet) {
 		if de.Conn {
 			if c, isNew := e.table.Touch(p); c != nil {
 				if isNew {
-					e.newConnState(stateOf(c))
+					stateOf(c).start()
 				}
-				if e.tun.depth > 0 || stateOf(c).tunneled {
+				if e.tun.depth > 0 || stateOf(c).tun != nil {
 					e.checkEncap(stateOf(c), isNew)
 				}
 				conn = &c.Info
@@ -246,14 +240,14 @@ func (e *Engine) Packet(p *packet.Packet) {
 	}
 	cs := stateOf(res.Conn)
 	if res.IsNew {
-		e.newConnState(cs)
+		cs.start()
 	}
-	if e.tun.depth > 0 || cs.tunneled {
+	if e.tun.depth > 0 || cs.tun != nil {
 		e.checkEncap(cs, res.IsNew)
 	}
 	switch p.Proto {
 	case 6:
-		e.tcp(cs, res, p)
+		cs.tcp(res, p)
 	case 17:
 		if int(p.UDPLen) != p.PayloadLen+8 {
 			e.raiseWeird(&cs.Info, "UDP_datagram_length_mismatch",
@@ -261,7 +255,7 @@ func (e *Engine) Packet(p *packet.Packet) {
 		}
 		isOrig := res.IsOrig()
 		e.udpTunnel(cs, isOrig, p)
-		e.udp(cs, isOrig, p)
+		cs.udp(isOrig, p)
 	}
 }
 
@@ -272,113 +266,6 @@ func packetWeirdSource(name string) string {
 		return ""
 	}
 	return "IP"
-}
-
-func (e *Engine) newConnState(cs *connState) {
-	cs.budget.Max = int32(min(e.opts.Limits.ReassemblyPerConnection, math.MaxInt32))
-	for s := range cs.r {
-		cs.r[s].Init(&cs.budget, &e.pool)
-	}
-	if e.recovery != nil {
-		stream.SetRecovery(e.recovery, &cs.r[0], &cs.r[1]) // recover.go
-	}
-	e.newConn = tlsmon.NewConnection{Meta: tlsmon.Meta{Ts: e.now, Conn: &cs.Info}}
-	e.handler.HandleEvent(&e.newConn)
-	e.cur = cs
-	e.reg.Start(&cs.det, &cs.Info.ID, e.envFn)
-}
-
-func (e *Engine) tcp(cs *connState, res *flow.Result, p *packet.Packet) {
-	c, s := &cs.Conn, res.Side
-	e.cur = cs
-	t := res.TCP
-	peer := s ^ 1
-	if t.PeerAck {
-		before := cs.r[peer].Next()
-		// A partial connection's first ACK may point just past the faked initial sequence:
-		// Zeek reports no gap for it (TCP_Reassembler::Undelivered).
-		partialStart := t.Ack <= 2 && c.IsPartial()
-		if !partialStart {
-			cs.r[peer].AckReceived(e.now, t.Ack, &e.sinks[peer])
-		}
-		cs.noteAck(peer, before, t.Ack)
-		if !partialStart {
-			cs.checkEOF(e, peer, e.now)
-		}
-	}
-	if t.Deliver {
-		r := &cs.r[s]
-		if !r.DataDropped() && cs.idle() {
-			// Nothing reads this connection's bytes any more: reassembly keeps sequence
-			// ranges only (gaps and missed_bytes stay exact), no data is copied or delivered.
-			cs.r[0].DropData()
-			cs.r[1].DropData()
-		}
-		data := p.Payload[:p.PayloadLen]
-		var capped int
-		before, peerBefore := r.Next(), cs.r[peer].Next()
-		if e.recovery != nil && t.PeerAck && t.Ack > cs.r[peer].Next() && cs.r[peer].Holding() {
-			capped = e.holdData(cs, s, t.DataSeq, data, t.Ack) // recover.go
-			cs.noteDelivered(peer, peerBefore)
-		} else {
-			capped = r.DataSent(e.now, t.DataSeq, data, t.SelfAcked, &e.sinks[s])
-		}
-		cs.noteDelivered(s, before)
-		switch capped {
-		case stream.CapConnection:
-			e.capHit(c, "reassembly_conn", "reassembly_per_connection_cap")
-		case stream.CapGlobal:
-			e.capHit(c, "reassembly_global", "reassembly_global_cap")
-		case stream.CapBlocks:
-			e.capHit(c, "reassembly_blocks", "reassembly_block_cap")
-		case stream.CapHold:
-			e.capHit(c, "reassembly_hold", "reassembly_hold_cap")
-		}
-		if !r.Skipping() {
-			if c.Endpoint(s).NoDataAcked() && r.Undelivered() > maxAboveHoleWithoutAcks {
-				e.stats.CapHits["above_hole"]++
-				e.raiseWeird(&c.Info, "above_hole_data_without_any_acks", "", "TCP")
-				r.SkipAll()
-			} else if r.Buffered() > maxExcessiveData {
-				e.stats.CapHits["excessive_data"]++
-				e.raiseWeird(&c.Info, "excessive_data_without_further_acks", "", "TCP")
-				r.SkipAll()
-			}
-		}
-	}
-	if e.recovery != nil {
-		e.releaseHeld(cs, e.now)
-	}
-	cs.checkEOF(e, s, e.now)
-	cs.endDetached(e.now)
-	if t.Close {
-		// Zeek's ConnectionClosed: with data pending, the close waits for the end of data.
-		if cs.dataPending(s) {
-			cs.state |= csCloseDeferred
-		} else {
-			cs.state &^= csCloseDeferred
-			e.table.CloseTCP(c, s, t)
-		}
-	}
-}
-
-func (e *Engine) udp(cs *connState, isOrig bool, p *packet.Packet) {
-	e.cur = cs
-	data := p.Payload
-	slots := cs.det.Slots()
-	n := len(slots)
-	for _, sl := range slots[:n] {
-		if !sl.Detached {
-			sl.A.DeliverPacket(e.now, isOrig, data)
-		}
-	}
-	if !cs.det.Stopped() {
-		for _, sl := range e.reg.Packet(&cs.det, isOrig, data, e.envFn) {
-			cs.det.ReplayPackets(sl, e.now)
-		}
-		cs.det.Settle()
-	}
-	cs.endDetached(e.now)
 }
 
 func (e *Engine) capHit(c *flow.Conn, counter, weird string) {
@@ -401,13 +288,11 @@ func (h *hooks) Weird(c *flow.Conn, name string) {
 func (h *hooks) Removed(c *flow.Conn, ts int64) {
 	e := (*Engine)(h)
 	cs := stateOf(c)
-	e.done(cs, ts)
+	cs.done(ts)
 	ev := &e.removed
 	*ev = tlsmon.ConnectionStateRemove{Meta: tlsmon.Meta{Ts: ts, Conn: &c.Info}, Stats: c.Stats()}
 	ev.Stats.Service = e.serviceList(cs.service)
-	ev.Stats.TunnelParents = e.tunnelParents(cs)
+	ev.Stats.TunnelParents = cs.tunnelParents()
 	e.handler.HandleEvent(ev)
-	e.dropTunState(cs)
 	e.releaseAttachments(cs)
-	e.cur = nil
 }

@@ -9,6 +9,9 @@ import (
 
 	"github.com/tlsmon/tlsmon"
 	"github.com/tlsmon/tlsmon/analyzer"
+	"github.com/tlsmon/tlsmon/dtls"
+	"github.com/tlsmon/tlsmon/quic"
+	"github.com/tlsmon/tlsmon/ssl"
 )
 
 // Options configure an Engine.
@@ -16,6 +19,13 @@ type Options struct {
 	Handler   tlsmon.Handler  // receives every event (use tlsmon.Handlers to fan out); may be nil
 	Analyzers []analyzer.Spec // analyzers to attach by port/signature; nil = DefaultAnalyzers()
 	Analyzer  analyzer.Options
+	// SSL, DTLS and QUIC configure the default analyzers (used when Analyzers is nil; a
+	// caller building its own Analyzers passes them to ssl.NewShared, dtls.SpecConfig and
+	// quic.SpecConfig). A dtls.Config's Budget is shared by the connections of one engine:
+	// leave it nil to get one per engine.
+	SSL  ssl.Config
+	DTLS dtls.Config
+	QUIC quic.Config
 	// Inactivity timeouts; 0 = Zeek's defaults (5 min, 1 min).
 	TCPInactivityTimeout, UDPInactivityTimeout time.Duration
 	Limits                                     Limits

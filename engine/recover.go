@@ -43,15 +43,15 @@ func (r *Recover) recovery() *stream.Recovery {
 
 // releaseHeld delivers the data a side held until its peer delivered what the side had
 // seen (stream.Reassembler.DataHeld); each delivery may open the other side's gates.
-func (e *Engine) releaseHeld(cs *connState, ts int64) {
+func (cs *connState) releaseHeld(ts int64) {
 	for progress := true; progress; {
 		progress = false
 		for s := range cs.r {
 			before := cs.r[s].Next()
-			if cs.r[s].Release(ts, &e.sinks[s]) {
+			if cs.r[s].Release(ts, cs.sink(uint8(s))) {
 				progress = true
 				cs.noteDelivered(uint8(s), before)
-				cs.checkEOF(e, uint8(s), ts)
+				cs.checkEOF(uint8(s), ts)
 			}
 		}
 	}
@@ -60,12 +60,13 @@ func (e *Engine) releaseHeld(cs *connState, ts int64) {
 // holdData keeps a segment of side s until the peer delivered what its ACK covers (see
 // stream.Reassembler.DataHeld). Held data is bounded as held holes are: past HoldBytes the
 // peer's hole is declared a gap at once, which lets the data go (CapHold).
-func (e *Engine) holdData(cs *connState, s uint8, seq uint64, data []byte, ack uint64) int {
+func (cs *connState) holdData(s uint8, seq uint64, data []byte, ack uint64) int {
+	e := cs.e
 	r := &cs.r[s]
 	c := r.DataHeld(seq, data, ack)
 	if r.Buffered() > e.recovery.HoldBytes {
 		peer := s ^ 1
-		cs.r[peer].EndHold(e.now, &e.sinks[peer])
+		cs.r[peer].EndHold(e.now, cs.sink(peer))
 		if c == stream.CapNone {
 			c = stream.CapHold
 		}

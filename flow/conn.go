@@ -63,8 +63,7 @@ type epHistory struct {
 // Conn is one connection of the table.
 type Conn struct {
 	// Info is what events carry; its address is stable for the connection's life. Its ID
-	// is updated in place if Zeek would flip the roles mid-connection. It stays the first
-	// field (the engine relies on it).
+	// is updated in place if Zeek would flip the roles mid-connection.
 	Info tlsmon.Conn
 
 	// The lookup and per-packet fields follow Info.ID (which the lookup compares against
@@ -89,7 +88,17 @@ type Conn struct {
 	armed     uint8 // arm* bits: which timers are pending or cancelled
 	timers    uint8 // entries of the timer heap pointing to it (at most 6: see schedule)
 	hist      [histCap]byte
+	// owner is the pipeline's per-connection state holding this Conn (SetOwner); it is
+	// kept when the table reuses the Conn's memory (Config.NewConn).
+	owner any
 }
+
+// SetOwner records the pipeline's state that owns c (see Owner). Call it when the Conn is
+// first allocated (Config.NewConn); the table keeps it for the Conn's life and reuse.
+func (c *Conn) SetOwner(o any) { c.owner = o }
+
+// Owner returns what SetOwner recorded (nil if nothing).
+func (c *Conn) Owner() any { return c.owner }
 
 // Conn.armed bits (one byte rather than four bools, so that the timer count fits in the
 // Conn's 304 bytes).

@@ -348,3 +348,24 @@ func BenchmarkLookupMixed(b *testing.B) {
 		}
 	}
 }
+
+// Hash is the same for both directions of a connection and spreads keys that differ in one
+// port or one address byte over shards.
+func TestKeyHashSymmetricAndSpread(t *testing.T) {
+	src := [16]byte{10: 0xff, 11: 0xff, 12: 10, 15: 1}
+	dst := [16]byte{10: 0xff, 11: 0xff, 12: 192, 13: 168, 15: 1}
+	var counts [8]int
+	for p := uint16(40000); p < 48000; p++ {
+		k1, s1 := MakeKey(src, dst, p, 443, 6)
+		k2, s2 := MakeKey(dst, src, 443, p, 6)
+		if k1.Hash() != k2.Hash() || s1 == s2 {
+			t.Fatalf("port %d: hashes %x %x, sides %d %d", p, k1.Hash(), k2.Hash(), s1, s2)
+		}
+		counts[k1.Hash()%8]++
+	}
+	for i, n := range counts {
+		if n < 900 || n > 1100 {
+			t.Errorf("shard %d of 8 gets %d of 8000 keys", i, n)
+		}
+	}
+}

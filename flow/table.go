@@ -271,7 +271,7 @@ func (t *Table) newConn(k *Key, h uint32, side uint8, oneWay bool, p *packet.Pac
 	default:
 		c = new(Conn)
 	}
-	*c = Conn{proto: p.Proto, lastTs: p.Ts, hash: h, oneWay: oneWay}
+	*c = Conn{proto: p.Proto, lastTs: p.Ts, hash: h, oneWay: oneWay, owner: c.owner}
 	c.ep[0].dgram, c.ep[1].dgram = -1, -1
 	c.setID(k, side)
 	if wantFlip(p.Proto, p.SrcPort, p.DstPort, p.Flags) && !isBroadcast(p.Dst) {
@@ -374,6 +374,10 @@ func (t *Table) release(c *Conn) {
 	t.free = c
 	t.nFree++
 }
+
+// Each calls fn for every connection in the table, in no particular order; fn must not
+// change the table.
+func (t *Table) Each(fn func(c *Conn)) { t.m.each(fn) }
 
 // Flush removes every connection (end of input), in creation order.
 func (t *Table) Flush(ts int64) {

@@ -1,8 +1,6 @@
 package quic
 
 import (
-	"sync"
-
 	"github.com/tlsmon/tlsmon"
 	"github.com/tlsmon/tlsmon/analyzer"
 	"github.com/tlsmon/tlsmon/ssl"
@@ -24,6 +22,8 @@ type Config struct {
 	MaxBuffered int
 	// NewSSL creates the SSL analyzer the handshake is handed to; nil: ssl.New.
 	NewSSL analyzer.Factory
+
+	sc *scratch // decryption buffers of the Spec's analyzers (one goroutine's: see SpecConfig)
 }
 
 // Analyzer is the QUIC analyzer of one UDP connection.
@@ -71,14 +71,16 @@ func NewConfig(env *analyzer.Env, cfg Config) *Analyzer {
 	if cfg.NewSSL == nil {
 		cfg.NewSSL = ssl.New
 	}
+	if cfg.sc == nil {
+		cfg.sc = &scratch{}
+	}
 	a := &Analyzer{env: env, cfg: cfg}
 	a.fw = a.forward
 	return a
 }
 
-// scratch buffers for decryption (plaintext, unprotected header), shared by all analyzers.
-var scratchPool = sync.Pool{New: func() any { return &scratch{} }}
-
+// scratch holds the buffers for decryption (plaintext, unprotected header), shared by the
+// analyzers of one Spec: they run on one goroutine, one packet at a time.
 type scratch struct{ plain, hdr []byte }
 
 // DeliverPacket parses the QUIC packets of one datagram.
@@ -158,8 +160,7 @@ func (a *Analyzer) packet(h *longHeader, pkt []byte, isOrig bool) {
 		}
 		d.version = h.version
 	}
-	sc := scratchPool.Get().(*scratch)
-	defer scratchPool.Put(sc)
+	sc := a.cfg.sc
 	plain, hdr, err := d.open.Open(sc.plain[:0], sc.hdr[:0], pkt, h.pnOffset, h.length)
 	sc.plain, sc.hdr = plain[:0], hdr[:0]
 	if err == nil && len(plain) == 0 {

@@ -1,8 +1,6 @@
 package ssl
 
 import (
-	"sync"
-
 	"github.com/tlsmon/tlsmon"
 	"github.com/tlsmon/tlsmon/analyzer"
 )
@@ -36,23 +34,30 @@ type session struct {
 	bytes         uint64 // payload bytes seen in both directions
 }
 
-var sessionPool = sync.Pool{New: func() any {
+// newSession returns a session whose handshake layer uses sh (nil: nothing shared).
+func newSession(sh *Shared) *session {
 	a := &session{ev: newEmitter(nil, nil, "SSL")}
-	a.hs = newHandshake(a.ev, Callbacks{Violation: a.violation, Confirm: a.confirm})
+	a.hs = newHandshake(sh, a.ev, Callbacks{Violation: a.violation, Confirm: a.confirm})
+	a.hs.cache = sh.msgCache() // TLS over TCP only: DTLS's handshakes (Shared.NewHandshake) have none
 	a.rec = newRecordEvents(a.hs, a.onEstablished)
 	return a
-}}
+}
 
-// New returns an SSL analyzer for env's connection. It has no message cache: see
-// CachingSpec.
+// New returns an SSL analyzer for env's connection, with the default limits, no message
+// cache and no recycling: see SpecShared.
 func New(env *analyzer.Env) analyzer.Analyzer { return newAnalyzer(env, nil) }
 
-// newAnalyzer returns an SSL analyzer for env's connection that uses the message cache c
-// (nil: none).
-func newAnalyzer(env *analyzer.Env, c *msgCache) analyzer.Analyzer {
-	a := sessionPool.Get().(*session)
+// newAnalyzer returns an SSL analyzer for env's connection that uses sh's limits, message
+// cache and free lists (nil: none), recycling a session of sh when there is one.
+func newAnalyzer(env *analyzer.Env, sh *Shared) analyzer.Analyzer {
+	var a *session
+	if sh != nil {
+		a = sh.sessions.get()
+	}
+	if a == nil {
+		a = newSession(sh)
+	}
 	a.reset(env)
-	a.hs.cache = c
 	return &Analyzer{s: a}
 }
 
@@ -64,14 +69,16 @@ func (a *session) reset(env *analyzer.Env) {
 	}
 	a.ev.h, a.ev.conn, a.ev.ts = h, env.Conn, 0
 	for i := range a.dir {
-		a.dir[i].releaseBuf()
+		a.dir[i].releaseBuf(a.hs.sh)
 		a.dir[i] = recordDir{}
 		r := &a.hs.dir[i]
 		r.release() // keeps only a buffer of at most keepHandshakeBuffer
-		*r = hsReasm{buf: r.buf[:0], chunks: r.chunks[:0]}
+		*r = hsReasm{sh: r.sh, buf: r.buf[:0], chunks: r.chunks[:0]}
 	}
 	hs := a.hs
 	hs.flipped, hs.alreadyAlerted, hs.chosenCipher, hs.chosenVersion, hs.recordVersion = false, false, noChosenCipher, 0, 0
+	cfg := hs.sh.config()
+	hs.maxMsg, hs.maxFrags = cfg.MaxHandshakeMessage, cfg.MaxHandshakeFragments
 	a.rec.reset()
 	for i := range a.rs {
 		a.rs[i] = resync{buf: a.rs[i].buf[:0]}
@@ -132,10 +139,11 @@ func (w *Analyzer) Done(ts int64) {
 	s.ev.h, s.ev.conn = nil, nil
 	for i := range s.hs.dir {
 		s.hs.dir[i].release() // a message left incomplete gives its large buffer back
-		s.dir[i].releaseBuf()
+		s.dir[i].releaseBuf(s.hs.sh)
 	}
-	s.hs.cache = nil // the pool is shared by all engines; the cache is one engine's
-	sessionPool.Put(s)
+	if sh := s.hs.sh; sh != nil {
+		sh.sessions.put(s)
+	}
 }
 
 func (a *session) violation(reason string, skip bool) {
@@ -191,7 +199,7 @@ func (a *session) detach() {
 	a.detached = true
 	// Done follows a detach: an incomplete record's buffer goes back to the free list now.
 	for i := range a.dir {
-		a.dir[i].releaseBuf()
+		a.dir[i].releaseBuf(a.hs.sh)
 	}
 	if a.env.Detach != nil {
 		a.env.Detach()

@@ -111,7 +111,7 @@ func (a *session) records(isOrig bool, data []byte) {
 			if d.buf == nil {
 				// sized once for what is left of the record (< 64 KiB), from the free
 				// list; it goes back there once the record was parsed (releaseBuf)
-				d.buf = getBuf(smallBufClass(rest))
+				d.buf = a.hs.sh.getBuf(smallBufClass(rest))
 			}
 			take := min(rest-len(d.buf), len(data))
 			d.buf = append(d.buf, data[:take]...)
@@ -123,7 +123,7 @@ func (a *session) records(isOrig bool, data []byte) {
 		}
 		d.inBody = false
 		ok := a.record(isOrig, d, body)
-		d.releaseBuf()
+		d.releaseBuf(a.hs.sh)
 		if !ok {
 			return // malformed record: the rest of this delivery is dropped, as binpac does
 		}
@@ -313,9 +313,9 @@ func (a *session) plaintext(isOrig bool, d *recordDir, b []byte) (int, error) {
 }
 
 // releaseBuf gives the direction's gathering buffer back to the free list (freelist.go).
-func (d *recordDir) releaseBuf() {
+func (d *recordDir) releaseBuf(sh *Shared) {
 	if d.buf != nil {
-		putLarge(d.buf)
+		sh.putLarge(d.buf)
 		d.buf = nil
 	}
 }
