@@ -134,6 +134,7 @@ func (e *Engine) Run(r capture.Reader) error {
 func (e *Engine) Frame(f *capture.Frame) {
 	e.stats.Packets++
 	e.stats.Bytes += uint64(len(f.Data))
+	e.table.SetFrame(e.stats.Packets) // timer ties and uids follow frame indices (docs/SCALING.md)
 	if f.LinkType != e.lastLinkType {
 		e.linkType(f.LinkType)
 	}

@@ -369,3 +369,78 @@ func TestKeyHashSymmetricAndSpread(t *testing.T) {
 		}
 	}
 }
+
+// With frame indices (SetFrame), a connection's uid and the order of its timers among
+// others due at the same time depend on the frame that created it, not on what the table
+// saw before: a table that saw only some of the connections (a shard, docs/SCALING.md)
+// gives them the uids and the removal order a table that saw all of them gives.
+func TestFrameIndexedUIDsAndTimers(t *testing.T) {
+	const s = int64(1e6)
+	type conn struct {
+		frame uint64
+		port  uint16
+	}
+	all := []conn{{1, 1000}, {2, 1001}, {3, 1002}, {10, 2000}, {11, 3000}, {12, 1003}}
+	some := []conn{{10, 2000}, {11, 3000}}
+	play := func(cs []conn) (uids map[uint16]string, removed []string) {
+		h := &rmHooks{}
+		tb := NewTable(Config{UIDSeed: 5}, h)
+		uids = map[uint16]string{}
+		for _, c := range cs {
+			tb.SetFrame(c.frame)
+			// All at the same time: every inactivity deadline ties.
+			uids[c.port] = uidOf(run(t, tb, 17, []pk{{true, 40000, c.port, 0, 0, 0, 10, 5 * s}}))
+		}
+		tb.SetFrame(20)
+		tb.Advance(500 * s)
+		return uids, h.removed
+	}
+	ua, ra := play(all)
+	ub, rb := play(some)
+	for port, u := range ub {
+		if ua[port] != u {
+			t.Errorf("port %d: uid %s alone, %s among others", port, u, ua[port])
+		}
+	}
+	var sub []string
+	for _, u := range ra {
+		if u == ua[2000] || u == ua[3000] {
+			sub = append(sub, u)
+		}
+	}
+	if len(rb) != 2 || len(sub) != 2 || sub[0] != rb[0] || sub[1] != rb[1] {
+		t.Errorf("removal order %v alone, %v among others", rb, sub)
+	}
+	seen := map[string]bool{}
+	for _, u := range ua {
+		if seen[u] {
+			t.Fatalf("uid %s drawn twice", u)
+		}
+		seen[u] = true
+	}
+}
+
+// Many uids or timers in one frame run into the next frame's range but stay unique and
+// increasing.
+func TestFrameIndexOverflow(t *testing.T) {
+	g := NewUIDGen(1)
+	seen := map[string]bool{}
+	for f := uint64(1); f <= 3; f++ {
+		g.Frame(f)
+		for i := 0; i < 600; i++ { // more than 1<<uidFrameShift per frame
+			u := g.Next()
+			if seen[u] {
+				t.Fatalf("frame %d: uid %s drawn twice", f, u)
+			}
+			seen[u] = true
+		}
+	}
+	tb := NewTable(Config{}, nil)
+	tb.SetFrame(1)
+	tb.tseq += 3 << timerFrameShift // as if frame 1 had scheduled that many timers
+	before := tb.tseq
+	tb.SetFrame(2)
+	if tb.tseq < before {
+		t.Fatalf("timer sequence went back: %d after %d", tb.tseq, before)
+	}
+}

@@ -22,7 +22,9 @@ const (
 )
 
 // timer is a heap entry: seqKind is the insertion sequence (ties break in insertion
-// order, as Zeek's timer queue does) shifted left by 3, or'ed with the kind.
+// order, as Zeek's timer queue does) shifted left by 3, or'ed with the kind. The sequence is
+// (frame index << timerFrameShift) + the position among the timers scheduled during that
+// frame (Table.SetFrame), so that it is the same whichever table or shard schedules it.
 type timer struct {
 	at      int64
 	seqKind uint64
@@ -79,6 +81,21 @@ func (h *timerHeap) pop() timer {
 	}
 	*h = s
 	return top
+}
+
+// timerFrameShift leaves room for 16 M timers scheduled in one frame (a frame that fires
+// more re-arms runs into the next frame's range; the sequence stays increasing); 61-24 bits
+// hold 1.3e11 frame indices.
+const timerFrameShift = 24
+
+// SetFrame sets the index of the frame being processed (the engine numbers frames from 1).
+// Timers scheduled and uids drawn from then on are ordered and derived from (frame index,
+// position within the frame) rather than from a table-wide count, which in one table orders
+// them exactly as insertion does. Indices must not decrease; a table never told any frame
+// counts as before.
+func (t *Table) SetFrame(i uint64) {
+	t.tseq = max(t.tseq, i<<timerFrameShift)
+	t.uids.Frame(i)
 }
 
 // schedule adds a timer for c. A connection has at most one entry of each kind pending
