@@ -420,8 +420,7 @@ func TestFrameIndexedUIDsAndTimers(t *testing.T) {
 	}
 }
 
-// Many uids or timers in one frame run into the next frame's range but stay unique and
-// increasing.
+// Many uids in one frame run into the next frame's range but stay unique.
 func TestFrameIndexOverflow(t *testing.T) {
 	g := NewUIDGen(1)
 	seen := map[string]bool{}
@@ -435,12 +434,26 @@ func TestFrameIndexOverflow(t *testing.T) {
 			seen[u] = true
 		}
 	}
-	tb := NewTable(Config{}, nil)
-	tb.SetFrame(1)
-	tb.tseq += 3 << timerFrameShift // as if frame 1 had scheduled that many timers
-	before := tb.tseq
-	tb.SetFrame(2)
-	if tb.tseq < before {
-		t.Fatalf("timer sequence went back: %d after %d", tb.tseq, before)
+}
+
+// Timers due at the same time fire in the order their connections were created, even when
+// inserted in the other order (a re-armed inactivity timer): the order a shard can
+// reproduce without knowing the other shards' insertions (timers.go).
+func TestTimerTiesByCreation(t *testing.T) {
+	const s = int64(1e6)
+	h := &rmHooks{}
+	tb := NewTable(Config{}, h)
+	tb.SetFrame(10)
+	p := uidOf(run(t, tb, 17, []pk{{true, 40000, 2000, 0, 0, 0, 10, 5 * s}}))
+	tb.SetFrame(11)
+	q := uidOf(run(t, tb, 17, []pk{{true, 40000, 3000, 0, 0, 0, 10, 6 * s}}))
+	tb.SetFrame(12)
+	run(t, tb, 17, []pk{{true, 40000, 2000, 0, 0, 0, 10, 6 * s}})
+	tb.SetFrame(13)
+	tb.Advance(65*s + s/2) // p's timer fires and re-arms at 66 s, after q's (66 s)
+	tb.SetFrame(14)
+	tb.Advance(70 * s)
+	if len(h.removed) != 2 || h.removed[0] != p || h.removed[1] != q {
+		t.Fatalf("removed %v, want [%s %s]", h.removed, p, q)
 	}
 }

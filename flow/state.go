@@ -89,6 +89,6 @@ func sortByKey(cs []*Conn) {
 		if a.Proto != b.Proto {
 			return a.Proto < b.Proto
 		}
-		return cs[i].serial < cs[j].serial
+		return cs[i].born() < cs[j].born()
 	})
 }

@@ -278,10 +278,10 @@ func (t *Table) newConn(k *Key, h uint32, side uint8, oneWay bool, p *packet.Pac
 		c.flip() // Zeek's FlipRoles also records '^' in the history
 	}
 	c.Info.UID = t.uids.Next()
+	c.setBorn(t.uids.N())
 	c.Info.StartTs = p.Ts
 	t.m.put(c)
 	t.stats.Connections++
-	c.serial = uint32(t.stats.Connections)
 	switch p.Proto {
 	case 1, 58:
 		c.setInactivity(toICMP, t)

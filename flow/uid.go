@@ -48,6 +48,10 @@ const uidFrameShift = 8
 // that frame. Indices must not decrease.
 func (g *UIDGen) Frame(i uint64) { g.n = max(g.n, i<<uidFrameShift) }
 
+// N is the number of the last uid drawn: increasing in the order uids are drawn, and the
+// same whichever generator draws it once frames are numbered (Frame).
+func (g *UIDGen) N() uint64 { return g.n }
+
 // Next returns the next uid.
 func (g *UIDGen) Next() string {
 	g.n++
