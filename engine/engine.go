@@ -47,6 +47,7 @@ type Engine struct {
 	services   []string
 	serviceOne [][]string
 	tun        tunnels          // decapsulation (tunnel.go)
+	phase      uint8            // of the current frame (order.go)
 	recovery   *stream.Recovery // nil unless Options.Recover.Enabled (recover.go)
 }
 
@@ -135,6 +136,7 @@ func (e *Engine) Frame(f *capture.Frame) {
 	e.stats.Packets++
 	e.stats.Bytes += uint64(len(f.Data))
 	e.table.SetFrame(e.stats.Packets) // timer ties and uids follow frame indices (docs/SCALING.md)
+	e.phase = PhaseFrame
 	if f.LinkType != e.lastLinkType {
 		e.linkType(f.LinkType)
 	}
@@ -172,6 +174,9 @@ func (e *Engine) linkType(lt uint32) {
 func (e *Engine) decoded(st packet.Status, err error, p *packet.Packet) {
 	if len(p.Weirds) > 0 {
 		e.table.Advance(e.now) // timers due before this packet fire before its weirds
+		if e.tun.depth == 0 {
+			e.phase = PhaseDecode
+		}
 		for _, w := range p.Weirds {
 			e.raiseWeird(nil, w, "", packetWeirdSource(w))
 		}
@@ -189,6 +194,9 @@ func (e *Engine) decoded(st packet.Status, err error, p *packet.Packet) {
 	case packet.Malformed:
 		e.stats.DecodeErrors++
 		e.table.Advance(e.now)
+		if e.tun.depth == 0 {
+			e.phase = PhaseDecode
+		}
 		var de *packet.DecodeError
 		if !errors.As(err, &de) {
 			break
@@ -196,6 +204,7 @@ func (e *Engine) decoded(st packet.Status, err error, p *packet.Packet) {
 		var conn *tlsmon.Conn
 		if de.Conn {
 			if c, isNew := e.table.Touch(p); c != nil {
+				e.phase = PhasePacket
 				if isNew {
 					stateOf(c).start()
 				}
@@ -219,6 +228,7 @@ func (e *Engine) Packet(p *packet.Packet) {
 	if p.Ts > e.now {
 		e.now = p.Ts
 	}
+	e.phase = PhasePacket
 	if w := flow.ICMPTruncated(p.Proto, p.PayloadLen, len(p.Payload)); w != "" {
 		e.table.Advance(e.now)
 		e.raiseWeird(nil, w, "", "ICMP")

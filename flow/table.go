@@ -76,6 +76,7 @@ type Table struct {
 	timers timerHeap
 	due    int64 // at most the time of timers' root (MaxInt64: none), for Advance to inline
 	tseq   uint64
+	cause  Cause // what the table is doing, during its hooks (Cause)
 	now    int64
 	uids   *UIDGen
 	hooks  Hooks
@@ -385,10 +386,26 @@ func (t *Table) Flush(ts int64) {
 	t.m.each(func(c *Conn) { cs = append(cs, c) })
 	sortByKey(cs)
 	for _, c := range cs {
+		t.cause = Cause{Flush: true, Key: c.Key(), Born: c.born()}
 		t.remove(c, ts)
 	}
+	t.cause = Cause{}
 	t.timers = t.timers[:0]
 }
+
+// Cause is what the table is doing while it calls its hooks, so that the events a removal
+// causes can be placed in a run's output order (docs/SCALING.md). The zero Cause: the table
+// is processing a packet.
+type Cause struct {
+	Timer bool   // a timer of the connection created with key Born, due At, is firing
+	Flush bool   // the end-of-input drain is removing the connection (Key, Born)
+	At    int64  // the firing timer's deadline
+	Born  uint64 // the connection's creation key (the number of its uid, UIDGen.N)
+	Key   Key    // the connection's key (Flush)
+}
+
+// Cause returns what the table is doing (valid during its hooks).
+func (t *Table) Cause() Cause { return t.cause }
 
 // Stats returns the connection's final counters as conn.log reports them.
 func (c *Conn) Stats() tlsmon.ConnectionStats {

@@ -169,8 +169,10 @@ func (t *Table) fireDue() {
 			t.release(c)
 			continue
 		}
+		t.cause = Cause{Timer: true, At: tm.at, Born: c.born()}
 		t.fire(c, timerKind(tm.seqKind&7), now)
 	}
+	t.cause = Cause{}
 	t.due = math.MaxInt64
 	if len(t.timers) > 0 {
 		t.due = t.timers[0].at
