@@ -48,6 +48,7 @@ type Engine struct {
 	serviceOne [][]string
 	tun        tunnels          // decapsulation (tunnel.go)
 	phase      uint8            // of the current frame (order.go)
+	frame      uint64           // index of the current frame, from 1 (order.go)
 	recovery   *stream.Recovery // nil unless Options.Recover.Enabled (recover.go)
 }
 
@@ -131,11 +132,17 @@ func (e *Engine) Run(r capture.Reader) error {
 	return err
 }
 
-// Frame processes one frame.
-func (e *Engine) Frame(f *capture.Frame) {
+// Frame processes one frame, the one after the previous (FrameAt's index + 1).
+func (e *Engine) Frame(f *capture.Frame) { e.FrameAt(e.frame+1, f) }
+
+// FrameAt processes frame number i of a capture (numbered from 1; i must exceed the index
+// of every frame or Tick given before): for an engine that processes some of a capture's
+// frames and is told of the others by Tick, as a shard (docs/SCALING.md, order.go).
+func (e *Engine) FrameAt(i uint64, f *capture.Frame) {
+	e.frame = i
 	e.stats.Packets++
 	e.stats.Bytes += uint64(len(f.Data))
-	e.table.SetFrame(e.stats.Packets) // timer ties and uids follow frame indices (docs/SCALING.md)
+	e.table.SetFrame(i) // timer ties and uids follow frame indices (docs/SCALING.md)
 	e.phase = PhaseFrame
 	if f.LinkType != e.lastLinkType {
 		e.linkType(f.LinkType)

@@ -66,7 +66,22 @@ func (e *Engine) Order() Order {
 	case c.Flush:
 		return Order{Frame: math.MaxUint64, Phase: PhaseFlush, Born: c.Born, Key: c.Key}
 	case c.Timer:
-		return Order{Frame: e.stats.Packets, Phase: PhaseTimer, At: c.At, Born: c.Born}
+		return Order{Frame: e.frame, Phase: PhaseTimer, At: c.At, Born: c.Born}
 	}
-	return Order{Frame: e.stats.Packets, Phase: e.phase}
+	return Order{Frame: e.frame, Phase: e.phase}
+}
+
+// Tick tells the engine of frame i, time ts (µs), which another engine processes: network
+// time moves on and the timers due fire, as they would in one engine processing every
+// frame. A frame with a negative time moves nothing (Frame drops it). i must exceed the
+// index of every frame given before.
+func (e *Engine) Tick(i uint64, ts int64) {
+	e.frame = i
+	e.table.SetFrame(i)
+	e.phase = PhaseTimer
+	if ts < 0 {
+		return
+	}
+	e.now = max(e.now, ts)
+	e.table.Advance(e.now)
 }

@@ -22,25 +22,29 @@ func renderRun(t *testing.T, path string, opts Options) string {
 	}
 	defer r.Close()
 	var b []byte
-	opts.Handler = tlsmon.HandlerFunc(func(ev tlsmon.Event) {
-		switch e := ev.(type) {
-		case tlsmon.SSLEvent:
-			b = tlsmon.AppendCanonical(b, e)
-		case *tlsmon.Weird:
-			b = fmt.Appendf(b, "weird %d %s %s %s", e.Ts, e.WeirdName, e.Addl, e.Source)
-		case *tlsmon.ConnectionStateRemove:
-			s := e.Stats
-			b = fmt.Appendf(b, "removed %d %s %v %s %s %v %d/%d %d/%d %v", e.Ts, e.Conn.UID, e.Conn.ID, s.State, s.History,
-				s.Service, s.OrigPkts, s.RespPkts, s.OrigIPBytes, s.RespIPBytes, s.TunnelParents)
-		default:
-			return
-		}
-		b = append(b, '\n')
-	})
+	opts.Handler = tlsmon.HandlerFunc(func(ev tlsmon.Event) { b, _ = renderEvent(b, ev) })
 	if err := New(opts).Run(r); err != nil {
 		t.Fatalf("%s: %v", path, err)
 	}
 	return string(b)
+}
+
+// renderEvent appends an event's rendering (renderRun) as a line, reporting whether it
+// renders that kind of event.
+func renderEvent(b []byte, ev tlsmon.Event) ([]byte, bool) {
+	switch e := ev.(type) {
+	case tlsmon.SSLEvent:
+		b = tlsmon.AppendCanonical(b, e)
+	case *tlsmon.Weird:
+		b = fmt.Appendf(b, "weird %d %s %s %s", e.Ts, e.WeirdName, e.Addl, e.Source)
+	case *tlsmon.ConnectionStateRemove:
+		s := e.Stats
+		b = fmt.Appendf(b, "removed %d %s %v %s %s %v %d/%d %d/%d %v", e.Ts, e.Conn.UID, e.Conn.ID, s.State, s.History,
+			s.Service, s.OrigPkts, s.RespPkts, s.OrigIPBytes, s.RespIPBytes, s.TunnelParents)
+	default:
+		return b, false
+	}
+	return append(b, '\n'), true
 }
 
 // Engines share no mutable state on the analysis path (free lists, caches, budgets and

@@ -1,0 +1,172 @@
+package engine
+
+import (
+	"bytes"
+	"fmt"
+	"os"
+	"path/filepath"
+	"slices"
+	"strings"
+	"testing"
+
+	"github.com/tlsmon/tlsmon"
+	"github.com/tlsmon/tlsmon/analyzer"
+	"github.com/tlsmon/tlsmon/capture"
+	"github.com/tlsmon/tlsmon/internal/corpus"
+	"github.com/tlsmon/tlsmon/packet"
+)
+
+// shardRecord is one event rendered by a shard, with its position in the run's order.
+type shardRecord struct {
+	o    Order
+	text []byte
+}
+
+// outerShard routes a frame to one of n shards by its outermost IP addresses (symmetric),
+// so that every packet of a connection and every fragment of a datagram go to one shard.
+// Frames without an IP header, and every frame that may carry a tunnel (IP-in-IP, GRE, UDP
+// to a tunnel port or whose payload looks like AYIYA or Teredo), go to shard 0: an inner
+// connection can arrive through several outer ones (Teredo), which must then share a shard.
+func outerShard(d *packet.Decoder, f *capture.Frame, n int) int {
+	var p packet.Packet
+	d.DecodeLen(f.LinkType, f.Ts, f.Data, f.WireLen, &p)
+	if p.IPVersion == 0 {
+		return 0
+	}
+	switch p.Proto {
+	case 4, 41, 47:
+		return 0
+	case 17:
+		if packet.UDPTunnelByPort(p.SrcPort) != packet.TunnelNone || packet.UDPTunnelByPort(p.DstPort) != packet.TunnelNone ||
+			packet.UDPTunnelDetect(p.Payload) != packet.TunnelNone {
+			return 0
+		}
+	}
+	a, b := p.Src, p.Dst
+	if bytes.Compare(a[:], b[:]) > 0 {
+		a, b = b, a
+	}
+	h := uint64(14695981039346656037)
+	for _, x := range append(a[:], b[:]...) {
+		h = (h ^ uint64(x)) * 1099511628211
+	}
+	return int(h % uint64(n))
+}
+
+// shardedRun runs n engines over a capture, each processing the frames routed to it and
+// told of the others (Tick), renders each engine's events tagged with their Order, and
+// merges them by Order (an engine's own events keeping their order).
+func shardedRun(t *testing.T, path string, opts Options, n int) string {
+	r, err := capture.Open(path)
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer r.Close()
+	engines := make([]*Engine, n)
+	recs := make([][]shardRecord, n)
+	for s := range engines {
+		o := opts
+		o.Handler = tlsmon.HandlerFunc(func(ev tlsmon.Event) {
+			if b, ok := renderEvent(nil, ev); ok {
+				recs[s] = append(recs[s], shardRecord{engines[s].Order(), b})
+			}
+		})
+		engines[s] = New(o)
+	}
+	route := packet.NewDecoder(packet.Config{})
+	var f capture.Frame
+	for i := uint64(1); ; i++ {
+		if err := r.Next(&f); err != nil {
+			break
+		}
+		own := outerShard(route, &f, n)
+		for s, e := range engines {
+			if s == own {
+				e.FrameAt(i, &f)
+			} else {
+				e.Tick(i, f.Ts)
+			}
+		}
+	}
+	var all []shardRecord
+	for s, e := range engines {
+		e.Flush()
+		all = append(all, recs[s]...)
+	}
+	slices.SortStableFunc(all, func(a, b shardRecord) int { return a.o.Compare(&b.o) })
+	var out []byte
+	for _, rec := range all {
+		out = append(out, rec.text...)
+	}
+	return string(out)
+}
+
+// Engines given a capture's frames by connection (FrameAt) and told of the others (Tick)
+// raise, merged by Order, exactly the events one engine raises, uids included, for any
+// number of them: the core of a sharded run (docs/SCALING.md).
+func TestShardedEnginesMatchOne(t *testing.T) {
+	paths := []string{filepath.Join("..", "testdata", "sample.pcap")}
+	dir := corpus.Dir(t)
+	for _, c := range corpus.Index(t, dir) {
+		paths = append(paths, filepath.Join(dir, "pcaps", c.File))
+	}
+	opts := []Options{{}, {Recover: Recover{Enabled: true}, Analyzer: analyzer.Options{AnalyzeEncrypted: true}}}
+	for oi, o := range opts {
+		for _, p := range paths {
+			want := renderRun(t, p, o)
+			for _, n := range []int{1, 2, 3, 8} {
+				if got := shardedRun(t, p, o, n); got != want {
+					t.Errorf("options %d, %s, %d shards: %s", oi, filepath.Base(p), n, firstDiff(want, got))
+				}
+			}
+		}
+	}
+}
+
+func firstDiff(want, got string) string {
+	w, g := bytes.Split([]byte(want), []byte("\n")), bytes.Split([]byte(got), []byte("\n"))
+	for i := range min(len(w), len(g)) {
+		if !bytes.Equal(w[i], g[i]) {
+			return fmt.Sprintf("line %d: want %q, got %q", i+1, w[i], g[i])
+		}
+	}
+	return fmt.Sprintf("%d lines, want %d", len(g), len(w))
+}
+
+// By hand on a large capture (TLSMON_SHARD_PCAP=/tmp/perfmix.pcap go test ./engine -run
+// ShardedLarge): the same comparison for 1 and 2 shards, keeping a 64-bit hash of each
+// rendered event rather than its text.
+func TestShardedLarge(t *testing.T) {
+	path := os.Getenv("TLSMON_SHARD_PCAP")
+	if path == "" {
+		t.Skip("TLSMON_SHARD_PCAP not set")
+	}
+	want := hashLines(renderRun(t, path, Options{}))
+	for _, n := range []int{2, 3} {
+		got := hashLines(shardedRun(t, path, Options{}, n))
+		if !slices.Equal(got, want) {
+			t.Errorf("%d shards: %d events, one engine %d; first difference at %d", n, len(got), len(want),
+				func() int {
+					for i := range min(len(got), len(want)) {
+						if got[i] != want[i] {
+							return i
+						}
+					}
+					return min(len(got), len(want))
+				}())
+		}
+	}
+	t.Logf("%d events", len(want))
+}
+
+func hashLines(s string) []uint64 {
+	var hs []uint64
+	for line := range strings.Lines(s) {
+		h := uint64(14695981039346656037)
+		for i := 0; i < len(line); i++ {
+			h = (h ^ uint64(line[i])) * 1099511628211
+		}
+		hs = append(hs, h)
+	}
+	return hs
+}
