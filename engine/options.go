@@ -37,6 +37,9 @@ type Options struct {
 	// Zeek's weirds, as Zeek without -C does. Off by default, as with zeek -C: capture hosts
 	// offload checksums to the network card, so most captured packets carry wrong ones.
 	VerifyChecksums bool
+	// Workers is the number of engines (shards) Run spreads the connections over, with the
+	// output of one engine (docs/SCALING.md); 0 or 1: one engine.
+	Workers int
 }
 
 // Limits are the resource caps. Zero values take the defaults in parentheses.

@@ -22,37 +22,6 @@ type shardRecord struct {
 	text []byte
 }
 
-// outerShard routes a frame to one of n shards by its outermost IP addresses (symmetric),
-// so that every packet of a connection and every fragment of a datagram go to one shard.
-// Frames without an IP header, and every frame that may carry a tunnel (IP-in-IP, GRE, UDP
-// to a tunnel port or whose payload looks like AYIYA or Teredo), go to shard 0: an inner
-// connection can arrive through several outer ones (Teredo), which must then share a shard.
-func outerShard(d *packet.Decoder, f *capture.Frame, n int) int {
-	var p packet.Packet
-	d.DecodeLen(f.LinkType, f.Ts, f.Data, f.WireLen, &p)
-	if p.IPVersion == 0 {
-		return 0
-	}
-	switch p.Proto {
-	case 4, 41, 47:
-		return 0
-	case 17:
-		if packet.UDPTunnelByPort(p.SrcPort) != packet.TunnelNone || packet.UDPTunnelByPort(p.DstPort) != packet.TunnelNone ||
-			packet.UDPTunnelDetect(p.Payload) != packet.TunnelNone {
-			return 0
-		}
-	}
-	a, b := p.Src, p.Dst
-	if bytes.Compare(a[:], b[:]) > 0 {
-		a, b = b, a
-	}
-	h := uint64(14695981039346656037)
-	for _, x := range append(a[:], b[:]...) {
-		h = (h ^ uint64(x)) * 1099511628211
-	}
-	return int(h % uint64(n))
-}
-
 // shardedRun runs n engines over a capture, each processing the frames routed to it and
 // told of the others (Tick), renders each engine's events tagged with their Order, and
 // merges them by Order (an engine's own events keeping their order).
@@ -74,12 +43,13 @@ func shardedRun(t *testing.T, path string, opts Options, n int) string {
 		engines[s] = New(o)
 	}
 	route := packet.NewDecoder(packet.Config{})
+	var p packet.Packet
 	var f capture.Frame
 	for i := uint64(1); ; i++ {
 		if err := r.Next(&f); err != nil {
 			break
 		}
-		own := outerShard(route, &f, n)
+		own := ShardOf(route, &f, n, &p)
 		for s, e := range engines {
 			if s == own {
 				e.FrameAt(i, &f)
@@ -169,4 +139,41 @@ func hashLines(s string) []uint64 {
 		hs = append(hs, h)
 	}
 	return hs
+}
+
+// workersRun renders what Run reports with opts.Workers engines.
+func workersRun(t *testing.T, path string, opts Options) string {
+	r, err := capture.Open(path)
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer r.Close()
+	var b []byte
+	opts.Handler = tlsmon.HandlerFunc(func(ev tlsmon.Event) { b, _ = renderEvent(b, ev) })
+	if _, err := Run(r, opts); err != nil {
+		t.Fatalf("%s: %v", path, err)
+	}
+	return string(b)
+}
+
+// Run with 1, 2, 3 and 8 workers hands the Handler exactly the events of one engine, on
+// every corpus capture (under -race: the shards run in parallel).
+func TestRunWorkersMatchOne(t *testing.T) {
+	paths := []string{filepath.Join("..", "testdata", "sample.pcap")}
+	dir := corpus.Dir(t)
+	for _, c := range corpus.Index(t, dir) {
+		paths = append(paths, filepath.Join(dir, "pcaps", c.File))
+	}
+	opts := []Options{{}, {Recover: Recover{Enabled: true}, Analyzer: analyzer.Options{AnalyzeEncrypted: true}}}
+	for oi, o := range opts {
+		for _, p := range paths {
+			want := renderRun(t, p, o)
+			for _, n := range []int{1, 2, 3, 8} {
+				o.Workers = n
+				if got := workersRun(t, p, o); got != want {
+					t.Errorf("options %d, %s, %d workers: %s", oi, filepath.Base(p), n, firstDiff(want, got))
+				}
+			}
+		}
+	}
 }

@@ -192,20 +192,19 @@ func analyze(cfg config, stderr io.Writer) error {
 	}
 	stop.setReader(cr)
 
-	eng := engine.New(engine.Options{
+	st, runErr := engine.Run(cr, engine.Options{
 		Handler:         out,
 		Analyzer:        analyzer.Options{AnalyzeEncrypted: cfg.analyzeEncrypted},
 		VerifyChecksums: cfg.verifyChecksums,
 		Recover:         engine.Recover{Enabled: cfg.recover},
 		UIDSeed:         cfg.sink.seed,
+		Workers:         cfg.workers,
 	})
-	runErr := eng.Run(cr)
 	profErr := stopProfiles()
 	cr.clearProgress()
 	closeErr := out.Close()
 	srcErr := in.Close()
 
-	st := eng.Stats()
 	if !cfg.quiet {
 		fmt.Fprintln(stderr, resultLine(st, &out.tally, out.where()))
 		if out.kafka != nil {

@@ -36,6 +36,8 @@ type config struct {
 	recover bool
 	// issue 14: stdout, Kafka, --logs, sensor id (sinks.go)
 	sink sinkFlags
+	// --workers (issue 9): engines (shards) the connections are spread over
+	workers int
 }
 
 const usageText = `usage: tlsmon -r FILE [-r FILE...] [-o DIR] [--json] [--events] [options]
@@ -135,6 +137,9 @@ func parseArgs(args []string, stdout, stderr io.Writer) (cfg config, code int, d
 		"drop packets with a bad IP, TCP, UDP or ICMP checksum, with\n"+
 			"Zeek's weirds, as Zeek without -C (see Checksums below)")
 	addSinkFlags(fs, &cfg.sink)
+	fs.IntVar(&cfg.workers, "workers", 1,
+		"spread the connections over `N` engines on N cores (the output is the\n"+
+			"same for every N, byte for byte; not yet faster: docs/SCALING.md)")
 	noProgress := fs.Bool("no-progress", false, "never print the progress line (shown only on a terminal, for\n"+
 		"runs of more than 2 s: share of the files read, rate, time left)")
 	version := fs.Bool("version", false, "print the version and exit")
