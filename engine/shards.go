@@ -291,7 +291,7 @@ func (t *turns) wait(s int, o Order) {
 		if ok {
 			return
 		}
-		if spins < 64 {
+		if spins < 1000 {
 			runtime.Gosched()
 		} else {
 			time.Sleep(20 * time.Microsecond) // a long wait (a blocked consumer): no busy loop
