@@ -177,3 +177,35 @@ func TestRunWorkersMatchOne(t *testing.T) {
 		}
 	}
 }
+
+// A capture cut short: Run with several workers reports the error one engine reports, after
+// the same events (every connection flushed).
+func TestRunWorkersCaptureError(t *testing.T) {
+	b, err := os.ReadFile(filepath.Join("..", "testdata", "sample.pcap"))
+	if err != nil {
+		t.Fatal(err)
+	}
+	cut := filepath.Join(t.TempDir(), "cut.pcap")
+	if err := os.WriteFile(cut, b[:len(b)*2/3], 0o644); err != nil {
+		t.Fatal(err)
+	}
+	run := func(n int) (string, string) {
+		r, err := capture.Open(cut)
+		if err != nil {
+			t.Fatal(err)
+		}
+		defer r.Close()
+		var out []byte
+		_, err = Run(r, Options{Workers: n, Handler: tlsmon.HandlerFunc(func(ev tlsmon.Event) { out, _ = renderEvent(out, ev) })})
+		if err == nil {
+			t.Fatalf("%d workers: no error on a cut capture", n)
+		}
+		return string(out), err.Error()
+	}
+	wantOut, wantErr := run(1)
+	for _, n := range []int{2, 3} {
+		if out, e := run(n); out != wantOut || e != wantErr {
+			t.Errorf("%d workers: error %q (one engine: %q), events equal: %v", n, e, wantErr, out == wantOut)
+		}
+	}
+}

@@ -25,7 +25,7 @@ import (
 // while the event is still valid. The Handler is called from the shards' goroutines, one
 // call at a time.
 func Run(r capture.Reader, opts Options) (Stats, error) {
-	n := opts.Workers
+	n := min(opts.Workers, maxWorkers)
 	if n <= 1 {
 		e := New(opts)
 		err := e.Run(r)
@@ -124,6 +124,10 @@ func ShardOf(d *packet.Decoder, f *capture.Frame, n int, p *packet.Packet) int {
 	}
 	return int(h % uint64(n))
 }
+
+// maxWorkers bounds Options.Workers (batch.owner holds shard numbers in 16 bits; more
+// shards than cores only add turns).
+const maxWorkers = 1024
 
 // batchFrames is how many frames the dispatcher hands over at once. With two batches
 // queued per shard, the reader runs at most ≈ 3 batches ahead of the output, so that an
