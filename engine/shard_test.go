@@ -209,3 +209,37 @@ func TestRunWorkersCaptureError(t *testing.T) {
 		}
 	}
 }
+
+// The dispatcher's shortcut finds the addresses the decoder finds, on every Ethernet TCP
+// frame of the corpus.
+func TestTCPAddrsAsDecoder(t *testing.T) {
+	dir := corpus.Dir(t)
+	checked := 0
+	for _, c := range corpus.Index(t, dir) {
+		r, err := capture.Open(filepath.Join(dir, "pcaps", c.File))
+		if err != nil {
+			t.Fatal(err)
+		}
+		d := packet.NewDecoder(packet.Config{})
+		var f capture.Frame
+		var p packet.Packet
+		for r.Next(&f) == nil {
+			a, b, ok := tcpAddrs(f.Data)
+			if f.LinkType != 1 || !ok {
+				continue
+			}
+			if st, _ := d.DecodeLen(f.LinkType, f.Ts, f.Data, f.WireLen, &p); st != packet.OK || p.Proto != 6 {
+				continue
+			}
+			checked++
+			if a != p.Src || b != p.Dst {
+				t.Fatalf("%s frame %d: %x %x, decoder %x %x", c.File, f.Num, a, b, p.Src, p.Dst)
+			}
+		}
+		r.Close()
+	}
+	if checked == 0 {
+		t.Fatal("no frame checked")
+	}
+	t.Logf("%d frames", checked)
+}

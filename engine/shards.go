@@ -98,6 +98,11 @@ func ShardOf(d *packet.Decoder, f *capture.Frame, n int, p *packet.Packet) int {
 	if n <= 1 || !packet.KnownLinkType(f.LinkType) || f.Ts < 0 {
 		return 0
 	}
+	if f.LinkType == 1 { // Ethernet
+		if a, b, ok := tcpAddrs(f.Data); ok {
+			return addrShard(&a, &b, n)
+		}
+	}
 	d.DecodeLen(f.LinkType, f.Ts, f.Data, f.WireLen, p)
 	if p.IPVersion == 0 {
 		return 0
@@ -111,7 +116,49 @@ func ShardOf(d *packet.Decoder, f *capture.Frame, n int, p *packet.Packet) int {
 			return 0
 		}
 	}
-	a, b := &p.Src, &p.Dst
+	return addrShard(&p.Src, &p.Dst, n)
+}
+
+// tcpAddrs finds the addresses of an Ethernet frame (VLAN tags allowed) carrying TCP in
+// IPv4 or IPv6 (no extension header) without decoding it, in the decoder's 16-byte form
+// (IPv4-mapped): the common case of the dispatcher's routing, which is its serial part.
+// Every other frame is decoded; both ways give a connection's packets the same shard.
+func tcpAddrs(b []byte) (src, dst [16]byte, ok bool) {
+	if len(b) < 14 {
+		return
+	}
+	off := 14
+	et := uint16(b[12])<<8 | uint16(b[13])
+	for et == 0x8100 || et == 0x88a8 {
+		if len(b) < off+4 {
+			return
+		}
+		et = uint16(b[off+2])<<8 | uint16(b[off+3])
+		off += 4
+	}
+	ip := b[off:]
+	switch et {
+	case 0x0800:
+		if len(ip) < 20 || ip[0]>>4 != 4 || ip[9] != 6 {
+			return
+		}
+		src[10], src[11], dst[10], dst[11] = 0xff, 0xff, 0xff, 0xff
+		copy(src[12:], ip[12:16])
+		copy(dst[12:], ip[16:20])
+		return src, dst, true
+	case 0x86dd:
+		if len(ip) < 40 || ip[0]>>4 != 6 || ip[6] != 6 {
+			return
+		}
+		copy(src[:], ip[8:24])
+		copy(dst[:], ip[24:40])
+		return src, dst, true
+	}
+	return
+}
+
+// addrShard is the shard of an address pair: a symmetric hash.
+func addrShard(a, b *[16]byte, n int) int {
 	if bytes.Compare(a[:], b[:]) > 0 {
 		a, b = b, a
 	}
