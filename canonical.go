@@ -7,12 +7,13 @@ import (
 
 // AppendTime appends a microsecond timestamp as seconds with exactly 6 decimals.
 func AppendTime(b []byte, us int64) []byte {
+	mag := uint64(us) // the magnitude, in uint64 so that -2^63 (a pcapng timestamp can be) negates
 	if us < 0 {
 		b = append(b, '-')
-		us = -us
+		mag = -mag
 	}
-	b = strconv.AppendInt(b, us/1e6, 10)
-	frac := us % 1e6
+	b = strconv.AppendUint(b, mag/1e6, 10)
+	frac := mag % 1e6
 	b = append(b, '.')
 	var d [6]byte
 	for i := 5; i >= 0; i-- {

@@ -14,6 +14,7 @@ func TestAppendTime(t *testing.T) {
 		{1, "0.000001"},
 		{1357328848549370, "1357328848.549370"},
 		{-1500000, "-1.500000"},
+		{-1 << 63, "-9223372036854.775808"}, // a pcapng timestamp can be -2^63 µs
 	} {
 		if got := string(AppendTime(nil, tc.us)); got != tc.want {
 			t.Errorf("AppendTime(%d) = %q, want %q", tc.us, got, tc.want)

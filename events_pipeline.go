@@ -67,6 +67,10 @@ type AnalyzerViolation struct {
 	Analyzer string
 	Reason   string
 	Data     []byte // the offending bytes, if any (aliasing: valid during the call)
+	// Ignored is set when Zeek's DPD ignores the violation because more than
+	// DPD::ignore_violations_after (10 KiB) went through the connection: the analyzer
+	// stays attached, and it counts as no failure (no analyzer.log row, the service stays).
+	Ignored bool
 }
 
 // Name returns "analyzer_violation_info".

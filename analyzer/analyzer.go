@@ -51,6 +51,10 @@ type Options struct {
 	// ssl_encrypted_data for every later record: the opposite of Zeek's
 	// SSL::disable_analyzer_after_detection (default false, as Zeek's default is T).
 	AnalyzeEncrypted bool
+	// Recover: after a content gap, resynchronise on the next plausible record boundary
+	// instead of stopping as Zeek does, and analyse connections whose start was not
+	// captured (engine option Recover; tlsmon --recover).
+	Recover bool
 }
 
 // Factory creates an analyzer for a connection.

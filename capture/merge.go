@@ -10,9 +10,7 @@ import (
 // first. A reader that fails is dropped after its error has been returned once, so the
 // caller may stop at the first error or keep reading the others. Close closes every reader.
 func Merge(rs ...Reader) Reader {
-	if len(rs) == 1 {
-		return rs[0]
-	}
+	// Even one reader is wrapped: returned as is, it would repeat its error on every call.
 	m := &merger{rs: rs, heads: make([]Frame, len(rs)), state: make([]uint8, len(rs)), last: -1}
 	return m
 }

@@ -21,8 +21,11 @@ type Certificate struct {
 	HasCN     bool
 	NotBefore int64 // seconds since the epoch, computed as Zeek does (0 when unparsable)
 	NotAfter  int64
-	KeyAlg    string // OpenSSL's long name of the public key algorithm, or its dotted OID
-	SigAlg    string // OpenSSL's long name of the signature algorithm ("" if unknown to OpenSSL)
+	// TimeWeirds are the weirds Zeek raises while converting the validity times
+	// (x509_utc_format, x509_utc_length, x509_gen_time_length, ...), in order.
+	TimeWeirds []string
+	KeyAlg     string // OpenSSL's long name of the public key algorithm, or its dotted OID
+	SigAlg     string // OpenSSL's long name of the signature algorithm ("" if unknown to OpenSSL)
 
 	// Key details: KeyType is empty when the key could not be decoded (Zeek then logs
 	// none of these). KeyLength 0 means unset.

@@ -17,7 +17,11 @@ func FuzzParseCertificate(f *testing.F) {
 		f.Add(der)
 	}
 	f.Add([]byte{0x30, 0x03, 0x30, 0x01, 0x00})
+	f.Add([]byte{0x30, 0x80, 0x30, 0x84, 0, 0, 0, 1, 0x00, 0x30, 0x00, 0x03, 0x81, 0x01, 0x00, 0, 0}) // BER
 	f.Fuzz(func(t *testing.T, der []byte) {
+		if enc := OpenSSLEncoding(der); len(enc) > len(der)+4*maxBERDepth+8 {
+			t.Fatalf("re-encoding grew from %d to %d bytes", len(der), len(enc))
+		}
 		c, err := Parse(der)
 		if err != nil {
 			return

@@ -55,9 +55,13 @@ func parseKey(c *Certificate, spki cryptobyte.String) {
 		if alg.PeekASN1Tag(asn1.OBJECT_IDENTIFIER) {
 			var curve cryptobyte.String
 			alg.ReadASN1(&curve, asn1.OBJECT_IDENTIFIER)
-			info, ok := curveNames[oidString(curve)]
+			curveOID := oidString(curve)
+			info, ok := curveNames[curveOID]
 			if !ok {
 				return // OpenSSL cannot load a key on a curve it does not know
+			}
+			if !validECPoint(curveOID, info.bits, bits.Bytes) {
+				return // OpenSSL cannot decode the point: the key fields stay absent
 			}
 			c.KeyType = "ecdsa"
 			c.Curve = info.name

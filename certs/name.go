@@ -56,7 +56,7 @@ func formatRFC2253(attrs []attr) string {
 			}
 		}
 		prevSet = a.set
-		sn, known := attrShortNames[a.oid]
+		sn, known := attrShortName(a.oid)
 		if !known {
 			sn = a.oid
 		}

@@ -19,7 +19,13 @@ var (
 // Parse decodes a DER certificate. It fails only when the outer structure (the
 // certificate and TBSCertificate sequences, serial, names, validity, key info) cannot be
 // walked at all; anything inside that is odd is rendered as best it can be.
+//
+// BER lengths are accepted as OpenSSL accepts them (the certificate is walked in their
+// DER rewriting, toDER).
 func Parse(der []byte) (*Certificate, error) {
+	if d, ok := toDER(der); ok {
+		der = d
+	}
 	in := cryptobyte.String(der)
 	var cert, tbs, sigAlg cryptobyte.String
 	if !in.ReadASN1(&cert, asn1.SEQUENCE) ||
@@ -63,8 +69,14 @@ func Parse(der []byte) (*Certificate, error) {
 			break
 		}
 	}
-	c.NotBefore = readTime(&validity)
-	c.NotAfter = readTime(&validity)
+	var w1, w2 string
+	c.NotBefore, w1 = readTime(&validity)
+	c.NotAfter, w2 = readTime(&validity)
+	for _, w := range []string{w1, w2} {
+		if w != "" {
+			c.TimeWeirds = append(c.TimeWeirds, w)
+		}
+	}
 
 	parseKey(c, spki)
 

@@ -8,24 +8,35 @@ import (
 )
 
 // readTime reads one UTCTime or GeneralizedTime and converts it as Zeek's
-// GetTimeFromAsn1 does (including its leniency and its quirks); 0 when unusable.
-func readTime(s *cryptobyte.String) int64 {
+// GetTimeFromAsn1 does (including its leniency and its quirks); 0 when unusable, then
+// with the weird Zeek raises for it, if any.
+func readTime(s *cryptobyte.String) (int64, string) {
 	var body cryptobyte.String
 	var tag asn1.Tag
 	if !s.ReadAnyASN1(&body, &tag) {
-		return 0
+		return 0, ""
 	}
-	return asn1Time(body, tag)
+	return asn1TimeWeird(body, tag)
 }
 
 func asn1Time(p []byte, tag asn1.Tag) int64 {
+	t, _ := asn1TimeWeird(p, tag)
+	return t
+}
+
+// asn1TimeWeird converts a time's content; a time Zeek rejects gives 0 and the weird
+// Zeek's GetTimeFromAsn1 raises.
+func asn1TimeWeird(p []byte, tag asn1.Tag) (int64, string) {
 	var buf [16]byte
 	n := 0
 	rem := len(p)
 	switch tag {
 	case asn1.UTCTime:
-		if rem < 11 || rem > 17 || p[rem-1] != 'Z' {
-			return 0
+		if rem < 11 || rem > 17 {
+			return 0, "x509_utc_length"
+		}
+		if p[rem-1] != 'Z' { // RFC 2459 4.1.2.5.1
+			return 0, "x509_utc_format"
 		}
 		if p[0] < '5' {
 			buf[0], buf[1] = '2', '0'
@@ -37,13 +48,13 @@ func asn1Time(p []byte, tag asn1.Tag) int64 {
 		p = p[10:]
 	case asn1.GeneralizedTime:
 		if rem < 12 || rem > 23 {
-			return 0
+			return 0, "x509_gen_time_length"
 		}
 		copy(buf[:], p[:12])
 		n = 12
 		p = p[12:]
 	default:
-		return 0
+		return 0, "x509_invalid_time_type"
 	}
 	if len(p) == 0 || p[0] == 'Z' || p[0] == '-' || p[0] == '+' {
 		buf[n], buf[n+1] = '0', '0'
@@ -57,12 +68,15 @@ func asn1Time(p []byte, tag asn1.Tag) int64 {
 			}
 		}
 	} else {
-		return 0
+		return 0, "x509_time_add_char"
 	}
 	var off int64
 	if len(p) != 0 && p[0] != 'Z' {
-		if len(p) < 5 || (p[0] != '+' && p[0] != '-') {
-			return 0
+		if len(p) < 5 {
+			return 0, "x509_time_offset_underflow"
+		}
+		if p[0] != '+' && p[0] != '-' {
+			return 0, "x509_time_offset_type"
 		}
 		d := func(c byte) int64 { return int64(c) - '0' }
 		// Zeek's arithmetic, kept as is for identical results
@@ -80,7 +94,7 @@ func asn1Time(p []byte, tag asn1.Tag) int64 {
 		d(8)*10+d(9), d(10)*10+d(11), d(12)*10+d(13), 0, time.UTC)
 	r := t.Unix()
 	if r == 0 {
-		return 0
+		return 0, ""
 	}
-	return r + off
+	return r + off, ""
 }

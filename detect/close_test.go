@@ -32,7 +32,7 @@ func TestCloseRecyclesSlots(t *testing.T) {
 		for _, s := range slots {
 			s.Ended = true
 		}
-		c.Close()
+		r.Close(&c)
 		if c.Slots() != nil {
 			t.Fatalf("round %d: slots after Close", round)
 		}

@@ -5,8 +5,6 @@
 package detect
 
 import (
-	"sync"
-
 	"github.com/tlsmon/tlsmon"
 	"github.com/tlsmon/tlsmon/analyzer"
 )
@@ -15,13 +13,21 @@ import (
 // (Zeek's dpd_buffer_size).
 const BufferSize = 1024
 
-// Registry holds the analyzer specs and their port index.
+// Registry holds the analyzer specs and their port index, and the free lists of the
+// detection state of its connections. A Registry belongs to one goroutine (an engine's):
+// the free lists are not locked.
 type Registry struct {
 	specs []analyzer.Spec
 	tcp   map[uint16][]int
 	udp   map[uint16][]int
 	match []int // specs with a Match function
+
+	freeMatching []*matching // content-matching buffers of connections whose matching ended
+	freeSlots    []*slotSet  // slot sets of closed connections
 }
+
+// maxFree bounds each free list of a Registry.
+const maxFree = 1024
 
 // NewRegistry indexes specs.
 func NewRegistry(specs []analyzer.Spec) *Registry {
@@ -43,9 +49,18 @@ func NewRegistry(specs []analyzer.Spec) *Registry {
 // Empty reports whether no analyzer is registered.
 func (r *Registry) Empty() bool { return len(r.specs) == 0 }
 
-// Env builds the environment of an analyzer attached to a connection. The function is
-// supplied by the pipeline (it wraps the event handler and the detach callback).
-type Env func(spec *analyzer.Spec, slot *Slot) *analyzer.Env
+// Env builds the environment of an analyzer attached to a connection. It is supplied by
+// the connection's owner (it wraps the event handler and the detach callback), so an
+// environment always reaches its own connection.
+type Env interface {
+	Env(spec *analyzer.Spec, slot *Slot) *analyzer.Env
+}
+
+// EnvFunc is an Env made of a function.
+type EnvFunc func(spec *analyzer.Spec, slot *Slot) *analyzer.Env
+
+// Env calls f.
+func (f EnvFunc) Env(spec *analyzer.Spec, slot *Slot) *analyzer.Env { return f(spec, slot) }
 
 // Slot is one attached analyzer.
 type Slot struct {
@@ -94,7 +109,7 @@ type Conn struct {
 }
 
 // matching is the history content matching replays to an analyzer it attaches. Its
-// buffers are recycled through matchingPool when matching ends.
+// buffers are recycled through the Registry's free list when matching ends.
 // Each direction's bytes are kept apart (so a direction's history is always contiguous for
 // Match); chunks record the arrival order for replays. BufferSize caps the two together.
 type matching struct {
@@ -108,15 +123,16 @@ type matching struct {
 
 func (m *matching) total() int { return len(m.dir[0]) + len(m.dir[1]) }
 
-var matchingPool = sync.Pool{New: func() any {
+func (r *Registry) newMatching() *matching {
+	if n := len(r.freeMatching); n > 0 {
+		m := r.freeMatching[n-1]
+		r.freeMatching[n-1] = nil
+		r.freeMatching = r.freeMatching[:n-1]
+		m.dir[0], m.dir[1], m.chunks, m.last = m.dir[0][:0], m.dir[1][:0], m.chunks[:0], nil
+		return m
+	}
 	b := make([]byte, 2*BufferSize)
 	return &matching{dir: [2][]byte{b[:0:BufferSize], b[BufferSize:BufferSize]}}
-}}
-
-func newMatching() *matching {
-	m := matchingPool.Get().(*matching)
-	m.dir[0], m.dir[1], m.chunks, m.last = m.dir[0][:0], m.dir[1][:0], m.chunks[:0], nil
-	return m
 }
 
 func dirIndex(isOrig bool) int {
@@ -138,7 +154,7 @@ func (m *matching) bytes(ch *chunk) []byte {
 // segments grows it; such lists are left to the garbage collector).
 const maxPooledChunks = 64
 
-func (c *Conn) releaseMatching() {
+func (c *Conn) releaseMatching(r *Registry) {
 	m := c.m
 	c.m = nil
 	if m != nil {
@@ -147,14 +163,16 @@ func (c *Conn) releaseMatching() {
 	if m == nil || cap(m.dir[0]) != BufferSize || cap(m.dir[1]) != BufferSize || cap(m.chunks) > maxPooledChunks {
 		return
 	}
-	matchingPool.Put(m)
+	if len(r.freeMatching) < maxFree {
+		r.freeMatching = append(r.freeMatching, m)
+	}
 }
 
-// Settle ends content matching if the last offer filled the buffer or left nothing to match;
+// Settle ends content matching of c if the last offer filled the buffer or left nothing to match;
 // call it after replaying to the slots the offer returned.
-func (c *Conn) Settle() {
+func (r *Registry) Settle(c *Conn) {
 	if c.stopAfter && !c.stopped {
-		c.stop()
+		c.stop(r)
 	}
 }
 
@@ -184,7 +202,13 @@ func (r *Registry) attach(c *Conn, i int, env Env) *Slot {
 	}
 	s := &r.specs[i]
 	if c.slots == nil {
-		c.slots = slotSetPool.Get().(*slotSet)
+		if n := len(r.freeSlots); n > 0 {
+			c.slots = r.freeSlots[n-1]
+			r.freeSlots[n-1] = nil
+			r.freeSlots = r.freeSlots[:n-1]
+		} else {
+			c.slots = new(slotSet)
+		}
 		c.slots.list = c.slots.ptrs[:0]
 	}
 	set := c.slots
@@ -196,7 +220,7 @@ func (r *Registry) attach(c *Conn, i int, env Env) *Slot {
 	}
 	slot.Name = s.Name
 	set.list = append(set.list, slot)
-	slot.A = s.New(env(s, slot))
+	slot.A = s.New(env.Env(s, slot))
 	return slot
 }
 
@@ -218,12 +242,12 @@ func (r *Registry) offer(c *Conn, isOrig bool, data []byte, env Env, stream bool
 		return nil
 	}
 	if c.m == nil {
-		c.m = newMatching()
+		c.m = r.newMatching()
 	}
 	m := c.m
 	room := BufferSize - m.total()
 	if room <= 0 {
-		c.stop()
+		c.stop(r)
 		return nil
 	}
 	d := &m.dir[dirIndex(isOrig)]
@@ -271,8 +295,8 @@ func (c *Conn) allAttached(r *Registry) bool {
 	return true
 }
 
-// dirBytes returns the buffered bytes of one direction (gaps end matching, so they are
-// contiguous).
+// dirBytes returns the buffered bytes of one direction (without its gaps, as Zeek's matcher
+// sees them).
 func (c *Conn) dirBytes(isOrig bool) []byte {
 	if d := c.m.dir[dirIndex(isOrig)]; len(d) > 0 {
 		return d
@@ -280,17 +304,16 @@ func (c *Conn) dirBytes(isOrig bool) []byte {
 	return nil
 }
 
-// Gap records a content gap in the buffered history (so a replay reproduces it).
+// Gap records a content gap in the buffered history (so a replay reproduces it), as Zeek's
+// PIA does: only once stream data has been buffered (a gap before the first byte of either
+// direction is forgotten, so an analyzer attached later never learns of it), and without
+// ending content matching: the matcher goes on with the bytes after the gap as if they
+// followed the bytes before it.
 func (c *Conn) Gap(isOrig bool, n uint64) {
-	if c.stopped {
+	if c.stopped || c.m == nil || len(c.m.chunks) == 0 {
 		return
 	}
-	if c.m == nil {
-		c.m = newMatching()
-	}
 	c.m.chunks = append(c.m.chunks, chunk{isOrig: isOrig, gap: n})
-	// After a gap, stream matching on this direction's beginning is pointless.
-	c.stop()
 }
 
 // ReplayStream delivers the buffered stream (data and gaps, in arrival order) to a newly
@@ -343,22 +366,21 @@ func (c *Conn) Stopped() bool { return c.stopped }
 // Overflowed reports whether matching stopped because the buffer cap was reached.
 func (c *Conn) Overflowed() bool { return c.overflow }
 
-func (c *Conn) stop() {
+func (c *Conn) stop(r *Registry) {
 	c.stopped = true
-	c.releaseMatching()
+	c.releaseMatching(r)
 }
 
 // Close ends detection for a connection that is going away, releasing its buffers. Its
 // slots are recycled: the caller has ended every analyzer (Done), keeps no Slot, and no
 // longer reads Slots (which then returns nil).
-func (c *Conn) Close() {
-	c.stop()
+func (r *Registry) Close(c *Conn) {
+	c.stop(r)
 	if s := c.slots; s != nil {
 		c.slots = nil
 		*s = slotSet{}
-		slotSetPool.Put(s)
+		if len(r.freeSlots) < maxFree {
+			r.freeSlots = append(r.freeSlots, s)
+		}
 	}
 }
-
-// slotSetPool recycles the slot sets of closed connections.
-var slotSetPool = sync.Pool{New: func() any { return new(slotSet) }}

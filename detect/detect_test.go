@@ -16,7 +16,7 @@ func (r *rec) DeliverPacket(ts int64, isOrig bool, d []byte) { r.got.Write(d) }
 func (r *rec) EndOfData(ts int64, isOrig bool)               {}
 func (r *rec) Done(ts int64)                                 {}
 
-func env(spec *analyzer.Spec, s *Slot) *analyzer.Env { return &analyzer.Env{Detach: s.Detach} }
+var env = EnvFunc(func(spec *analyzer.Spec, s *Slot) *analyzer.Env { return &analyzer.Env{Detach: s.Detach} })
 
 func TestPortAndContent(t *testing.T) {
 	specs := []analyzer.Spec{
@@ -41,7 +41,7 @@ func TestPortAndContent(t *testing.T) {
 		t.Fatalf("content attach: %v", m)
 	}
 	c.ReplayStream(m[0], 1)
-	c.Settle()
+	r.Settle(&c)
 	if got := m[0].A.(*rec).got.String(); got != "abcdabcdef" {
 		t.Fatalf("replay %q", got)
 	}
@@ -57,7 +57,7 @@ func TestBufferCap(t *testing.T) {
 	r.Start(&c, &tlsmon.ConnID{Proto: tlsmon.ProtoTCP}, env)
 	for i := 0; i < 10; i++ {
 		r.Stream(&c, true, make([]byte, 300), env)
-		c.Settle()
+		r.Settle(&c)
 	}
 	if !c.Stopped() || !c.Overflowed() || c.Buffered() != 0 {
 		t.Fatalf("stopped %v overflow %v buffered %d", c.Stopped(), c.Overflowed(), c.Buffered())
@@ -83,7 +83,7 @@ func TestInterleavedDirections(t *testing.T) {
 		for _, s := range m {
 			c.ReplayStream(s, 1)
 		}
-		c.Settle()
+		r.Settle(&c)
 		if len(m) == 1 {
 			if got := m[0].A.(*rec).got.String(); got != "xxabyycd" {
 				t.Fatalf("replay %q", got)

@@ -5,6 +5,7 @@ import (
 
 	"github.com/tlsmon/tlsmon"
 	"github.com/tlsmon/tlsmon/analyzer"
+	"github.com/tlsmon/tlsmon/ssl"
 )
 
 // IgnoreViolationsAfter is DPD::ignore_violations_after: once a connection carried more
@@ -41,6 +42,9 @@ type Config struct {
 	// Budget is shared by all the connections of the Spec (global cap and counters); nil:
 	// SpecConfig makes one of DefaultMaxBuffered bytes, New uses none.
 	Budget *Budget
+	// SSL is the engine's ssl.Shared (limits and free lists) the default sink's handshake
+	// parser uses; nil: the ssl package's defaults, nothing recycled.
+	SSL *ssl.Shared
 }
 
 // New creates the DTLS analyzer of a connection; newSink builds its sink. Its reassembly
@@ -52,7 +56,7 @@ func New(env *analyzer.Env, newSink SinkFactory) *Analyzer {
 // NewConfig creates the DTLS analyzer of a connection with cfg's sink and caps.
 func NewConfig(env *analyzer.Env, cfg Config) *Analyzer {
 	if cfg.NewSink == nil {
-		cfg.NewSink = NewSSLSink
+		cfg.NewSink = SSLSinkShared(cfg.SSL)
 	}
 	if cfg.MaxConnBuffered <= 0 {
 		cfg.MaxConnBuffered = DefaultMaxConnBuffered
@@ -78,6 +82,9 @@ func SpecWith(newSink SinkFactory) analyzer.Spec { return SpecConfig(Config{NewS
 func SpecConfig(cfg Config) analyzer.Spec {
 	if cfg.Budget == nil {
 		cfg.Budget = NewBudget(DefaultMaxBuffered)
+	}
+	if cfg.NewSink == nil {
+		cfg.NewSink = SSLSinkShared(cfg.SSL) // made once, not per connection
 	}
 	return analyzer.Spec{
 		Name:     AnalyzerName,
@@ -219,6 +226,7 @@ func (a *Analyzer) Violation(ts int64, reason string, data []byte) {
 		Analyzer: AnalyzerName,
 		Reason:   reason,
 		Data:     data,
+		Ignored:  a.bytes > IgnoreViolationsAfter,
 	})
 	if a.bytes <= IgnoreViolationsAfter {
 		a.detachPending = true

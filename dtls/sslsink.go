@@ -21,9 +21,17 @@ type sslSink struct {
 
 // NewSSLSink is the SinkFactory of Spec: the handshake messages go to an ssl.Handshake
 // raising its events as the "DTLS" analyzer.
-func NewSSLSink(env *analyzer.Env, ctl Control) Sink {
+func NewSSLSink(env *analyzer.Env, ctl Control) Sink { return newSSLSink(nil, env, ctl) }
+
+// SSLSinkShared is NewSSLSink whose handshake parsers use sh (an engine's limits and free
+// lists).
+func SSLSinkShared(sh *ssl.Shared) SinkFactory {
+	return func(env *analyzer.Env, ctl Control) Sink { return newSSLSink(sh, env, ctl) }
+}
+
+func newSSLSink(sh *ssl.Shared, env *analyzer.Env, ctl Control) Sink {
 	s := &sslSink{env: env, ctl: ctl}
-	s.hs = ssl.NewHandshake(env.Conn, env.Events, AnalyzerName, ssl.Callbacks{
+	s.hs = sh.NewHandshake(env.Conn, env.Events, AnalyzerName, ssl.Callbacks{
 		Violation: func(reason string, skip bool) {
 			ctl.Violation(s.ts, reason, nil)
 			if skip {

@@ -14,7 +14,23 @@ import (
 // TLS handshake in its Initial packets), and the protocols that start TLS inside their own
 // stream (package starttls/protocols).
 //
-// Each call makes a new SSL message cache (ssl.CachingSpec): call it once per engine.
+// Each call makes a new ssl.Shared (SSL limits, message cache, free lists) for the SSL,
+// DTLS and QUIC analyzers: call it once per engine.
 func DefaultAnalyzers() []analyzer.Spec {
-	return append([]analyzer.Spec{ssl.CachingSpec(), dtls.Spec(), rdp.Spec(), quic.Spec()}, protocols.Specs()...)
+	return DefaultAnalyzersConfig(ssl.Config{}, dtls.Config{}, quic.Config{})
+}
+
+// DefaultAnalyzersConfig is DefaultAnalyzers with the analyzers' settings (Options.SSL,
+// DTLS, QUIC). DTLS's handshake layer and QUIC's SSL analyzer use the new ssl.Shared unless
+// their configuration says otherwise.
+func DefaultAnalyzersConfig(s ssl.Config, d dtls.Config, q quic.Config) []analyzer.Spec {
+	sh := ssl.NewShared(s)
+	tls := ssl.SpecShared(sh)
+	if d.SSL == nil {
+		d.SSL = sh
+	}
+	if q.NewSSL == nil {
+		q.NewSSL = tls.New
+	}
+	return append([]analyzer.Spec{tls, dtls.SpecConfig(d), rdp.Spec(), quic.SpecConfig(q)}, protocols.Specs()...)
 }

@@ -12,9 +12,9 @@ func (e *Engine) badChecksum(p *packet.Packet) {
 	}
 	cs := stateOf(c)
 	if isNew {
-		e.newConnState(cs)
+		cs.start()
 	}
-	if e.tun.depth > 0 || cs.tunneled {
+	if e.tun.depth > 0 || cs.tun != nil {
 		e.checkEncap(cs, isNew)
 	}
 	switch p.Proto {

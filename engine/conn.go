@@ -1,32 +1,76 @@
 package engine
 
 import (
+	"math"
 	mbits "math/bits"
 	"strings"
-	"unsafe"
 
 	"github.com/tlsmon/tlsmon"
 	"github.com/tlsmon/tlsmon/analyzer"
 	"github.com/tlsmon/tlsmon/detect"
 	"github.com/tlsmon/tlsmon/flow"
+	"github.com/tlsmon/tlsmon/packet"
 	"github.com/tlsmon/tlsmon/stream"
 )
 
-// connState is the pipeline's per-connection state. The flow table allocates it (through
-// flow.Config.NewConn) with the flow.Conn as its first field, so that one allocation holds
-// a connection's whole state and no pointer links the two.
+// connState owns one connection: its flow table entry (the embedded flow.Conn, whose
+// Owner is the connState), both reassemblers each with its own sink, the analyzer tree
+// (detect.Conn), the conn.log services and the tunnel state. Everything the per-packet
+// path changes for a connection is here; what it shares (handler, counters, table,
+// budgets, free lists) belongs to its engine, e.
 type connState struct {
 	flow.Conn
+	e       *Engine
 	r       [2]stream.Reassembler // by physical side
 	budget  stream.Budget
 	det     detect.Conn
 	att     *attachment // the environments of the attached analyzers (recycled on removal)
 	service uint32      // bit i: Engine.services[i] confirmed (conn.log service)
 	eof     [2]bool
-	closing bool
-	// tunneled: the engine holds tunnel state for this connection (Engine.tun.conns); a bool
-	// in the padding keeps the non-tunnel connection's size unchanged.
-	tunneled bool
+	// state holds the cs* bits below (one byte, so that the struct keeps its size class).
+	state uint8
+	tun   *connTunnel // tunnel state (tunnel.go), nil until the connection is seen in a tunnel
+}
+
+// connState.state bits.
+const (
+	csClosing       = 1 << iota // the connection is being removed
+	csCloseDeferred             // a FIN or RST came while data was pending (Zeek's close_deferred): the close is made at the next end of a side's data
+	csUnacked                   // (shifted by the physical side) data delivered on the side since the peer last acknowledged all of it: see noteDelivered
+)
+
+// noteDelivered records that side's stream may have moved on from sequence before (its
+// Next before a call into its reassembler): data delivered past what the peer acknowledged
+// is what Zeek's reassembler keeps as blocks until an acknowledgement trims them
+// (HasUndeliveredData), unless none of the side's data was acknowledged and it sent more
+// than tcp_max_initial_window: then the peer's ACKs are presumably not being seen, and
+// Zeek trims what it delivered at once (TCP_Reassembler::BlockInserted).
+//
+// Under --recover, data can be delivered after its acknowledgement came (it was held): such
+// data is acknowledged already.
+func (cs *connState) noteDelivered(side uint8, before uint64) {
+	r := &cs.r[side]
+	if r.Next() == before {
+		return
+	}
+	if r.Next() <= r.Acked() || cs.Endpoint(side).NoDataAcked() && cs.Size(side) > maxInitialWindow {
+		cs.state &^= csUnacked << side
+	} else {
+		cs.state |= csUnacked << side
+	}
+}
+
+// noteAck records the peer's acknowledgement ack (relative, as Zeek's AckReceived gets it:
+// RSTs included, capped below the side's FIN when the FIN was seen) of side's stream, whose
+// Next was before. Zeek trims the reassembler's blocks to the highest acknowledgement seen
+// (its trim_seq, which never goes back: an ACK of a FIN that came before the FIN stays in
+// force once the FIN is seen); the side holds no delivered data once the trim point reaches
+// the delivery point (which a gap moves up to the acknowledgement at once).
+func (cs *connState) noteAck(side uint8, before, ack uint64) {
+	cs.noteDelivered(side, before)
+	if cs.r[side].Next() <= ack {
+		cs.state &^= csUnacked << side
+	}
 }
 
 // newConnAlloc gives the flow table a connection's memory: a released connState when
@@ -35,10 +79,13 @@ func (e *Engine) newConnAlloc() *flow.Conn {
 	if n := len(e.freeConns); n > 0 {
 		cs := e.freeConns[n-1]
 		e.freeConns = e.freeConns[:n-1]
-		*cs = connState{}
+		*cs = connState{e: e}
+		cs.SetOwner(cs)
 		return &cs.Conn
 	}
-	return &new(connState).Conn
+	cs := &connState{e: e}
+	cs.SetOwner(cs)
+	return &cs.Conn
 }
 
 // maxFreeConns bounds the free list of connection states (≈ 0.5 kB each).
@@ -54,63 +101,188 @@ func (h *hooks) Released(c *flow.Conn) {
 	}
 }
 
-// stateOf returns the connState holding c (every connection of the engine's table is one).
-func stateOf(c *flow.Conn) *connState { return (*connState)(unsafe.Pointer(c)) }
+// stateOf returns the connState owning c (every connection of the engine's table has one).
+func stateOf(c *flow.Conn) *connState { return c.Owner().(*connState) }
 
-// sideSink receives one side's reassembled stream for the engine's current connection
-// (Engine.cur, set before every call into a reassembler).
-type sideSink struct {
-	e    *Engine
-	side uint8
+// The reassemblers' sinks: sink0 and sink1 are the connState seen as the sink of side 0
+// and of side 1 (a pointer conversion, no allocation, no lookup).
+type (
+	sink0 connState
+	sink1 connState
+)
+
+// sink returns the sink of a side's reassembler.
+func (cs *connState) sink(side uint8) stream.Sink {
+	if side == 0 {
+		return (*sink0)(cs)
+	}
+	return (*sink1)(cs)
 }
 
-func (s *sideSink) Deliver(ts int64, data []byte) {
-	e := s.e
-	cs := e.cur
-	isOrig := cs.IsOrigSide(s.side)
-	slots := cs.det.Slots()
-	n := len(slots)
-	for _, sl := range slots[:n] {
-		if !sl.Detached {
-			sl.A.DeliverStream(ts, isOrig, data)
-		}
-	}
-	if !cs.det.Stopped() {
-		for _, sl := range e.reg.Stream(&cs.det, isOrig, data, e.envFn) {
-			cs.det.ReplayStream(sl, ts)
-		}
-		cs.det.Settle()
-	}
+func (s *sink0) Deliver(ts int64, data []byte) { (*connState)(s).deliver(0, ts, data) }
+func (s *sink0) Gap(ts int64, n uint64)        { (*connState)(s).gap(0, ts, n) }
+func (s *sink1) Deliver(ts int64, data []byte) { (*connState)(s).deliver(1, ts, data) }
+func (s *sink1) Gap(ts int64, n uint64)        { (*connState)(s).gap(1, ts, n) }
+
+// deliver gives a side's reassembled bytes to the analyzer tree.
+func (cs *connState) deliver(side uint8, ts int64, data []byte) {
+	cs.e.reg.DeliverStream(&cs.det, ts, cs.IsOrigSide(side), data, cs)
 }
 
-func (s *sideSink) Gap(ts int64, n uint64) {
-	cs := s.e.cur
-	if !cs.closing {
-		cs.AddGap(s.side, n)
+func (cs *connState) gap(side uint8, ts int64, n uint64) {
+	if cs.state&csClosing == 0 {
+		cs.AddGap(side, n)
 	}
-	isOrig := cs.IsOrigSide(s.side)
-	for _, sl := range cs.det.Slots() {
-		if !sl.Detached {
-			sl.A.Gap(ts, isOrig, n)
-		}
-	}
-	cs.det.Gap(isOrig, n)
+	cs.det.DeliverGap(ts, cs.IsOrigSide(side), n)
 }
 
 // idle reports whether no analyzer and no content matching needs the stream any more.
-func (cs *connState) idle() bool {
-	if !cs.det.Stopped() {
-		return false
+func (cs *connState) idle() bool { return cs.det.Idle() }
+
+// start sets up a new connection: its reassemblers, its NewConnection event, and the
+// analyzers attached by port.
+func (cs *connState) start() {
+	e := cs.e
+	cs.budget.Max = int32(min(e.opts.Limits.ReassemblyPerConnection, math.MaxInt32))
+	for s := range cs.r {
+		cs.r[s].Init(&cs.budget, &e.pool)
 	}
-	for _, sl := range cs.det.Slots() {
-		if !sl.Detached {
-			return false
-		}
+	if e.recovery != nil {
+		stream.SetRecovery(e.recovery, &cs.r[0], &cs.r[1]) // recover.go
 	}
-	return true
+	e.newConn = tlsmon.NewConnection{Meta: tlsmon.Meta{Ts: e.now, Conn: &cs.Info}}
+	e.handler.HandleEvent(&e.newConn)
+	e.reg.Start(&cs.det, &cs.Info.ID, cs)
 }
 
-// checkEOF raises EndOfData once a side that sent FIN/RST has had all its data delivered.
+// tcp processes a TCP packet of the connection.
+func (cs *connState) tcp(res *flow.Result, p *packet.Packet) {
+	e := cs.e
+	c, s := &cs.Conn, res.Side
+	t := res.TCP
+	peer := s ^ 1
+	if t.PeerAck {
+		before := cs.r[peer].Next()
+		// A partial connection's first ACK may point just past the faked initial sequence:
+		// Zeek reports no gap for it (TCP_Reassembler::Undelivered).
+		partialStart := t.Ack <= 2 && c.IsPartial()
+		if !partialStart {
+			// Zeek's gap statistics (capture_loss.log): an ACK that moves the peer's acknowledged
+			// position forward while both endpoints are established counts; one past a hole, a gap.
+			counted := t.AckAdvanced && t.Ack > 1 && !cs.r[peer].Skipping() && // 1: the SYN alone
+				c.Endpoint(0).State == flow.TCPEstablished && c.Endpoint(1).State == flow.TCPEstablished
+			gap := cs.r[peer].AckReceived(e.now, t.Ack, cs.sink(peer))
+			if counted {
+				e.stats.AckEvents++
+				if gap > 0 {
+					e.stats.GapEvents++
+				}
+			}
+		}
+		cs.noteAck(peer, before, t.Ack)
+		if !partialStart {
+			cs.checkEOF(peer, e.now)
+		}
+	}
+	if t.Deliver {
+		r := &cs.r[s]
+		if !r.DataDropped() && cs.idle() {
+			// Nothing reads this connection's bytes any more: reassembly keeps sequence
+			// ranges only (gaps and missed_bytes stay exact), no data is copied or delivered.
+			cs.r[0].DropData()
+			cs.r[1].DropData()
+		}
+		data := p.Payload[:p.PayloadLen]
+		var capped int
+		before, peerBefore := r.Next(), cs.r[peer].Next()
+		if e.recovery != nil && t.PeerAck && t.Ack > cs.r[peer].Next() && cs.r[peer].Holding() {
+			capped = cs.holdData(s, t.DataSeq, data, t.Ack) // recover.go
+			cs.noteDelivered(peer, peerBefore)
+		} else {
+			capped = r.DataSent(e.now, t.DataSeq, data, t.SelfAcked, cs.sink(s))
+		}
+		cs.noteDelivered(s, before)
+		switch capped {
+		case stream.CapConnection:
+			e.capHit(c, "reassembly_conn", "reassembly_per_connection_cap")
+		case stream.CapGlobal:
+			e.capHit(c, "reassembly_global", "reassembly_global_cap")
+		case stream.CapBlocks:
+			e.capHit(c, "reassembly_blocks", "reassembly_block_cap")
+		case stream.CapHold:
+			e.capHit(c, "reassembly_hold", "reassembly_hold_cap")
+		}
+		if !r.Skipping() {
+			if c.Endpoint(s).NoDataAcked() && r.Undelivered() > maxAboveHoleWithoutAcks {
+				e.stats.CapHits["above_hole"]++
+				e.raiseWeird(&c.Info, "above_hole_data_without_any_acks", "", "TCP")
+				r.SkipAll()
+			} else if r.Buffered() > maxExcessiveData {
+				e.stats.CapHits["excessive_data"]++
+				e.raiseWeird(&c.Info, "excessive_data_without_further_acks", "", "TCP")
+				r.SkipAll()
+			}
+		}
+	}
+	if e.recovery != nil {
+		cs.releaseHeld(e.now)
+	}
+	cs.checkEOF(s, e.now)
+	cs.det.EndDetached(e.now)
+	if t.Close {
+		// Zeek's ConnectionClosed: with data pending, the close waits for the end of data.
+		if cs.dataPending(s) {
+			cs.state |= csCloseDeferred
+		} else {
+			cs.state &^= csCloseDeferred
+			e.table.CloseTCP(c, s, t)
+		}
+	}
+}
+
+// udp processes a UDP datagram of the connection.
+func (cs *connState) udp(isOrig bool, p *packet.Packet) {
+	e := cs.e
+	e.reg.DeliverPacket(&cs.det, e.now, isOrig, p.Payload, cs)
+	cs.det.EndDetached(e.now)
+}
+
+// maxInitialWindow is Zeek's tcp_max_initial_window: past this much data with none of it
+// acknowledged, the reassembler stops holding delivered data for acknowledgements.
+const maxInitialWindow = 16384
+
+// dataPending is Zeek's TCP_Reassembler::DataPending for one side: data of the side not
+// delivered yet, or, unless the side reset, delivered data of its peer not acknowledged yet.
+func (cs *connState) dataPending(side uint8) bool {
+	r := &cs.r[side]
+	if r.Skipping() {
+		return false
+	}
+	if r.Buffered() > 0 {
+		return true
+	}
+	ep := cs.Endpoint(side)
+	if last := ep.RelLastSeq(); r.Next()+1 < last && last < r.Next()+1<<31 {
+		return true // data still expected
+	}
+	return ep.State != flow.TCPReset && cs.unacked(side^1)
+}
+
+// unacked is Zeek's TCP_Reassembler::HasUndeliveredData: the side's reassembler still holds
+// blocks, out of order or delivered but not acknowledged by the peer.
+func (cs *connState) unacked(side uint8) bool {
+	r := &cs.r[side]
+	if r.Skipping() {
+		return false
+	}
+	if r.Buffered() > 0 {
+		return true
+	}
+	return cs.state&(csUnacked<<side) != 0
+}
+
+// checkEOF raises EndOfData once a side that sent FIN/RST has had all its data delivered
+// (TCP_Reassembler::CheckEOF), and makes a deferred close then (EndpointEOF).
 func (cs *connState) checkEOF(side uint8, ts int64) {
 	if cs.eof[side] {
 		return
@@ -119,51 +291,38 @@ func (cs *connState) checkEOF(side uint8, ts int64) {
 	if !(ep.FINSeen() || ep.State == flow.TCPClosed || ep.State == flow.TCPReset) {
 		return
 	}
-	r := &cs.r[side]
-	if !r.Skipping() {
-		if r.Buffered() > 0 {
-			return
-		}
-		if last := ep.RelLastSeq(); r.Next()+1 < last && last < r.Next()+1<<31 {
-			return // data still expected
-		}
+	if cs.dataPending(side) {
+		return
 	}
 	cs.eof[side] = true
-	isOrig := cs.IsOrigSide(side)
-	for _, sl := range cs.det.Slots() {
-		if !sl.Detached {
-			sl.A.EndOfData(ts, isOrig)
-		}
+	cs.det.EndOfData(ts, cs.IsOrigSide(side))
+	if cs.state&csCloseDeferred != 0 {
+		cs.state &^= csCloseDeferred
+		cs.e.table.CloseTCP(&cs.Conn, side, flow.TCPResult{})
 	}
 }
 
 // done ends the connection's analysis.
-func (e *Engine) done(cs *connState, ts int64) {
-	e.cur = cs
-	cs.closing = true
+func (cs *connState) done(ts int64) {
+	if cs.e.recovery != nil {
+		cs.releaseHeld(ts)
+		for s := range cs.r {
+			cs.r[s].EndHold(ts, cs.sink(uint8(s)))
+		}
+		cs.releaseHeld(ts)
+		for s := range cs.r {
+			cs.r[s].OpenGates()
+			cs.r[s].Release(ts, cs.sink(uint8(s)))
+		}
+		for s := range cs.r {
+			cs.checkEOF(uint8(s), ts) // a side that ended with data held ends now
+		}
+	}
+	cs.state |= csClosing
 	for s := range cs.r {
-		cs.r[s].Close(ts, &e.sinks[s])
+		cs.r[s].Close(ts, cs.sink(uint8(s)))
 	}
-	for _, sl := range cs.det.Slots() {
-		sl.Detached = true
-		if !sl.Ended {
-			sl.Ended = true
-			sl.A.Done(ts)
-		}
-	}
-	cs.det.Close()
-}
-
-// endDetached calls Done on the analyzers that detached since the last call, as Zeek calls
-// Done on an analyzer when it is removed: their state is released (and recycled) now rather
-// than when the connection ends. It runs between packets, never inside an analyzer's call.
-func (cs *connState) endDetached(ts int64) {
-	for _, sl := range cs.det.Slots() {
-		if sl.Detached && !sl.Ended {
-			sl.Ended = true
-			sl.A.Done(ts)
-		}
-	}
+	cs.e.reg.Done(&cs.det, ts)
 }
 
 // attachment is an attached analyzer's environment and event forwarder, allocated together.
@@ -186,9 +345,10 @@ func (a *attachment) detachSlot() { a.slot.Detach() }
 
 func (a *attachment) isPartial() bool { return a.ev.cs.IsPartial() }
 
-// env builds the environment of an analyzer attached to the current connection.
-func (e *Engine) env(spec *analyzer.Spec, slot *detect.Slot) *analyzer.Env {
-	cs := e.cur
+// Env implements detect.Env: it builds the environment of an analyzer attached to the
+// connection.
+func (cs *connState) Env(spec *analyzer.Spec, slot *detect.Slot) *analyzer.Env {
+	e := cs.e
 	a := e.freeAtt
 	if a != nil {
 		e.freeAtt, e.nFreeAtt = a.next, e.nFreeAtt-1
@@ -224,15 +384,22 @@ func (e *Engine) releaseAttachments(cs *connState) {
 	cs.att = nil
 }
 
-// connEvents forwards an analyzer's events and notes confirmations (conn.log service).
+// connEvents forwards an analyzer's events and keeps conn.log's service as Zeek's
+// dpd.zeek does: a confirmation adds the analyzer's name, a violation that makes it fail
+// (one DPD does not ignore) removes it again.
 type connEvents struct {
 	e  *Engine
 	cs *connState
 }
 
 func (h *connEvents) HandleEvent(ev tlsmon.Event) {
-	if c, ok := ev.(*tlsmon.AnalyzerConfirmation); ok {
+	switch c := ev.(type) {
+	case *tlsmon.AnalyzerConfirmation:
 		h.cs.service |= h.e.serviceBit(c.Analyzer)
+	case *tlsmon.AnalyzerViolation:
+		if !c.Ignored && h.cs.service != 0 {
+			h.cs.service &^= h.e.serviceBit(c.Analyzer)
+		}
 	}
 	h.e.handler.HandleEvent(ev)
 }
@@ -275,4 +442,8 @@ func (e *Engine) serviceList(bits uint32) []string {
 	return out
 }
 
-var _ stream.Sink = (*sideSink)(nil)
+var (
+	_ stream.Sink = (*sink0)(nil)
+	_ stream.Sink = (*sink1)(nil)
+	_ detect.Env  = (*connState)(nil)
+)

@@ -3,7 +3,7 @@ package engine
 import (
 	"errors"
 	"io"
-	"math"
+	"slices"
 	"strconv"
 	"strings"
 
@@ -33,12 +33,11 @@ type Engine struct {
 	res     flow.Result // the current packet's (reused)
 	now     int64
 	stats   Stats
-	weird   tlsmon.Weird // reused, as the two below: handlers must not retain events
-	newConn tlsmon.NewConnection
-	removed tlsmon.ConnectionStateRemove
-	cur     *connState // the connection being processed (for sinks and env)
-	sinks   [2]sideSink
-	envFn   detect.Env
+	// lastLinkType is the link type of the previous frame (checked only when it changes).
+	lastLinkType uint32
+	weird        tlsmon.Weird // reused, as the two below: handlers must not retain events
+	newConn      tlsmon.NewConnection
+	removed      tlsmon.ConnectionStateRemove
 	// freeAtt is the free list of attachments (conn.go), nFreeAtt its length.
 	freeAtt  *attachment
 	nFreeAtt int
@@ -47,7 +46,10 @@ type Engine struct {
 	// services are the conn.log service names seen, serviceOne each as a one-name list.
 	services   []string
 	serviceOne [][]string
-	tun        tunnels // decapsulation (tunnel.go)
+	tun        tunnels          // decapsulation (tunnel.go)
+	phase      uint8            // of the current frame (order.go)
+	frame      uint64           // index of the current frame, from 1 (order.go)
+	recovery   *stream.Recovery // nil unless Options.Recover.Enabled (recover.go)
 }
 
 // minNetworkTime is the lowest network time Zeek reports (µs): its network time is the
@@ -62,8 +64,9 @@ func (nopHandler) HandleEvent(tlsmon.Event) {}
 // New returns an engine.
 func New(opts Options) *Engine {
 	opts.Limits.defaults()
+	opts.Analyzer.Recover = opts.Recover.Enabled
 	if opts.Analyzers == nil {
-		opts.Analyzers = DefaultAnalyzers()
+		opts.Analyzers = DefaultAnalyzersConfig(opts.SSL, opts.DTLS, opts.QUIC)
 	}
 	e := &Engine{opts: opts, handler: opts.Handler, now: minNetworkTime}
 	if e.handler == nil {
@@ -81,10 +84,9 @@ func New(opts Options) *Engine {
 		UIDSeed:       opts.UIDSeed,
 		NewConn:       e.newConnAlloc,
 	}, (*hooks)(e))
-	e.sinks = [2]sideSink{{e: e, side: 0}, {e: e, side: 1}}
-	e.envFn = e.env
 	e.reg = detect.NewRegistry(opts.Analyzers)
 	e.pool.Max = opts.Limits.ReassemblyGlobal
+	e.recovery = e.opts.Recover.recovery()
 	e.stats.CapHits = map[string]uint64{}
 	return e
 }
@@ -130,10 +132,28 @@ func (e *Engine) Run(r capture.Reader) error {
 	return err
 }
 
-// Frame processes one frame.
-func (e *Engine) Frame(f *capture.Frame) {
+// Frame processes one frame, the one after the previous (FrameAt's index + 1).
+func (e *Engine) Frame(f *capture.Frame) { e.FrameAt(e.frame+1, f) }
+
+// FrameAt processes frame number i of a capture (numbered from 1; i must exceed the index
+// of every frame or Tick given before): for an engine that processes some of a capture's
+// frames and is told of the others by Tick, as a shard (docs/SCALING.md, order.go).
+func (e *Engine) FrameAt(i uint64, f *capture.Frame) {
+	e.frame = i
 	e.stats.Packets++
 	e.stats.Bytes += uint64(len(f.Data))
+	e.table.SetFrame(i) // timer ties and uids follow frame indices (docs/SCALING.md)
+	e.phase = PhaseFrame
+	if f.LinkType != e.lastLinkType {
+		e.linkType(f.LinkType)
+	}
+	if f.Ts < 0 {
+		// A 32-bit pcap time past 2038 read as signed: Zeek's packet source drops the
+		// packet with this weird, at the current network time.
+		e.stats.Skipped++
+		e.raiseWeird(nil, "negative_packet_timestamp", "", "")
+		return
+	}
 	st, err := e.dec.DecodeLen(f.LinkType, f.Ts, f.Data, f.WireLen, &e.pkt)
 	if f.Ts > e.now {
 		e.now = f.Ts
@@ -145,10 +165,25 @@ func (e *Engine) Frame(f *capture.Frame) {
 	e.decoded(st, err, &e.pkt)
 }
 
+// linkType notes a change of link type; the first frame of a link type Zeek does not
+// dispatch raises the weird unknown_link_type (once per link type), and the type is listed
+// in Stats.UnknownLinkTypes for the command to warn about.
+func (e *Engine) linkType(lt uint32) {
+	e.lastLinkType = lt
+	if packet.KnownLinkType(lt) || slices.Contains(e.stats.UnknownLinkTypes, lt) {
+		return
+	}
+	e.stats.UnknownLinkTypes = append(e.stats.UnknownLinkTypes, lt)
+	e.raiseWeird(nil, "unknown_link_type", strconv.FormatUint(uint64(lt), 10), "capture")
+}
+
 // decoded processes the outcome of decoding a frame (or a frame found inside a tunnel).
 func (e *Engine) decoded(st packet.Status, err error, p *packet.Packet) {
 	if len(p.Weirds) > 0 {
 		e.table.Advance(e.now) // timers due before this packet fire before its weirds
+		if e.tun.depth == 0 {
+			e.phase = PhaseDecode
+		}
 		for _, w := range p.Weirds {
 			e.raiseWeird(nil, w, "", packetWeirdSource(w))
 		}
@@ -166,6 +201,9 @@ func (e *Engine) decoded(st packet.Status, err error, p *packet.Packet) {
 	case packet.Malformed:
 		e.stats.DecodeErrors++
 		e.table.Advance(e.now)
+		if e.tun.depth == 0 {
+			e.phase = PhaseDecode
+		}
 		var de *packet.DecodeError
 		if !errors.As(err, &de) {
 			break
@@ -173,10 +211,11 @@ func (e *Engine) decoded(st packet.Status, err error, p *packet.Packet) {
 		var conn *tlsmon.Conn
 		if de.Conn {
 			if c, isNew := e.table.Touch(p); c != nil {
+				e.phase = PhasePacket
 				if isNew {
-					e.newConnState(stateOf(c))
+					stateOf(c).start()
 				}
-				if e.tun.depth > 0 || stateOf(c).tunneled {
+				if e.tun.depth > 0 || stateOf(c).tun != nil {
 					e.checkEncap(stateOf(c), isNew)
 				}
 				conn = &c.Info
@@ -192,6 +231,7 @@ func (e *Engine) decoded(st packet.Status, err error, p *packet.Packet) {
 // due by then: a live source calls it with the wall clock when no packet arrives, so idle
 // connections expire on time on a quiet link, as in Zeek's live mode. Time never goes back.
 func (e *Engine) Advance(now int64) {
+	e.phase = PhaseTimer
 	if now > e.now {
 		e.now = now
 	}
@@ -206,6 +246,7 @@ func (e *Engine) Packet(p *packet.Packet) {
 	if p.Ts > e.now {
 		e.now = p.Ts
 	}
+	e.phase = PhasePacket
 	if w := flow.ICMPTruncated(p.Proto, p.PayloadLen, len(p.Payload)); w != "" {
 		e.table.Advance(e.now)
 		e.raiseWeird(nil, w, "", "ICMP")
@@ -228,14 +269,14 @@ func (e *Engine) Packet(p *packet.Packet) {
 	}
 	cs := stateOf(res.Conn)
 	if res.IsNew {
-		e.newConnState(cs)
+		cs.start()
 	}
-	if e.tun.depth > 0 || cs.tunneled {
+	if e.tun.depth > 0 || cs.tun != nil {
 		e.checkEncap(cs, res.IsNew)
 	}
 	switch p.Proto {
 	case 6:
-		e.tcp(cs, res, p)
+		cs.tcp(res, p)
 	case 17:
 		if int(p.UDPLen) != p.PayloadLen+8 {
 			e.raiseWeird(&cs.Info, "UDP_datagram_length_mismatch",
@@ -243,7 +284,7 @@ func (e *Engine) Packet(p *packet.Packet) {
 		}
 		isOrig := res.IsOrig()
 		e.udpTunnel(cs, isOrig, p)
-		e.udp(cs, isOrig, p)
+		cs.udp(isOrig, p)
 	}
 }
 
@@ -254,91 +295,6 @@ func packetWeirdSource(name string) string {
 		return ""
 	}
 	return "IP"
-}
-
-func (e *Engine) newConnState(cs *connState) {
-	cs.budget.Max = int32(min(e.opts.Limits.ReassemblyPerConnection, math.MaxInt32))
-	for s := range cs.r {
-		cs.r[s].Init(&cs.budget, &e.pool)
-	}
-	e.newConn = tlsmon.NewConnection{Meta: tlsmon.Meta{Ts: e.now, Conn: &cs.Info}}
-	e.handler.HandleEvent(&e.newConn)
-	e.cur = cs
-	e.reg.Start(&cs.det, &cs.Info.ID, e.envFn)
-}
-
-func (e *Engine) tcp(cs *connState, res *flow.Result, p *packet.Packet) {
-	c, s := &cs.Conn, res.Side
-	e.cur = cs
-	t := res.TCP
-	peer := s ^ 1
-	if t.PeerAck && !(t.Ack <= 2 && c.IsPartial()) {
-		// Zeek's gap statistics (capture_loss.log): an ACK that moves the peer's acknowledged
-		// position forward while both endpoints are established counts; one past a hole, a gap.
-		counted := t.AckAdvanced && t.Ack > 1 && !cs.r[peer].Skipping() && // 1: the SYN alone
-			c.Endpoint(0).State == flow.TCPEstablished && c.Endpoint(1).State == flow.TCPEstablished
-		gap := cs.r[peer].AckReceived(e.now, t.Ack, &e.sinks[peer])
-		if counted {
-			e.stats.AckEvents++
-			if gap > 0 {
-				e.stats.GapEvents++
-			}
-		}
-		cs.checkEOF(peer, e.now)
-	}
-	if t.Deliver {
-		r := &cs.r[s]
-		if !r.DataDropped() && cs.idle() {
-			// Nothing reads this connection's bytes any more: reassembly keeps sequence
-			// ranges only (gaps and missed_bytes stay exact), no data is copied or delivered.
-			cs.r[0].DropData()
-			cs.r[1].DropData()
-		}
-		data := p.Payload[:p.PayloadLen]
-		switch r.DataSent(e.now, t.DataSeq, data, t.SelfAcked, &e.sinks[s]) {
-		case stream.CapConnection:
-			e.capHit(c, "reassembly_conn", "reassembly_per_connection_cap")
-		case stream.CapGlobal:
-			e.capHit(c, "reassembly_global", "reassembly_global_cap")
-		case stream.CapBlocks:
-			e.capHit(c, "reassembly_blocks", "reassembly_block_cap")
-		}
-		if !r.Skipping() {
-			if c.Endpoint(s).NoDataAcked() && r.Undelivered() > maxAboveHoleWithoutAcks {
-				e.stats.CapHits["above_hole"]++
-				e.raiseWeird(&c.Info, "above_hole_data_without_any_acks", "", "TCP")
-				r.SkipAll()
-			} else if r.Buffered() > maxExcessiveData {
-				e.stats.CapHits["excessive_data"]++
-				e.raiseWeird(&c.Info, "excessive_data_without_further_acks", "", "TCP")
-				r.SkipAll()
-			}
-		}
-	}
-	cs.checkEOF(s, e.now)
-	cs.endDetached(e.now)
-	if t.Close {
-		e.table.CloseTCP(c, s, t)
-	}
-}
-
-func (e *Engine) udp(cs *connState, isOrig bool, p *packet.Packet) {
-	e.cur = cs
-	data := p.Payload
-	slots := cs.det.Slots()
-	n := len(slots)
-	for _, sl := range slots[:n] {
-		if !sl.Detached {
-			sl.A.DeliverPacket(e.now, isOrig, data)
-		}
-	}
-	if !cs.det.Stopped() {
-		for _, sl := range e.reg.Packet(&cs.det, isOrig, data, e.envFn) {
-			cs.det.ReplayPackets(sl, e.now)
-		}
-		cs.det.Settle()
-	}
-	cs.endDetached(e.now)
 }
 
 func (e *Engine) capHit(c *flow.Conn, counter, weird string) {
@@ -361,13 +317,11 @@ func (h *hooks) Weird(c *flow.Conn, name string) {
 func (h *hooks) Removed(c *flow.Conn, ts int64) {
 	e := (*Engine)(h)
 	cs := stateOf(c)
-	e.done(cs, ts)
+	cs.done(ts)
 	ev := &e.removed
 	*ev = tlsmon.ConnectionStateRemove{Meta: tlsmon.Meta{Ts: ts, Conn: &c.Info}, Stats: c.Stats()}
 	ev.Stats.Service = e.serviceList(cs.service)
-	ev.Stats.TunnelParents = e.tunnelParents(cs)
+	ev.Stats.TunnelParents = cs.tunnelParents()
 	e.handler.HandleEvent(ev)
-	e.dropTunState(cs)
 	e.releaseAttachments(cs)
-	e.cur = nil
 }

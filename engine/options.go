@@ -9,6 +9,9 @@ import (
 
 	"github.com/tlsmon/tlsmon"
 	"github.com/tlsmon/tlsmon/analyzer"
+	"github.com/tlsmon/tlsmon/dtls"
+	"github.com/tlsmon/tlsmon/quic"
+	"github.com/tlsmon/tlsmon/ssl"
 )
 
 // Options configure an Engine.
@@ -16,15 +19,27 @@ type Options struct {
 	Handler   tlsmon.Handler  // receives every event (use tlsmon.Handlers to fan out); may be nil
 	Analyzers []analyzer.Spec // analyzers to attach by port/signature; nil = DefaultAnalyzers()
 	Analyzer  analyzer.Options
+	// SSL, DTLS and QUIC configure the default analyzers (used when Analyzers is nil; a
+	// caller building its own Analyzers passes them to ssl.NewShared, dtls.SpecConfig and
+	// quic.SpecConfig). A dtls.Config's Budget is shared by the connections of one engine:
+	// leave it nil to get one per engine.
+	SSL  ssl.Config
+	DTLS dtls.Config
+	QUIC quic.Config
 	// Inactivity timeouts; 0 = Zeek's defaults (5 min, 1 min).
 	TCPInactivityTimeout, UDPInactivityTimeout time.Duration
 	Limits                                     Limits
+	// Recover recovers what Zeek throws away on damaged traffic (off: Zeek's behaviour).
+	Recover Recover
 	// UIDSeed makes the connection uids of a run reproducible (same input and seed, same uids).
 	UIDSeed uint64
 	// VerifyChecksums drops packets with a bad IPv4 header, TCP, UDP or ICMP checksum, with
 	// Zeek's weirds, as Zeek without -C does. Off by default, as with zeek -C: capture hosts
 	// offload checksums to the network card, so most captured packets carry wrong ones.
 	VerifyChecksums bool
+	// Workers is the number of engines (shards) Run spreads the connections over, with the
+	// output of one engine (docs/SCALING.md); 0 or 1: one engine.
+	Workers int
 }
 
 // Limits are the resource caps. Zero values take the defaults in parentheses.

@@ -23,6 +23,9 @@ type Stats struct {
 	// CapHits counts each resource cap hit, by name (reassembly_conn, reassembly_global,
 	// reassembly_blocks, max_connections, frag_bytes, frag_count, above_hole, excessive_data).
 	CapHits map[string]uint64
+	// UnknownLinkTypes are the link types read that Zeek's packet analysis does not
+	// dispatch (their frames are decoded as raw IP, Zeek's default), in order of appearance.
+	UnknownLinkTypes []uint32
 }
 
 // String is the one-line summary.

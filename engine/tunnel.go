@@ -30,7 +30,6 @@ type tunnels struct {
 	pkt   [maxTunnelDepth]packet.Packet
 	slack int // the current frame's wire length minus its captured length (-1 unknown)
 	ip    map[ipPair]*ipTunnel
-	conns map[*connState]*connTunnel // tunnel state of the connections that have one
 }
 
 // ipPair is an IP tunnel's endpoints, the lower address first.
@@ -52,34 +51,20 @@ type connTunnel struct {
 }
 
 // tunState returns a connection's tunnel state, creating it.
-func (e *Engine) tunState(cs *connState) *connTunnel {
-	if cs.tunneled {
-		return e.tun.conns[cs]
+func (cs *connState) tunState() *connTunnel {
+	if cs.tun == nil {
+		cs.tun = &connTunnel{}
 	}
-	if e.tun.conns == nil {
-		e.tun.conns = map[*connState]*connTunnel{}
-	}
-	t := &connTunnel{}
-	e.tun.conns[cs] = t
-	cs.tunneled = true
-	return t
+	return cs.tun
 }
 
 // tunnelParents returns the uids of the connections (or IP tunnels) that carried this one,
 // as conn.log's tunnel_parents; nil when it never came through a tunnel.
-func (e *Engine) tunnelParents(cs *connState) []string {
-	if !cs.tunneled {
+func (cs *connState) tunnelParents() []string {
+	if cs.tun == nil {
 		return nil
 	}
-	return e.tun.conns[cs].parents
-}
-
-// dropTunState forgets a removed connection's tunnel state.
-func (e *Engine) dropTunState(cs *connState) {
-	if cs.tunneled {
-		delete(e.tun.conns, cs)
-		cs.tunneled = false
-	}
+	return cs.tun.parents
 }
 
 func (t *connTunnel) addParent(uid string) {
@@ -107,20 +92,20 @@ func (e *Engine) checkEncap(cs *connState, isNew bool) {
 	cur := e.tun.encapHash()
 	if isNew {
 		if cur != 0 {
-			t := e.tunState(cs)
+			t := cs.tunState()
 			t.encap = cur
 			t.addParent(e.tun.stack[e.tun.depth-1].uid)
 		}
 		return
 	}
 	var prev uint64
-	if cs.tunneled {
-		prev = e.tun.conns[cs].encap
+	if cs.tun != nil {
+		prev = cs.tun.encap
 	}
 	if prev == cur {
 		return
 	}
-	t := e.tunState(cs)
+	t := cs.tunState()
 	t.encap = cur
 	if t.changes >= maxTunnelChanges {
 		e.stats.CapHits["tunnel_changes"]++
@@ -168,7 +153,7 @@ func (e *Engine) udpTunnel(cs *connState, isOrig bool, p *packet.Packet) {
 		return
 	}
 	bit := uint16(1) << kind
-	t := e.tunState(cs)
+	t := cs.tunState()
 	if kind != packet.TunnelGTPv1 && t.violated&bit != 0 {
 		return
 	}
@@ -231,7 +216,7 @@ func (e *Engine) udpTunnel(cs *connState, isOrig bool, p *packet.Packet) {
 }
 
 func (e *Engine) tunnelViolation(cs *connState, kind uint8, reason string, data []byte) {
-	t := e.tunState(cs)
+	t := cs.tunState()
 	bit := uint16(1) << kind
 	if t.violated&bit != 0 {
 		return

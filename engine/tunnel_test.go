@@ -5,7 +5,6 @@ import (
 	"slices"
 	"strings"
 	"testing"
-	"unsafe"
 
 	"github.com/gopacket/gopacket"
 	"github.com/gopacket/gopacket/layers"
@@ -65,8 +64,7 @@ func runTunnel(t *testing.T, frames ...[]byte) ([]tunConn, []weirdRec) {
 		case *tlsmon.Weird:
 			ws = append(ws, weirdRec{x.WeirdName, x.Addl, x.Source, x.Conn})
 		case *tlsmon.ConnectionStateRemove:
-			cs := (*connState)(unsafe.Pointer(x.Conn)) // Info is the first field of flow.Conn, itself first in connState
-			conns = append(conns, tunConn{x.Conn.ID, x.Conn.UID, x.Stats.Service, slices.Clone(e.tunnelParents(cs)), x.Stats.History})
+			conns = append(conns, tunConn{x.Conn.ID, x.Conn.UID, x.Stats.Service, slices.Clone(x.Stats.TunnelParents), x.Stats.History})
 		}
 	})})
 	for i, f := range frames {

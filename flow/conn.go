@@ -12,6 +12,7 @@ const (
 	synFlag = 0x02
 	rstFlag = 0x04
 	ackFlag = 0x10
+	urgFlag = 0x20
 )
 
 // Zeek's TCP endpoint states (TCP_ENDPOINT_*), and the UDP ones reuse Inactive/Active.
@@ -62,8 +63,7 @@ type epHistory struct {
 // Conn is one connection of the table.
 type Conn struct {
 	// Info is what events carry; its address is stable for the connection's life. Its ID
-	// is updated in place if Zeek would flip the roles mid-connection. It stays the first
-	// field (the engine relies on it).
+	// is updated in place if Zeek would flip the roles mid-connection.
 	Info tlsmon.Conn
 
 	// The lookup and per-packet fields follow Info.ID (which the lookup compares against
@@ -84,11 +84,23 @@ type Conn struct {
 	ep        [2]Endpoint  // by physical side: 0 = Key.A, 1 = Key.B
 	hx        [2]epHistory // by physical side, as ep
 	missed    uint64
-	serial    uint32
-	armed     uint8 // arm* bits: which timers are pending or cancelled
-	timers    uint8 // entries of the timer heap pointing to it (at most 6: see schedule)
-	hist      [histCap]byte
+	// bornLo, bornHi: the creation key (born), 48 bits in 6 bytes so that Conn stays 320.
+	bornLo uint32
+	bornHi uint16
+	armed  uint8 // arm* bits: which timers are pending or cancelled
+	timers uint8 // entries of the timer heap pointing to it (at most 6: see schedule)
+	hist   [histCap]byte
+	// owner is the pipeline's per-connection state holding this Conn (SetOwner); it is
+	// kept when the table reuses the Conn's memory (Config.NewConn).
+	owner any
 }
+
+// SetOwner records the pipeline's state that owns c (see Owner). Call it when the Conn is
+// first allocated (Config.NewConn); the table keeps it for the Conn's life and reuse.
+func (c *Conn) SetOwner(o any) { c.owner = o }
+
+// Owner returns what SetOwner recorded (nil if nothing).
+func (c *Conn) Owner() any { return c.owner }
 
 // Conn.armed bits (one byte rather than four bools, so that the timer count fits in the
 // Conn's 304 bytes).
@@ -199,3 +211,10 @@ func (c *Conn) setID(k *Key, origSide uint8) {
 		c.Info.ID = tlsmon.ConnID{OrigH: b, RespH: a, OrigP: k.PB, RespP: k.PA, Proto: tlsmon.Proto(k.Proto)}
 	}
 }
+
+// born is the connection's creation key: the number of its uid (UIDGen.N) modulo 2^48 (with
+// numbered frames, 2^40 frames), which orders timer ties and Flush the same in one engine
+// and in shards (timers.go).
+func (c *Conn) born() uint64 { return uint64(c.bornHi)<<32 | uint64(c.bornLo) }
+
+func (c *Conn) setBorn(n uint64) { c.bornLo, c.bornHi = uint32(n), uint16(n>>32) }

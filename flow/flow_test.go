@@ -348,3 +348,112 @@ func BenchmarkLookupMixed(b *testing.B) {
 		}
 	}
 }
+
+// Hash is the same for both directions of a connection and spreads keys that differ in one
+// port or one address byte over shards.
+func TestKeyHashSymmetricAndSpread(t *testing.T) {
+	src := [16]byte{10: 0xff, 11: 0xff, 12: 10, 15: 1}
+	dst := [16]byte{10: 0xff, 11: 0xff, 12: 192, 13: 168, 15: 1}
+	var counts [8]int
+	for p := uint16(40000); p < 48000; p++ {
+		k1, s1 := MakeKey(src, dst, p, 443, 6)
+		k2, s2 := MakeKey(dst, src, 443, p, 6)
+		if k1.Hash() != k2.Hash() || s1 == s2 {
+			t.Fatalf("port %d: hashes %x %x, sides %d %d", p, k1.Hash(), k2.Hash(), s1, s2)
+		}
+		counts[k1.Hash()%8]++
+	}
+	for i, n := range counts {
+		if n < 900 || n > 1100 {
+			t.Errorf("shard %d of 8 gets %d of 8000 keys", i, n)
+		}
+	}
+}
+
+// With frame indices (SetFrame), a connection's uid and the order of its timers among
+// others due at the same time depend on the frame that created it, not on what the table
+// saw before: a table that saw only some of the connections (a shard, docs/SCALING.md)
+// gives them the uids and the removal order a table that saw all of them gives.
+func TestFrameIndexedUIDsAndTimers(t *testing.T) {
+	const s = int64(1e6)
+	type conn struct {
+		frame uint64
+		port  uint16
+	}
+	all := []conn{{1, 1000}, {2, 1001}, {3, 1002}, {10, 2000}, {11, 3000}, {12, 1003}}
+	some := []conn{{10, 2000}, {11, 3000}}
+	play := func(cs []conn) (uids map[uint16]string, removed []string) {
+		h := &rmHooks{}
+		tb := NewTable(Config{UIDSeed: 5}, h)
+		uids = map[uint16]string{}
+		for _, c := range cs {
+			tb.SetFrame(c.frame)
+			// All at the same time: every inactivity deadline ties.
+			uids[c.port] = uidOf(run(t, tb, 17, []pk{{true, 40000, c.port, 0, 0, 0, 10, 5 * s}}))
+		}
+		tb.SetFrame(20)
+		tb.Advance(500 * s)
+		return uids, h.removed
+	}
+	ua, ra := play(all)
+	ub, rb := play(some)
+	for port, u := range ub {
+		if ua[port] != u {
+			t.Errorf("port %d: uid %s alone, %s among others", port, u, ua[port])
+		}
+	}
+	var sub []string
+	for _, u := range ra {
+		if u == ua[2000] || u == ua[3000] {
+			sub = append(sub, u)
+		}
+	}
+	if len(rb) != 2 || len(sub) != 2 || sub[0] != rb[0] || sub[1] != rb[1] {
+		t.Errorf("removal order %v alone, %v among others", rb, sub)
+	}
+	seen := map[string]bool{}
+	for _, u := range ua {
+		if seen[u] {
+			t.Fatalf("uid %s drawn twice", u)
+		}
+		seen[u] = true
+	}
+}
+
+// Many uids in one frame run into the next frame's range but stay unique.
+func TestFrameIndexOverflow(t *testing.T) {
+	g := NewUIDGen(1)
+	seen := map[string]bool{}
+	for f := uint64(1); f <= 3; f++ {
+		g.Frame(f)
+		for i := 0; i < 600; i++ { // more than 1<<uidFrameShift per frame
+			u := g.Next()
+			if seen[u] {
+				t.Fatalf("frame %d: uid %s drawn twice", f, u)
+			}
+			seen[u] = true
+		}
+	}
+}
+
+// Timers due at the same time fire in the order their connections were created, even when
+// inserted in the other order (a re-armed inactivity timer): the order a shard can
+// reproduce without knowing the other shards' insertions (timers.go).
+func TestTimerTiesByCreation(t *testing.T) {
+	const s = int64(1e6)
+	h := &rmHooks{}
+	tb := NewTable(Config{}, h)
+	tb.SetFrame(10)
+	p := uidOf(run(t, tb, 17, []pk{{true, 40000, 2000, 0, 0, 0, 10, 5 * s}}))
+	tb.SetFrame(11)
+	q := uidOf(run(t, tb, 17, []pk{{true, 40000, 3000, 0, 0, 0, 10, 6 * s}}))
+	tb.SetFrame(12)
+	run(t, tb, 17, []pk{{true, 40000, 2000, 0, 0, 0, 10, 6 * s}})
+	tb.SetFrame(13)
+	tb.Advance(65*s + s/2) // p's timer fires and re-arms at 66 s, after q's (66 s)
+	tb.SetFrame(14)
+	tb.Advance(70 * s)
+	if len(h.removed) != 2 || h.removed[0] != p || h.removed[1] != q {
+		t.Fatalf("removed %v, want [%s %s]", h.removed, p, q)
+	}
+}

@@ -2,6 +2,7 @@ package flow
 
 import (
 	"bytes"
+	"cmp"
 	"sort"
 )
 
@@ -74,21 +75,26 @@ func rstos0(h string) bool {
 func sortByKey(cs []*Conn) {
 	sort.Slice(cs, func(i, j int) bool {
 		a, b := cs[i].Key(), cs[j].Key()
-		if c := bytes.Compare(a.A[:], b.A[:]); c != 0 {
+		if c := CompareKeys(&a, &b); c != 0 {
 			return c < 0
 		}
-		if c := bytes.Compare(a.B[:], b.B[:]); c != 0 {
-			return c < 0
-		}
-		if a.PA != b.PA {
-			return a.PA < b.PA
-		}
-		if a.PB != b.PB {
-			return a.PB < b.PB
-		}
-		if a.Proto != b.Proto {
-			return a.Proto < b.Proto
-		}
-		return cs[i].serial < cs[j].serial
+		return cs[i].born() < cs[j].born()
 	})
+}
+
+// CompareKeys orders keys as the end-of-input drain does (Table.Flush): -1, 0 or +1.
+func CompareKeys(a, b *Key) int {
+	if c := bytes.Compare(a.A[:], b.A[:]); c != 0 {
+		return c
+	}
+	if c := bytes.Compare(a.B[:], b.B[:]); c != 0 {
+		return c
+	}
+	if c := cmp.Compare(a.PA, b.PA); c != 0 {
+		return c
+	}
+	if c := cmp.Compare(a.PB, b.PB); c != 0 {
+		return c
+	}
+	return cmp.Compare(a.Proto, b.Proto)
 }

@@ -74,7 +74,9 @@ type Table struct {
 	cfg    Config
 	m      connMap
 	timers timerHeap
+	due    int64 // at most the time of timers' root (MaxInt64: none), for Advance to inline
 	tseq   uint64
+	cause  Cause // what the table is doing, during its hooks (Cause)
 	now    int64
 	uids   *UIDGen
 	hooks  Hooks
@@ -270,17 +272,17 @@ func (t *Table) newConn(k *Key, h uint32, side uint8, oneWay bool, p *packet.Pac
 	default:
 		c = new(Conn)
 	}
-	*c = Conn{proto: p.Proto, lastTs: p.Ts, hash: h, oneWay: oneWay}
+	*c = Conn{proto: p.Proto, lastTs: p.Ts, hash: h, oneWay: oneWay, owner: c.owner}
 	c.ep[0].dgram, c.ep[1].dgram = -1, -1
 	c.setID(k, side)
 	if wantFlip(p.Proto, p.SrcPort, p.DstPort, p.Flags) && !isBroadcast(p.Dst) {
 		c.flip() // Zeek's FlipRoles also records '^' in the history
 	}
 	c.Info.UID = t.uids.Next()
+	c.setBorn(t.uids.N())
 	c.Info.StartTs = p.Ts
 	t.m.put(c)
 	t.stats.Connections++
-	c.serial = uint32(t.stats.Connections)
 	switch p.Proto {
 	case 1, 58:
 		c.setInactivity(toICMP, t)
@@ -374,16 +376,36 @@ func (t *Table) release(c *Conn) {
 	t.nFree++
 }
 
+// Each calls fn for every connection in the table, in no particular order; fn must not
+// change the table.
+func (t *Table) Each(fn func(c *Conn)) { t.m.each(fn) }
+
 // Flush removes every connection (end of input), in creation order.
 func (t *Table) Flush(ts int64) {
 	cs := make([]*Conn, 0, t.m.n)
 	t.m.each(func(c *Conn) { cs = append(cs, c) })
 	sortByKey(cs)
 	for _, c := range cs {
+		t.cause = Cause{Flush: true, Key: c.Key(), Born: c.born()}
 		t.remove(c, ts)
 	}
+	t.cause = Cause{}
 	t.timers = t.timers[:0]
 }
+
+// Cause is what the table is doing while it calls its hooks, so that the events a removal
+// causes can be placed in a run's output order (docs/SCALING.md). The zero Cause: the table
+// is processing a packet.
+type Cause struct {
+	Timer bool   // a timer of the connection created with key Born, due At, is firing
+	Flush bool   // the end-of-input drain is removing the connection (Key, Born)
+	At    int64  // the firing timer's deadline
+	Born  uint64 // the connection's creation key (the number of its uid, UIDGen.N)
+	Key   Key    // the connection's key (Flush)
+}
+
+// Cause returns what the table is doing (valid during its hooks).
+func (t *Table) Cause() Cause { return t.cause }
 
 // Stats returns the connection's final counters as conn.log reports them.
 func (c *Conn) Stats() tlsmon.ConnectionStats {

@@ -104,6 +104,10 @@ func (e *Endpoint) size(peer *Endpoint) uint64 {
 	return s
 }
 
+// Size is Zeek's TCP_Endpoint::Size for physical side s: the payload bytes the side's
+// sequence numbers span (conn.log's orig_bytes / resp_bytes).
+func (c *Conn) Size(s uint8) uint64 { return c.ep[s&1].size(&c.ep[(s&1)^1]) }
+
 // relSeq is Zeek's get_relative_seq.
 func relSeq(e *Endpoint, cur, last, wraps uint32) (uint64, bool) {
 	d := seqDelta(cur, last)
@@ -273,6 +277,17 @@ func (t *Table) processTCP(r *TCPResult, c *Conn, s uint8, ts int64, seq, ack ui
 	if !c.ep[0].didClose || !c.ep[1].didClose {
 		c.lastTs = ts
 	}
+	if flags&synFlag != 0 { // SynWeirds
+		if flags&rstFlag != 0 {
+			t.weird(c, "TCP_christmas")
+		}
+		if flags&urgFlag != 0 {
+			t.weird(c, "baroque_SYN")
+		}
+		if n > 0 {
+			t.weird(c, "SYN_with_data")
+		}
+	}
 	if flags&finFlag != 0 {
 		e.finSeen = true
 		e.dgram = int64(rel + uint64(segLen))
@@ -314,7 +329,7 @@ func (t *Table) processTCP(r *TCPResult, c *Conn, s uint8, ts int64, seq, ack ui
 	// Without SYN, FIN or RST, the state machine changes nothing for an endpoint that is
 	// established, partial or closed (the common case: skip the call).
 	if flags&(synFlag|finFlag|rstFlag) != 0 || (e.State != TCPEstablished && e.State != TCPPartial && e.State != TCPClosed) {
-		t.updateStateMachine(c, s, seq, ack, n, dl, flags, r)
+		t.updateStateMachine(c, s, ts, seq, ack, n, dl, flags, r)
 	}
 	isOrig = s == c.origSide
 
@@ -343,7 +358,7 @@ func (t *Table) processTCP(r *TCPResult, c *Conn, s uint8, ts int64, seq, ack ui
 	}
 }
 
-func (t *Table) updateStateMachine(c *Conn, s uint8, seq, ack uint32, n int, dl int32, flags uint8, r *TCPResult) {
+func (t *Table) updateStateMachine(c *Conn, s uint8, ts int64, seq, ack uint32, n int, dl int32, flags uint8, r *TCPResult) {
 	e, peer := &c.ep[s], &c.ep[s^1]
 	isOrig := s == c.origSide
 	orig := &c.ep[c.origSide]
@@ -360,7 +375,7 @@ func (t *Table) updateStateMachine(c *Conn, s uint8, seq, ack uint32, n int, dl 
 				}
 				if c.armed&armAttempt == 0 {
 					c.armed |= armAttempt
-					t.schedule(c, t.now+t.cfg.AttemptDelay, timerAttempt)
+					t.schedule(c, ts+t.cfg.AttemptDelay, timerAttempt) // from the packet's own time, as Zeek
 				}
 			} else {
 				if ackf {
@@ -462,7 +477,13 @@ func (t *Table) updateStateMachine(c *Conn, s uint8, seq, ack uint32, n int, dl 
 				r.Close = true
 			}
 		}
-	case TCPReset:
+	case TCPReset: // UpdateResetState
+		if syn {
+			t.weird(c, "SYN_after_reset")
+		}
+		if fin {
+			t.weird(c, "FIN_after_reset")
+		}
 		if n > 0 && !rst {
 			t.weird(c, "data_after_reset")
 		}

@@ -3,7 +3,11 @@ package flow
 import "unsafe"
 
 // UIDGen makes Zeek-like connection uids ("C" + 17 base62 characters), deterministic for a
-// given seed: the n-th uid is a keyed mix of n.
+// given seed: a uid is a keyed mix of its number n. Without Frame, n counts the uids drawn;
+// with Frame, n is (frame index << uidFrameShift) + the uid's position among those drawn
+// during that frame, so a connection's uid depends on the seed and where in the capture it
+// starts, not on how many uids were drawn before (docs/SCALING.md: the same uids whichever
+// engine or shard draws them).
 type UIDGen struct {
 	seed uint64
 	n    uint64
@@ -34,6 +38,19 @@ func mix64(x uint64) uint64 {
 }
 
 const base62 = "0123456789ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz"
+
+// uidFrameShift leaves room for 255 uids per frame (a frame draws one per connection it
+// creates and per IP tunnel it opens, at each encapsulation level); beyond that n runs
+// into the next frame's range and stays unique, as n never decreases.
+const uidFrameShift = 8
+
+// Frame sets the index of the frame being processed: the next uid drawn is the first of
+// that frame. Indices must not decrease.
+func (g *UIDGen) Frame(i uint64) { g.n = max(g.n, i<<uidFrameShift) }
+
+// N is the number of the last uid drawn: increasing in the order uids are drawn, and the
+// same whichever generator draws it once frames are numbered (Frame).
+func (g *UIDGen) N() uint64 { return g.n }
 
 // Next returns the next uid.
 func (g *UIDGen) Next() string {

@@ -246,12 +246,14 @@ func TestMalformed(t *testing.T) {
 	}
 }
 
+// TestIPLenZero: a TSO packet (IPv4 total length 0) is analyzed with its captured length,
+// but counts the header's 0 in *_ip_bytes, as Zeek's IP_Hdr::TotalLen does.
 func TestIPLenZero(t *testing.T) {
 	b := tcp4(t, "hello")
 	b[2], b[3] = 0, 0 // TSO
 	var p Packet
 	st, err := NewDecoder(Config{}).DecodeLen(101, 1, b, len(b), &p)
-	if st != OK || err != nil || string(p.Payload) != "hello" || p.IPLen != len(b) || len(p.Weirds) != 1 || p.Weirds[0] != "ip_hdr_len_zero" {
+	if st != OK || err != nil || string(p.Payload) != "hello" || p.IPLen != 0 || len(p.Weirds) != 1 || p.Weirds[0] != "ip_hdr_len_zero" {
 		t.Fatalf("%v %v %+v", st, err, p)
 	}
 }

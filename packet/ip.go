@@ -89,7 +89,9 @@ func (d *Decoder) ipv4(b []byte, wire int, p *Packet) (Status, error) {
 	mapV4(&p.Dst, b[16:20])
 	p.Proto = b[9]
 	p.TTL = b[8]
-	p.IPLen = total
+	// *_ip_bytes count the header's total length as Zeek does (IP_Hdr::TotalLen), so a
+	// TSO packet with total length 0 adds 0 although its payload is analyzed.
+	p.IPLen = int(binary.BigEndian.Uint16(b[2:]))
 	ff := binary.BigEndian.Uint16(b[6:])
 	if ff&0x3fff != 0 { // MF or an offset: a fragment
 		if len(b) < total {
@@ -120,7 +122,7 @@ func (d *Decoder) ipv6(b []byte, wire int, p *Packet) (Status, error) {
 	copy(p.Src[:], b[8:24])
 	copy(p.Dst[:], b[24:40])
 	p.TTL = b[7]
-	p.IPLen = total
+	p.IPLen = int(binary.BigEndian.Uint16(b[4:])) + 40 // Zeek's IP_Hdr::TotalLen, as for IPv4
 	end := min(len(b), total)
 	nh, off, nhPos := b[6], 40, 6
 	routed := false

@@ -87,6 +87,14 @@ func link(linkType uint32, data []byte, p *Packet) ([]byte, int, Status, error) 
 			return nil, 0, Malformed, &DecodeError{Weird: "truncated_ppp_serial_header", Detail: "frame shorter than a PPP serial header"}
 		}
 		return ppp(binary.BigEndian.Uint16(data[2:]), data, 4, p)
+	case LinkFDDI:
+		return fddi(data)
+	case LinkIEEE80211:
+		return ieee80211(data, p)
+	case LinkIEEE80211Radio:
+		return radiotap(data, p)
+	case LinkNFLOG:
+		return nflog(data)
 	default: // raw IP: 101, 12, 14, 228, 229 and anything unknown (Zeek's default)
 		return data, 0, OK, nil
 	}

@@ -2,18 +2,6 @@ package packet
 
 import "strconv"
 
-// KnownLinkType reports whether the decoder has a decoder of its own for the link type;
-// frames of any other link type are read as raw IP (Zeek's root analyzer default), which
-// yields nothing for most of them. Keep in step with link() (TestKnownLinkTypes checks).
-func KnownLinkType(lt uint32) bool {
-	switch lt {
-	case LinkNull, LinkEthernet, LinkRaw12, LinkRaw14, LinkRaw, LinkLoop, LinkLinuxSLL,
-		LinkIPv4, LinkIPv6, LinkLinuxSLL2, LinkPPP, LinkPPPSerial:
-		return true
-	}
-	return false
-}
-
 // LinkTypeName returns the LINKTYPE_ name of a pcap link type (without the prefix), for
 // messages, or its number when it is not one of the common ones.
 func LinkTypeName(lt uint32) string {

@@ -1,8 +1,6 @@
 package quic
 
 import (
-	"sync"
-
 	"github.com/tlsmon/tlsmon"
 	"github.com/tlsmon/tlsmon/analyzer"
 	"github.com/tlsmon/tlsmon/ssl"
@@ -24,6 +22,8 @@ type Config struct {
 	MaxBuffered int
 	// NewSSL creates the SSL analyzer the handshake is handed to; nil: ssl.New.
 	NewSSL analyzer.Factory
+
+	sc *scratch // decryption buffers of the Spec's analyzers (one goroutine's: see SpecConfig)
 }
 
 // Analyzer is the QUIC analyzer of one UDP connection.
@@ -45,7 +45,13 @@ type Analyzer struct {
 	skip      bool
 	weirded   bool
 	fw        forwardFunc
+	sess      session // what Zeek's QUIC script knows (session.go)
+	bytes     uint64  // datagram bytes seen, both directions (DPD::ignore_violations_after)
 }
+
+// ignoreViolationsAfter is DPD::ignore_violations_after: a violation once more bytes went
+// through the connection does not make the analyzer fail (its service stays).
+const ignoreViolationsAfter = 10 * 1024
 
 // direction is one side's decryption and CRYPTO state.
 type direction struct {
@@ -65,14 +71,16 @@ func NewConfig(env *analyzer.Env, cfg Config) *Analyzer {
 	if cfg.NewSSL == nil {
 		cfg.NewSSL = ssl.New
 	}
+	if cfg.sc == nil {
+		cfg.sc = &scratch{}
+	}
 	a := &Analyzer{env: env, cfg: cfg}
 	a.fw = a.forward
 	return a
 }
 
-// scratch buffers for decryption (plaintext, unprotected header), shared by all analyzers.
-var scratchPool = sync.Pool{New: func() any { return &scratch{} }}
-
+// scratch holds the buffers for decryption (plaintext, unprotected header), shared by the
+// analyzers of one Spec: they run on one goroutine, one packet at a time.
 type scratch struct{ plain, hdr []byte }
 
 // DeliverPacket parses the QUIC packets of one datagram.
@@ -81,16 +89,20 @@ func (a *Analyzer) DeliverPacket(ts int64, isOrig bool, data []byte) {
 		return
 	}
 	a.ts, a.isOrig = ts, isOrig
+	a.bytes += uint64(len(data))
 	for len(data) > 0 && !a.skip {
 		a.ensureChild()
 		first := data[0]
 		if first&0x40 == 0 {
+			a.discardedPacket()
 			return // fixed bit clear: Zeek discards the rest of the datagram
 		}
 		if first&0x80 == 0 {
 			if len(data) < 1+a.clientCIDLn {
 				a.violation(errTruncated.Error(), data)
+				return
 			}
+			a.shortHeader()
 			return // a short header packet runs to the end of the datagram
 		}
 		h, err := parseLong(data)
@@ -98,6 +110,7 @@ func (a *Analyzer) DeliverPacket(ts int64, isOrig bool, data []byte) {
 			a.violation(err.Error(), data)
 			return
 		}
+		a.longPacket(h.ptype)
 		pkt := data[:h.size]
 		data = data[h.size:]
 		if h.ptype == typeRetry {
@@ -147,8 +160,7 @@ func (a *Analyzer) packet(h *longHeader, pkt []byte, isOrig bool) {
 		}
 		d.version = h.version
 	}
-	sc := scratchPool.Get().(*scratch)
-	defer scratchPool.Put(sc)
+	sc := a.cfg.sc
 	plain, hdr, err := d.open.Open(sc.plain[:0], sc.hdr[:0], pkt, h.pnOffset, h.length)
 	sc.plain, sc.hdr = plain[:0], hdr[:0]
 	if err == nil && len(plain) == 0 {
@@ -159,6 +171,7 @@ func (a *Analyzer) packet(h *longHeader, pkt []byte, isOrig bool) {
 		return
 	}
 	a.confirm()
+	a.sess.decrypted++
 	if err := parseFrames(plain, h.ptype, a); err != nil {
 		a.violation(err.Error(), pkt)
 	}
@@ -181,7 +194,7 @@ func (a *Analyzer) ensureChild() {
 	}
 	a.childEnv = analyzer.Env{
 		Conn:    a.env.Conn,
-		Events:  a.env.Events,
+		Events:  childEvents{a},
 		Detach:  func() { a.childGone = true },
 		Options: a.env.Options,
 	}
@@ -238,6 +251,7 @@ func (a *Analyzer) violation(reason string, data []byte) {
 		Analyzer: AnalyzerName,
 		Reason:   reason,
 		Data:     data,
+		Ignored:  a.bytes > ignoreViolationsAfter,
 	})
 	a.stop()
 	a.env.Detach()

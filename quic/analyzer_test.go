@@ -182,8 +182,13 @@ func TestAnalyzerIgnoresNonQUIC(t *testing.T) {
 	} {
 		h.a.DeliverPacket(1, true, d)
 	}
-	if len(h.events) != 0 {
+	// Only the weird of Zeek's script for a first short-header packet without a QUIC
+	// session: no confirmation, no violation.
+	if len(h.events) != 1 {
 		t.Fatalf("events %v", h.events)
+	}
+	if w, ok := h.events[0].(*tlsmon.Weird); !ok || w.WeirdName != WeirdSpuriousShortHeader || w.Addl != "1" {
+		t.Fatalf("event %#v", h.events[0])
 	}
 }
 

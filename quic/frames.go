@@ -16,6 +16,7 @@ const (
 // aborts frame parsing.
 type cryptoSink interface {
 	crypto(offset uint64, data []byte) error
+	connClose() // a CONNECTION_CLOSE frame was parsed
 }
 
 // parseFrames walks the frames of a decrypted Initial payload as Zeek's Frame unit does:
@@ -49,7 +50,9 @@ func parseFrames(b []byte, packetType int, sink cryptoSink) error {
 			err = sink.crypto(off, b[:n])
 			b = b[n:]
 		case frameConnClose:
-			b, err = skipConnectionClose(b)
+			if b, err = skipConnectionClose(b); err == nil {
+				sink.connClose()
+			}
 		default:
 			err = fmt.Errorf("unhandled frame type %d in %d", t, packetType)
 		}

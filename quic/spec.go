@@ -12,8 +12,10 @@ var Ports = []uint16{443, 853, 784}
 // Spec returns the QUIC analyzer's attachment description with the default caps.
 func Spec() analyzer.Spec { return SpecConfig(Config{}) }
 
-// SpecConfig is Spec with cfg's caps.
+// SpecConfig is Spec with cfg's caps. The analyzers of the returned Spec share decryption
+// buffers: use it for one engine (one goroutine).
 func SpecConfig(cfg Config) analyzer.Spec {
+	cfg.sc = &scratch{}
 	return analyzer.Spec{
 		Name:     AnalyzerName,
 		UDPPorts: Ports,

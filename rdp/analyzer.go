@@ -15,6 +15,7 @@ type Analyzer struct {
 	env      *analyzer.Env
 	childEnv analyzer.Env
 	child    analyzer.Analyzer // the SSL analyzer, once the hand-off happened
+	pickup   bool              // a partial connection analysed under Options.Recover
 
 	dir   [2]framer
 	gate  *gate  // non-nil while an analyzer attached by content waits for dpd_rdp_server
@@ -65,8 +66,13 @@ func (a *Analyzer) deliver(ts int64, isOrig bool, data []byte) {
 		return
 	}
 	a.bytes += uint64(len(data))
-	if a.env.Partial != nil && a.env.Partial() {
-		return
+	if a.env.Partial != nil && a.env.Partial() && !a.pickup {
+		// Under Options.Recover a partial connection whose first delivered bytes start a
+		// TPKT (its start was captured after all, e.g. a reordered handshake) is analysed.
+		if !a.env.Options.Recover || a.bytes != uint64(len(data)) || len(data) < 4 || data[0] != 3 || data[1] != 0 {
+			return
+		}
+		a.pickup = true
 	}
 	if a.hadGap || a.failed {
 		return
@@ -119,7 +125,7 @@ func (a *Analyzer) startSSL() {
 
 func (a *Analyzer) violation(ts int64, reason string) {
 	a.failed = true
-	a.violationEv = tlsmon.AnalyzerViolation{Meta: tlsmon.Meta{Ts: ts, Conn: a.env.Conn}, Analyzer: "RDP", Reason: reason}
+	a.violationEv = tlsmon.AnalyzerViolation{Meta: tlsmon.Meta{Ts: ts, Conn: a.env.Conn}, Analyzer: "RDP", Reason: reason, Ignored: a.bytes > ignoreViolationsAfter}
 	a.env.Events.HandleEvent(&a.violationEv)
 	// Zeek's DPD removes the analyzer unless the connection is already past
 	// ignore_violations_after; this analyzer stops parsing either way.
@@ -155,6 +161,13 @@ func (a *Analyzer) Gap(ts int64, isOrig bool, n uint64) {
 }
 
 func (a *Analyzer) gap(ts int64, isOrig bool, n uint64) {
+	if a.env.Options.Recover && a.child != nil && !a.hadGap {
+		// Under Options.Recover a gap after the hand-off to SSL is the SSL analyzer's to
+		// resynchronise over.
+		a.bytes += n
+		a.child.Gap(ts, isOrig, n)
+		return
+	}
 	a.bytes += n
 	a.hadGap = true
 	a.dir[0].release()

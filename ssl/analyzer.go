@@ -1,8 +1,6 @@
 package ssl
 
 import (
-	"sync"
-
 	"github.com/tlsmon/tlsmon"
 	"github.com/tlsmon/tlsmon/analyzer"
 )
@@ -24,6 +22,7 @@ type session struct {
 	hs  *Handshake
 	rec *RecordEvents
 	dir [2]recordDir
+	rs  [2]resync // Options.Recover only (resync.go)
 
 	recordLayerVersion uint16 // 0 until known; versionSSLv2 for SSLv2 connections
 	confirmed          bool
@@ -35,23 +34,30 @@ type session struct {
 	bytes         uint64 // payload bytes seen in both directions
 }
 
-var sessionPool = sync.Pool{New: func() any {
+// newSession returns a session whose handshake layer uses sh (nil: nothing shared).
+func newSession(sh *Shared) *session {
 	a := &session{ev: newEmitter(nil, nil, "SSL")}
-	a.hs = newHandshake(a.ev, Callbacks{Violation: a.violation, Confirm: a.confirm})
+	a.hs = newHandshake(sh, a.ev, Callbacks{Violation: a.violation, Confirm: a.confirm})
+	a.hs.cache = sh.msgCache() // TLS over TCP only: DTLS's handshakes (Shared.NewHandshake) have none
 	a.rec = newRecordEvents(a.hs, a.onEstablished)
 	return a
-}}
+}
 
-// New returns an SSL analyzer for env's connection. It has no message cache: see
-// CachingSpec.
+// New returns an SSL analyzer for env's connection, with the default limits, no message
+// cache and no recycling: see SpecShared.
 func New(env *analyzer.Env) analyzer.Analyzer { return newAnalyzer(env, nil) }
 
-// newAnalyzer returns an SSL analyzer for env's connection that uses the message cache c
-// (nil: none).
-func newAnalyzer(env *analyzer.Env, c *msgCache) analyzer.Analyzer {
-	a := sessionPool.Get().(*session)
+// newAnalyzer returns an SSL analyzer for env's connection that uses sh's limits, message
+// cache and free lists (nil: none), recycling a session of sh when there is one.
+func newAnalyzer(env *analyzer.Env, sh *Shared) analyzer.Analyzer {
+	var a *session
+	if sh != nil {
+		a = sh.sessions.get()
+	}
+	if a == nil {
+		a = newSession(sh)
+	}
 	a.reset(env)
-	a.hs.cache = c
 	return &Analyzer{s: a}
 }
 
@@ -63,32 +69,48 @@ func (a *session) reset(env *analyzer.Env) {
 	}
 	a.ev.h, a.ev.conn, a.ev.ts = h, env.Conn, 0
 	for i := range a.dir {
-		a.dir[i].releaseBuf()
+		a.dir[i].releaseBuf(a.hs.sh)
 		a.dir[i] = recordDir{}
 		r := &a.hs.dir[i]
 		r.release() // keeps only a buffer of at most keepHandshakeBuffer
-		*r = hsReasm{buf: r.buf[:0], chunks: r.chunks[:0]}
+		*r = hsReasm{sh: r.sh, buf: r.buf[:0], chunks: r.chunks[:0]}
 	}
 	hs := a.hs
 	hs.flipped, hs.alreadyAlerted, hs.chosenCipher, hs.chosenVersion, hs.recordVersion = false, false, noChosenCipher, 0, 0
+	cfg := hs.sh.config()
+	hs.maxMsg, hs.maxFrags = cfg.MaxHandshakeMessage, cfg.MaxHandshakeFragments
 	a.rec.reset()
+	for i := range a.rs {
+		a.rs[i] = resync{buf: a.rs[i].buf[:0]}
+	}
 	a.recordLayerVersion = 0
 	a.confirmed, a.skip, a.hadGap, a.detached, a.pendingDetach = false, false, false, false, false
 	a.bytes = 0
 }
 
 // DeliverStream parses the records in data.
-// Like Zeek's, the SSL analyzer ignores the data of partial TCP connections.
+// Like Zeek's, the SSL analyzer ignores the data of partial TCP connections, unless
+// Options.Recover is set (then it looks for a record boundary first: resync.go).
 func (w *Analyzer) DeliverStream(ts int64, isOrig bool, data []byte) {
-	if w.s != nil && (w.s.env.Partial == nil || !w.s.env.Partial()) {
-		w.s.deliverStream(ts, isOrig, data)
+	if w.s == nil {
+		return
+	}
+	partial := w.s.env.Partial != nil && w.s.env.Partial()
+	if !partial || w.s.env.Options.Recover {
+		w.s.deliverStream(ts, isOrig, data, partial)
 	}
 }
 
-// Gap stops the analysis: Zeek's SSL analyzer ignores all data after a content gap.
+// Gap stops the analysis: Zeek's SSL analyzer ignores all data after a content gap. Under
+// Options.Recover only the direction that lost bytes pauses, until it resynchronises on a
+// record boundary (resync.go); SSLv2, which has no such boundary to find, still stops.
 func (w *Analyzer) Gap(ts int64, isOrig bool, n uint64) {
 	if w.s != nil {
 		w.s.bytes += n
+		if w.s.env.Options.Recover && w.s.recordLayerVersion != versionSSLv2 {
+			w.s.gapRecover(isOrig, n)
+			return
+		}
 		w.s.hadGap = true
 	}
 }
@@ -97,7 +119,14 @@ func (w *Analyzer) Gap(ts int64, isOrig bool, n uint64) {
 func (w *Analyzer) DeliverPacket(ts int64, isOrig bool, data []byte) {}
 
 // EndOfData needs no action: an incomplete record of the direction is never completed.
-func (w *Analyzer) EndOfData(ts int64, isOrig bool) {}
+// Under Options.Recover, a direction still looking for a record boundary takes the end of
+// the stream as the confirmation of its last records (resync.go).
+func (w *Analyzer) EndOfData(ts int64, isOrig bool) {
+	if w.s != nil && w.s.env.Options.Recover && !w.s.detached {
+		w.s.ev.ts = ts
+		w.s.resyncEnd(isOrig)
+	}
+}
 
 // Done ends the analysis and recycles the analyzer's state.
 func (w *Analyzer) Done(ts int64) {
@@ -110,14 +139,15 @@ func (w *Analyzer) Done(ts int64) {
 	s.ev.h, s.ev.conn = nil, nil
 	for i := range s.hs.dir {
 		s.hs.dir[i].release() // a message left incomplete gives its large buffer back
-		s.dir[i].releaseBuf()
+		s.dir[i].releaseBuf(s.hs.sh)
 	}
-	s.hs.cache = nil // the pool is shared by all engines; the cache is one engine's
-	sessionPool.Put(s)
+	if sh := s.hs.sh; sh != nil {
+		sh.sessions.put(s)
+	}
 }
 
 func (a *session) violation(reason string, skip bool) {
-	a.ev.emitViolation(reason, nil)
+	a.ev.emitViolation(reason, nil, a.bytes > ignoreViolationsAfter)
 	if skip {
 		a.skip = true
 	}
@@ -136,7 +166,7 @@ func (a *session) confirm() {
 
 func (a *session) stopped() bool { return a.detached || a.skip || a.hadGap }
 
-func (a *session) deliverStream(ts int64, isOrig bool, data []byte) {
+func (a *session) deliverStream(ts int64, isOrig bool, data []byte, partial bool) {
 	if a.detached {
 		return
 	}
@@ -145,6 +175,10 @@ func (a *session) deliverStream(ts int64, isOrig bool, data []byte) {
 		return
 	}
 	a.ev.ts = ts
+	if a.env.Options.Recover && a.recoverDelivery(isOrig, data, partial) {
+		a.endOfCall()
+		return
+	}
 	a.records(isOrig, data)
 	a.endOfCall()
 }
@@ -165,7 +199,7 @@ func (a *session) detach() {
 	a.detached = true
 	// Done follows a detach: an incomplete record's buffer goes back to the free list now.
 	for i := range a.dir {
-		a.dir[i].releaseBuf()
+		a.dir[i].releaseBuf(a.hs.sh)
 	}
 	if a.env.Detach != nil {
 		a.env.Detach()

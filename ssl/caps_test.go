@@ -31,7 +31,7 @@ func TestCapHugeHandshakeMessage(t *testing.T) {
 func TestCapTinyRecords(t *testing.T) {
 	a, r := newTestAnalyzer(analyzer.Options{})
 	// a message spread over one-byte records
-	msg := hsMsg(hsCertificate, make([]byte, MaxHandshakeFragments+100))
+	msg := hsMsg(hsCertificate, make([]byte, DefaultMaxHandshakeFragments+100))
 	for _, b := range msg {
 		a.DeliverStream(1, true, record(ctHandshake, versionTLS12, []byte{b}))
 	}

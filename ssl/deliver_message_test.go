@@ -9,8 +9,6 @@ import (
 // feeds header and body to the stream; either way the events are those of Deliver of the
 // header then of the body, including what later deliveries complete.
 func TestDeliverMessageAsDeliver(t *testing.T) {
-	defer func(m int) { MaxHandshakeMessage = m }(MaxHandshakeMessage)
-	MaxHandshakeMessage = 5000
 	hello := clientHelloBody(versionTLS12, seqRandom(1), nil, []uint16{0x2f}, nil)
 	chain := certChainMsg(2, 700)[4:]
 	type msg struct {
@@ -35,6 +33,7 @@ func TestDeliverMessageAsDeliver(t *testing.T) {
 			h := NewHandshake(testConn, r, "DTLS", Callbacks{Violation: func(reason string, skip bool) {
 				r.lines = append(r.lines, "violation "+reason)
 			}})
+			h.maxMsg = 5000
 			defer h.Release()
 			for i, m := range tc.msgs {
 				ts := int64(i + 1)

@@ -20,7 +20,7 @@
 // The handshake layer (Handshake) is independent of record framing, so that the DTLS
 // analyzer can reuse it:
 //
-//	hs := ssl.NewHandshake(conn, handler, "DTLS", ssl.Callbacks{Violation: ..., Confirm: ...})
+//	hs := shared.NewHandshake(conn, handler, "DTLS", ssl.Callbacks{Violation: ..., Confirm: ...})
 //	// stream transport: hand it the payload of every handshake record, in order
 //	hs.Deliver(ts, isOrig, recordVersion, fragment)
 //	// or, when the caller reassembles messages itself (DTLS fragments):
@@ -33,12 +33,14 @@
 // the hello directions show the responder is the client, and ssl_handshake_message. It
 // returns false on a malformed message, after reporting a violation through Callbacks.
 // Deliver reassembles messages split over records (and several messages in one record);
-// messages larger than MaxHandshakeMessage or split over more than MaxHandshakeFragments
-// records are skipped and reported as weirds. Flipped, ChosenVersion, ChosenCipher and
+// messages larger than Config.MaxHandshakeMessage or split over more than
+// Config.MaxHandshakeFragments records are skipped and reported as weirds. Flipped, ChosenVersion, ChosenCipher and
 // IsTLS13 expose the state the record layer needs.
 //
-// The analyzers of one CachingSpec (one per engine; engine.DefaultAnalyzers uses it)
-// share a small cache of the large handshake messages seen lately: a message that repeats
+// The limits, the free lists and the message cache belong to a Shared, one per engine
+// (engine.DefaultAnalyzers makes one and gives it to SpecShared, and to the DTLS and QUIC
+// specs); nothing on the analysis path is package-level mutable state. The analyzers of
+// one Shared share a small cache of the large handshake messages seen lately: a message that repeats
 // one of them (a server's certificate chain, on every connection to it) is compared with
 // the cached copy as it arrives rather than stored, and the copy is parsed (hs_cache.go).
 // The events are those of the bytes received; Certificate events may then alias the

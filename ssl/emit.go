@@ -70,8 +70,8 @@ func (e *emitter) emitWeird(name, addl string) {
 	e.h.HandleEvent(&e.weird)
 }
 
-func (e *emitter) emitViolation(reason string, data []byte) {
-	e.violation = tlsmon.AnalyzerViolation{Meta: e.meta(), Analyzer: e.analyzerName, Reason: reason, Data: data}
+func (e *emitter) emitViolation(reason string, data []byte, ignored bool) {
+	e.violation = tlsmon.AnalyzerViolation{Meta: e.meta(), Analyzer: e.analyzerName, Reason: reason, Data: data, Ignored: ignored}
 	e.h.HandleEvent(&e.violation)
 }
 

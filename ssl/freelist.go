@@ -1,41 +1,35 @@
 package ssl
 
-import (
-	"math/bits"
-	"sync"
-)
+import "math/bits"
 
 // freeList is a bounded stack of recycled objects. Unlike a sync.Pool it is not emptied by
 // garbage collections, so a long run keeps reusing the same objects (no fresh memory to
 // fault in after each collection), and unlike an unbounded pool it never holds more than
-// max of them, however many connections ended at once.
+// max of them, however many connections ended at once. It belongs to one Shared, so to one
+// goroutine: no lock.
 type freeList[T any] struct {
-	mu    sync.Mutex
 	items []*T
 	max   int
 }
 
 // get returns a recycled object, or nil when there is none.
 func (f *freeList[T]) get() *T {
-	f.mu.Lock()
-	var x *T
-	if n := len(f.items); n > 0 {
-		x = f.items[n-1]
-		f.items[n-1] = nil
-		f.items = f.items[:n-1]
+	n := len(f.items)
+	if n == 0 {
+		return nil
 	}
-	f.mu.Unlock()
+	x := f.items[n-1]
+	f.items[n-1] = nil
+	f.items = f.items[:n-1]
 	return x
 }
 
 // put keeps x for a later get unless the list is full; it reports whether x was kept.
 func (f *freeList[T]) put(x *T) bool {
-	f.mu.Lock()
 	ok := len(f.items) < f.max
 	if ok {
 		f.items = append(f.items, x)
 	}
-	f.mu.Unlock()
 	return ok
 }
 
@@ -55,26 +49,27 @@ const (
 	maxFreeBytes = 8 << 20
 )
 
-// freeBufs is the free list of buffers, by log2 of the capacity.
-var freeBufs struct {
-	sync.Mutex
+// bufFree is the free list of buffers, by log2 of the capacity.
+type bufFree struct {
 	bytes int
 	class [maxBufClass + 1][][]byte
 }
 
 // getBuf returns an empty buffer of capacity 1<<k.
-func getBuf(k int) []byte {
-	if b := freeBuf(k); b != nil {
+func (sh *Shared) getBuf(k int) []byte {
+	if b := sh.freeBuf(k); b != nil {
 		return b
 	}
 	return make([]byte, 0, 1<<k)
 }
 
-// freeBuf takes a buffer of capacity 1<<k from the free list; nil if there is none.
-func freeBuf(k int) []byte {
-	f := &freeBufs
-	f.Lock()
-	defer f.Unlock()
+// freeBuf takes a buffer of capacity 1<<k from the free list; nil if there is none (or no
+// free list: sh nil).
+func (sh *Shared) freeBuf(k int) []byte {
+	if sh == nil {
+		return nil
+	}
+	f := &sh.bufs
 	l := f.class[k]
 	if len(l) == 0 {
 		return nil
@@ -87,21 +82,22 @@ func freeBuf(k int) []byte {
 }
 
 // putBuf gives back a buffer of capacity 1<<k, unless the free list is full.
-func putBuf(k int, b []byte) {
-	f := &freeBufs
-	f.Lock()
+func (sh *Shared) putBuf(k int, b []byte) {
+	if sh == nil {
+		return
+	}
+	f := &sh.bufs
 	if f.bytes+cap(b) <= maxFreeBytes {
 		f.class[k] = append(f.class[k], b[:0])
 		f.bytes += cap(b)
 	}
-	f.Unlock()
 }
 
 // putLarge gives b to the free list when its capacity is one of the list's sizes.
-func putLarge(b []byte) {
+func (sh *Shared) putLarge(b []byte) {
 	c := cap(b)
 	if k := bits.Len(uint(c - 1)); k >= minFreeClass && k <= maxBufClass && c == 1<<k {
-		putBuf(k, b)
+		sh.putBuf(k, b)
 	}
 }
 

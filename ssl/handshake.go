@@ -40,17 +40,6 @@ const (
 	noChosenCipher = 0xFFFFFF
 )
 
-// Caps on handshake reassembly. Variables so tests can lower them.
-var (
-	// MaxHandshakeMessage is the largest handshake message body buffered for parsing;
-	// larger messages are skipped and reported with the weird
-	// "SSL_handshake_message_too_large".
-	MaxHandshakeMessage = 1 << 20
-	// MaxHandshakeFragments is the most records one handshake message may be split over;
-	// beyond it the message is skipped and "SSL_handshake_too_fragmented" is reported.
-	MaxHandshakeFragments = 4096
-)
-
 // Callbacks connect the handshake layer to the analyzer that owns it.
 type Callbacks struct {
 	// Violation reports a protocol violation with Zeek's reason text. skip is true when
@@ -67,6 +56,9 @@ type Handshake struct {
 	cb    Callbacks
 	dir   [2]hsReasm
 	cache *msgCache // large messages seen lately (hs_cache.go); nil: none
+	sh    *Shared   // the engine's limits and free lists (nil: defaults, no recycling)
+	// maxMsg and maxFrags are the limits (Config.MaxHandshakeMessage, MaxHandshakeFragments).
+	maxMsg, maxFrags int
 
 	flipped        bool
 	alreadyAlerted bool
@@ -77,6 +69,7 @@ type Handshake struct {
 }
 
 type hsReasm struct {
+	sh      *Shared  // the free lists (nil: none)
 	buf     []byte   // header and body of an incomplete message (see hs_buf.go)
 	chunks  [][]byte // or its bytes in chunks, when large
 	chunked int      // bytes in chunks
@@ -92,8 +85,19 @@ type hsReasm struct {
 // NewHandshake returns a handshake layer raising its events on h for conn. analyzerName
 // ("SSL", "DTLS") is used as the source of weirds and in violation events.
 // Its event structs come from a pool when a Release gave some back.
+//
+// NewHandshake recycles nothing and uses the default limits; an engine's analyzers use
+// their Shared's NewHandshake.
 func NewHandshake(conn *tlsmon.Conn, h tlsmon.Handler, analyzerName string, cb Callbacks) *Handshake {
-	ev := freeEmitters.get()
+	return (*Shared)(nil).NewHandshake(conn, h, analyzerName, cb)
+}
+
+// NewHandshake is NewHandshake with sh's limits, message cache and free lists.
+func (sh *Shared) NewHandshake(conn *tlsmon.Conn, h tlsmon.Handler, analyzerName string, cb Callbacks) *Handshake {
+	var ev *emitter
+	if sh != nil {
+		ev = sh.emitters.get()
+	}
 	if ev == nil {
 		ev = new(emitter)
 	}
@@ -101,13 +105,12 @@ func NewHandshake(conn *tlsmon.Conn, h tlsmon.Handler, analyzerName string, cb C
 		h = tlsmon.HandlerFunc(func(tlsmon.Event) {})
 	}
 	ev.h, ev.conn, ev.ts, ev.analyzerName = h, conn, 0, analyzerName
-	return newHandshake(ev, cb)
+	return newHandshake(sh, ev, cb)
 }
 
-// freeEmitters holds the emitters (2.2 kB each) of released handshakes for NewHandshake.
+// Shared.emitters holds the emitters (2.2 kB each) of released handshakes for NewHandshake.
 // The DTLS analyzer releases one per UDP connection; 512 cover the connections that end
 // close together in a busy capture while keeping at most ≈ 1.1 MB.
-var freeEmitters = freeList[emitter]{max: 512}
 
 // Release ends the use of a handshake made by NewHandshake, and of the RecordEvents made
 // with it: their event structs and large buffers are recycled. Neither may be used after.
@@ -121,17 +124,23 @@ func (h *Handshake) Release() {
 		h.dir[i].release()
 	}
 	ev.h, ev.conn = nil, nil
-	freeEmitters.put(ev)
+	if h.sh != nil {
+		h.sh.emitters.put(ev)
+	}
 }
 
-func newHandshake(ev *emitter, cb Callbacks) *Handshake {
+func newHandshake(sh *Shared, ev *emitter, cb Callbacks) *Handshake {
 	if cb.Violation == nil {
 		cb.Violation = func(string, bool) {}
 	}
 	if cb.Confirm == nil {
 		cb.Confirm = func() {}
 	}
-	return &Handshake{ev: ev, cb: cb, chosenCipher: noChosenCipher}
+	cfg := sh.config()
+	h := &Handshake{ev: ev, cb: cb, chosenCipher: noChosenCipher, sh: sh,
+		maxMsg: cfg.MaxHandshakeMessage, maxFrags: cfg.MaxHandshakeFragments}
+	h.dir[0].sh, h.dir[1].sh = sh, sh
+	return h
 }
 
 // Flipped reports whether the TLS client is the connection's responder.
@@ -168,7 +177,7 @@ func (h *Handshake) Deliver(ts int64, isOrig bool, recordVersion uint16, data []
 		}
 		if r.size() == 0 && len(data) >= 4 {
 			n := msgLen(data)
-			if n > MaxHandshakeMessage {
+			if n > h.maxMsg {
 				h.tooLarge(r, n)
 				data = data[4:]
 				continue
@@ -192,7 +201,7 @@ func (h *Handshake) Deliver(ts int64, isOrig bool, recordVersion uint16, data []
 			if len(r.buf) < 4 {
 				break
 			}
-			if n := msgLen(r.buf); n > MaxHandshakeMessage {
+			if n := msgLen(r.buf); n > h.maxMsg {
 				r.buf = r.buf[:0]
 				h.tooLarge(r, n)
 				continue
@@ -215,7 +224,7 @@ func (h *Handshake) Deliver(ts int64, isOrig bool, recordVersion uint16, data []
 	}
 	if r.size() > 0 {
 		r.frags++
-		if r.frags > MaxHandshakeFragments {
+		if r.frags > h.maxFrags {
 			h.ev.emitWeird("SSL_handshake_too_fragmented", strconv.Itoa(r.frags))
 			r.discard = 0
 			if r.size() >= 4 {
@@ -262,7 +271,7 @@ func (h *Handshake) feed(isOrig bool, data []byte) int {
 // perfmix went to that copy).
 func (h *Handshake) DeliverMessage(ts int64, isOrig bool, recordVersion uint16, msgType uint8, length uint32, body []byte) {
 	r := &h.dir[dirIndex(isOrig)]
-	if n := int(length); len(body) == n && n <= MaxHandshakeMessage && r.size() == 0 && r.discard == 0 {
+	if n := int(length); len(body) == n && n <= h.maxMsg && r.size() == 0 && r.discard == 0 {
 		h.ev.ts = ts
 		h.recordVersion = recordVersion
 		h.message(isOrig, msgType, body, n)

@@ -122,22 +122,18 @@ func testSplits(t *testing.T, stream []byte, chunks []int) {
 	}
 }
 
-// drainFreeBufs empties the free list of large reassembly buffers.
-func drainFreeBufs() {
-	freeBufs.Lock()
-	defer freeBufs.Unlock()
-	for k := range freeBufs.class {
-		freeBufs.class[k] = nil
-	}
-	freeBufs.bytes = 0
+// testShared returns a Shared with free lists and no message cache.
+func testShared() *Shared {
+	sh := NewShared(Config{})
+	sh.cache = nil
+	return sh
 }
 
 // The buffer of an incomplete message grows with what arrived, not with the length its
 // header announces (when no free buffer is at hand).
 func TestHandshakeBufferFollowsData(t *testing.T) {
-	drainFreeBufs()
-	h := NewHandshake(testConn, &certRecorder{}, "SSL", Callbacks{})
-	msg := certChainMsg(1, MaxHandshakeMessage-16) // announces ~1 MiB
+	h := testShared().NewHandshake(testConn, &certRecorder{}, "SSL", Callbacks{})
+	msg := certChainMsg(1, DefaultMaxHandshakeMessage-16) // announces ~1 MiB
 	sent := 0
 	for _, n := range []int{4, 100, 16384, 16384, 50000} {
 		h.Deliver(1, false, versionTLS12, msg[sent:sent+n])
@@ -164,7 +160,7 @@ func heldBytes(r *hsReasm) int {
 // Once warm, reassembling large fragmented messages allocates nothing.
 func TestHandshakeReassemblyAllocs(t *testing.T) {
 	stream := certChainMsg(30, 10000)
-	h := NewHandshake(testConn, tlsmon.HandlerFunc(func(tlsmon.Event) {}), "SSL", Callbacks{})
+	h := testShared().NewHandshake(testConn, tlsmon.HandlerFunc(func(tlsmon.Event) {}), "SSL", Callbacks{})
 	allocs := testing.AllocsPerRun(20, func() { deliverSplit(h, stream, 16384) })
 	if allocs > 0 {
 		t.Errorf("%.1f allocations per fragmented %d-byte message", allocs, len(stream))
@@ -175,34 +171,27 @@ func TestHandshakeReassemblyAllocs(t *testing.T) {
 // large message takes its chunks from there, and the free list never keeps more than
 // maxFreeBytes.
 func TestHandshakeFreeList(t *testing.T) {
-	drainFreeBufs()
+	sh := testShared()
 	msg := certChainMsg(1, 100000) // class 17 (128 KiB)
-	h := NewHandshake(testConn, &certRecorder{}, "SSL", Callbacks{})
+	h := sh.NewHandshake(testConn, &certRecorder{}, "SSL", Callbacks{})
 	deliverSplit(h, msg, 16384)
-	freeBufs.Lock()
-	held := freeBufs.bytes
-	freeBufs.Unlock()
+	held := sh.bufs.bytes
 	if held < 1<<17 {
 		t.Fatalf("free list holds %d bytes after a 100 kB message", held)
 	}
 	h.Deliver(1, false, versionTLS12, msg[:16384])
 	h.Deliver(1, false, versionTLS12, msg[16384:2*16384])
-	freeBufs.Lock()
-	after := freeBufs.bytes
-	freeBufs.Unlock()
+	after := sh.bufs.bytes
 	if r := &h.dir[1]; len(r.chunks) != 1 || cap(r.chunks[0]) != 1<<chunkClass || after != held-1<<chunkClass {
 		t.Fatalf("second message: %d chunks, free list %d -> %d bytes; want one chunk taken from it", len(r.chunks), held, after)
 	}
 	for i := 0; i < 2*maxFreeBytes>>21; i++ {
-		putBuf(maxBufClass, make([]byte, 0, 1<<maxBufClass))
+		sh.putBuf(maxBufClass, make([]byte, 0, 1<<maxBufClass))
 	}
-	freeBufs.Lock()
-	held = freeBufs.bytes
-	freeBufs.Unlock()
+	held = sh.bufs.bytes
 	if held > maxFreeBytes {
 		t.Fatalf("free list holds %d bytes, cap %d", held, maxFreeBytes)
 	}
-	drainFreeBufs()
 }
 
 // Empty deliveries behind a header split over records count as fragments without reading
@@ -211,7 +200,7 @@ func TestHandshakeTooFragmentedShortHeader(t *testing.T) {
 	r := &certRecorder{}
 	h := NewHandshake(testConn, r, "SSL", Callbacks{})
 	h.Deliver(1, true, versionTLS12, []byte{hsCertificate, 0})
-	for i := 0; i <= MaxHandshakeFragments; i++ {
+	for i := 0; i <= DefaultMaxHandshakeFragments; i++ {
 		h.Deliver(1, true, versionTLS12, nil)
 	}
 	if len(r.lines) != 1 || r.lines[0] != "weird SSL_handshake_too_fragmented" || len(h.dir[0].buf) != 0 {

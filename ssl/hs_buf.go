@@ -46,7 +46,7 @@ func (r *hsReasm) add(c *msgCache, data []byte, total int) {
 			r.buf = append(r.buf, data...)
 			return
 		}
-		c := append(getBuf(chunkClass), r.buf...)
+		c := append(r.sh.getBuf(chunkClass), r.buf...)
 		r.buf = r.buf[:0]
 		r.chunks = append(r.chunks, c)
 		r.chunked = len(c)
@@ -54,7 +54,7 @@ func (r *hsReasm) add(c *msgCache, data []byte, total int) {
 	for len(data) > 0 {
 		last := &r.chunks[len(r.chunks)-1]
 		if len(*last) == cap(*last) {
-			r.chunks = append(r.chunks, getBuf(chunkClass))
+			r.chunks = append(r.chunks, r.sh.getBuf(chunkClass))
 			continue
 		}
 		n := copy((*last)[len(*last):cap(*last)], data)
@@ -92,7 +92,7 @@ func (r *hsReasm) join() []byte {
 	k := bufClass(r.chunked)
 	var b []byte
 	if k >= 0 {
-		b = getBuf(k)
+		b = r.sh.getBuf(k)
 	}
 	for _, c := range r.chunks {
 		b = append(b, c...)
@@ -113,10 +113,10 @@ func (r *hsReasm) reserve(add, total int) {
 	}
 	var nb []byte
 	if k := bufClass(total); total > keepHandshakeBuffer && total >= need && k >= 0 {
-		nb = freeBuf(k)
+		nb = r.sh.freeBuf(k)
 	}
 	if nb == nil {
-		nb = newBuf(r.grownCap(need, total))
+		nb = r.sh.newBuf(r.grownCap(need, total))
 	}
 	nb = append(nb, r.buf...)
 	r.releaseBuf()
@@ -137,9 +137,9 @@ func (r *hsReasm) grownCap(need, total int) int {
 
 // newBuf returns an empty buffer of capacity c or more: small ones are allocated, large
 // ones come in the free list's power-of-two sizes.
-func newBuf(c int) []byte {
+func (sh *Shared) newBuf(c int) []byte {
 	if k := bufClass(c); c > keepHandshakeBuffer && k >= 0 {
-		return getBuf(k)
+		return sh.getBuf(k)
 	}
 	return make([]byte, 0, c)
 }
@@ -149,13 +149,13 @@ func newBuf(c int) []byte {
 func (r *hsReasm) release() {
 	r.endVerify()
 	for i, c := range r.chunks {
-		putLarge(c)
+		r.sh.putLarge(c)
 		r.chunks[i] = nil
 	}
 	r.chunks = r.chunks[:0]
 	r.chunked = 0
 	if r.joined != nil {
-		putLarge(r.joined)
+		r.sh.putLarge(r.joined)
 		r.joined = nil
 	}
 	r.releaseBuf()
@@ -167,6 +167,6 @@ func (r *hsReasm) releaseBuf() {
 		r.buf = r.buf[:0]
 		return
 	}
-	putLarge(r.buf)
+	r.sh.putLarge(r.buf)
 	r.buf = nil
 }

@@ -29,6 +29,7 @@ import "slices"
 // its verifiers' bytes: what it holds stays within twice what they delivered, as a
 // direction's own buffers would.
 type msgCache struct {
+	sh      *Shared      // the free lists its buffers come from and go back to
 	entries []*cachedMsg // least recently used first
 	bytes   int          // capacity of the entries' buffers
 	hits    int          // messages parsed from an entry
@@ -66,7 +67,7 @@ func (c *msgCache) lookup(hdr [4]byte) *cachedMsg {
 // buffer.
 func (c *msgCache) insert(b []byte) {
 	if cap(b) > cacheMaxBytes || len(b) < 4 {
-		putLarge(b)
+		c.sh.putLarge(b)
 		return
 	}
 	c.add(&cachedMsg{b: b})
@@ -75,9 +76,9 @@ func (c *msgCache) insert(b []byte) {
 // begin caches the start of a message whose header is hdr, for its first direction to
 // write the message into.
 func (c *msgCache) begin(hdr [4]byte) *cachedMsg {
-	b := wholeBuf(4 + msgLen(hdr[:]))
+	b := c.sh.wholeBuf(4 + msgLen(hdr[:]))
 	if b == nil {
-		b = getBuf(chunkClass)
+		b = c.sh.getBuf(chunkClass)
 	}
 	e := &cachedMsg{b: append(b, hdr[:]...)}
 	c.add(e)
@@ -89,9 +90,9 @@ func (c *msgCache) begin(hdr [4]byte) *cachedMsg {
 // already paid for, and taking it spares the copies of growth: with it, 8 distinct
 // 300 kB messages (BenchmarkLargeMessageCache/distinct) take ≈ 395 µs instead of ≈ 505 µs
 // when their entries grew by doubling, and ≈ 440 µs without the cache (medians of 3).
-func wholeBuf(total int) []byte {
+func (sh *Shared) wholeBuf(total int) []byte {
 	if k := bufClass(total); k >= 0 {
-		return freeBuf(k)
+		return sh.freeBuf(k)
 	}
 	return nil
 }
@@ -120,14 +121,14 @@ func (c *msgCache) fit() {
 
 // grow makes room in e.b for need bytes of a message of total bytes: capacity at most
 // doubles, from the free list's sizes (newBuf), and never exceeds the message's class.
-func (c *msgCache) grow(e *cachedMsg, need, total int) {
+func (c *msgCache) grow(sh *Shared, e *cachedMsg, need, total int) {
 	old := e.b
-	nb := wholeBuf(total)
+	nb := sh.wholeBuf(total)
 	if nb == nil {
-		nb = newBuf(min(max(need, 2*cap(old)), total))
+		nb = sh.newBuf(min(max(need, 2*cap(old)), total))
 	}
 	e.b = append(nb, old...)
-	putLarge(old)
+	sh.putLarge(old)
 	if c == nil {
 		return
 	}
@@ -146,16 +147,16 @@ func (c *msgCache) evict(i int) {
 	c.bytes -= cap(e.b)
 	e.evicted = true
 	if e.refs == 0 {
-		putLarge(e.b)
+		c.sh.putLarge(e.b)
 		e.b = nil
 	}
 }
 
 // unref ends one direction's use of e.
-func (e *cachedMsg) unref() {
+func (e *cachedMsg) unref(sh *Shared) {
 	e.refs--
 	if e.refs == 0 && e.evicted {
-		putLarge(e.b)
+		sh.putLarge(e.b)
 		e.b = nil
 	}
 }
@@ -189,7 +190,7 @@ func (r *hsReasm) verify(c *msgCache, data []byte, total int) bool {
 	if string(data[:n]) == string(known[:n]) && r.verified+len(data) <= total {
 		if rest := data[n:]; len(rest) > 0 {
 			if need := len(e.b) + len(rest); need > cap(e.b) {
-				c.grow(e, need, total)
+				c.grow(r.sh, e, need, total)
 			}
 			e.b = append(e.b, rest...)
 		}
@@ -199,7 +200,7 @@ func (r *hsReasm) verify(c *msgCache, data []byte, total int) bool {
 	k := r.verified
 	r.ver, r.verified = nil, 0
 	r.add(nil, e.b[:k], total)
-	e.unref() // after the copy: it may give the buffer back
+	e.unref(r.sh) // after the copy: it may give the buffer back
 	return false
 }
 
@@ -216,7 +217,7 @@ func (r *hsReasm) complete(c *msgCache) []byte {
 func (r *hsReasm) endVerify() {
 	if e := r.ver; e != nil {
 		r.ver, r.verified = nil, 0
-		e.unref()
+		e.unref(r.sh)
 	}
 }
 
@@ -242,7 +243,7 @@ func (r *hsReasm) remember(c *msgCache, total int) {
 		if k < 0 {
 			return
 		}
-		b = append(getBuf(k), r.join()...)
+		b = append(r.sh.getBuf(k), r.join()...)
 	}
 	c.insert(b)
 }

@@ -26,8 +26,8 @@ type cacheConn struct {
 	msgs     [][]byte // handshake messages, sent in records of at most 16 KiB
 	seg      int      // TCP segment size (0: 1400)
 	cut      int      // bytes of the stream delivered (0: all)
-	maxMsg   int      // MaxHandshakeMessage while this connection's bytes are delivered (0: unchanged)
-	maxFrags int      // MaxHandshakeFragments likewise
+	maxMsg   int      // this connection's Config.MaxHandshakeMessage (0: the default)
+	maxFrags int      // its Config.MaxHandshakeFragments likewise
 }
 
 // stream is the connection's bytes, cut as asked.
@@ -59,8 +59,8 @@ func runCacheConns(t *testing.T, conns []cacheConn, cached, interleaved bool) ca
 	var run cacheRun
 	newA := New
 	if cached {
-		run.cache = new(msgCache)
-		newA = func(env *analyzer.Env) analyzer.Analyzer { return newAnalyzer(env, run.cache) }
+		run.cache = NewShared(Config{}).cache
+		newA = func(env *analyzer.Env) analyzer.Analyzer { return newAnalyzer(env, run.cache.sh) }
 	}
 	as := make([]*Analyzer, len(conns))
 	recs := make([]*cacheRecorder, len(conns))
@@ -81,15 +81,14 @@ func runCacheConns(t *testing.T, conns []cacheConn, cached, interleaved bool) ca
 			seg = 1400
 		}
 		n := min(seg, len(streams[i]))
-		oldMsg, oldFrags := MaxHandshakeMessage, MaxHandshakeFragments
+		hs := as[i].s.hs
 		if c.maxMsg > 0 {
-			MaxHandshakeMessage = c.maxMsg
+			hs.maxMsg = c.maxMsg
 		}
 		if c.maxFrags > 0 {
-			MaxHandshakeFragments = c.maxFrags
+			hs.maxFrags = c.maxFrags
 		}
 		as[i].DeliverStream(1, false, streams[i][:n])
-		MaxHandshakeMessage, MaxHandshakeFragments = oldMsg, oldFrags
 		streams[i] = streams[i][n:]
 		return true
 	}
@@ -193,12 +192,12 @@ func TestHandshakeCacheEvictedWhileVerifying(t *testing.T) {
 	// connection 1 gets half of its stream, then every other connection runs, then the rest
 	half := len(conns[1].stream()) / 2
 	want := runCacheConns(t, conns, false, false)
-	c := new(msgCache)
+	c := NewShared(Config{}).cache
 	recs := make([]*cacheRecorder, len(conns))
 	as := make([]*Analyzer, len(conns))
 	for i := range conns {
 		recs[i] = &cacheRecorder{}
-		as[i] = newAnalyzer(&analyzer.Env{Conn: testConn, Events: recs[i], Detach: func() {}}, c).(*Analyzer)
+		as[i] = newAnalyzer(&analyzer.Env{Conn: testConn, Events: recs[i], Detach: func() {}}, c.sh).(*Analyzer)
 	}
 	s1 := conns[1].stream()
 	as[0].DeliverStream(1, false, conns[0].stream())
@@ -245,7 +244,7 @@ func TestHandshakeCacheBudget(t *testing.T) {
 		}
 	}
 	// a message whose buffer exceeds the budget is not cached
-	c := new(msgCache)
+	c := NewShared(Config{}).cache
 	c.insert(make([]byte, 8, 2*cacheMaxBytes))
 	if len(c.entries) != 0 || c.bytes != 0 {
 		t.Errorf("%d entries of %d bytes after an oversized message", len(c.entries), c.bytes)
@@ -253,7 +252,7 @@ func TestHandshakeCacheBudget(t *testing.T) {
 }
 
 // Analyzers of Spec have no cache; those of one CachingSpec share theirs, another
-// CachingSpec has its own, and a session recycled into the shared pool drops it.
+// CachingSpec has its own, and a session goes back to its own Shared only.
 func TestHandshakeCachePerSpec(t *testing.T) {
 	env := &analyzer.Env{Conn: testConn, Detach: func() {}}
 	if a := Spec().New(env).(*Analyzer); a.s.hs.cache != nil {
@@ -266,9 +265,20 @@ func TestHandshakeCachePerSpec(t *testing.T) {
 	}
 	s := a.s
 	a.Done(1)
-	if s.hs.cache != nil {
-		t.Error("a recycled session keeps its engine's cache")
+	if d := s2.New(env).(*Analyzer); d.s == s {
+		t.Error("a session recycled into another engine's Shared")
 	}
+	if d := s1.New(env).(*Analyzer); d.s != s || d.s.hs.cache != b.s.hs.cache {
+		t.Error("a session not recycled into its own Shared")
+	}
+}
+
+// shOf returns the Shared of a cache (nil: none).
+func shOf(c *msgCache) *Shared {
+	if c == nil {
+		return nil
+	}
+	return c.sh
 }
 
 // FuzzHandshakeCache compares, on random segmentations, an analyzer using a message cache
@@ -303,7 +313,7 @@ func FuzzHandshakeCache(f *testing.F) {
 
 // A looked-up entry becomes the most recently used: the least recently used one goes first.
 func TestHandshakeCacheLRU(t *testing.T) {
-	c := new(msgCache)
+	c := NewShared(Config{}).cache
 	msg := func(i int) []byte { return append(make([]byte, 0, 1<<chunkClass), hsCertificate, 1, 0, byte(i)) }
 	for i := 0; i < cacheMaxEntries; i++ {
 		c.insert(msg(i))
@@ -340,7 +350,7 @@ func BenchmarkLargeMessageCache(b *testing.B) {
 		}
 		for _, cached := range []bool{false, true} {
 			b.Run(fmt.Sprintf("%s/cache=%v", kind, cached), func(b *testing.B) {
-				c := new(msgCache)
+				c := NewShared(Config{}).cache
 				if !cached {
 					c = nil
 				}
@@ -350,7 +360,7 @@ func BenchmarkLargeMessageCache(b *testing.B) {
 					var as [inFlight]*Analyzer
 					var ss [inFlight][]byte
 					for j := range as {
-						as[j] = newAnalyzer(env, c).(*Analyzer)
+						as[j] = newAnalyzer(env, shOf(c)).(*Analyzer)
 						ss[j] = streams[(i*inFlight+j)%len(streams)]
 					}
 					for more := true; more; {

@@ -111,7 +111,7 @@ func (a *session) records(isOrig bool, data []byte) {
 			if d.buf == nil {
 				// sized once for what is left of the record (< 64 KiB), from the free
 				// list; it goes back there once the record was parsed (releaseBuf)
-				d.buf = getBuf(smallBufClass(rest))
+				d.buf = a.hs.sh.getBuf(smallBufClass(rest))
 			}
 			take := min(rest-len(d.buf), len(data))
 			d.buf = append(d.buf, data[:take]...)
@@ -123,7 +123,7 @@ func (a *session) records(isOrig bool, data []byte) {
 		}
 		d.inBody = false
 		ok := a.record(isOrig, d, body)
-		d.releaseBuf()
+		d.releaseBuf(a.hs.sh)
 		if !ok {
 			return // malformed record: the rest of this delivery is dropped, as binpac does
 		}
@@ -213,6 +213,9 @@ func (a *session) record(isOrig bool, d *recordDir, body []byte) bool {
 		return true
 	}
 	d.emptyRun = 0
+	if a.env.Options.Recover && !a.wholeRecordCheck(isOrig, d, body) {
+		return true // continues a handshake message begun in lost bytes (resync.go)
+	}
 	rec := Record{ContentType: d.contentType, Version: d.rawVersion, Length: d.length}
 	if d.fed > 0 {
 		// A clear handshake record (its reading was settled when its header came: see
@@ -274,6 +277,12 @@ func (a *session) encryptedState(isOrig bool, d *recordDir) bool {
 	if a.rec.Encrypted(isOrig) || d.contentType != ctApplicationData {
 		return a.rec.Encrypted(isOrig)
 	}
+	if a.rs[dirIndex(isOrig)].resynced {
+		// after a resynchronisation the change_cipher_spec may have been lost: application
+		// data is never sent in clear
+		a.rec.StartEncryption(isOrig)
+		return true
+	}
 	switch a.hs.chosenVersion {
 	case versionSSLv2, versionSSLv3, versionTLS10, versionTLS11, versionTLS12:
 		return false
@@ -304,9 +313,9 @@ func (a *session) plaintext(isOrig bool, d *recordDir, b []byte) (int, error) {
 }
 
 // releaseBuf gives the direction's gathering buffer back to the free list (freelist.go).
-func (d *recordDir) releaseBuf() {
+func (d *recordDir) releaseBuf(sh *Shared) {
 	if d.buf != nil {
-		putLarge(d.buf)
+		sh.putLarge(d.buf)
 		d.buf = nil
 	}
 }

@@ -13,7 +13,7 @@ const maxTLSCiphertext = 1<<14 + 2048
 func quietAnalyzer(opts analyzer.Options) *Analyzer {
 	env := &analyzer.Env{Conn: testConn, Events: tlsmon.HandlerFunc(func(tlsmon.Event) {}), Options: opts}
 	env.Detach = func() {}
-	return New(env).(*Analyzer)
+	return newAnalyzer(env, testShared()).(*Analyzer)
 }
 
 // streamSplit sends b in pieces of n bytes.
@@ -81,8 +81,6 @@ func TestOversizedSplitRecordCompletes(t *testing.T) {
 // the free list once the record was parsed, and on a detach or a reset, so that idle and
 // recycled sessions hold none.
 func TestRecordBufferHeldOnlyWhileIncomplete(t *testing.T) {
-	drainFreeBufs()
-	defer drainFreeBufs()
 	a := quietAnalyzer(analyzer.Options{AnalyzeEncrypted: true})
 	s := a.s
 	defer a.Done(2)
@@ -90,9 +88,7 @@ func TestRecordBufferHeldOnlyWhileIncomplete(t *testing.T) {
 		hsMsg(hsClientHello, clientHelloBody(versionTLS12, seqRandom(1), nil, []uint16{0x2f}, nil))))
 	big := record(ctApplicationData, versionTLS12, make([]byte, maxTLSCiphertext))
 	freeBytes := func() int {
-		freeBufs.Lock()
-		defer freeBufs.Unlock()
-		return freeBufs.bytes
+		return s.hs.sh.bufs.bytes
 	}
 
 	a.DeliverStream(1, true, big[:100])
@@ -114,7 +110,7 @@ func TestRecordBufferHeldOnlyWhileIncomplete(t *testing.T) {
 	if s.dir[1].buf != nil || freeBytes() != held {
 		t.Fatalf("detach: buffer capacity %d kept, free list %d bytes, want %d", cap(s.dir[1].buf), freeBytes(), held)
 	}
-	s.dir[0].buf = getBuf(smallBufClass(1000))
+	s.dir[0].buf = s.hs.sh.getBuf(smallBufClass(1000))
 	s.reset(&analyzer.Env{Conn: testConn})
 	if s.dir[0].buf != nil || freeBytes() != held+1024 {
 		t.Fatalf("reset: buffer capacity %d kept, free list %d bytes", cap(s.dir[0].buf), freeBytes())

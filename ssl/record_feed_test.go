@@ -36,15 +36,14 @@ func TestSplitHandshakeRecordsEventsAtCompletion(t *testing.T) {
 		hsMsg(hsClientHello, clientHelloBody(versionTLS12, seqRandom(1), nil, []uint16{0x2f}, nil)))
 	ends := recordEnds(server)
 
-	defer func(m, f int) { MaxHandshakeMessage, MaxHandshakeFragments = m, f }(MaxHandshakeMessage, MaxHandshakeFragments)
 	for _, caps := range []struct{ msg, frags int }{{1 << 20, 4096}, {20000, 4096}, {1 << 20, 3}} {
-		MaxHandshakeMessage, MaxHandshakeFragments = caps.msg, caps.frags
 		for _, seg := range []int{1, 7, 1000, 1460, 5000, 16389, 40000} {
 			run := func(whole bool) []string {
 				r := &tsRecorder{}
 				env := &analyzer.Env{Conn: testConn, Events: r, Options: analyzer.Options{AnalyzeEncrypted: true}}
 				env.Detach = func() {}
 				a := New(env).(*Analyzer)
+				a.s.hs.maxMsg, a.s.hs.maxFrags = caps.msg, caps.frags
 				defer a.Done(1 << 20)
 				a.DeliverStream(1, true, hello)
 				sent := 0 // whole: bytes handed on (complete records only)

@@ -29,6 +29,9 @@ type RecordEvents struct {
 
 	encrypted   [2]bool // by direction: originator, responder
 	established bool
+	// lost: bytes of the handshake were lost (resync.go): whether a TLS 1.3 record before
+	// ssl_established is a handshake message can no longer be told
+	lost bool
 	// onEstablished runs after ssl_established was raised.
 	onEstablished func()
 }
@@ -49,7 +52,7 @@ func newRecordEvents(hs *Handshake, onEstablished func()) *RecordEvents {
 
 func (r *RecordEvents) reset() {
 	r.encrypted = [2]bool{}
-	r.established = false
+	r.established, r.lost = false, false
 }
 
 // Encrypted reports whether a direction switched to encrypted.
@@ -138,7 +141,7 @@ func (r *RecordEvents) PlaintextData(ts int64, isOrig bool, rec Record) {
 // ssl_established (once, then onEstablished); then ssl_encrypted_data.
 func (r *RecordEvents) Ciphertext(ts int64, isOrig bool, rec Record) {
 	r.ev.ts = ts
-	if !r.established && r.hs.IsTLS13() {
+	if !r.established && r.hs.IsTLS13() && !r.lost {
 		e := &r.ev.probable
 		*e = tlsmon.SSLProbableEncryptedHandshakeMessage{Meta: r.ev.meta(), IsClient: isOrig, Length: uint64(rec.Length)}
 		r.ev.h.HandleEvent(e)

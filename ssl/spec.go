@@ -16,14 +16,17 @@ func Spec() analyzer.Spec {
 	}
 }
 
-// CachingSpec is Spec with a message cache (hs_cache.go) shared by the analyzers it
-// creates: call it once per engine, whose connections are analyzed by one goroutine, and
-// do not share the result between engines. Spec's analyzers have no cache, so Spec may be
-// kept in package variables.
-func CachingSpec() analyzer.Spec {
+// CachingSpec is SpecShared(NewShared(Config{})): the default limits, with a message
+// cache. Call it once per engine.
+func CachingSpec() analyzer.Spec { return SpecShared(NewShared(Config{})) }
+
+// SpecShared is Spec whose analyzers use sh: its limits, its handshake-message cache
+// (hs_cache.go) and its free lists. sh belongs to one engine, whose connections are
+// analyzed by one goroutine: do not share the result between engines. Spec's analyzers
+// share nothing, so Spec may be kept in package variables.
+func SpecShared(sh *Shared) analyzer.Spec {
 	s := Spec()
-	c := new(msgCache)
-	s.New = func(env *analyzer.Env) analyzer.Analyzer { return newAnalyzer(env, c) }
+	s.New = func(env *analyzer.Env) analyzer.Analyzer { return newAnalyzer(env, sh) }
 	return s
 }
 

@@ -8,78 +8,47 @@ import (
 
 func newSSL(env *analyzer.Env) analyzer.Analyzer { return ssl.New(env) }
 
-// inner is the registry of the detection child: the SSL analyzer and its signatures.
-// It is read-only once built, so connections share it.
-var inner = detect.NewRegistry([]analyzer.Spec{ssl.Spec()})
+// childSpec is the analyzer of the detection child: SSL, attached by its signatures
+// only (no ports: the child never attaches by port).
+func childSpec() []analyzer.Spec {
+	return []analyzer.Spec{{Name: "SSL", Match: ssl.Match, New: newSSL}}
+}
 
 // dpd is a detection child, as Zeek's PIA inside a tunnel: the first bytes of each direction
 // (up to detect.BufferSize) are offered to the SSL signatures; on a match the SSL analyzer is
 // attached and the buffered bytes replayed to it.
 type dpd struct {
-	h     *Host
-	det   detect.Conn
-	envFn detect.Env
+	h   *Host
+	reg *detect.Registry // the child's own (a Registry and its free lists belong to one goroutine)
+	det detect.Conn
 }
 
-func newDPD(h *Host) *dpd {
-	d := &dpd{h: h}
-	d.envFn = d.env
-	return d
-}
+func newDPD(h *Host) *dpd { return &dpd{h: h, reg: detect.NewRegistry(childSpec())} }
 
-func (d *dpd) env(spec *analyzer.Spec, slot *detect.Slot) *analyzer.Env {
+// Env implements detect.Env: the child's analyzers report through the host's environment.
+func (d *dpd) Env(spec *analyzer.Spec, slot *detect.Slot) *analyzer.Env {
 	e := *d.h.env
 	e.Detach = func() { slot.Detach(); d.h.Stop() }
 	return &e
 }
 
 func (d *dpd) DeliverStream(ts int64, isOrig bool, data []byte) {
-	for _, sl := range d.det.Slots() {
-		if !sl.Detached {
-			sl.A.DeliverStream(ts, isOrig, data)
-		}
-	}
-	if d.det.Stopped() {
+	if d.det.Stopped() && len(d.det.Slots()) == 0 {
 		return
 	}
-	for _, sl := range inner.Stream(&d.det, isOrig, data, d.envFn) {
-		d.det.ReplayStream(sl, ts)
-	}
-	d.det.Settle()
+	d.reg.DeliverStream(&d.det, ts, isOrig, data, d)
 	if d.det.Stopped() && len(d.det.Slots()) == 0 {
 		d.h.Stop() // the window is over and nothing matched
 	}
 }
 
-func (d *dpd) Gap(ts int64, isOrig bool, n uint64) {
-	for _, sl := range d.det.Slots() {
-		if !sl.Detached {
-			sl.A.Gap(ts, isOrig, n)
-		}
-	}
-	d.det.Gap(isOrig, n)
-}
+func (d *dpd) Gap(ts int64, isOrig bool, n uint64) { d.det.DeliverGap(ts, isOrig, n) }
 
 func (d *dpd) DeliverPacket(ts int64, isOrig bool, data []byte) {}
 
-func (d *dpd) EndOfData(ts int64, isOrig bool) {
-	for _, sl := range d.det.Slots() {
-		if !sl.Detached {
-			sl.A.EndOfData(ts, isOrig)
-		}
-	}
-}
+func (d *dpd) EndOfData(ts int64, isOrig bool) { d.det.EndOfData(ts, isOrig) }
 
 // Done ends every analyzer the child attached, those that detached included (so their
 // state is released and recycled, as the engine does), and returns the content-matching
 // buffer to its pool.
-func (d *dpd) Done(ts int64) {
-	for _, sl := range d.det.Slots() {
-		sl.Detached = true
-		if !sl.Ended {
-			sl.Ended = true
-			sl.A.Done(ts)
-		}
-	}
-	d.det.Close()
-}
+func (d *dpd) Done(ts int64) { d.reg.Done(&d.det, ts) }

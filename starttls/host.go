@@ -29,6 +29,9 @@ type Host struct {
 	pass     bool // every later delivery goes to the child
 
 	bytes     uint64
+	partialOK bool // the protocol is parsed on partial connections too (AnalyzePartial)
+	singleCR  bool // line_terminated_with_single_CR was raised (once per connection)
+	nulWeird  bool // NUL_in_line was raised (once per connection)
 	confirmed bool
 	hadGap    bool
 	detached  bool
@@ -43,6 +46,11 @@ type Host struct {
 func NewHost(env *analyzer.Env, name string, p Parser) *Host {
 	return &Host{env: env, name: name, p: p}
 }
+
+// AnalyzePartial makes the host parse partial connections too (the first packets missed
+// the handshake), as Zeek's FTP, IRC and Spicy (LDAP, PostgreSQL) analyzers do; the
+// others (HTTP, IMAP, MySQL, POP3, SMTP, SOCKS, XMPP) skip them.
+func (h *Host) AnalyzePartial() { h.partialOK = true }
 
 // Conn returns the connection analyzed.
 func (h *Host) Conn() *tlsmon.Conn { return h.env.Conn }
@@ -73,8 +81,18 @@ func (h *Host) ConfirmAs(ts int64, name string) {
 // ViolationAs raises a violation for another analyzer name carried by this one; it does
 // not detach the host.
 func (h *Host) ViolationAs(ts int64, name, reason string) {
-	h.violationEv = tlsmon.AnalyzerViolation{Meta: tlsmon.Meta{Ts: ts, Conn: h.env.Conn}, Analyzer: name, Reason: reason}
+	h.violationEv = tlsmon.AnalyzerViolation{Meta: tlsmon.Meta{Ts: ts, Conn: h.env.Conn}, Analyzer: name, Reason: reason, Ignored: h.bytes > ignoreViolationsAfter}
 	h.env.Events.HandleEvent(&h.violationEv)
+}
+
+// Parsing reports whether stream bytes still reach the parser: no hand-off, no content
+// gap, and the connection is not partial (the analyzers of Zeek these mirror skip those).
+func (h *Host) Parsing() bool {
+	return !h.pass && !h.detached && !h.hadGap && !h.skipPartial()
+}
+
+func (h *Host) skipPartial() bool {
+	return !h.partialOK && h.env.Partial != nil && h.env.Partial()
 }
 
 // Confirmed reports whether the analyzer confirmed its protocol.
@@ -86,7 +104,7 @@ func (h *Host) Violation(ts int64, reason string) {
 	if h.detached {
 		return
 	}
-	h.violationEv = tlsmon.AnalyzerViolation{Meta: tlsmon.Meta{Ts: ts, Conn: h.env.Conn}, Analyzer: h.name, Reason: reason}
+	h.violationEv = tlsmon.AnalyzerViolation{Meta: tlsmon.Meta{Ts: ts, Conn: h.env.Conn}, Analyzer: h.name, Reason: reason, Ignored: h.bytes > ignoreViolationsAfter}
 	h.env.Events.HandleEvent(&h.violationEv)
 	if h.bytes <= ignoreViolationsAfter {
 		h.Stop()
@@ -181,7 +199,7 @@ func (h *Host) DeliverStream(ts int64, isOrig bool, data []byte) {
 		h.child.DeliverStream(ts, isOrig, data)
 		return
 	}
-	if h.hadGap || (h.env.Partial != nil && h.env.Partial()) {
+	if h.hadGap || h.skipPartial() {
 		return
 	}
 	n := h.p.Deliver(h, ts, isOrig, data)

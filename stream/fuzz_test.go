@@ -23,6 +23,14 @@ func FuzzReassembly(f *testing.F) {
 		var r Reassembler
 		r.Init(budget, pool)
 		c := &checker{src: src, pos: 1}
+		// odd-length inputs run under a Recovery: holes wait (until HoldBytes), gaps may
+		// then come from DataSent too, and op 2 is DataHeld
+		recover := len(in)%2 == 1
+		if recover {
+			SetRecovery(&Recovery{HoldTime: 1 << 62, HoldBytes: 512}, &r, nil)
+			budget = r.budget // moved with the recovery state
+			c.gapOK = true
+		}
 		for len(in) >= 3 {
 			off := uint64(in[0])<<4 | uint64(in[1]>>4)
 			n := uint64(in[1]&0x0f)<<4 | uint64(in[2]>>4)
@@ -33,10 +41,15 @@ func FuzzReassembly(f *testing.F) {
 			if op == 1 {
 				c.gapOK = true
 				r.AckReceived(0, seq, c)
-				c.gapOK = false
+				c.gapOK = recover
 				continue
 			}
-			r.DataSent(0, seq, src[seq:end], 0, c)
+			if recover && op == 2 {
+				r.DataHeld(seq, src[seq:end], 0)
+				r.Release(0, c)
+			} else {
+				r.DataSent(0, seq, src[seq:end], 0, c)
+			}
 			if r.Buffered() < 0 || int(budget.Used) != r.Buffered() || pool.Used() != int64(r.Buffered()) {
 				t.Fatalf("accounting: buffered %d budget %d pool %d", r.Buffered(), budget.Used, pool.Used())
 			}
@@ -45,6 +58,7 @@ func FuzzReassembly(f *testing.F) {
 			}
 		}
 		c.gapOK = true
+		r.EndHold(0, c)
 		r.Close(0, c)
 		if r.Buffered() != 0 || budget.Used != 0 || pool.Used() != 0 {
 			t.Fatalf("not released")

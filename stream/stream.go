@@ -1,7 +1,8 @@
 // Package stream reassembles one direction of a TCP connection as Zeek's TCP_Reassembler
 // does: in-order data is delivered at once (without copying), out-of-order segments are
 // buffered under a per-connection and a global cap, overlapping data keeps the first copy,
-// and holes are reported as content gaps when the peer acknowledges past them.
+// and holes are reported as content gaps when the peer acknowledges past them (under a
+// Recovery, hold.go, only once they had time to fill).
 //
 // Sequence numbers are 64-bit relative sequence numbers (Zeek's relative sequence space:
 // the first data byte after the SYN is 1), so wraparound is resolved by the caller (package
@@ -29,7 +30,14 @@ type Budget struct {
 type Pool struct {
 	Max  int64 // 0 = unlimited
 	used int64
+	// held: the budgets drawing on the pool are heldBudgets (SetRecovery, hold.go)
+	held bool
 }
+
+// recovering reports whether the direction is under a Recovery (hold.go): a predictable
+// branch on the path without --recover (Init sets a budget; the flag lives in the pool so
+// that Budget, embedded in every connection, stays 16 bytes).
+func (r *Reassembler) recovering() bool { p := r.budget.pool; return p != nil && p.held }
 
 // Used returns the bytes buffered now over all connections using the pool.
 func (p *Pool) Used() int64 { return p.used }
@@ -43,12 +51,14 @@ const (
 	CapConnection // the per-connection budget is exhausted
 	CapGlobal     // the global pool is exhausted
 	CapBlocks     // too many out-of-order blocks
+	CapHold       // Recovery.HoldBytes reached: an acknowledged hole was declared a gap early
 )
 
 type block struct {
 	seq  uint64
 	n    int
 	data []byte // nil once the direction keeps ranges only (DropData)
+	gate uint64 // Recovery: deliver only once the peer delivered up to here (DataHeld)
 }
 
 func (b *block) end() uint64 { return b.seq + uint64(b.n) }
@@ -85,12 +95,10 @@ type Reassembler struct {
 // Init prepares r; budget and pool may be nil (no cap). Directions sharing a budget must
 // share the pool too.
 func (r *Reassembler) Init(budget *Budget, pool *Pool) {
-	if budget == nil && pool != nil {
-		budget = &Budget{}
+	if budget == nil {
+		budget = &Budget{} // never nil after Init: recovering is one load
 	}
-	if budget != nil {
-		budget.pool = pool
-	}
+	budget.pool = pool
 	*r = Reassembler{next: 1, budget: budget}
 }
 
@@ -213,10 +221,36 @@ func (r *Reassembler) reserve(n int) int {
 // buffered data it makes contiguous go to sink. It returns a Cap* value when a cap stopped
 // buffering: the part that did not fit is dropped and will surface as a gap when acked.
 func (r *Reassembler) DataSent(ts int64, seq uint64, data []byte, acked uint64, sink Sink) int {
+	if seq == r.next && acked <= seq && len(data) > 0 && r.idle() && !r.recovering() {
+		// In order with nothing buffered (most segments): the general path below, minus its loop.
+		r.next += uint64(len(data))
+		if r.buf == nil {
+			sink.Deliver(ts, data)
+			if !r.idle() {
+				r.flush(ts, sink) // as dataSent does after a delivery (flush ignores skipped)
+			}
+		}
+		return CapNone
+	}
+	c := r.dataSent(ts, seq, data, acked, sink)
+	if h := r.hs(); h != nil && r.buf != skipped {
+		if r.holdOverflow() {
+			r.expire(h, ts, true, sink)
+			if c == CapNone {
+				c = CapHold
+			}
+		} else {
+			r.expire(h, ts, false, sink)
+		}
+	}
+	return c
+}
+
+func (r *Reassembler) dataSent(ts int64, seq uint64, data []byte, acked uint64, sink Sink) int {
 	if r.buf == skipped || len(data) == 0 {
 		return CapNone
 	}
-	if acked > r.next && r.idle() && seq < acked {
+	if acked > r.next && r.idle() && seq < acked && r.hs() == nil {
 		// Zeek drops the already-acknowledged part of a segment.
 		if seq+uint64(len(data)) <= acked {
 			return CapNone
@@ -240,6 +274,9 @@ func (r *Reassembler) DataSent(ts int64, seq uint64, data []byte, acked uint64, 
 			stop = bs[0].seq
 		}
 		n := stop - seq
+		if n == 0 {
+			return r.insert(seq, data) // data held for its gate starts here (hold.go)
+		}
 		r.next = stop
 		if !r.buf.dropped() {
 			sink.Deliver(ts, data[:n])
@@ -282,7 +319,7 @@ func (r *Reassembler) insert(seq uint64, data []byte) int {
 		if c := r.reserve(len(piece)); c != CapNone {
 			return c
 		}
-		b := block{seq: cur, n: len(piece)}
+		b := block{seq: cur, n: len(piece), gate: r.gating()}
 		if !r.buf.noData {
 			b.data = append([]byte(nil), piece...)
 		}
@@ -305,6 +342,9 @@ func (r *Reassembler) flush(ts int64, sink Sink) {
 	n := 0
 	for n < len(buf.blocks) && buf.blocks[n].seq <= r.next {
 		b := &buf.blocks[n]
+		if b.gate != 0 && !r.gateOpen(b.gate) {
+			break
+		}
 		if e := b.end(); e > r.next {
 			off := r.next - b.seq
 			r.next = e
@@ -343,7 +383,26 @@ func (r *Reassembler) flush(ts int64, sink Sink) {
 // AckReceived tells r that the peer acknowledged everything below ack: holes below it will
 // never be filled, so they are reported as gaps and the data above them delivered (Zeek's
 // TrimToSeq / Undelivered). It returns the total gap length reported.
-func (r *Reassembler) AckReceived(ts int64, ack uint64, sink Sink) uint64 {
+func (r *Reassembler) AckReceived(ts int64, ack uint64, sink Sink) (gaps uint64) {
+	// Nothing unacknowledged below ack is the common case: kept small to inline.
+	if ack > r.next || r.recovering() {
+		gaps = r.ackReceived(ts, ack, sink)
+	}
+	return gaps
+}
+
+func (r *Reassembler) ackReceived(ts int64, ack uint64, sink Sink) uint64 {
+	if r.buf == skipped {
+		return 0
+	}
+	if h := r.hs(); h != nil {
+		return r.holdAck(h, ts, ack, sink)
+	}
+	return r.ackNow(ts, ack, sink)
+}
+
+// ackNow applies Zeek's rule for an acknowledgement: holes below ack are gaps at once.
+func (r *Reassembler) ackNow(ts int64, ack uint64, sink Sink) uint64 {
 	if r.buf == skipped || ack <= r.next {
 		return 0
 	}
@@ -358,7 +417,11 @@ func (r *Reassembler) AckReceived(ts int64, ack uint64, sink Sink) uint64 {
 			r.next = bs[0].seq
 			sink.Gap(ts, g)
 		}
+		next := r.next
 		r.flush(ts, sink)
+		if r.next == next {
+			return gaps // a block held for its gate (hold.go): no hole here
+		}
 	}
 	if ack > r.next && r.buf != skipped {
 		gaps += ack - r.next
@@ -371,7 +434,20 @@ func (r *Reassembler) AckReceived(ts int64, ack uint64, sink Sink) uint64 {
 
 // Close ends the direction: buffered data behind a hole never filled is reported as one gap
 // (not delivered), and buffers are released. It returns the gap length.
+//
+// Under a Recovery, the data held is delivered instead, after a gap for each hole.
 func (r *Reassembler) Close(ts int64, sink Sink) uint64 {
+	var held uint64
+	if h := r.hs(); h != nil && r.buf != skipped {
+		if bs := r.blocks(); len(bs) > 0 {
+			h.ack = max(h.ack, bs[len(bs)-1].end())
+		}
+		held = r.expire(h, ts, true, sink)
+	}
+	return held + r.close(ts, sink)
+}
+
+func (r *Reassembler) close(ts int64, sink Sink) uint64 {
 	if r.buf == skipped || len(r.blocks()) == 0 {
 		r.clear()
 		return 0

@@ -106,7 +106,7 @@ func (l *AnalyzerLog) HandleEvent(e tlsmon.Event) {
 		}
 		l.more[ev.Conn] = append(more, analyzerState{name: ev.Analyzer})
 	case *tlsmon.AnalyzerViolation:
-		if ev.Conn == nil {
+		if ev.Conn == nil || ev.Ignored {
 			return
 		}
 		if bit := l.nameBit(ev.Analyzer, false); bit != 0 {

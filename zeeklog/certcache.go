@@ -33,6 +33,7 @@ type certInfo struct {
 	parsed bool     // a parse was attempted; ok and names are valid
 	ok     bool     // the certificate parsed (Zeek has x509 information for it)
 	names  []string // the names compared for sni_matches_cert, at most maxHostnameChecked
+	weirds []string // the weirds Zeek's X509 analyzer raises parsing it (validity times)
 	size   int
 	cached bool
 }
@@ -72,7 +73,9 @@ func (c *certCache) lookup(ev *tlsmon.Certificate) *certInfo {
 		}
 		chain++
 	}
-	e := &certInfo{key: key, sum: sha256.Sum256(ev.DER)}
+	// Zeek hashes the certificate as OpenSSL encodes it back (the wire bytes, but for
+	// BER lengths outside the TBSCertificate and bytes trailing it).
+	e := &certInfo{key: key, sum: sha256.Sum256(certs.OpenSSLEncoding(ev.DER))}
 	e.fp = hex.EncodeToString(e.sum[:])
 	e.size = certEntryOverhead + len(e.fp) + len(ev.DER)
 	if e.size <= maxCertCacheBytes && chain < maxCertChain {
@@ -115,6 +118,7 @@ func (c *certCache) fill(e *certInfo, cert *certs.Certificate) {
 		return
 	}
 	e.ok = true
+	e.weirds = cert.TimeWeirds
 	names := cert.HostnameNames
 	if len(names) > maxHostnameChecked {
 		names = names[:maxHostnameChecked]

@@ -25,21 +25,30 @@ type ConnLog struct {
 	row     rowBuf
 	service []byte // the service field being built
 	err     error
+	ext     extended
 }
 
 // NewConnLog returns a conn.log builder writing to w.
-func NewConnLog(w Writer) *ConnLog {
-	return &ConnLog{w: w, row: newRowBuf(w, len(ConnColumns))}
+func NewConnLog(w Writer) *ConnLog { return NewConnLogExt(w, nil) }
+
+// NewConnLogExt returns a conn.log builder writing to w whose rows carry the columns of
+// exts after the default ones (w must have been made for those columns).
+func NewConnLogExt(w Writer, exts []ColumnExtension) *ConnLog {
+	return &ConnLog{w: w, row: newRowBuf(w, len(ConnColumns)+len(extColumns(nil, exts))), ext: newExtended(exts)}
 }
 
 // HandleEvent consumes ConnectionStateRemove events and ignores every other event.
 // (Set hands it only the events consumes in logs.go lists: keep the two in step.)
 func (l *ConnLog) HandleEvent(e tlsmon.Event) {
+	if l.ext.h != nil {
+		l.ext.h.HandleEvent(e)
+	}
 	r, ok := e.(*tlsmon.ConnectionStateRemove)
 	if !ok || r.Conn == nil {
 		return
 	}
 	l.write(r.Conn, &r.Stats)
+	l.ext.forget(r.Conn)
 }
 
 func (l *ConnLog) write(c *tlsmon.Conn, s *tlsmon.ConnectionStats) {
@@ -90,6 +99,7 @@ func (l *ConnLog) write(c *tlsmon.Conn, s *tlsmon.ConnectionStats) {
 		proto = uint64(c.ID.Proto)
 	}
 	row.count(proto)
+	l.ext.write(row, c)
 	if err := row.end(); err != nil && l.err == nil {
 		l.err = err
 	}

@@ -74,6 +74,15 @@ func appendJSONValue(b []byte, v Value) []byte {
 			b = appendJSONString(b, s)
 		}
 		return append(b, ']')
+	case kCounts:
+		b = append(b, '[')
+		for i, c := range v.cs {
+			if i > 0 {
+				b = append(b, ',')
+			}
+			b = strconv.AppendUint(b, c, 10)
+		}
+		return append(b, ']')
 	}
 	return append(b, "null"...)
 }

@@ -25,14 +25,19 @@ type LogSpec struct {
 // Logs returns the logs tlsmon writes, in the order their builders receive each event:
 // x509 and ssl before conn, so that a connection's rows are complete when its conn.log
 // row is written.
-func Logs() []LogSpec {
-	return []LogSpec{
+func Logs() []LogSpec { return LogsWith(Extensions{}) }
+
+// LogsWith returns the logs of Logs with the columns of ext added to ssl.log and conn.log,
+// followed by ext's extra logs.
+func LogsWith(ext Extensions) []LogSpec {
+	specs := []LogSpec{
 		{Path: "x509", Columns: X509Columns, New: func(w Writer) Builder { return NewX509Log(w) }},
-		{Path: "ssl", Columns: SSLColumns, New: func(w Writer) Builder { return NewSSLLog(w) }},
-		{Path: "conn", Columns: ConnColumns, New: func(w Writer) Builder { return NewConnLog(w) }},
+		{Path: "ssl", Columns: extColumns(SSLColumns, ext.SSL), New: func(w Writer) Builder { return NewSSLLogExt(w, ext.SSL) }},
+		{Path: "conn", Columns: extColumns(ConnColumns, ext.Conn), New: func(w Writer) Builder { return NewConnLogExt(w, ext.Conn) }},
 		{Path: "analyzer", Columns: AnalyzerColumns, New: func(w Writer) Builder { return NewAnalyzerLog(w) }},
 		{Path: "weird", Columns: WeirdColumns, New: func(w Writer) Builder { return NewWeirdLog(w) }},
 	}
+	return append(specs, ext.Logs...)
 }
 
 // Set is a group of log builders fed by one event stream. The weirds the ssl and x509
@@ -40,8 +45,8 @@ func Logs() []LogSpec {
 // weird.log, if it has one.
 type Set struct {
 	builders []Builder
-	byClass  [numClasses][]Builder // the builders that read each class, in spec order
-	certs    *certCache            // shared by the set's ssl and x509 builders
+	byClass  [numClasses][]tlsmon.Handler // the builders that read each class, in spec order (then Observe's)
+	certs    *certCache                   // shared by the set's ssl and x509 builders
 }
 
 // eventClass sorts events by the builders that consume them, so that Set hands an event
@@ -74,12 +79,18 @@ func classes(cs ...eventClass) classSet {
 // consumes returns the events b reads: those its HandleEvent does not ignore, for the
 // builders of this package; every event for the others.
 func consumes(b Builder) classSet {
-	switch b.(type) {
+	switch b := b.(type) {
 	case *X509Log:
 		return classes(evCert)
 	case *SSLLog:
+		if len(b.ext.exts) > 0 {
+			return evAll // its extensions read every event
+		}
 		return classes(evCert, evRemove, evAnalyzer, evOther)
 	case *ConnLog:
+		if len(b.ext.exts) > 0 {
+			return evAll
+		}
 		return classes(evRemove)
 	case *AnalyzerLog:
 		return classes(evAnalyzer, evRemove)
@@ -122,9 +133,29 @@ func NewSet(specs []LogSpec, open func(LogSpec) Writer) *Set {
 			case *X509Log:
 				b.Weirds = weird
 			}
+			setExtWeirds(b, weird)
 		}
 	}
 	return s
+}
+
+// setExtWeirds gives weird to the WeirdRaisers among b and its column extensions.
+func setExtWeirds(b Builder, weird *WeirdLog) {
+	var exts []ColumnExtension
+	switch b := b.(type) {
+	case *SSLLog:
+		exts = b.ext.exts
+	case *ConnLog:
+		exts = b.ext.exts
+	}
+	for _, x := range exts {
+		if r, ok := x.(WeirdRaiser); ok {
+			r.SetWeirdEvents(weird)
+		}
+	}
+	if r, ok := b.(WeirdRaiser); ok {
+		r.SetWeirdEvents(weird)
+	}
 }
 
 // HandleEvent hands the event to every builder that reads it, in the order of the specs.
@@ -144,6 +175,14 @@ func (s *Set) HandleEvent(e tlsmon.Event) {
 		class = evWeird
 	}
 	s.dispatch(e, class)
+}
+
+// Observe has the set hand h, after its builders, the Certificate, AnalyzerConfirmation and
+// AnalyzerViolation events: what a run's summary counts, sorted by the set's one type switch.
+func (s *Set) Observe(h tlsmon.Handler) {
+	for _, c := range []eventClass{evCert, evAnalyzer} {
+		s.byClass[c] = append(s.byClass[c], h)
+	}
 }
 
 func (s *Set) dispatch(e tlsmon.Event, class eventClass) {

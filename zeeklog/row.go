@@ -75,6 +75,15 @@ func (r *rowBuf) end() error {
 	return r.w.Write(r.vals)
 }
 
+// value writes any Value (the path of column extensions' fields).
+func (r *rowBuf) value(v Value) {
+	if r.tsv != nil {
+		r.b = append(appendTSVValue(r.b, v), '\t')
+		return
+	}
+	r.set(v)
+}
+
 // set is the generic path of every field.
 func (r *rowBuf) set(v Value) {
 	r.vals[r.i] = v

@@ -177,7 +177,10 @@ func TestSetRouting(t *testing.T) {
 		})
 		if everyone {
 			for c := range set.byClass {
-				set.byClass[c] = set.builders
+				set.byClass[c] = nil
+				for _, b := range set.builders {
+					set.byClass[c] = append(set.byClass[c], b)
+				}
 			}
 		}
 		for _, e := range events {

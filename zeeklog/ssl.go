@@ -36,6 +36,10 @@ const (
 	maxFreeHistory, maxFreeChain = 2 * MaxSSLHistory, 16
 )
 
+// WeirdChainCut (source "tlsmon", addl the cap) is raised once per chain and side when a
+// certificate past MaxChainCerts is left out of cert_chain_fps / client_cert_chain_fps.
+const WeirdChainCut = "SSL_cert_chain_fps_cap"
+
 var hrrRandom = []byte{0xCF, 0x21, 0xAD, 0x74, 0xE5, 0x9A, 0x61, 0x11, 0xBE, 0x1D, 0x8C, 0x02, 0x1E, 0x65, 0xB8, 0x91,
 	0xC2, 0xA2, 0x11, 0x16, 0x7A, 0xBB, 0x8C, 0x5E, 0x07, 0x9E, 0x09, 0xE2, 0xC8, 0xA8, 0x33, 0x9C}
 
@@ -73,6 +77,7 @@ type sslState struct {
 	chainSeen                              bool
 	server                                 []chainCert
 	client                                 []chainCert
+	chainCut                               [2]bool // server, client chain cut at MaxChainCerts
 }
 
 // SSLLog builds ssl.log from the public event stream, as Zeek's base SSL scripts do: the
@@ -91,15 +96,21 @@ type SSLLog struct {
 	Weirds uint64 // ssl_history length cap hits and dropped chain certificates
 	// WeirdEvents, when set, receives the weirds Zeek's SSL scripts raise:
 	// SSL_max_ssl_history_length_reached, SSL_many_server_names and
-	// ssl_early_application_data.
+	// ssl_early_application_data; and tlsmon's WeirdChainCut.
 	WeirdEvents tlsmon.Handler
 	weird       tlsmon.Weird
+	ext         extended
 	onSession   func(*SSLSession) // NewSSLSessions; w is nil then
 }
 
 // NewSSLLog returns an ssl.log builder writing to w.
-func NewSSLLog(w Writer) *SSLLog {
-	return &SSLLog{w: w, conns: make(map[*tlsmon.Conn]*sslState), certs: newCertCache(), row: newRowBuf(w, len(SSLColumns))}
+func NewSSLLog(w Writer) *SSLLog { return NewSSLLogExt(w, nil) }
+
+// NewSSLLogExt returns an ssl.log builder writing to w whose rows carry the columns of exts
+// after the default ones (w must have been made for those columns).
+func NewSSLLogExt(w Writer, exts []ColumnExtension) *SSLLog {
+	return &SSLLog{w: w, conns: make(map[*tlsmon.Conn]*sslState), certs: newCertCache(),
+		row: newRowBuf(w, len(SSLColumns)+len(extColumns(nil, exts))), ext: newExtended(exts)}
 }
 
 func (l *SSLLog) session(m *tlsmon.Meta) *sslState {
@@ -180,6 +191,9 @@ func (l *SSLLog) addHistory(s *sslState, ts int64, isClient bool, c byte) {
 // violations and connection removals; other events are ignored.
 // (Set hands it only the events consumes in logs.go lists: keep the two in step.)
 func (l *SSLLog) HandleEvent(e tlsmon.Event) {
+	if l.ext.h != nil {
+		l.ext.h.HandleEvent(e)
+	}
 	m := e.EventMeta()
 	if m.Conn == nil {
 		return
@@ -301,6 +315,7 @@ func (l *SSLLog) HandleEvent(e tlsmon.Event) {
 			delete(l.conns, m.Conn)
 			l.release(s)
 		}
+		l.ext.forget(m.Conn)
 	}
 }
 
@@ -337,6 +352,10 @@ func (l *SSLLog) certificate(ev *tlsmon.Certificate) {
 	}
 	if len(*chain) >= MaxChainCerts {
 		l.Weirds++
+		if side := dirSide(ev.IsClient); !s.chainCut[side] { // one weird per chain cut
+			s.chainCut[side] = true
+			l.raiseWeird(ev.Ts, ev.Conn, WeirdChainCut, strconv.Itoa(MaxChainCerts), "tlsmon")
+		}
 		return
 	}
 	info := l.certs.lookup(ev)
@@ -346,6 +365,13 @@ func (l *SSLLog) certificate(ev *tlsmon.Certificate) {
 		cc.fp, cc.names = info.fp, info.names
 	}
 	*chain = append(*chain, cc)
+}
+
+func dirSide(isClient bool) int {
+	if isClient {
+		return 1
+	}
+	return 0
 }
 
 func (l *SSLLog) finish(s *sslState) {
@@ -389,6 +415,7 @@ func (l *SSLLog) write(s *sslState) {
 		row.unset()
 		row.unset()
 	}
+	l.ext.write(row, c)
 	if err := row.end(); err != nil && l.err == nil {
 		l.err = err
 	}

@@ -141,6 +141,9 @@ func appendTSVValue(b []byte, v Value) []byte {
 	case kTime, kInterval:
 		return appendFixed6(b, v.f)
 	case kString, kEnum:
+		if v.u == plainString && v.s != "" && v.s != tsvUnset && v.s != tsvEmpty {
+			return append(b, v.s...)
+		}
 		return appendTSVField(b, v.s, fieldSeps)
 	case kStrings:
 		if len(v.ss) == 0 {
@@ -151,6 +154,17 @@ func appendTSVValue(b []byte, v Value) []byte {
 				b = append(b, tsvSetSeparator...)
 			}
 			b = appendTSVField(b, s, setSeps)
+		}
+		return b
+	case kCounts:
+		if len(v.cs) == 0 {
+			return append(b, tsvEmpty...)
+		}
+		for i, c := range v.cs {
+			if i > 0 {
+				b = append(b, tsvSetSeparator...)
+			}
+			b = strconv.AppendUint(b, c, 10)
 		}
 		return b
 	}

@@ -63,7 +63,11 @@ func (l *X509Log) HandleEvent(e tlsmon.Event) {
 	info := l.certs.lookup(ev)
 	if info.parsed && !info.ok {
 		l.Unparsable++
+		l.fileWeirds(ev, parseError)
 		return
+	}
+	if info.parsed {
+		l.fileWeirds(ev, info.weirds)
 	}
 	// only certificates that parsed are ever known, so a known one needs no parse
 	key := certKey{fp: info.sum, host: ev.Index == 0, clientSd: ev.IsClient}
@@ -75,7 +79,11 @@ func (l *X509Log) HandleEvent(e tlsmon.Event) {
 	if err != nil {
 		l.certs.fill(info, nil)
 		l.Unparsable++
+		l.fileWeirds(ev, parseError)
 		return
+	}
+	if !info.parsed {
+		l.fileWeirds(ev, c.TimeWeirds)
 	}
 	l.certs.fill(info, c)
 	if seen || len(l.known) < x509MaxKnownHashes {
@@ -145,6 +153,22 @@ func (l *X509Log) write(ev *tlsmon.Certificate, c *certs.Certificate, fp string)
 	v[21] = Bool(ev.IsClient)
 	if err := l.w.Write(v); err != nil && l.err == nil {
 		l.err = err
+	}
+}
+
+// parseError is the weird of a certificate OpenSSL cannot parse.
+var parseError = []string{"x509_cert_parse_error"}
+
+// fileWeirds raises the weirds Zeek's X509 file analyzer raises for each certificate it
+// parses (a file weird: no connection; Zeek's addl is the file's id, which tlsmon has
+// not).
+func (l *X509Log) fileWeirds(ev *tlsmon.Certificate, names []string) {
+	if l.Weirds == nil {
+		return
+	}
+	for _, n := range names {
+		l.weird = tlsmon.Weird{Meta: tlsmon.Meta{Ts: ev.Ts}, WeirdName: n}
+		l.Weirds.HandleEvent(&l.weird)
 	}
 }
 

@@ -12,6 +12,7 @@ import (
 
 	"github.com/tlsmon/tlsmon/analyzer"
 	"github.com/tlsmon/tlsmon/engine"
+	"github.com/tlsmon/tlsmon/sink"
 )
 
 // exitError is an error that ends the command with a status other than exitRuntime.
@@ -40,7 +41,6 @@ func newRunStop() *runStop { return &runStop{ch: make(chan struct{})} }
 // closed): the reader returns end of input at its next frame, and a read waiting on an
 // idle standard input returns at once.
 func (s *runStop) request() {
-	s.once.Do(func() { close(s.ch) })
 	s.mu.Lock()
 	if s.reader != nil {
 		s.reader.stop.Store(true)
@@ -48,6 +48,7 @@ func (s *runStop) request() {
 		s.pending = true
 	}
 	s.mu.Unlock()
+	s.once.Do(func() { close(s.ch) }) // last: whoever wakes on ch sees the reader stopped
 }
 
 func (s *runStop) setReader(r *countingReader) {
@@ -141,19 +142,23 @@ func analyze(cfg config, stderr io.Writer) error {
 	}
 	stop := newRunStop()
 	var out *outputs
+	aborted := false
 	abort := func() {
 		stop.mu.Lock()
 		o := out
+		aborted = true
 		stop.mu.Unlock()
 		if o != nil {
-			o.abort.Store(true)
+			o.stopNow()
 		}
 	}
 	unwatch := stop.watchSignals(stderr, abort)
 	defer unwatch()
 
-	if err := checkOutputDir(cfg.outDir); err != nil {
-		return err
+	if !cfg.sink.noFiles { // not with -o - or --kafka alone: no file is written
+		if err := checkOutputDir(cfg.outDir); err != nil {
+			return err
+		}
 	}
 	in, err := openInputs(cfg.reads, stop.ch)
 	if err != nil {
@@ -169,7 +174,11 @@ func analyze(cfg config, stderr io.Writer) error {
 	}
 	stop.mu.Lock()
 	out = o
+	abortNow := aborted // a second signal came while the outputs were opening
 	stop.mu.Unlock()
+	if abortNow {
+		o.stopNow()
+	}
 
 	stopProfiles, err := startProfiles(cfg.cpuProfile, cfg.memProfile)
 	if err != nil {
@@ -186,20 +195,24 @@ func analyze(cfg config, stderr io.Writer) error {
 	}
 	stop.setReader(cr)
 
-	eng := engine.New(engine.Options{
+	st, runErr := engine.Run(cfg.sensor.withFilter(cr), engine.Options{
 		Handler:         out,
 		Analyzer:        analyzer.Options{AnalyzeEncrypted: cfg.analyzeEncrypted},
 		VerifyChecksums: cfg.verifyChecksums,
+		Recover:         engine.Recover{Enabled: cfg.recover},
+		UIDSeed:         cfg.sink.seed,
+		Workers:         cfg.workers,
 	})
-	runErr := eng.Run(cfg.sensor.withFilter(cr))
 	profErr := stopProfiles()
 	cr.clearProgress()
 	closeErr := out.Close()
 	srcErr := in.Close()
 
-	st := eng.Stats()
 	if !cfg.quiet {
-		fmt.Fprintln(stderr, resultLine(st, &out.tally, cfg.outDir, out.written()))
+		fmt.Fprintln(stderr, resultLine(st, &out.tally, out.where()))
+		if out.kafka != nil {
+			fmt.Fprintln(stderr, kafkaLine(out.kafka.Stats(), cfg.sink.policyV))
+		}
 		fmt.Fprintln(stderr, summaryLine(st, time.Since(start)))
 		if cfg.memstats {
 			fmt.Fprintln(stderr, memLine(float64(st.Packets)))
@@ -211,14 +224,35 @@ func analyze(cfg config, stderr io.Writer) error {
 	}
 	switch {
 	case closeErr != nil: // the output error that stopped the run is among these
-		return closeErr
+		err = closeErr
 	case runErr != nil:
-		return runErr
+		err = runErr
 	case sig != nil:
-		return &exitError{code: signalStatus(sig),
+		err = &exitError{code: signalStatus(sig),
 			err: fmt.Errorf("interrupted (%s): the logs hold what was read before the signal", signalName(sig))}
 	case profErr != nil:
-		return profErr
+		err = profErr
+	default:
+		err = srcErr
 	}
-	return srcErr
+	return withLoss(err, closeErr, runErr, sig)
+}
+
+// withLoss gives err the exit status exitLost when rows were lost on their way to Kafka
+// (closeErr then holds a *sink.LossError). Lost rows win over every other status, an
+// interruption's included: 130/143 and 1 say that the outputs hold what was read before the
+// signal or the error, which lost rows make untrue, and a pipeline must know to replay them.
+// The other causes are still printed, each on its own line, before the loss.
+func withLoss(err, closeErr, runErr error, sig os.Signal) error {
+	if _, lost := errors.AsType[*sink.LossError](closeErr); !lost {
+		return err
+	}
+	var causes []error
+	if runErr != nil {
+		causes = append(causes, runErr)
+	}
+	if sig != nil {
+		causes = append(causes, fmt.Errorf("interrupted (%s)", signalName(sig)))
+	}
+	return &exitError{code: exitLost, err: errors.Join(append(causes, closeErr)...)}
 }

@@ -428,11 +428,11 @@ func TestUnknownLinkType(t *testing.T) {
 		{ts: 1_700_000_000_000_000, data: []byte("not an IP packet at all")},
 		{ts: 1_700_000_000_000_001, data: []byte("nor this one")},
 	})
-	b[20] = 105 // LINKTYPE_IEEE802_11
-	in := filepath.Join(t.TempDir(), "wifi.pcap")
+	b[20] = 119 // LINKTYPE_IEEE802_11_PRISM: not one Zeek's root packet analyzer decodes
+	in := filepath.Join(t.TempDir(), "prism.pcap")
 	os.WriteFile(in, b, 0o644)
 	code, _, stderr := runCLI(t, "-r", in, "-o", t.TempDir(), "--no-progress")
-	if code != exitOK || strings.Count(stderr, "link type IEEE802_11 (105) is not decoded") != 1 {
-		t.Errorf("exit %d, stderr %q: want one warning naming link type 105", code, stderr)
+	if code != exitOK || strings.Count(stderr, "link type IEEE802_11_PRISM (119) is not decoded") != 1 {
+		t.Errorf("exit %d, stderr %q: want one warning naming link type 119", code, stderr)
 	}
 }

@@ -5,7 +5,10 @@ import (
 	"flag"
 	"fmt"
 	"io"
+	"slices"
 	"strings"
+
+	"github.com/tlsmon/tlsmon/policy"
 )
 
 // config is what the command line asks for.
@@ -19,10 +22,22 @@ type config struct {
 	memstats         bool // print the Go allocation counters at the end
 	cpuProfile       string
 	memProfile       string
+
+	// --load: Zeek policy scripts (policy.ParseLoad), in Zeek's load order
+	load      []string
+	caFile    string // --ca-file: extra trust anchors for validate-certs
+	ctLogList string // --ct-log-list: the CT logs validate-sct knows (Google's log_list.json)
 	// issue 15: the command as people use it
 	quiet           bool // no summary, no progress line
 	eventsText      bool // events.jsonl: printable UTF-8 strings as text, not hex
 	verifyChecksums bool // drop packets with bad IP/TCP/UDP checksums, as Zeek without -C
+	fingerprints    bool // ssl.log gains ja3, ja3s and ja4 (package fingerprint)
+	// --recover (issue 17): recover what Zeek throws away on damaged traffic
+	recover bool
+	// issue 14: stdout, Kafka, --logs, sensor id (sinks.go)
+	sink sinkFlags
+	// --workers (issue 9): engines (shards) the connections are spread over
+	workers int
 	// issue 12: a live sensor (sensor.go)
 	sensor sensorConfig
 }
@@ -47,6 +62,9 @@ Output files in DIR (each created only when it gets its first row, as Zeek does)
   weird.log     unusual traffic, as Zeek's weird.log, and every resource cap hit (source tlsmon)
   events.jsonl  with --events (created even when empty): one JSON line per SSL event
                 ("ts", "event", "uid", "id", "args"; strings as hex unless --events-text)
+  notice.log, known_certs.log   with --load (the policy scripts that write them)
+With -o - the rows of every log go to stdout as JSON lines with "_path" and "_write_ts";
+with --kafka (and no -o) to Kafka only. --logs selects the logs for all of these.
 
 Checksums: like "zeek -C", tlsmon does not verify IP, TCP, UDP or ICMP checksums by default:
 capture hosts offload checksumming to the network card, so the packets they capture
@@ -61,14 +79,18 @@ confirmation, as conn.log's service); certificates are those the handshakes carr
 caps hit are the resource limits reached (each also in weird.log).
 
 Exit status:
-  0    success
+  0    success; also a live capture (-i) stopped by SIGINT or SIGTERM, its normal end
   1    runtime error: a capture that cannot be read or is corrupt, an output that cannot
        be written (checked before reading; a full disk stops the run at once); the logs
        hold what was read before the error, ending with whole lines
   2    bad usage
-  130  stopped by SIGINT (Ctrl-C), 143 by SIGTERM: the logs hold what was read before
-       the signal. A second signal closes the logs at once, without the connections
-       still open; a third exits without closing them.
+  3    rows sent to Kafka were lost: dropped (--kafka-policy drop) or not acknowledged
+       when tlsmon stopped waiting (--kafka-flush-timeout, or a second signal); files
+       and stdout are not affected. 3 wins over 1, 130 and 143, whose causes are
+       printed too: those say every row read was delivered, which is then untrue
+  130  stopped by SIGINT (Ctrl-C), 143 by SIGTERM, while reading files (-r): the logs
+       hold what was read before the signal. A second signal closes the logs at once, without the connections
+       still open, and stops waiting for Kafka; a third exits without closing them.
 `
 
 // parseArgs parses the command line. When done is true the command is over and code is its
@@ -83,15 +105,33 @@ func parseArgs(args []string, stdout, stderr io.Writer) (cfg config, code int, d
 		cfg.reads = append(cfg.reads, s)
 		return nil
 	})
-	fs.StringVar(&cfg.outDir, "o", ".", "write the logs into `DIR` (created if missing)")
+	fs.StringVar(&cfg.outDir, "o", ".", "write the logs into `DIR` (created if missing); \"-\": JSON lines on stdout")
 	fs.BoolVar(&cfg.json, "json", false, "write the logs as JSON lines (Zeek's LogAscii::use_json=T) instead of TSV")
 	fs.BoolVar(&cfg.events, "events", false, "also write DIR/events.jsonl: one JSON line per SSL event")
 	fs.BoolVar(&cfg.analyzeEncrypted, "analyze-encrypted", false,
 		"keep the SSL analyzer attached after the handshake (ssl_encrypted_data for every record),\n"+
 			"as Zeek with SSL::disable_analyzer_after_detection=F")
+	fs.BoolVar(&cfg.fingerprints, "fingerprints", false, "add the columns ja3, ja3s and ja4 to ssl.log (JA3/JA3S, JA4 client fingerprints)")
+	fs.BoolVar(&cfg.recover, "recover", false,
+		"recover what Zeek throws away on damaged traffic: hold reordered segments instead of\n"+
+			"declaring gaps, resynchronise on the next TLS record after a real gap, pick up\n"+
+			"connections whose start was not captured (weird.log says where); off: Zeek's output")
 	fs.BoolVar(&cfg.memstats, "memstats", false, "also print Go allocation counters at the end (for performance work)")
 	fs.StringVar(&cfg.cpuProfile, "cpuprofile", "", "write a CPU profile (go tool pprof) to `FILE`")
 	fs.StringVar(&cfg.memProfile, "memprofile", "", "write an allocation profile (go tool pprof) to `FILE` at the end")
+	fs.Func("load", "also run Zeek's policy `SCRIPTS` (comma-separated: validate-certs, validate-ocsp, validate-sct,\n"+
+		"known-certs, expiring-certs, weak-keys, heartbleed, ssl-log-ext, community-id-logging;\n"+
+		"\""+policy.UsualSet+"\" for all of them): their ssl.log and conn.log columns, notice.log, known_certs.log", func(s string) error {
+		names, err := policy.ParseLoad(s)
+		if err != nil {
+			return err
+		}
+		cfg.load = mergeScripts(cfg.load, names)
+		return nil
+	})
+	fs.StringVar(&cfg.caFile, "ca-file", "", "also trust the CA certificates of the PEM `FILE` (validate-certs, validate-ocsp)")
+	fs.StringVar(&cfg.ctLogList, "ct-log-list", "", "the Certificate Transparency logs validate-sct knows: Google's log_list.json (v3) `FILE`\n"+
+		"(without it no log is known and valid_ct_logs is 0, as Zeek with an empty SSL::ct_logs)")
 	fs.BoolVar(&cfg.quiet, "q", false, "quiet: no summary and no progress line (errors are still printed)")
 	fs.BoolVar(&cfg.eventsText, "events-text", false,
 		"in events.jsonl, write the string arguments that are printable UTF-8\n"+
@@ -99,6 +139,10 @@ func parseArgs(args []string, stdout, stderr io.Writer) (cfg config, code int, d
 	fs.BoolVar(&cfg.verifyChecksums, "verify-checksums", false,
 		"drop packets with a bad IP, TCP, UDP or ICMP checksum, with\n"+
 			"Zeek's weirds, as Zeek without -C (see Checksums below)")
+	addSinkFlags(fs, &cfg.sink)
+	fs.IntVar(&cfg.workers, "workers", 1,
+		"spread the connections over `N` engines on N cores (the output is the\n"+
+			"same for every N, byte for byte; not yet faster: docs/SCALING.md)")
 	cfg.sensor.flags(fs) // issue 12: -i, -f, --rotate, --metrics, --stats-interval, --af-packet-*
 	noProgress := fs.Bool("no-progress", false, "never print the progress line (shown only on a terminal, for\n"+
 		"runs of more than 2 s: share of the files read, rate, time left)")
@@ -122,12 +166,22 @@ func parseArgs(args []string, stdout, stderr io.Writer) (cfg config, code int, d
 		return cfg, exitUsage, true
 	case cfg.sensor.check(cfg.reads, stderr) != nil: // issue 12: -i/-r and the filter expression
 		return cfg, exitUsage, true
+	case len(cfg.sensor.ifaces) > 0 && cfg.workers > 1:
+		// One engine per process live, for now: processes share an interface by flow
+		// through the fanout group (docs/SCALING.md, "Live capture and workers").
+		fmt.Fprintln(stderr, "tlsmon: --workers above 1 is not supported with -i yet: run one tlsmon per core\n"+
+			"with the same --af-packet-fanout-id instead (docs/SCALING.md)")
+		return cfg, exitUsage, true
 	case len(cfg.reads) == 0 && len(cfg.sensor.ifaces) == 0:
 		fmt.Fprintln(stderr, "tlsmon: no capture to read: give at least one -r FILE or -i IFACE")
 		usage(stderr)
 		return cfg, exitUsage, true
 	case cfg.outDir == "":
 		fmt.Fprintln(stderr, "tlsmon: -o needs a directory")
+		return cfg, exitUsage, true
+	}
+	if err := cfg.sink.check(fs, &cfg, stdout, stderr); err != nil {
+		fmt.Fprintf(stderr, "tlsmon: %v\n", err)
 		return cfg, exitUsage, true
 	}
 	cfg.progress = !*noProgress
@@ -153,4 +207,15 @@ func printUsage(w io.Writer, fs *flag.FlagSet) {
 		fmt.Fprintln(w)
 	})
 	fmt.Fprint(w, usageFooter)
+}
+
+// mergeScripts returns the scripts of a and b in Zeek's load order, each once.
+func mergeScripts(a, b []string) []string {
+	var out []string
+	for _, n := range policy.Scripts {
+		if slices.Contains(a, n) || slices.Contains(b, n) {
+			out = append(out, n)
+		}
+	}
+	return out
 }

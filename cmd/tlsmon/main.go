@@ -9,8 +9,9 @@
 // tlsmon --help lists every option, output file and exit status.
 //
 // Exit status: 0 on success; 1 on a runtime error (the logs of what was processed before the
-// error are still written); 2 on bad usage; 130 after SIGINT (Ctrl-C) and 143 after SIGTERM,
-// once the logs are written (see docs/EXIT-CODES.md).
+// error are still written); 2 on bad usage; 3 when rows sent to Kafka were lost (whatever
+// else happened); 130 after SIGINT (Ctrl-C) and 143 after SIGTERM, once the logs are written
+// (see docs/EXIT-CODES.md).
 package main
 
 import (
@@ -18,6 +19,7 @@ import (
 	"fmt"
 	"io"
 	"os"
+	"strings"
 )
 
 // Exit statuses.
@@ -38,7 +40,9 @@ func run(args []string, stdout, stderr io.Writer) int {
 		return code
 	}
 	if err := analyze(cfg, stderr); err != nil {
-		fmt.Fprintf(stderr, "tlsmon: %v\n", err)
+		for _, line := range strings.Split(err.Error(), "\n") { // errors.Join: one cause a line
+			fmt.Fprintf(stderr, "tlsmon: %s\n", line)
+		}
 		if ee, ok := errors.AsType[*exitError](err); ok {
 			return ee.code
 		}

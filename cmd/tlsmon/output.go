@@ -9,6 +9,8 @@ import (
 	"time"
 
 	"github.com/tlsmon/tlsmon"
+	"github.com/tlsmon/tlsmon/fingerprint"
+	"github.com/tlsmon/tlsmon/sink"
 	"github.com/tlsmon/tlsmon/zeeklog"
 )
 
@@ -18,12 +20,24 @@ type outputs struct {
 	files    []*lazyFile
 	events   *eventFile // nil without --events
 	logs     []logBuilder
-	handlers tlsmon.Handlers
+	handlers tlsmon.Handlers // those before set: the sink's clock, the events file
+	set      *zeeklog.Set    // the logs; it hands tally the few events tally counts
 	tally    tally
 	rots     []*rotLog // each log's writer (rotate.go: rotation, row counts)
+	// newLog makes a log's writer (files and/or stream); want is --logs' selection (nil: all).
+	// The live health logs (statslog.go) are made with them.
+	newLog func(zeeklog.LogSpec) *rotLog
+	want   map[string]bool
+	clock  *sink.Clock // network time of the rows sent to stdout or Kafka (_write_ts)
 	// abort, set by a second signal, drops every later event: the run then only closes
 	// the logs (each ending with a whole line and, in TSV, its #close line).
 	abort atomic.Bool
+
+	// Where rows go besides the files (issue 14): stdout with -o -, Kafka with --kafka.
+	dest    *watchedDest // nil if rows go to files only
+	kafka   *sink.Kafka  // the Kafka part of dest, for the summary
+	toFiles bool         // log files are written (not with -o -, nor --kafka without -o)
+	stdout  bool         // rows stream to stdout
 }
 
 // eventsFile is the name of --events' output.
@@ -35,7 +49,7 @@ func outputNames() []string {
 	for _, spec := range zeeklog.Logs() {
 		names = append(names, spec.Path+".log")
 	}
-	return names
+	return append(names, statsSpec.Path+".log", captureLossSpec.Path+".log") // live (statslog.go)
 }
 
 // checkOutputDir creates dir if needed and makes sure the run can write its files there,
@@ -65,11 +79,26 @@ func checkOutputDir(dir string) error {
 	return nil
 }
 
-// openOutputs prepares every output file in cfg.outDir (checkOutputDir has been called).
-// Log files are created at their first row, as Zeek does; events.jsonl (when asked for) at
-// once. onErr is called at the first write error of any file.
+// openOutputs prepares every output: the files in cfg.outDir (checkOutputDir has been
+// called), and the stream on stdout or the Kafka producer. Log files are created at their
+// first row, as Zeek does; events.jsonl (when asked for) at once. onErr is called at the
+// first write error of any file or of the stream.
 func openOutputs(cfg config, onErr func(error)) (*outputs, error) {
-	o := &outputs{dir: cfg.outDir}
+	o := &outputs{dir: cfg.outDir, toFiles: !cfg.sink.noFiles}
+	clock := &sink.Clock{}
+	dest, k, err := cfg.sink.openDest(cfg, clock)
+	if err != nil {
+		return nil, err
+	}
+	if dest != nil {
+		o.dest, o.kafka, o.stdout = &watchedDest{Dest: dest, onErr: onErr}, k, cfg.outDir == "-"
+		o.handlers = append(o.handlers, clock) // first: the network time of every row's write
+		o.clock = clock
+	}
+	fail := func(err error) (*outputs, error) {
+		o.closeDest()
+		return nil, err
+	}
 	newFile := func(name string) *lazyFile {
 		f := newLazyFile(filepath.Join(cfg.outDir, name))
 		f.onErr = onErr
@@ -80,27 +109,72 @@ func openOutputs(cfg config, onErr func(error)) (*outputs, error) {
 	if cfg.events {
 		f := newFile(eventsFile)
 		if err := f.open(); err != nil {
-			return nil, err
+			return fail(err)
 		}
 		o.events = newEventFile(f, cfg.eventsText)
 		o.handlers = append(o.handlers, o.events)
 	}
-	set := zeeklog.NewSet(zeeklog.Logs(), func(spec zeeklog.LogSpec) zeeklog.Writer {
-		r := newRotLog(spec, newFile(spec.Path+".log"), cfg.json, openTs, onErr)
+	var ext zeeklog.Extensions
+	if len(cfg.load) > 0 {
+		site, err := newPolicySite(cfg)
+		if err != nil {
+			return fail(err)
+		}
+		ext = site.Extensions()
+	}
+	if cfg.fingerprints { // packages load after local.zeek's policy scripts: their columns come last
+		ext.SSL = append(ext.SSL, fingerprint.NewColumns())
+	}
+	// Files, stdout and Kafka get the same rows: those of the extended logs --logs selects.
+	var toDest func(zeeklog.LogSpec) zeeklog.Writer
+	if o.dest != nil {
+		toDest = sink.Writers(o.dest)
+	}
+	specs, hidden := cfg.sink.selected(zeeklog.LogsWith(ext), ext.Logs)
+	// Each log's writer: its file (rotated live, rotate.go) and/or the stream, counting rows.
+	o.newLog = func(spec zeeklog.LogSpec) *rotLog {
+		var file *lazyFile
+		if o.toFiles {
+			file = newFile(spec.Path + ".log")
+		}
+		var dest zeeklog.Writer
+		if toDest != nil {
+			dest = toDest(spec)
+		}
+		r := newRotLog(spec, file, dest, cfg.json, openTs, onErr)
 		o.rots = append(o.rots, r)
 		return r
+	}
+	o.want = cfg.sink.want
+	set := zeeklog.NewSet(specs, func(spec zeeklog.LogSpec) zeeklog.Writer {
+		if hidden[spec.Path] {
+			return discardWriter{}
+		}
+		return o.newLog(spec)
 	})
 	o.logs = append(o.logs, set)
-	o.handlers = append(o.handlers, set, &o.tally)
+	set.Observe(&o.tally)
+	o.set = set
 	return o, nil
 }
 
 // HandleEvent implements tlsmon.Handler: every event goes to every output, until abort.
 func (o *outputs) HandleEvent(e tlsmon.Event) {
+	if o.abort.Load() || len(o.handlers) > 0 {
+		o.handleAll(e) // kept out of line: the common case is one direct call
+		return
+	}
+	o.set.HandleEvent(e)
+}
+
+func (o *outputs) handleAll(e tlsmon.Event) {
 	if o.abort.Load() {
 		return
 	}
-	o.handlers.HandleEvent(e)
+	for _, h := range o.handlers {
+		h.HandleEvent(e)
+	}
+	o.set.HandleEvent(e)
 }
 
 // Close finishes every log (Zeek's #close line carries the wall-clock time) and closes the
@@ -125,6 +199,10 @@ func (o *outputs) Close() error {
 			errs = append(errs, err)
 		}
 	}
+	// Last, once the files are safe: Kafka waits here for its acknowledgements.
+	if err := o.closeDest(); err != nil {
+		errs = append(errs, err)
+	}
 	return errors.Join(errs...)
 }
 
@@ -143,7 +221,7 @@ func (o *outputs) isFileError(err error) bool {
 			return true
 		}
 	}
-	return false
+	return o.dest != nil && o.dest.err != nil && errors.Is(err, o.dest.err) // the stream's
 }
 
 // fileError makes sure err names the file at path.

@@ -30,11 +30,13 @@ type countingReader struct {
 	stop     atomic.Bool
 	stopped  bool
 	// warn receives one warning per file and link type that the decoder reads as raw IP
-	// (nil: none); lastLink and lastFile are the frame's seen last, to look only at changes.
-	warn     io.Writer
-	lastLink uint32
-	lastFile string
-	warned   map[string]bool
+	// (nil: none). knownLink is the last known link type seen (0, NULL, is known): frames of
+	// it need no look; lastLink and lastFile are the unknown one's, to look only at changes.
+	warn      io.Writer
+	knownLink uint32
+	lastLink  uint32
+	lastFile  string
+	warned    map[string]bool
 }
 
 // progressEvery is how many frames pass between two looks at the clock.
@@ -55,7 +57,7 @@ func (c *countingReader) Next(f *capture.Frame) error {
 	}
 	c.packets++
 	c.bytes += uint64(len(f.Data))
-	if (f.LinkType != c.lastLink || f.File != c.lastFile) && c.warn != nil {
+	if f.LinkType != c.knownLink && c.warn != nil {
 		c.linkChanged(f)
 	}
 	if c.progress != nil && c.packets%progressEvery == 0 {
@@ -111,10 +113,14 @@ func clock(d time.Duration) string {
 // linkChanged warns, once per file and link type, of a link type the decoder has no
 // decoder for: its frames are read as raw IP, which yields nothing for most of them.
 func (c *countingReader) linkChanged(f *capture.Frame) {
-	c.lastLink, c.lastFile = f.LinkType, f.File
 	if packet.KnownLinkType(f.LinkType) {
+		c.knownLink = f.LinkType
 		return
 	}
+	if f.LinkType == c.lastLink && f.File == c.lastFile {
+		return
+	}
+	c.lastLink, c.lastFile = f.LinkType, f.File
 	key := f.File + "\x00" + strconv.FormatUint(uint64(f.LinkType), 10)
 	if c.warned[key] {
 		return

@@ -2,6 +2,7 @@ package main
 
 import (
 	"bytes"
+	"errors"
 	"fmt"
 	"os"
 	"path/filepath"
@@ -11,14 +12,16 @@ import (
 	"github.com/tlsmon/tlsmon/zeeklog"
 )
 
-// rotLog is one log's writer as the builders see it: it counts the rows (for the metrics)
-// and can start the log over in a fresh file (rotation). Rows are written whole to the
-// current file; rotation happens between events, so no row is split or lost.
+// rotLog is one log's writer as the builders see it: it counts the rows (for the metrics),
+// writes them to the log's file and/or to the stream (stdout, Kafka), and can start the file
+// over (rotation; the stream is not rotated). Rows are written whole to the current file;
+// rotation happens between events, so no row is split or lost.
 type rotLog struct {
-	path   string // the log's path in the output directory (e.g. DIR/ssl.log)
-	name   string // Zeek's log path ("ssl")
-	file   *lazyFile
-	w      zeeklog.Writer
+	path   string         // the log's path in the output directory (e.g. DIR/ssl.log); "" without a file
+	name   string         // Zeek's log path ("ssl")
+	file   *lazyFile      // nil: no file (-o -, --kafka without -o)
+	w      zeeklog.Writer // the file's writer; nil without a file
+	dest   zeeklog.Writer // the stream's writer; nil without one
 	openTs int64
 	rows   uint64
 	newW   func(f *lazyFile, openTs int64) zeeklog.Writer
@@ -27,10 +30,28 @@ type rotLog struct {
 
 func (r *rotLog) Write(vals []zeeklog.Value) error {
 	r.rows++
-	return r.w.Write(vals)
+	var err error
+	if r.w != nil {
+		err = r.w.Write(vals)
+	}
+	if r.dest != nil {
+		if derr := r.dest.Write(vals); err == nil {
+			err = derr
+		}
+	}
+	return err
 }
 
-func (r *rotLog) Close(closeTs int64) error { return r.w.Close(closeTs) }
+func (r *rotLog) Close(closeTs int64) error {
+	var err, derr error
+	if r.w != nil {
+		err = r.w.Close(closeTs)
+	}
+	if r.dest != nil {
+		derr = r.dest.Close(closeTs)
+	}
+	return errors.Join(err, derr)
+}
 
 // rotatedName is Zeek's name for a rotated log: PATH.%Y-%m-%d-%H-%M-%S.log, from the
 // time the file was opened (Log::rotation_format_func with the ASCII writer's default
@@ -43,6 +64,9 @@ func rotatedName(path string, openTs int64) string {
 // rotate closes the current file (its #close line at now) and renames it, if it was
 // created, then starts a new file that gets its header at its first row.
 func (r *rotLog) rotate(now int64) (old *lazyFile, err error) {
+	if r.file == nil {
+		return nil, nil // the stream is not rotated
+	}
 	err = r.w.Close(now)
 	old = r.file
 	if cerr := old.Close(); err == nil {
@@ -73,6 +97,9 @@ func (o *outputs) rotate(now time.Time) {
 	for _, r := range o.rots {
 		old, err := r.rotate(ts)
 		for i, f := range o.files {
+			if old == nil {
+				break
+			}
 			if f == old {
 				o.files[i] = r.file
 			}
@@ -111,15 +138,19 @@ func (o *outputs) rowCounts() map[string]uint64 {
 	return m
 }
 
-// newRotLog makes the writer of one log for openOutputs.
-func newRotLog(spec zeeklog.LogSpec, f *lazyFile, json bool, openTs int64, onErr func(error)) *rotLog {
-	r := &rotLog{path: f.path, name: spec.Path, file: f, openTs: openTs, onErr: onErr}
+// newRotLog makes the writer of one log for openOutputs: to the file f (nil: none) and to
+// dest (nil: none).
+func newRotLog(spec zeeklog.LogSpec, f *lazyFile, dest zeeklog.Writer, json bool, openTs int64, onErr func(error)) *rotLog {
+	r := &rotLog{name: spec.Path, file: f, dest: dest, openTs: openTs, onErr: onErr}
 	r.newW = func(f *lazyFile, openTs int64) zeeklog.Writer {
 		if json {
 			return zeeklog.NewJSONWriter(f, spec.Columns)
 		}
 		return zeeklog.NewTSVWriter(f, spec.Path, spec.Columns, openTs)
 	}
-	r.w = r.newW(f, openTs)
+	if f != nil {
+		r.path = f.path
+		r.w = r.newW(f, openTs)
+	}
 	return r
 }

@@ -145,12 +145,14 @@ func (s *sensorConfig) withFilter(r capture.Reader) capture.Reader {
 func analyzeLive(cfg config, stderr io.Writer) error {
 	stop := newRunStop()
 	var out *outputs
-	abort := func() {
+	aborted := false
+	abort := func() { // the second signal (analyze.go): close the logs now, stop Kafka waiting
 		stop.mu.Lock()
 		o := out
+		aborted = true
 		stop.mu.Unlock()
 		if o != nil {
-			o.abort.Store(true)
+			o.stopNow()
 		}
 	}
 	unwatch := stop.watchSignals(stderr, abort)
@@ -159,8 +161,10 @@ func analyzeLive(cfg config, stderr io.Writer) error {
 	signal.Notify(hup, syscall.SIGHUP)
 	defer signal.Stop(hup)
 
-	if err := checkOutputDir(cfg.outDir); err != nil {
-		return err
+	if !cfg.sink.noFiles { // not with -o - or --kafka alone: no file is written
+		if err := checkOutputDir(cfg.outDir); err != nil {
+			return err
+		}
 	}
 	src, err := live.Open(cfg.sensor.live)
 	if err != nil {
@@ -173,7 +177,11 @@ func analyzeLive(cfg config, stderr io.Writer) error {
 	}
 	stop.mu.Lock()
 	out = o
+	abortNow := aborted // a second signal came while the outputs were opening
 	stop.mu.Unlock()
+	if abortNow {
+		o.stopNow()
+	}
 
 	met := newSensorMetrics()
 	out.handlers = append(out.handlers, met)
@@ -181,6 +189,8 @@ func analyzeLive(cfg config, stderr io.Writer) error {
 		Handler:              out,
 		Analyzer:             analyzer.Options{AnalyzeEncrypted: cfg.analyzeEncrypted},
 		VerifyChecksums:      cfg.verifyChecksums,
+		Recover:              engine.Recover{Enabled: cfg.recover},
+		UIDSeed:              cfg.sink.seed,
 		TCPInactivityTimeout: cfg.sensor.tcpInactivity,
 		UDPInactivityTimeout: cfg.sensor.udpInactivity,
 	})
@@ -200,16 +210,20 @@ func analyzeLive(cfg config, stderr io.Writer) error {
 	}
 	start := time.Now()
 	if !cfg.quiet {
-		fmt.Fprintf(stderr, "tlsmon: capturing on %v; logs in %s\n", cfg.sensor.ifaces, cfg.outDir)
+		where := "logs in " + cfg.outDir
+		if cfg.sink.noFiles {
+			where = "no log files"
+		}
+		fmt.Fprintf(stderr, "tlsmon: capturing on %v; %s\n", cfg.sensor.ifaces, where)
 	}
 	l := &sensorLoop{cfg: &cfg.sensor, src: src, eng: eng, out: out, met: met, stop: stop.ch, hup: hup}
 	if cfg.sensor.statsInterval > 0 {
-		l.health = newHealthLogs(out, cfg.json, start)
+		l.health = newHealthLogs(out, start)
 	}
 	runErr := l.run(start)
 	eng.Flush()
 	l.publish(time.Now())
-	if l.health != nil { // a last row for the time since the previous one
+	if l.health != nil && !out.abort.Load() { // a last row for the time since the previous one
 		l.health.write(time.Now(), eng.Stats(), l.kernel, met, l.lastTs)
 	}
 	src.Close()
@@ -220,19 +234,25 @@ func analyzeLive(cfg config, stderr io.Writer) error {
 	}
 	st := eng.Stats()
 	if !cfg.quiet {
-		fmt.Fprintln(stderr, resultLine(st, &out.tally, cfg.outDir, out.written()))
+		fmt.Fprintln(stderr, resultLine(st, &out.tally, out.where()))
+		if out.kafka != nil {
+			fmt.Fprintln(stderr, kafkaLine(out.kafka.Stats(), cfg.sink.policyV))
+		}
 		fmt.Fprintln(stderr, summaryLine(st, time.Since(start)))
 		for _, ks := range l.kernel {
 			fmt.Fprintf(stderr, "tlsmon: %s: %d packets received, %d dropped by the kernel\n", ks.Interface, ks.Received, ks.Drops)
 		}
 	}
+	// A signal is how a sensor stops: not an error (exit 0). Lost Kafka rows still win (3).
 	switch {
 	case closeErr != nil:
-		return closeErr
+		err = closeErr
 	case runErr != nil:
-		return runErr
+		err = runErr
+	default:
+		err = profErr
 	}
-	return profErr
+	return withLoss(err, closeErr, runErr, nil)
 }
 
 // sensorLoop is the live read loop: frames to the engine, the wall clock when the link is

@@ -36,6 +36,9 @@ func TestSensorFlags(t *testing.T) {
 		{[]string{"-r", "a.pcap", "--metrics", ":9100"}, exitUsage, true, "apply to live capture"},
 		{[]string{"-i", "eth0", "-f", "tcp port 443", "--rotate", "1h", "--metrics", ":9100"}, exitOK, false, ""},
 		{[]string{"-r", "a.pcap", "-f", "port 443"}, exitOK, false, ""},
+		{[]string{"-i", "eth0", "--workers", "2"}, exitUsage, true, "--workers above 1 is not supported with -i"},
+		{[]string{"-i", "eth0", "--workers", "1", "--logs", "ssl,stats,capture_loss"}, exitOK, false, ""},
+		{[]string{"-r", "a.pcap", "--logs", "stats"}, exitUsage, true, `unknown log "stats"`},
 	}
 	for _, c := range cases {
 		var o, e bytes.Buffer
@@ -175,5 +178,62 @@ func TestMetricsCollect(t *testing.T) {
 		if !strings.Contains(body, want) {
 			t.Errorf("no %q in\n%s", want, body)
 		}
+	}
+}
+
+// Live outputs are main's outputs: with -o - the health logs stream to stdout like the other
+// logs and rotation (files only) leaves the stream alone; with files, --logs selects the
+// health logs by name and rotation renames the file written.
+func TestHealthLogsFollowOutputs(t *testing.T) {
+	var stdout, stderr bytes.Buffer
+	cfg, code, done := parseArgs([]string{"-i", "lo", "-o", "-"}, &stdout, &stderr)
+	if done || code != exitOK {
+		t.Fatalf("parseArgs: %d %q", code, stderr.String())
+	}
+	o, err := openOutputs(cfg, func(error) {})
+	if err != nil {
+		t.Fatal(err)
+	}
+	now := time.Now()
+	h := newHealthLogs(o, now)
+	h.write(now.Add(time.Second), engine.Stats{Packets: 5, AckEvents: 4, GapEvents: 1}, nil, newSensorMetrics(), 0)
+	o.rotate(now.Add(2 * time.Second))
+	h.write(now.Add(3*time.Second), engine.Stats{Packets: 7, AckEvents: 4, GapEvents: 1}, nil, newSensorMetrics(), 0)
+	if err := o.Close(); err != nil {
+		t.Fatal(err)
+	}
+	out := stdout.String()
+	if n := strings.Count(out, `"_path":"stats"`); n != 2 {
+		t.Errorf("stats rows on stdout: %d, want 2:\n%s", n, out)
+	}
+	if strings.Contains(out, `"_write_ts":0.0`) { // live network time follows the wall clock
+		t.Errorf("health rows written at network time 0:\n%s", out)
+	}
+	if !strings.Contains(out, `"_path":"capture_loss"`) || !strings.Contains(out, `"percent_lost":25.0`) {
+		t.Errorf("capture_loss row missing or wrong on stdout:\n%s", out)
+	}
+
+	dir := t.TempDir()
+	cfg, code, done = parseArgs([]string{"-i", "lo", "-o", dir, "--logs", "conn,stats"}, &stdout, &stderr)
+	if done || code != exitOK {
+		t.Fatalf("parseArgs: %d %q", code, stderr.String())
+	}
+	if o, err = openOutputs(cfg, func(error) {}); err != nil {
+		t.Fatal(err)
+	}
+	h = newHealthLogs(o, now)
+	h.write(now.Add(time.Second), engine.Stats{}, nil, newSensorMetrics(), 0)
+	o.rotate(now.Add(2 * time.Second))
+	h.write(now.Add(3*time.Second), engine.Stats{}, nil, newSensorMetrics(), 0)
+	if err := o.Close(); err != nil {
+		t.Fatal(err)
+	}
+	ents, _ := os.ReadDir(dir)
+	var names []string
+	for _, e := range ents {
+		names = append(names, e.Name())
+	}
+	if len(names) != 2 || names[1] != "stats.log" || !strings.HasPrefix(names[0], "stats.") {
+		t.Fatalf("files %v, want stats.log and one rotated stats log (no capture_loss.log)", names)
 	}
 }

@@ -9,6 +9,7 @@ import (
 	"github.com/tlsmon/tlsmon"
 	"github.com/tlsmon/tlsmon/engine"
 	"github.com/tlsmon/tlsmon/live"
+	"github.com/tlsmon/tlsmon/sink"
 	"github.com/tlsmon/tlsmon/zeeklog"
 )
 
@@ -56,23 +57,22 @@ type healthMark struct {
 // healthLogs writes the two logs; it is a logBuilder of the run's outputs so that it is
 // closed (#close) with the others and rotated with them.
 type healthLogs struct {
-	stats, loss *rotLog
+	stats, loss zeeklog.Writer
+	clock       *sink.Clock // the stream's network time (nil without -o - or --kafka)
 	last        healthMark
 	vals        []zeeklog.Value
 }
 
-func newHealthLogs(o *outputs, json bool, start time.Time) *healthLogs {
-	mk := func(spec zeeklog.LogSpec) *rotLog {
-		f := newLazyFile(o.dir + string(os.PathSeparator) + spec.Path + ".log")
-		if len(o.files) > 0 {
-			f.onErr = o.files[0].onErr
+// newHealthLogs adds the two logs to the run's outputs: they go where the other logs go
+// (files, stdout, Kafka), are rotated with them, and --logs selects them by name.
+func newHealthLogs(o *outputs, start time.Time) *healthLogs {
+	mk := func(spec zeeklog.LogSpec) zeeklog.Writer {
+		if o.want != nil && !o.want[spec.Path] {
+			return discardWriter{}
 		}
-		o.files = append(o.files, f)
-		r := newRotLog(spec, f, json, start.UnixMicro(), f.onErr)
-		o.rots = append(o.rots, r)
-		return r
+		return o.newLog(spec)
 	}
-	h := &healthLogs{stats: mk(statsSpec), loss: mk(captureLossSpec), last: healthMark{ts: start}}
+	h := &healthLogs{stats: mk(statsSpec), loss: mk(captureLossSpec), last: healthMark{ts: start}, clock: o.clock}
 	o.logs = append(o.logs, h)
 	return h
 }
@@ -100,6 +100,9 @@ func (h *healthLogs) write(now time.Time, st engine.Stats, kernel []live.Stats, 
 	}
 	prev := h.last
 	h.last = cur
+	if h.clock != nil {
+		h.clock.Advance(now.UnixMicro()) // network time follows the wall clock live: _write_ts
+	}
 	ts := zeeklog.Time(now.UnixMicro())
 	lag := zeeklog.Unset()
 	if lastPacket > 0 {

@@ -3,7 +3,6 @@ package main
 import (
 	"fmt"
 	"runtime"
-	"strings"
 	"time"
 
 	"github.com/tlsmon/tlsmon"
@@ -50,7 +49,8 @@ func memLine(packets float64) string {
 }
 
 // tally counts what the end summary reports of the event stream: the connections on which
-// TLS, DTLS or QUIC was confirmed, and the certificates seen.
+// TLS, DTLS or QUIC was confirmed, and the certificates seen. The log set hands it only the
+// events it counts (zeeklog.Set.Observe).
 type tally struct {
 	tls, dtls, quic, certs uint64
 }
@@ -74,15 +74,12 @@ func (t *tally) HandleEvent(e tlsmon.Event) {
 	}
 }
 
-// resultLine is the summary's first line: what was found and where the logs went.
-func resultLine(st engine.Stats, t *tally, dir string, files []string) string {
+// resultLine is the summary's first line: what was found and where the logs went
+// (outputs.where).
+func resultLine(st engine.Stats, t *tally, where string) string {
 	var caps uint64
 	for _, n := range st.CapHits {
 		caps += n
-	}
-	where := "no log written"
-	if len(files) > 0 {
-		where = "logs in " + dir + ": " + strings.Join(files, ", ")
 	}
 	return fmt.Sprintf("tlsmon: %d connections; sessions: %d TLS, %d DTLS, %d QUIC; %d certificates; %d caps hit; %s",
 		st.Connections, t.tls, t.dtls, t.quic, t.certs, caps, where)

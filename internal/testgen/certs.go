@@ -25,6 +25,8 @@ type Certs struct {
 	ServerECDSA tls.Certificate // chain: leaf, intermediate
 	ServerRSA   tls.Certificate // chain: leaf, intermediate
 	Client      tls.Certificate // chain: leaf
+
+	rootKey *rsa.PrivateKey // issues Unique's intermediates
 }
 
 var (
@@ -85,16 +87,7 @@ func buildCerts() (*Certs, error) {
 		return nil, err
 	}
 
-	inter := &x509.Certificate{
-		SerialNumber:          big.NewInt(2),
-		Subject:               pkix.Name{CommonName: "tlsmon testgen intermediate CA", Organization: []string{"tlsmon"}},
-		NotBefore:             certNotBefore,
-		NotAfter:              certNotAfter,
-		KeyUsage:              x509.KeyUsageCertSign | x509.KeyUsageCRLSign,
-		BasicConstraintsValid: true,
-		IsCA:                  true,
-		MaxPathLenZero:        true,
-	}
+	inter := intermediateTemplate(2, "tlsmon testgen intermediate CA")
 	interDER, err := x509.CreateCertificate(nil, inter, rootCert, &interKey.PublicKey, rootKey)
 	if err != nil {
 		return nil, fmt.Errorf("testgen: intermediate certificate: %w", err)
@@ -131,7 +124,7 @@ func buildCerts() (*Certs, error) {
 		return tls.Certificate{Certificate: append([][]byte{der}, chainTail...), PrivateKey: priv, Leaf: lc}, nil
 	}
 
-	c := &Certs{Root: rootCert, Roots: x509.NewCertPool()}
+	c := &Certs{Root: rootCert, Roots: x509.NewCertPool(), rootKey: rootKey}
 	c.Roots.AddCert(rootCert)
 	if c.ServerECDSA, err = leaf(10, "server-ecdsa.example.com", &srvECKey.PublicKey, srvECKey, false); err != nil {
 		return nil, err
@@ -143,6 +136,20 @@ func buildCerts() (*Certs, error) {
 		return nil, err
 	}
 	return c, nil
+}
+
+// intermediateTemplate is the template of an intermediate CA that issues leaves only.
+func intermediateTemplate(serial int64, cn string) *x509.Certificate {
+	return &x509.Certificate{
+		SerialNumber:          big.NewInt(serial),
+		Subject:               pkix.Name{CommonName: cn, Organization: []string{"tlsmon"}},
+		NotBefore:             certNotBefore,
+		NotAfter:              certNotAfter,
+		KeyUsage:              x509.KeyUsageCertSign | x509.KeyUsageCRLSign,
+		BasicConstraintsValid: true,
+		IsCA:                  true,
+		MaxPathLenZero:        true,
+	}
 }
 
 // deterministicECDSA derives a P-256 key from seed.

@@ -33,6 +33,9 @@ type Config struct {
 	// exchange, 3DES) are usable when listed here.
 	CipherSuites []uint16
 	ServerKey    KeyType
+	// ServerCert, when set, is the server's certificate and chain (instead of ServerKey's);
+	// it must chain to Certs.Root (see Certs.Unique).
+	ServerCert *tls.Certificate
 	// ServerName is the SNI the client sends ("" = none).
 	ServerName string
 	// ALPN is what the client offers; ServerALPN what the server supports (nil = ALPN).
@@ -163,6 +166,9 @@ func Run(cfg Config) (*Transcript, error) {
 		srv.Certificates = []tls.Certificate{certs.ServerRSA}
 	default:
 		srv.Certificates = []tls.Certificate{certs.ServerECDSA, certs.ServerRSA}
+	}
+	if cfg.ServerCert != nil {
+		srv.Certificates = []tls.Certificate{*cfg.ServerCert}
 	}
 	if cfg.ClientCert {
 		srv.ClientAuth = tls.RequireAnyClientCert

@@ -20,7 +20,13 @@ func Spec() analyzer.Spec {
 }
 
 // New returns an FTP analyzer for env's connection.
-func New(env *analyzer.Env) analyzer.Analyzer { return starttls.NewHost(env, "FTP", &parser{}) }
+func New(env *analyzer.Env) analyzer.Analyzer {
+	p := &parser{}
+	p.lines.SetNULs() // Zeek's NVT: LF ends a line, NUL-sensitive
+	h := starttls.NewHost(env, "FTP", p)
+	h.AnalyzePartial() // Zeek's FTP analyzer does not check for partial connections
+	return h
+}
 
 // maxAuthArg caps the remembered AUTH argument (only "TLS" and "GSSAPI" matter).
 const maxAuthArg = 16
@@ -30,6 +36,12 @@ type parser struct {
 	auth    []byte // argument of the last AUTH command
 	pending int    // code of a multi-line reply in progress
 	adat    adat
+}
+
+// EndOfData parses a line left unterminated when a side closed (Zeek's content line
+// analyzer delivers it at the endpoint's EOF).
+func (p *parser) EndOfData(h *starttls.Host, ts int64, isOrig bool) {
+	p.lines.EndOfData(h, p, ts, isOrig)
 }
 
 func (p *parser) Deliver(h *starttls.Host, ts int64, isOrig bool, data []byte) int {

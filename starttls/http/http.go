@@ -15,13 +15,66 @@ import (
 // Ports are Zeek's HTTP::ports.
 var Ports = []uint16{80, 81, 631, 1080, 3128, 8000, 8080, 8888}
 
-// Spec describes the HTTP analyzer for attachment by port.
+// Spec describes the HTTP analyzer for attachment by port and by content (Match).
 func Spec() analyzer.Spec {
-	return analyzer.Spec{Name: "HTTP", TCPPorts: Ports, New: New}
+	return analyzer.Spec{Name: "HTTP", TCPPorts: Ports, Match: Match, New: New}
 }
 
+// methods are the request methods of Zeek's dpd_http_client signature.
+var methods = [][]byte{
+	[]byte("OPTIONS"), []byte("GET"), []byte("HEAD"), []byte("POST"), []byte("PUT"), []byte("DELETE"),
+	[]byte("QUERY"), []byte("ACL"), []byte("BASELINE-CONTROL"), []byte("BIND"), []byte("CHECKIN"),
+	[]byte("CHECKOUT"), []byte("CONNECT"), []byte("COPY"), []byte("LABEL"), []byte("LINK"), []byte("LOCK"),
+	[]byte("MERGE"), []byte("MKACTIVITY"), []byte("MKCALENDAR"), []byte("MKCOL"), []byte("MKREDIRECTREF"),
+	[]byte("MOVE"), []byte("ORDERPATCH"), []byte("PATCH"), []byte("PROPFIND"), []byte("PROPPATCH"),
+	[]byte("REBIND"), []byte("REPORT"), []byte("SEARCH"), []byte("TRACE"), []byte("UNBIND"),
+	[]byte("UNCHECKOUT"), []byte("UNLINK"), []byte("UNLOCK"), []byte("UPDATE"), []byte("VERSION-CONTROL"),
+	[]byte("BCOPY"), []byte("BDELETE"), []byte("BMOVE"), []byte("BPROPFIND"), []byte("BPROPPATCH"),
+	[]byte("NOTIFY"), []byte("POLL"), []byte("SUBSCRIBE"), []byte("UNSUBSCRIBE"), []byte("X-MS-ENUMATTS"),
+	[]byte("MKWORKSPACE"), []byte("RPC_IN_DATA"), []byte("RPC_OUT_DATA"),
+}
+
+// Match is Zeek's HTTP content detection (dpd_http_client, dpd_http_server): the
+// originator's stream starts, after optional white space, with a request method (the
+// pattern ends in an optional space, so the method is a prefix), or the responder's with
+// "HTTP/" and a digit, case-insensitively.
+func Match(isOrig bool, payload []byte) bool {
+	if !isOrig {
+		return len(payload) >= 6 && bytes.EqualFold(payload[:5], []byte("HTTP/")) && isDigit(payload[5])
+	}
+	i := 0
+	for i < len(payload) && isSpace(payload[i]) {
+		i++
+	}
+	p := payload[i:]
+	if len(p) < 3 || p[0] < 'A' || p[0] > 'Z' {
+		return false // every method starts with an upper-case letter (the pattern is case-sensitive)
+	}
+	for _, m := range methodsFrom[p[0]-'A'] {
+		if bytes.HasPrefix(p, m) {
+			return true
+		}
+	}
+	return false
+}
+
+// methodsFrom sorts methods by their first letter, so that Match tries only a few.
+var methodsFrom = func() (by [26][][]byte) {
+	for _, m := range methods {
+		by[m[0]-'A'] = append(by[m[0]-'A'], m)
+	}
+	return by
+}()
+
+// isSpace is the [[:space:]] class of Zeek's signature patterns.
+func isSpace(c byte) bool { return c == ' ' || c >= '\t' && c <= '\r' }
+
 // New returns an HTTP analyzer for env's connection.
-func New(env *analyzer.Env) analyzer.Analyzer { return starttls.NewHost(env, "HTTP", &parser{}) }
+func New(env *analyzer.Env) analyzer.Analyzer {
+	p := &parser{}
+	p.dir[0].lines.CR, p.dir[1].lines.CR = true, true // Zeek's default content line framing
+	return starttls.NewHost(env, "HTTP", p)
+}
 
 // maxUnanswered caps the requests awaiting a reply.
 const maxUnanswered = 64
@@ -82,6 +135,10 @@ func (p *parser) Deliver(h *starttls.Host, ts int64, isOrig bool, data []byte) i
 		}
 		off = len(data) - len(rest)
 		p.line(h, ts, isOrig, s, line)
+		h.CheckSingleCR(ts, &s.lines)
+		if h.Stopped() {
+			h.DrainSingleCR(ts, &s.lines, rest)
+		}
 		if h.HandedOff() || h.Stopped() {
 			return off
 		}
@@ -117,14 +174,12 @@ func (p *parser) requestLine(h *starttls.Host, ts int64, s *side, line []byte) {
 	if i := bytes.IndexByte(line, ' '); i > 0 {
 		method = line[:i]
 	} else {
-		h.Violation(ts, "not a http request line")
-		s.state = expectNothing
+		p.badRequest(h, ts, s, line)
 		return
 	}
 	for _, c := range method {
 		if c <= ' ' || c >= 0x7f {
-			h.Violation(ts, "not a http request line")
-			s.state = expectNothing
+			p.badRequest(h, ts, s, line)
 			return
 		}
 	}
@@ -136,6 +191,24 @@ func (p *parser) requestLine(h *starttls.Host, ts int64, s *side, line []byte) {
 	}
 	s.state = expectHeaders
 	s.hasCL, s.clen = false, 0
+}
+
+// badRequest handles a line that is no request line: Zeek's HTTP analyzer raises the weird
+// bad_HTTP_request (bad_HTTP_request_with_version when the line has no method but ends
+// in " HTTP/x.y"), then the violation.
+func (p *parser) badRequest(h *starttls.Host, ts int64, s *side, line []byte) {
+	name := "bad_HTTP_request"
+	if !isTokenChar(line[0]) && len(line) >= 9 && bytes.EqualFold(line[len(line)-9:len(line)-3], []byte(" HTTP/")) {
+		name = "bad_HTTP_request_with_version"
+	}
+	h.Weird(ts, name, "")
+	h.Violation(ts, "not a http request line")
+	s.state = expectNothing
+}
+
+// isTokenChar reports whether c may be part of an HTTP token (a method).
+func isTokenChar(c byte) bool {
+	return c > ' ' && c < 0x7f && bytes.IndexByte([]byte("()<>@,;:\\\"/[]?={}"), c) < 0
 }
 
 func (p *parser) replyLine(h *starttls.Host, ts int64, s *side, line []byte) {
@@ -237,6 +310,24 @@ func (p *parser) messageDone(h *starttls.Host, ts int64, isOrig bool) {
 		}
 	}
 	p.code = 0
+}
+
+// EndOfData parses a line left unterminated when the endpoint closed, as Zeek's HTTP
+// analyzer gets it from its content line analyzer.
+func (p *parser) EndOfData(h *starttls.Host, ts int64, isOrig bool) {
+	if p.ws != nil || !h.Parsing() {
+		return
+	}
+	s := &p.dir[1]
+	if isOrig {
+		s = &p.dir[0]
+	}
+	if s.state != expectLine && s.state != expectHeaders {
+		return
+	}
+	if line, ok := s.lines.Flush(); ok {
+		p.line(h, ts, isOrig, s, line)
+	}
 }
 
 func (p *parser) release() {

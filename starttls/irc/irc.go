@@ -21,7 +21,11 @@ func Spec() analyzer.Spec {
 func New(env *analyzer.Env) analyzer.Analyzer {
 	p := &parser{}
 	p.lines[0].Max, p.lines[1].Max = maxLine, maxLine
-	return starttls.NewHost(env, "IRC", p)
+	p.lines[0].Split, p.lines[1].Split = true, true // Zeek's max_line_length
+	p.lines.SetCR()                                 // Zeek's default content line framing
+	h := starttls.NewHost(env, "IRC", p)
+	h.AnalyzePartial() // Zeek's IRC analyzer does not check for partial connections
+	return h
 }
 
 // maxLine is the line cap of Zeek's IRC content-line analyzer; lines over 512 bytes are
@@ -29,7 +33,25 @@ func New(env *analyzer.Env) analyzer.Analyzer {
 const maxLine = 1000
 
 type parser struct {
-	lines starttls.DirLines
+	lines   starttls.DirLines
+	invalid int // commands over 20 characters (Zeek's invalid_msg_count)
+}
+
+// maxInvalid is Zeek's invalid_msg_max_count.
+const maxInvalid = 20
+
+// weird raises one of the IRC analyzer's weirds, which Zeek raises only once it confirmed
+// the protocol.
+func weird(h *starttls.Host, ts int64, name string) {
+	if h.Confirmed() {
+		h.Weird(ts, name, "")
+	}
+}
+
+// EndOfData parses a line left unterminated when a side closed (Zeek's content line
+// analyzer delivers it at the endpoint's EOF).
+func (p *parser) EndOfData(h *starttls.Host, ts int64, isOrig bool) {
+	p.lines.EndOfData(h, p, ts, isOrig)
 }
 
 func (p *parser) Deliver(h *starttls.Host, ts int64, isOrig bool, data []byte) int {
@@ -38,10 +60,12 @@ func (p *parser) Deliver(h *starttls.Host, ts int64, isOrig bool, data []byte) i
 
 func (p *parser) Line(h *starttls.Host, ts int64, isOrig bool, line []byte) {
 	if len(line) > 512 {
+		weird(h, ts, "irc_line_size_exceeded")
 		return
 	}
 	line = bytes.TrimLeft(line, " ")
 	if len(line) < 3 {
+		weird(h, ts, "irc_line_too_short")
 		return
 	}
 	if line[0] == '@' { // IRCv3 tags
@@ -54,16 +78,19 @@ func (p *parser) Line(h *starttls.Host, ts int64, isOrig bool, line []byte) {
 	if len(line) > 0 && line[0] == ':' {
 		i := bytes.IndexByte(line, ' ')
 		if i < 0 {
+			weird(h, ts, "irc_invalid_line")
 			return
 		}
 		line = bytes.TrimLeft(line[i+1:], " ")
 	}
 	if len(line) < 3 {
+		weird(h, ts, "irc_invalid_line")
 		h.Violation(ts, "line too short")
 		return
 	}
 	if isDigit(line[0]) {
 		if !(isDigit(line[1]) && isDigit(line[2]) && len(line) > 3 && line[3] == ' ') {
+			weird(h, ts, "irc_invalid_reply_number")
 			h.Violation(ts, "invalid reply number")
 			return
 		}
@@ -80,6 +107,13 @@ func (p *parser) Line(h *starttls.Host, ts int64, isOrig bool, line []byte) {
 	}
 	if isOrig && validClientCommand(cmd) {
 		h.Confirm(ts)
+	}
+	if len(cmd) > 20 && !bytes.EqualFold(cmd, []byte("STARTTLS")) {
+		h.Weird(ts, "irc_invalid_command", "")
+		if p.invalid++; p.invalid > maxInvalid {
+			h.Weird(ts, "irc_too_many_invalid", "")
+			h.Violation(ts, "too many long lines")
+		}
 	}
 }
 

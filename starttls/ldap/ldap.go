@@ -17,7 +17,11 @@ func Spec() analyzer.Spec {
 }
 
 // New returns an LDAP analyzer for env's connection.
-func New(env *analyzer.Env) analyzer.Analyzer { return starttls.NewHost(env, "LDAP_TCP", &parser{}) }
+func New(env *analyzer.Env) analyzer.Analyzer {
+	h := starttls.NewHost(env, "LDAP_TCP", &parser{})
+	h.AnalyzePartial() // Zeek's Spicy analyzers parse partial connections too
+	return h
+}
 
 const startTLSOID = "1.3.6.1.4.1.1466.20037"
 

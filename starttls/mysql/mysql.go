@@ -21,7 +21,109 @@ func Spec() analyzer.Spec {
 // New returns a MySQL analyzer for env's connection.
 func New(env *analyzer.Env) analyzer.Analyzer { return starttls.NewHost(env, "MySQL", &parser{}) }
 
-const clientSSL = 0x00000800
+const (
+	clientConnectWithDB = 0x00000008
+	clientSSL           = 0x00000800
+	clientPluginAuth    = 0x00080000
+	clientConnectAttrs  = 0x00100000
+	clientZstd          = 0x04000000
+)
+
+// handshakeResponse reports whether body holds a whole handshake response of the
+// protocol version (Zeek's Handshake_Response_Packet): for 10, the fixed 32 bytes, then
+// (without CLIENT_SSL) the user name, the length-encoded password and the fields the
+// capability flags announce; for 9, the flags, maximum packet size, user name and
+// authentication response.
+func handshakeResponse(version int, b []byte) bool {
+	if version == 9 {
+		if len(b) < 5 {
+			return false
+		}
+		flags := binary.LittleEndian.Uint16(b)
+		b, ok := nulString(b[5:])
+		if b, ok = nulString(b); !ok {
+			return false
+		}
+		if flags&clientConnectWithDB != 0 {
+			_, ok = nulString(b)
+		}
+		return ok
+	}
+	if len(b) < 32 {
+		return false
+	}
+	flags := binary.LittleEndian.Uint32(b)
+	if flags&clientSSL != 0 {
+		return true
+	}
+	b, ok := nulString(b[32:])
+	if !ok {
+		return false
+	}
+	if b, ok = lengthEncoded(b); !ok {
+		return false
+	}
+	if flags&clientConnectWithDB != 0 {
+		if b, ok = nulString(b); !ok {
+			return false
+		}
+	}
+	if flags&clientPluginAuth != 0 {
+		if rest, ok := nulString(b); ok {
+			b = rest
+		}
+	}
+	if flags&clientConnectAttrs != 0 {
+		if len(b) < 1 || len(b) < 1+int(b[0]) {
+			return false
+		}
+		b = b[1+int(b[0]):]
+	}
+	if flags&clientZstd != 0 && len(b) < 1 {
+		return false
+	}
+	return true
+}
+
+// nulString splits a NUL-terminated string off b.
+func nulString(b []byte) ([]byte, bool) {
+	for i, c := range b {
+		if c == 0 {
+			return b[i+1:], true
+		}
+	}
+	return nil, false
+}
+
+// lengthEncoded splits a length-encoded string off b.
+func lengthEncoded(b []byte) ([]byte, bool) {
+	if len(b) < 1 {
+		return nil, false
+	}
+	n, hdr := uint64(b[0]), 1
+	switch b[0] {
+	case 0xfb, 0xff:
+		n = 0
+	case 0xfc:
+		hdr = 3
+	case 0xfd:
+		hdr = 4
+	case 0xfe:
+		hdr = 9
+	}
+	if len(b) < hdr {
+		return nil, false
+	}
+	if hdr > 1 {
+		var v [8]byte
+		copy(v[:], b[1:hdr])
+		n = binary.LittleEndian.Uint64(v[:])
+	}
+	if n > uint64(len(b)-hdr) {
+		return nil, false
+	}
+	return b[hdr+int(n):], true
+}
 
 type parser struct {
 	acc     [2]starttls.Acc
@@ -80,7 +182,8 @@ func (p *parser) packet(h *starttls.Host, ts int64, isOrig bool, seq byte, body 
 		h.Violation(ts, "Binpac exception: MySQL handshake response without a known server version")
 		return
 	}
-	if p.version == 10 && len(body) < 4 {
+	// Zeek confirms once its Handshake_Response_Packet parsed whole.
+	if !handshakeResponse(p.version, body) {
 		h.Violation(ts, "Binpac exception: MySQL handshake response too short")
 		return
 	}

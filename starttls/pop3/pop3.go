@@ -38,7 +38,11 @@ func clientMatch(line []byte) bool {
 }
 
 // New returns a POP3 analyzer for env's connection.
-func New(env *analyzer.Env) analyzer.Analyzer { return starttls.NewHost(env, "POP3", &parser{}) }
+func New(env *analyzer.Env) analyzer.Analyzer {
+	p := &parser{}
+	p.lines.SetCR() // Zeek's default content line framing
+	return starttls.NewHost(env, "POP3", p)
+}
 
 const maxPending = 32
 
@@ -61,6 +65,12 @@ type parser struct {
 	pending   []uint8
 	multiLine bool
 	authing   bool
+}
+
+// EndOfData parses a line left unterminated when a side closed (Zeek's content line
+// analyzer delivers it at the endpoint's EOF).
+func (p *parser) EndOfData(h *starttls.Host, ts int64, isOrig bool) {
+	p.lines.EndOfData(h, p, ts, isOrig)
 }
 
 func (p *parser) Deliver(h *starttls.Host, ts int64, isOrig bool, data []byte) int {
@@ -132,6 +142,9 @@ func (p *parser) reply(h *starttls.Host, ts int64, line []byte) {
 	if !ok && !bytes.EqualFold(tok, []byte("-ERR")) {
 		if p.authing && len(tok) > 0 && tok[0] == '+' {
 			return // SASL continuation
+		}
+		if !p.sigOK {
+			return // Zeek has not attached the analyzer (dpd_pop3_client has not matched)
 		}
 		h.Weird(ts, "pop3_server_command_unknown", string(tok))
 		h.Violation(ts, "unknown server command ("+string(tok)+")")

@@ -33,7 +33,9 @@ func Match(isOrig bool, payload []byte) bool {
 
 // New returns a PostgreSQL analyzer for env's connection.
 func New(env *analyzer.Env) analyzer.Analyzer {
-	return starttls.NewHost(env, "PostgreSQL", &parser{})
+	h := starttls.NewHost(env, "PostgreSQL", &parser{})
+	h.AnalyzePartial() // Zeek's Spicy analyzers parse partial connections too
+	return h
 }
 
 // maxBuffered is how many client chunks are held while the server has not answered an
@@ -45,6 +47,7 @@ const (
 	stateRequested
 	stateTLS
 	stateEnded
+	stateStartup // a plain StartupMessage is arriving (no TLS can follow)
 )
 
 type parser struct {
@@ -53,6 +56,7 @@ type parser struct {
 	held    starttls.Acc // client bytes sent before the server answered
 	nheld   int
 	backend byte // 'S' or 'N' once answered
+	startup int  // the StartupMessage's length (stateStartup)
 }
 
 func (p *parser) Deliver(h *starttls.Host, ts int64, isOrig bool, data []byte) int {
@@ -85,9 +89,18 @@ func (p *parser) client(h *starttls.Host, ts int64, data []byte) {
 				h.Violation(ts, "error while parsing PostgreSQL: unsupported PostgreSQL major version "+strconv.Itoa(int(major)))
 				return
 			}
-			// A plain startup message: TLS cannot follow.
-			h.Confirm(ts)
-			h.Stop()
+			// A plain StartupMessage: TLS cannot follow. Zeek confirms the protocol once
+			// the whole message parsed (StartupMessage's %done).
+			if length < 9 {
+				h.Violation(ts, "error while parsing PostgreSQL StartupMessage: length too short")
+				return
+			}
+			if length > starttls.MaxMessage {
+				h.Stop() // larger than any real StartupMessage: not followed
+				return
+			}
+			p.state, p.startup = stateStartup, int(length)
+			p.startupData(h, ts, data)
 			return
 		}
 		p.state = stateRequested
@@ -99,6 +112,8 @@ func (p *parser) client(h *starttls.Host, ts int64, data []byte) {
 			p.hold(h, ts, data)
 			return
 		}
+	case stateStartup:
+		p.startupData(h, ts, data)
 	case stateTLS:
 		if held := p.held.Bytes(); len(held) > 0 {
 			h.Forward(ts, true, held)
@@ -107,6 +122,50 @@ func (p *parser) client(h *starttls.Host, ts int64, data []byte) {
 		h.Forward(ts, true, data)
 	}
 }
+
+// startupData gathers the StartupMessage's parameters (the bytes after its 8-byte header)
+// and, once all are there, checks them as Zeek's StartupMessage unit does: name/value
+// pairs, each NUL-terminated (names of [-_/A-Za-z0-9], values of printable ASCII), then a
+// final NUL. A well-formed message confirms the protocol.
+func (p *parser) startupData(h *starttls.Host, ts int64, data []byte) {
+	need := p.startup - 8 - len(p.head.Bytes())
+	p.head.Append(data[:min(need, len(data))])
+	b := p.head.Bytes()
+	if len(b) < p.startup-8 {
+		return
+	}
+	p.head.Release()
+	p.state = stateEnded
+	if !startupParams(b[:len(b)-1]) || b[len(b)-1] != 0 {
+		h.Violation(ts, "error while parsing PostgreSQL StartupMessage: bad parameters")
+		return
+	}
+	h.Confirm(ts)
+	h.Stop()
+}
+
+// startupParams reports whether b is a list of StartupParameters.
+func startupParams(b []byte) bool {
+	for len(b) > 0 {
+		for _, class := range []func(byte) bool{isParamName, isParamValue} {
+			i := 0
+			for i < len(b) && class(b[i]) {
+				i++
+			}
+			if i == 0 || i == len(b) || b[i] != 0 {
+				return false
+			}
+			b = b[i+1:]
+		}
+	}
+	return true
+}
+
+func isParamName(c byte) bool {
+	return c == '-' || c == '_' || c == '/' || c >= 'A' && c <= 'Z' || c >= 'a' && c <= 'z' || c >= '0' && c <= '9'
+}
+
+func isParamValue(c byte) bool { return c >= 0x20 && c <= 0x7e }
 
 func (p *parser) hold(h *starttls.Host, ts int64, data []byte) {
 	p.nheld++

@@ -20,7 +20,12 @@ func Spec() analyzer.Spec {
 }
 
 // New returns an SMTP analyzer for env's connection.
-func New(env *analyzer.Env) analyzer.Analyzer { return starttls.NewHost(env, "SMTP", &parser{}) }
+func New(env *analyzer.Env) analyzer.Analyzer {
+	p := &parser{}
+	p.lines.SetCR() // Zeek's default content line framing, NUL-sensitive
+	p.lines.SetNULs()
+	return starttls.NewHost(env, "SMTP", p)
+}
 
 // maxPending caps the commands awaiting a reply (pipelining).
 const maxPending = 32
@@ -36,6 +41,12 @@ type parser struct {
 	pending []uint8 // commands awaiting a reply, oldest first
 	cont    int     // code of a multi-line reply in progress, 0 if none
 	inData  bool
+}
+
+// EndOfData parses a line left unterminated when a side closed (Zeek's content line
+// analyzer delivers it at the endpoint's EOF).
+func (p *parser) EndOfData(h *starttls.Host, ts int64, isOrig bool) {
+	p.lines.EndOfData(h, p, ts, isOrig)
 }
 
 func (p *parser) Deliver(h *starttls.Host, ts int64, isOrig bool, data []byte) int {

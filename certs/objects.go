@@ -1,0 +1,15 @@
+package certs
+
+//go:generate go run ./internal/objgen -in /usr/include/openssl/obj_mac.h -out objects_table.go
+
+// attrShortName returns the short name OpenSSL prints for a distinguished-name attribute
+// type: any OID of its object table has one (OBJ_nid2sn), so its value prints as text;
+// others print dotted, with their value dumped. The attribute names kept by hand
+// (attrShortNames) come first, then OpenSSL's whole table (objects_table.go).
+func attrShortName(oid string) (string, bool) {
+	if sn, ok := attrShortNames[oid]; ok {
+		return sn, true
+	}
+	sn, ok := opensslShortNames[oid]
+	return sn, ok
+}

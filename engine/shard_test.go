@@ -1,0 +1,245 @@
+package engine
+
+import (
+	"bytes"
+	"fmt"
+	"os"
+	"path/filepath"
+	"slices"
+	"strings"
+	"testing"
+
+	"github.com/tlsmon/tlsmon"
+	"github.com/tlsmon/tlsmon/analyzer"
+	"github.com/tlsmon/tlsmon/capture"
+	"github.com/tlsmon/tlsmon/internal/corpus"
+	"github.com/tlsmon/tlsmon/packet"
+)
+
+// shardRecord is one event rendered by a shard, with its position in the run's order.
+type shardRecord struct {
+	o    Order
+	text []byte
+}
+
+// shardedRun runs n engines over a capture, each processing the frames routed to it and
+// told of the others (Tick), renders each engine's events tagged with their Order, and
+// merges them by Order (an engine's own events keeping their order).
+func shardedRun(t *testing.T, path string, opts Options, n int) string {
+	r, err := capture.Open(path)
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer r.Close()
+	engines := make([]*Engine, n)
+	recs := make([][]shardRecord, n)
+	for s := range engines {
+		o := opts
+		o.Handler = tlsmon.HandlerFunc(func(ev tlsmon.Event) {
+			if b, ok := renderEvent(nil, ev); ok {
+				recs[s] = append(recs[s], shardRecord{engines[s].Order(), b})
+			}
+		})
+		engines[s] = New(o)
+	}
+	route := packet.NewDecoder(packet.Config{})
+	var p packet.Packet
+	var f capture.Frame
+	for i := uint64(1); ; i++ {
+		if err := r.Next(&f); err != nil {
+			break
+		}
+		own := ShardOf(route, &f, n, &p)
+		for s, e := range engines {
+			if s == own {
+				e.FrameAt(i, &f)
+			} else {
+				e.Tick(i, f.Ts)
+			}
+		}
+	}
+	var all []shardRecord
+	for s, e := range engines {
+		e.Flush()
+		all = append(all, recs[s]...)
+	}
+	slices.SortStableFunc(all, func(a, b shardRecord) int { return a.o.Compare(&b.o) })
+	var out []byte
+	for _, rec := range all {
+		out = append(out, rec.text...)
+	}
+	return string(out)
+}
+
+// Engines given a capture's frames by connection (FrameAt) and told of the others (Tick)
+// raise, merged by Order, exactly the events one engine raises, uids included, for any
+// number of them: the core of a sharded run (docs/SCALING.md).
+func TestShardedEnginesMatchOne(t *testing.T) {
+	paths := []string{filepath.Join("..", "testdata", "sample.pcap")}
+	dir := corpus.Dir(t)
+	for _, c := range corpus.Index(t, dir) {
+		paths = append(paths, filepath.Join(dir, "pcaps", c.File))
+	}
+	opts := []Options{{}, {Recover: Recover{Enabled: true}, Analyzer: analyzer.Options{AnalyzeEncrypted: true}}}
+	for oi, o := range opts {
+		for _, p := range paths {
+			want := renderRun(t, p, o)
+			for _, n := range []int{1, 2, 3, 8} {
+				if got := shardedRun(t, p, o, n); got != want {
+					t.Errorf("options %d, %s, %d shards: %s", oi, filepath.Base(p), n, firstDiff(want, got))
+				}
+			}
+		}
+	}
+}
+
+func firstDiff(want, got string) string {
+	w, g := bytes.Split([]byte(want), []byte("\n")), bytes.Split([]byte(got), []byte("\n"))
+	for i := range min(len(w), len(g)) {
+		if !bytes.Equal(w[i], g[i]) {
+			return fmt.Sprintf("line %d: want %q, got %q", i+1, w[i], g[i])
+		}
+	}
+	return fmt.Sprintf("%d lines, want %d", len(g), len(w))
+}
+
+// By hand on a large capture (TLSMON_SHARD_PCAP=/tmp/perfmix.pcap go test ./engine -run
+// ShardedLarge): the same comparison for 1 and 2 shards, keeping a 64-bit hash of each
+// rendered event rather than its text.
+func TestShardedLarge(t *testing.T) {
+	path := os.Getenv("TLSMON_SHARD_PCAP")
+	if path == "" {
+		t.Skip("TLSMON_SHARD_PCAP not set")
+	}
+	want := hashLines(renderRun(t, path, Options{}))
+	for _, n := range []int{2, 3} {
+		got := hashLines(shardedRun(t, path, Options{}, n))
+		if !slices.Equal(got, want) {
+			t.Errorf("%d shards: %d events, one engine %d; first difference at %d", n, len(got), len(want),
+				func() int {
+					for i := range min(len(got), len(want)) {
+						if got[i] != want[i] {
+							return i
+						}
+					}
+					return min(len(got), len(want))
+				}())
+		}
+	}
+	t.Logf("%d events", len(want))
+}
+
+func hashLines(s string) []uint64 {
+	var hs []uint64
+	for line := range strings.Lines(s) {
+		h := uint64(14695981039346656037)
+		for i := 0; i < len(line); i++ {
+			h = (h ^ uint64(line[i])) * 1099511628211
+		}
+		hs = append(hs, h)
+	}
+	return hs
+}
+
+// workersRun renders what Run reports with opts.Workers engines.
+func workersRun(t *testing.T, path string, opts Options) string {
+	r, err := capture.Open(path)
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer r.Close()
+	var b []byte
+	opts.Handler = tlsmon.HandlerFunc(func(ev tlsmon.Event) { b, _ = renderEvent(b, ev) })
+	if _, err := Run(r, opts); err != nil {
+		t.Fatalf("%s: %v", path, err)
+	}
+	return string(b)
+}
+
+// Run with 1, 2, 3 and 8 workers hands the Handler exactly the events of one engine, on
+// every corpus capture (under -race: the shards run in parallel).
+func TestRunWorkersMatchOne(t *testing.T) {
+	paths := []string{filepath.Join("..", "testdata", "sample.pcap")}
+	dir := corpus.Dir(t)
+	for _, c := range corpus.Index(t, dir) {
+		paths = append(paths, filepath.Join(dir, "pcaps", c.File))
+	}
+	opts := []Options{{}, {Recover: Recover{Enabled: true}, Analyzer: analyzer.Options{AnalyzeEncrypted: true}}}
+	for oi, o := range opts {
+		for _, p := range paths {
+			want := renderRun(t, p, o)
+			for _, n := range []int{1, 2, 3, 8} {
+				o.Workers = n
+				if got := workersRun(t, p, o); got != want {
+					t.Errorf("options %d, %s, %d workers: %s", oi, filepath.Base(p), n, firstDiff(want, got))
+				}
+			}
+		}
+	}
+}
+
+// A capture cut short: Run with several workers reports the error one engine reports, after
+// the same events (every connection flushed).
+func TestRunWorkersCaptureError(t *testing.T) {
+	b, err := os.ReadFile(filepath.Join("..", "testdata", "sample.pcap"))
+	if err != nil {
+		t.Fatal(err)
+	}
+	cut := filepath.Join(t.TempDir(), "cut.pcap")
+	if err := os.WriteFile(cut, b[:len(b)*2/3], 0o644); err != nil {
+		t.Fatal(err)
+	}
+	run := func(n int) (string, string) {
+		r, err := capture.Open(cut)
+		if err != nil {
+			t.Fatal(err)
+		}
+		defer r.Close()
+		var out []byte
+		_, err = Run(r, Options{Workers: n, Handler: tlsmon.HandlerFunc(func(ev tlsmon.Event) { out, _ = renderEvent(out, ev) })})
+		if err == nil {
+			t.Fatalf("%d workers: no error on a cut capture", n)
+		}
+		return string(out), err.Error()
+	}
+	wantOut, wantErr := run(1)
+	for _, n := range []int{2, 3} {
+		if out, e := run(n); out != wantOut || e != wantErr {
+			t.Errorf("%d workers: error %q (one engine: %q), events equal: %v", n, e, wantErr, out == wantOut)
+		}
+	}
+}
+
+// The dispatcher's shortcut finds the addresses the decoder finds, on every Ethernet TCP
+// frame of the corpus.
+func TestTCPAddrsAsDecoder(t *testing.T) {
+	dir := corpus.Dir(t)
+	checked := 0
+	for _, c := range corpus.Index(t, dir) {
+		r, err := capture.Open(filepath.Join(dir, "pcaps", c.File))
+		if err != nil {
+			t.Fatal(err)
+		}
+		d := packet.NewDecoder(packet.Config{})
+		var f capture.Frame
+		var p packet.Packet
+		for r.Next(&f) == nil {
+			a, b, ok := tcpAddrs(f.Data)
+			if f.LinkType != 1 || !ok {
+				continue
+			}
+			if st, _ := d.DecodeLen(f.LinkType, f.Ts, f.Data, f.WireLen, &p); st != packet.OK || p.Proto != 6 {
+				continue
+			}
+			checked++
+			if a != p.Src || b != p.Dst {
+				t.Fatalf("%s frame %d: %x %x, decoder %x %x", c.File, f.Num, a, b, p.Src, p.Dst)
+			}
+		}
+		r.Close()
+	}
+	if checked == 0 {
+		t.Fatal("no frame checked")
+	}
+	t.Logf("%d frames", checked)
+}

@@ -1,0 +1,71 @@
+package ssl
+
+// Config are the SSL analyzer's limits (engine.Options.SSL). Zero values take the defaults.
+type Config struct {
+	// MaxHandshakeMessage is the largest handshake message body buffered for parsing;
+	// larger messages are skipped and reported with the weird
+	// "SSL_handshake_message_too_large" (DefaultMaxHandshakeMessage).
+	MaxHandshakeMessage int
+	// MaxHandshakeFragments is the most records one handshake message may be split over;
+	// beyond it the message is skipped and "SSL_handshake_too_fragmented" is reported
+	// (DefaultMaxHandshakeFragments).
+	MaxHandshakeFragments int
+}
+
+// The default limits.
+const (
+	DefaultMaxHandshakeMessage   = 1 << 20
+	DefaultMaxHandshakeFragments = 4096
+)
+
+func (c *Config) defaults() {
+	if c.MaxHandshakeMessage <= 0 {
+		c.MaxHandshakeMessage = DefaultMaxHandshakeMessage
+	}
+	if c.MaxHandshakeFragments <= 0 {
+		c.MaxHandshakeFragments = DefaultMaxHandshakeFragments
+	}
+}
+
+// Shared is what the SSL and DTLS analyzers of one engine (or shard) share: their limits,
+// the handshake-message cache (hs_cache.go) and the free lists of buffers, event emitters
+// and sessions. It belongs to one goroutine (the engine's): nothing in it is locked, and
+// nothing on the analysis path is shared between engines. A nil *Shared is valid: default
+// limits, no cache, nothing recycled (what New and NewHandshake use).
+type Shared struct {
+	cfg      Config
+	cache    *msgCache // nil: none
+	bufs     bufFree
+	emitters freeList[emitter]
+	sessions freeList[session]
+}
+
+// maxFreeSessions bounds the free list of sessions.
+const maxFreeSessions = 1024
+
+// NewShared returns the shared state of one engine's SSL and DTLS analyzers, with a
+// handshake-message cache.
+func NewShared(cfg Config) *Shared {
+	cfg.defaults()
+	sh := &Shared{cfg: cfg, emitters: freeList[emitter]{max: 512}, sessions: freeList[session]{max: maxFreeSessions}}
+	sh.cache = &msgCache{sh: sh}
+	return sh
+}
+
+// config returns the limits (the defaults for a nil Shared).
+func (sh *Shared) config() Config {
+	if sh == nil {
+		var c Config
+		c.defaults()
+		return c
+	}
+	return sh.cfg
+}
+
+// msgCache returns the message cache (nil: none).
+func (sh *Shared) msgCache() *msgCache {
+	if sh == nil {
+		return nil
+	}
+	return sh.cache
+}

@@ -1,0 +1,39 @@
+package zeeklog
+
+import (
+	"bytes"
+	"io"
+	"testing"
+
+	tlsmon "github.com/tlsmon/tlsmon"
+)
+
+// TestX509FileWeirds: the weirds Zeek's X509 file analyzer raises for every certificate
+// it parses — a UTCTime not ending in Z (x509_utc_format), a certificate OpenSSL cannot
+// parse (x509_cert_parse_error) — including certificates not logged again.
+func TestX509FileWeirds(t *testing.T) {
+	der := testCert(t, "www.example.com", nil, nil)
+	i := bytes.IndexByte(der, 0x17) // the notBefore UTCTime: 17 0d YYMMDDHHMMSSZ
+	if i < 0 || der[i+1] != 13 || der[i+14] != 'Z' {
+		t.Fatal("UTCTime not found")
+	}
+	bad := bytes.Clone(der)
+	bad[i+14] = '0'
+	var weirds []string
+	l := NewX509Log(NewJSONWriter(io.Discard, X509Columns))
+	l.Weirds = tlsmon.HandlerFunc(func(e tlsmon.Event) { weirds = append(weirds, e.(*tlsmon.Weird).WeirdName) })
+	for ts := int64(1); ts <= 2; ts++ { // the second time is not logged, but parsed by Zeek
+		l.HandleEvent(&tlsmon.Certificate{Meta: tlsmon.Meta{Ts: ts}, DER: bad})
+	}
+	l.HandleEvent(&tlsmon.Certificate{Meta: tlsmon.Meta{Ts: 3}, DER: der})
+	l.HandleEvent(&tlsmon.Certificate{Meta: tlsmon.Meta{Ts: 4}, DER: []byte{0x30, 0x01, 0x00}})
+	want := []string{"x509_utc_format", "x509_utc_format", "x509_cert_parse_error"}
+	if len(weirds) != len(want) {
+		t.Fatalf("weirds %v, want %v", weirds, want)
+	}
+	for i := range want {
+		if weirds[i] != want[i] {
+			t.Fatalf("weirds %v, want %v", weirds, want)
+		}
+	}
+}
