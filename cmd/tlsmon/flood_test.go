@@ -14,8 +14,12 @@ import (
 // floodShort is each flood's size in the CI version of the flood suite (docs/RELIABILITY.md
 // has the full sizes and how to run them).
 var floodShort = map[flood.Kind]int{
-	flood.UDP: 3000, flood.Trickle: 40, flood.Claim: 1500, flood.BigHello: 6, flood.SYN: 5000, flood.Frag: 3000,
+	flood.UDP: 3000, flood.Trickle: 40, flood.Claim: 1500, flood.BigHello: 6, flood.SYN: 5000, flood.Frag: 20000,
 }
+
+// floodCapWeirds are the cap weirds each short flood must write (the frag flood fills the
+// 16 MiB fragment budget).
+var floodCapWeirds = map[flood.Kind][]string{flood.Frag: {"fragment_reassembly_memory_cap"}}
 
 // honestRows reads a TSV log's rows, without the uid column (uids are drawn in connection
 // order, so the flood's connections shift them) and without rows of the flood's sources.
@@ -70,8 +74,14 @@ func TestFloodSuite(t *testing.T) {
 			if code, _, stderr := runCLI(t, "-r", pcap, "-r", honest, "-o", out, "-q", "--verify-checksums"); code != 0 {
 				t.Fatalf("exit %d: %s", code, stderr)
 			}
-			if b, err := os.ReadFile(filepath.Join(out, "weird.log")); err == nil && strings.Contains(string(b), "checksum") {
-				t.Errorf("the flood's checksums are wrong:\n%s", b)
+			weirds, _ := os.ReadFile(filepath.Join(out, "weird.log"))
+			if strings.Contains(string(weirds), "checksum") {
+				t.Errorf("the flood's checksums are wrong:\n%s", weirds)
+			}
+			for _, w := range floodCapWeirds[k] {
+				if !strings.Contains(string(weirds), "\t"+w+"\t") {
+					t.Errorf("no weird %s in weird.log:\n%s", w, weirds)
+				}
 			}
 			for _, l := range []struct {
 				name string
