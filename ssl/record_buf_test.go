@@ -33,7 +33,7 @@ func TestSplitRecordGatheredWithoutRegrowth(t *testing.T) {
 	a.DeliverStream(1, true, record(ctHandshake, versionTLS10,
 		hsMsg(hsClientHello, clientHelloBody(versionTLS12, seqRandom(1), nil, []uint16{0x2f}, nil))))
 	big := record(ctApplicationData, versionTLS12, make([]byte, maxTLSCiphertext))
-	d := &a.s.dir[dirIndex(true)]
+	d := &a.session().dir[dirIndex(true)]
 
 	a.DeliverStream(1, true, big[:100])
 	if cap(d.buf) < maxTLSCiphertext {
@@ -48,7 +48,7 @@ func TestSplitRecordGatheredWithoutRegrowth(t *testing.T) {
 	if d.inBody || len(d.buf) != 0 {
 		t.Fatalf("record not complete: inBody=%v buffered=%d", d.inBody, len(d.buf))
 	}
-	if a.s.skip || a.s.detached {
+	if a.session().skip || a.session().detached {
 		t.Fatal("analysis stopped")
 	}
 	allocs := testing.AllocsPerRun(20, func() { streamSplit(a, true, big, 1400) })
@@ -82,7 +82,7 @@ func TestOversizedSplitRecordCompletes(t *testing.T) {
 // recycled sessions hold none.
 func TestRecordBufferHeldOnlyWhileIncomplete(t *testing.T) {
 	a := quietAnalyzer(analyzer.Options{AnalyzeEncrypted: true})
-	s := a.s
+	s := a.session()
 	defer a.Done(2)
 	a.DeliverStream(1, true, record(ctHandshake, versionTLS10,
 		hsMsg(hsClientHello, clientHelloBody(versionTLS12, seqRandom(1), nil, []uint16{0x2f}, nil))))
