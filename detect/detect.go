@@ -131,8 +131,9 @@ func (r *Registry) newMatching() *matching {
 		m.dir[0], m.dir[1], m.chunks, m.last = m.dir[0][:0], m.dir[1][:0], m.chunks[:0], nil
 		return m
 	}
-	b := make([]byte, 2*BufferSize)
-	return &matching{dir: [2][]byte{b[:0:BufferSize], b[BufferSize:BufferSize]}}
+	// the directions' buffers grow with the bytes offered (append), up to BufferSize
+	// together: a one-datagram flow holds what it sent, not 2 KiB
+	return &matching{}
 }
 
 func dirIndex(isOrig bool) int {
@@ -160,7 +161,7 @@ func (c *Conn) releaseMatching(r *Registry) {
 	if m != nil {
 		m.last = nil
 	}
-	if m == nil || cap(m.dir[0]) != BufferSize || cap(m.dir[1]) != BufferSize || cap(m.chunks) > maxPooledChunks {
+	if m == nil || cap(m.dir[0]) > 2*BufferSize || cap(m.dir[1]) > 2*BufferSize || cap(m.chunks) > maxPooledChunks {
 		return
 	}
 	if len(r.freeMatching) < maxFree {
