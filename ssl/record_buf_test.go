@@ -38,7 +38,7 @@ func TestSplitRecordGatheredWithoutRegrowth(t *testing.T) {
 	d := &a.session().dir[dirIndex(true)]
 
 	a.DeliverStream(1, true, big[:100])
-	if c := cap(d.buf); c > 1024 {
+	if c := cap(d.buf); c > minRecordBuf {
 		t.Fatalf("buffer capacity %d after 95 bytes of the body, want it sized by the bytes received", c)
 	}
 	streamSplit(a, true, big[100:len(big)-1], 1000)
