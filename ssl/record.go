@@ -111,8 +111,8 @@ func (a *session) records(isOrig bool, data []byte) {
 			take := min(rest-len(d.buf), len(data))
 			if need := len(d.buf) + take; need > cap(d.buf) {
 				// sized by the bytes received, never by the length the header claims (19
-				// bytes of a record claiming 64 KiB hold 4 KiB), growing fourfold (a 16 KiB
-				// record split in 1448-byte segments: one copy); from the free list, where
+				// bytes of a record claiming 64 KiB hold 1 KiB), growing fourfold (a 16 KiB
+				// record split in 1448-byte segments: two copies); from the free list, where
 				// it goes back once the record was parsed (releaseBuf)
 				nb := append(a.hs.sh.getBuf(smallBufClass(min(rest, max(need, 4*cap(d.buf), minRecordBuf)))), d.buf...)
 				d.releaseBuf(a.hs.sh)
@@ -317,7 +317,7 @@ func (a *session) plaintext(isOrig bool, d *recordDir, b []byte) (int, error) {
 }
 
 // minRecordBuf is the smallest gathering buffer of a record split over segments.
-const minRecordBuf = 4096
+const minRecordBuf = 1024
 
 // releaseBuf gives the direction's gathering buffer back to the free list (freelist.go).
 func (d *recordDir) releaseBuf(sh *Shared) {
