@@ -131,8 +131,9 @@ func (r *Registry) newMatching() *matching {
 		m.dir[0], m.dir[1], m.chunks, m.last = m.dir[0][:0], m.dir[1][:0], m.chunks[:0], nil
 		return m
 	}
-	b := make([]byte, 2*BufferSize)
-	return &matching{dir: [2][]byte{b[:0:BufferSize], b[BufferSize:BufferSize]}}
+	// a direction's buffer is made on its first bytes (offer): a one-datagram flow holds
+	// one BufferSize buffer, not two
+	return &matching{}
 }
 
 func dirIndex(isOrig bool) int {
@@ -160,7 +161,7 @@ func (c *Conn) releaseMatching(r *Registry) {
 	if m != nil {
 		m.last = nil
 	}
-	if m == nil || cap(m.dir[0]) != BufferSize || cap(m.dir[1]) != BufferSize || cap(m.chunks) > maxPooledChunks {
+	if m == nil || cap(m.dir[0]) > BufferSize || cap(m.dir[1]) > BufferSize || cap(m.chunks) > maxPooledChunks {
 		return
 	}
 	if len(r.freeMatching) < maxFree {
@@ -251,6 +252,9 @@ func (r *Registry) offer(c *Conn, isOrig bool, data []byte, env Env, stream bool
 		return nil
 	}
 	d := &m.dir[dirIndex(isOrig)]
+	if *d == nil {
+		*d = make([]byte, 0, BufferSize)
+	}
 	off := len(*d)
 	if len(data) >= room {
 		// Like Zeek's PIA, the delivery that reaches BufferSize is kept whole for replays

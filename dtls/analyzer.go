@@ -15,8 +15,9 @@ const IgnoreViolationsAfter = 10 * 1024
 // Analyzer is the DTLS analyzer of one UDP connection. It implements analyzer.Analyzer
 // and Control.
 type Analyzer struct {
-	env  *analyzer.Env
-	sink Sink
+	env     *analyzer.Env
+	sink    Sink        // made on first use (sinkNow): a flow that never looks like DTLS has none
+	newSink SinkFactory // until then
 
 	client, server Reassembler // by direction: originator, responder
 	mem            memAccount  // what client and server hold, against the caps
@@ -65,8 +66,17 @@ func NewConfig(env *analyzer.Env, cfg Config) *Analyzer {
 	a.mem = memAccount{max: cfg.MaxConnBuffered, budget: cfg.Budget}
 	a.client.mem = &a.mem
 	a.server.mem = &a.mem
-	a.sink = cfg.NewSink(env, a)
+	a.newSink = cfg.NewSink
 	return a
+}
+
+// sinkNow returns the sink, making it on first use: a UDP flow whose datagrams never get
+// that far (a flood of one-datagram flows to port 443) costs no handshake parser.
+func (a *Analyzer) sinkNow() Sink {
+	if a.sink == nil {
+		a.sink, a.newSink = a.newSink(a.env, a), nil
+	}
+	return a.sink
 }
 
 // Spec returns the DTLS analyzer's attachment description: Zeek's name, dtls_ports and
@@ -124,13 +134,14 @@ func (a *Analyzer) Held() int { return a.mem.held }
 
 func (a *Analyzer) datagram(ts int64, isOrig bool, b []byte) {
 	for len(b) > 0 {
-		if IsUnifiedHeader(b[0]) && a.sink.NegotiatedVersion() == VersionDTLS13 {
+		// a sink not made yet has negotiated nothing
+		if IsUnifiedHeader(b[0]) && a.sink != nil && a.sink.NegotiatedVersion() == VersionDTLS13 {
 			payload, err := zeekUnifiedPayload(b)
 			if err != nil {
 				a.exception(ts, err, b)
 				return
 			}
-			a.sink.Unified(ts, isOrig, len(payload))
+			a.sinkNow().Unified(ts, isOrig, len(payload))
 			return // the payload runs to the end of the datagram
 		}
 		h, err := ParseRecordHeader(b)
@@ -157,7 +168,7 @@ func (a *Analyzer) datagram(ts int64, isOrig bool, b []byte) {
 				return
 			}
 		}
-		if err := a.sink.Record(ts, isOrig, h.ContentType, h.Version, body, encrypted); err != nil {
+		if err := a.sinkNow().Record(ts, isOrig, h.ContentType, h.Version, body, encrypted); err != nil {
 			a.exception(ts, err, body)
 			return
 		}
@@ -184,7 +195,7 @@ func (a *Analyzer) handshake(ts int64, isOrig bool, h RecordHeader, body []byte)
 		a.Violation(ts, violation, nil)
 	}
 	if ok {
-		a.sink.Handshake(ts, isOrig, h.Version, hh.MsgType, hh.Length, msg)
+		a.sinkNow().Handshake(ts, isOrig, h.Version, hh.MsgType, hh.Length, msg)
 	}
 	return true
 }
@@ -263,7 +274,7 @@ func (a *Analyzer) Gap(int64, bool, uint64) {}
 // EndOfData forwards to the sink.
 func (a *Analyzer) EndOfData(ts int64, isOrig bool) {
 	if !a.detached {
-		a.sink.EndOfData(ts, isOrig)
+		a.sinkNow().EndOfData(ts, isOrig)
 	}
 }
 
@@ -272,7 +283,7 @@ func (a *Analyzer) EndOfData(ts int64, isOrig bool) {
 func (a *Analyzer) Done(ts int64) {
 	a.release()
 	if !a.detached {
-		a.sink.Done(ts)
+		a.sinkNow().Done(ts)
 	}
 	if r, ok := a.sink.(recycler); ok {
 		r.recycle()

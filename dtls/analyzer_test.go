@@ -245,3 +245,15 @@ func TestDeliverPacketAllocatesNothing(t *testing.T) {
 		t.Fatalf("%.1f allocations per run, %d sink calls", allocs, sink.n)
 	}
 }
+
+// A datagram that is not DTLS (a flood of one-datagram flows to port 443) makes no sink:
+// the analyzer never builds a handshake parser for it.
+func TestNoSinkWithoutDTLS(t *testing.T) {
+	made := 0
+	env := &analyzer.Env{Conn: &tlsmon.Conn{UID: "Ctest"}, Events: tlsmon.HandlerFunc(func(tlsmon.Event) {}), Detach: func() {}}
+	a := New(env, func(*analyzer.Env, Control) Sink { made++; return &recSink{} })
+	a.DeliverPacket(1, true, []byte("GET / HTTP/1.1\r\n\r\n"))
+	if made != 0 {
+		t.Fatalf("%d sinks made for a datagram that is not DTLS", made)
+	}
+}

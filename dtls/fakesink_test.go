@@ -135,6 +135,7 @@ func newHarness() *harness {
 		h.sink = &recSink{ctl: ctl}
 		return h.sink
 	})
+	h.a.sinkNow() // the tests look at the sink before the first datagram
 	return h
 }
 

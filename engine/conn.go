@@ -416,7 +416,7 @@ func (e *Engine) serviceBit(analyzer string) uint32 {
 		}
 	}
 	if len(e.services) == maxServices {
-		e.stats.CapHits["services"]++
+		e.capReport(nil, capServices, weirdServicesCap, analyzer, false)
 		return 0
 	}
 	name := strings.ToLower(analyzer)

@@ -50,6 +50,10 @@ type Engine struct {
 	phase      uint8            // of the current frame (order.go)
 	frame      uint64           // index of the current frame, from 1 (order.go)
 	recovery   *stream.Recovery // nil unless Options.Recover.Enabled (recover.go)
+	// capSamples is each cap's weird sampling; seen* are the decoder's and the table's cap
+	// counters already reported (capweird.go).
+	capSamples                                      map[string]*capSample
+	seenFragBytesCap, seenFragCountCap, seenConnCap uint64
 }
 
 // minNetworkTime is the lowest network time Zeek reports (µs): its network time is the
@@ -88,6 +92,7 @@ func New(opts Options) *Engine {
 	e.pool.Max = opts.Limits.ReassemblyGlobal
 	e.recovery = e.opts.Recover.recovery()
 	e.stats.CapHits = map[string]uint64{}
+	e.capSamples = map[string]*capSample{}
 	return e
 }
 
@@ -203,6 +208,7 @@ func (e *Engine) decoded(st packet.Status, err error, p *packet.Packet) {
 		e.table.Advance(e.now)
 		if e.tun.depth == 0 {
 			e.phase = PhaseDecode
+			e.checkDecoderCaps()
 		}
 		var de *packet.DecodeError
 		if !errors.As(err, &de) {
@@ -210,7 +216,10 @@ func (e *Engine) decoded(st packet.Status, err error, p *packet.Packet) {
 		}
 		var conn *tlsmon.Conn
 		if de.Conn {
-			if c, isNew := e.table.Touch(p); c != nil {
+			c, isNew := e.table.Touch(p)
+			if c == nil {
+				e.checkTableCap()
+			} else {
 				e.phase = PhasePacket
 				if isNew {
 					stateOf(c).start()
@@ -265,6 +274,7 @@ func (e *Engine) Packet(p *packet.Packet) {
 	res := &e.res
 	if !e.table.Packet(p, res) {
 		e.table.Advance(e.now)
+		e.checkTableCap()
 		return
 	}
 	cs := stateOf(res.Conn)
@@ -298,8 +308,7 @@ func packetWeirdSource(name string) string {
 }
 
 func (e *Engine) capHit(c *flow.Conn, counter, weird string) {
-	e.stats.CapHits[counter]++
-	e.raiseWeird(&c.Info, weird, "", "tlsmon")
+	e.capReport(&c.Info, counter, weird, "", false)
 }
 
 func (e *Engine) raiseWeird(c *tlsmon.Conn, name, addl, source string) {

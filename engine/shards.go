@@ -82,6 +82,7 @@ func (s *Stats) add(o Stats) {
 	for k, v := range o.CapHits {
 		s.CapHits[k] += v
 	}
+	s.CapWeirds += o.CapWeirds
 	for _, lt := range o.UnknownLinkTypes {
 		if !slices.Contains(s.UnknownLinkTypes, lt) {
 			s.UnknownLinkTypes = append(s.UnknownLinkTypes, lt)

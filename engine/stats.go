@@ -21,8 +21,11 @@ type Stats struct {
 	// seen (capture_loss.log estimates the capture's loss from their ratio).
 	AckEvents, GapEvents uint64
 	// CapHits counts each resource cap hit, by name (reassembly_conn, reassembly_global,
-	// reassembly_blocks, max_connections, frag_bytes, frag_count, above_hole, excessive_data).
+	// reassembly_blocks, reassembly_hold, max_connections, frag_bytes, frag_count, services,
+	// above_hole, excessive_data); each hit is also a weird.log row, sampled (capweird.go).
 	CapHits map[string]uint64
+	// CapWeirds counts the weird.log rows written for cap hits (sampled per cap: capweird.go).
+	CapWeirds uint64
 	// UnknownLinkTypes are the link types read that Zeek's packet analysis does not
 	// dispatch (their frames are decoded as raw IP, Zeek's default), in order of appearance.
 	UnknownLinkTypes []uint32
@@ -49,6 +52,9 @@ func (s Stats) String() string {
 			b.WriteByte(',')
 		}
 		fmt.Fprintf(&b, "%s:%d", k, s.CapHits[k])
+	}
+	if len(names) > 0 {
+		fmt.Fprintf(&b, " cap_weirds=%d", s.CapWeirds)
 	}
 	return b.String()
 }

@@ -9,10 +9,31 @@ import (
 // (DPD::ignore_violations_after): the analyzer then stays attached.
 const ignoreViolationsAfter = 10 * 1024
 
-// Analyzer is the SSL/TLS analyzer of one TCP connection. Its state is recycled after
-// Done; calls after Done are ignored.
+// Analyzer is the SSL/TLS analyzer of one TCP connection. Its session (the parsers and the
+// emitter, a few kB) is taken on the first bytes or gap, not when the analyzer is attached,
+// so a connection that never carries data (a half-open one: a SYN flood) costs only this
+// struct. The session is recycled after Done; calls after Done are ignored.
 type Analyzer struct {
-	s *session
+	s    *session
+	env  *analyzer.Env // until the session is taken
+	sh   *Shared
+	done bool
+}
+
+// session returns the analyzer's session, taking it on first use (nil after Done).
+func (w *Analyzer) session() *session {
+	if w.s == nil && !w.done {
+		var a *session
+		if w.sh != nil {
+			a = w.sh.sessions.get()
+		}
+		if a == nil {
+			a = newSession(w.sh)
+		}
+		a.reset(w.env)
+		w.s, w.env = a, nil
+	}
+	return w.s
 }
 
 // session is the state of one connection's analysis.
@@ -50,15 +71,7 @@ func New(env *analyzer.Env) analyzer.Analyzer { return newAnalyzer(env, nil) }
 // newAnalyzer returns an SSL analyzer for env's connection that uses sh's limits, message
 // cache and free lists (nil: none), recycling a session of sh when there is one.
 func newAnalyzer(env *analyzer.Env, sh *Shared) analyzer.Analyzer {
-	var a *session
-	if sh != nil {
-		a = sh.sessions.get()
-	}
-	if a == nil {
-		a = newSession(sh)
-	}
-	a.reset(env)
-	return &Analyzer{s: a}
+	return &Analyzer{env: env, sh: sh}
 }
 
 func (a *session) reset(env *analyzer.Env) {
@@ -92,7 +105,7 @@ func (a *session) reset(env *analyzer.Env) {
 // Like Zeek's, the SSL analyzer ignores the data of partial TCP connections, unless
 // Options.Recover is set (then it looks for a record boundary first: resync.go).
 func (w *Analyzer) DeliverStream(ts int64, isOrig bool, data []byte) {
-	if w.s == nil {
+	if w.session() == nil {
 		return
 	}
 	partial := w.s.env.Partial != nil && w.s.env.Partial()
@@ -105,7 +118,7 @@ func (w *Analyzer) DeliverStream(ts int64, isOrig bool, data []byte) {
 // Options.Recover only the direction that lost bytes pauses, until it resynchronises on a
 // record boundary (resync.go); SSLv2, which has no such boundary to find, still stops.
 func (w *Analyzer) Gap(ts int64, isOrig bool, n uint64) {
-	if w.s != nil {
+	if w.session() != nil {
 		w.s.bytes += n
 		if w.s.env.Options.Recover && w.s.recordLayerVersion != versionSSLv2 {
 			w.s.gapRecover(isOrig, n)
@@ -122,7 +135,10 @@ func (w *Analyzer) DeliverPacket(ts int64, isOrig bool, data []byte) {}
 // Under Options.Recover, a direction still looking for a record boundary takes the end of
 // the stream as the confirmation of its last records (resync.go).
 func (w *Analyzer) EndOfData(ts int64, isOrig bool) {
-	if w.s != nil && w.s.env.Options.Recover && !w.s.detached {
+	if w.s == nil { // no bytes, no gap: nothing to resynchronise
+		return
+	}
+	if w.s.env.Options.Recover && !w.s.detached {
 		w.s.ev.ts = ts
 		w.s.resyncEnd(isOrig)
 	}
@@ -130,6 +146,7 @@ func (w *Analyzer) EndOfData(ts int64, isOrig bool) {
 
 // Done ends the analysis and recycles the analyzer's state.
 func (w *Analyzer) Done(ts int64) {
+	w.done, w.env = true, nil
 	if w.s == nil {
 		return
 	}

@@ -16,7 +16,7 @@ func TestCapHugeHandshakeMessage(t *testing.T) {
 	if !r.has("weird SSL_handshake_message_too_large 16777215") {
 		t.Fatalf("no weird: %q", r.lines[:min(5, len(r.lines))])
 	}
-	if n := len(a.s.hs.dir[0].buf); n != 0 {
+	if n := len(a.session().hs.dir[0].buf); n != 0 {
 		t.Errorf("buffered %d bytes", n)
 	}
 	// split header: the cap is also checked when the header arrives in pieces
@@ -59,8 +59,8 @@ func TestCapTinyRecords(t *testing.T) {
 
 func TestCapAlertsTLS13(t *testing.T) {
 	a, r := newTestAnalyzer(analyzer.Options{})
-	a.s.hs.chosenVersion = versionTLS13
-	a.s.recordLayerVersion = versionTLS12
+	a.session().hs.chosenVersion = versionTLS13
+	a.session().recordLayerVersion = versionTLS12
 	a.DeliverStream(1, true, record(ctAlert, versionTLS12, []byte{2, 40, 2, 41, 2, 42}))
 	n := 0
 	for _, name := range r.names() {

@@ -81,7 +81,7 @@ func runCacheConns(t *testing.T, conns []cacheConn, cached, interleaved bool) ca
 			seg = 1400
 		}
 		n := min(seg, len(streams[i]))
-		hs := as[i].s.hs
+		hs := as[i].session().hs
 		if c.maxMsg > 0 {
 			hs.maxMsg = c.maxMsg
 		}
@@ -202,7 +202,7 @@ func TestHandshakeCacheEvictedWhileVerifying(t *testing.T) {
 	s1 := conns[1].stream()
 	as[0].DeliverStream(1, false, conns[0].stream())
 	as[1].DeliverStream(1, false, s1[:half])
-	entry := as[1].s.hs.dir[1].ver
+	entry := as[1].session().hs.dir[1].ver
 	if entry == nil {
 		t.Fatal("the repeated message is not verified against the cache")
 	}
@@ -255,20 +255,20 @@ func TestHandshakeCacheBudget(t *testing.T) {
 // CachingSpec has its own, and a session goes back to its own Shared only.
 func TestHandshakeCachePerSpec(t *testing.T) {
 	env := &analyzer.Env{Conn: testConn, Detach: func() {}}
-	if a := Spec().New(env).(*Analyzer); a.s.hs.cache != nil {
+	if a := Spec().New(env).(*Analyzer); a.session().hs.cache != nil {
 		t.Error("Spec's analyzer has a cache")
 	}
 	s1, s2 := CachingSpec(), CachingSpec()
 	a, b, c := s1.New(env).(*Analyzer), s1.New(env).(*Analyzer), s2.New(env).(*Analyzer)
-	if a.s.hs.cache == nil || a.s.hs.cache != b.s.hs.cache || a.s.hs.cache == c.s.hs.cache {
+	if a.session().hs.cache == nil || a.session().hs.cache != b.session().hs.cache || a.session().hs.cache == c.session().hs.cache {
 		t.Error("caches not per spec")
 	}
-	s := a.s
+	s := a.session()
 	a.Done(1)
-	if d := s2.New(env).(*Analyzer); d.s == s {
+	if d := s2.New(env).(*Analyzer); d.session() == s {
 		t.Error("a session recycled into another engine's Shared")
 	}
-	if d := s1.New(env).(*Analyzer); d.s != s || d.s.hs.cache != b.s.hs.cache {
+	if d := s1.New(env).(*Analyzer); d.session() != s || d.session().hs.cache != b.session().hs.cache {
 		t.Error("a session not recycled into its own Shared")
 	}
 }

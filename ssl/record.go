@@ -108,12 +108,16 @@ func (a *session) records(isOrig bool, data []byte) {
 					return
 				}
 			}
-			if d.buf == nil {
-				// sized once for what is left of the record (< 64 KiB), from the free
-				// list; it goes back there once the record was parsed (releaseBuf)
-				d.buf = a.hs.sh.getBuf(smallBufClass(rest))
-			}
 			take := min(rest-len(d.buf), len(data))
+			if need := len(d.buf) + take; need > cap(d.buf) {
+				// sized by the bytes received, never by the length the header claims (19
+				// bytes of a record claiming 64 KiB hold 1 KiB), growing fourfold (a 16 KiB
+				// record split in 1448-byte segments: two copies); from the free list, where
+				// it goes back once the record was parsed (releaseBuf)
+				nb := append(a.hs.sh.getBuf(smallBufClass(min(rest, max(need, 4*cap(d.buf), minRecordBuf)))), d.buf...)
+				d.releaseBuf(a.hs.sh)
+				d.buf = nb
+			}
 			d.buf = append(d.buf, data[:take]...)
 			data = data[take:]
 			if len(d.buf) < rest {
@@ -311,6 +315,9 @@ func (a *session) plaintext(isOrig bool, d *recordDir, b []byte) (int, error) {
 	}
 	return a.rec.Plaintext(a.ev.ts, isOrig, Record{ContentType: d.contentType, Version: d.rawVersion, Length: d.length}, b)
 }
+
+// minRecordBuf is the smallest gathering buffer of a record split over segments.
+const minRecordBuf = 1024
 
 // releaseBuf gives the direction's gathering buffer back to the free list (freelist.go).
 func (d *recordDir) releaseBuf(sh *Shared) {

@@ -43,7 +43,7 @@ func TestSplitHandshakeRecordsEventsAtCompletion(t *testing.T) {
 				env := &analyzer.Env{Conn: testConn, Events: r, Options: analyzer.Options{AnalyzeEncrypted: true}}
 				env.Detach = func() {}
 				a := New(env).(*Analyzer)
-				a.s.hs.maxMsg, a.s.hs.maxFrags = caps.msg, caps.frags
+				a.session().hs.maxMsg, a.session().hs.maxFrags = caps.msg, caps.frags
 				defer a.Done(1 << 20)
 				a.DeliverStream(1, true, hello)
 				sent := 0 // whole: bytes handed on (complete records only)

@@ -56,7 +56,7 @@ func TestSplitCiphertextRecordNotBuffered(t *testing.T) {
 				n := min(split, len(b))
 				a.DeliverStream(ts, true, b[:n])
 				b = b[n:]
-				if d := &a.s.dir[0]; d.inBody && (!d.unread || len(d.buf) != 0) {
+				if d := &a.session().dir[0]; d.inBody && (!d.unread || len(d.buf) != 0) {
 					t.Fatalf("split %d: body buffered (unread=%v, %d bytes)", split, d.unread, len(d.buf))
 				}
 			}

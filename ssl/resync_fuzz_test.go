@@ -29,11 +29,11 @@ func FuzzResync(f *testing.F) {
 		a.DeliverStream(1, true, c[0])
 		a.Gap(2, true, 100)
 		n := int(split%64) + 1
-		for len(data) > 0 && a.s != nil {
+		for len(data) > 0 && a.session() != nil {
 			k := min(n, len(data))
 			a.DeliverStream(3, true, data[:k])
 			data = data[k:]
-			if rs := &a.s.rs[0]; rs.active && len(rs.buf) >= 10+maxRecordLength {
+			if rs := &a.session().rs[0]; rs.active && len(rs.buf) >= 10+maxRecordLength {
 				t.Fatalf("resync holds %d bytes", len(rs.buf))
 			}
 		}

@@ -1,0 +1,102 @@
+package main
+
+import (
+	"os"
+	"path/filepath"
+	"sort"
+	"strings"
+	"testing"
+	"time"
+
+	"github.com/tlsmon/tlsmon/internal/flood"
+)
+
+// floodShort is each flood's size in the CI version of the flood suite (docs/RELIABILITY.md
+// has the full sizes and how to run them).
+var floodShort = map[flood.Kind]int{
+	flood.UDP: 3000, flood.Trickle: 40, flood.Claim: 1500, flood.BigHello: 6, flood.SYN: 5000, flood.Frag: 20000,
+}
+
+// floodCapWeirds are the cap weirds each short flood must write (the frag flood fills the
+// 16 MiB fragment budget).
+var floodCapWeirds = map[flood.Kind][]string{flood.Frag: {"fragment_reassembly_memory_cap"}}
+
+// honestRows reads a TSV log's rows, without the uid column (uids are drawn in connection
+// order, so the flood's connections shift them) and without rows of the flood's sources.
+func honestRows(t *testing.T, path string, uidCol bool) []string {
+	t.Helper()
+	b, err := os.ReadFile(path)
+	if err != nil {
+		t.Fatal(err)
+	}
+	var rows []string
+	for _, l := range strings.Split(strings.TrimSuffix(string(b), "\n"), "\n") {
+		// the flood's sources are in 100.64.0.0/10
+		if strings.HasPrefix(l, "#") || strings.Contains(l, "\t100.") {
+			continue
+		}
+		if uidCol {
+			f := strings.Split(l, "\t")
+			l = strings.Join(append(f[:1:1], f[2:]...), "\t")
+		}
+		rows = append(rows, l)
+	}
+	sort.Strings(rows)
+	return rows
+}
+
+// TestFloodSuite is the short version of the flood suite: each flood of internal/flood,
+// mixed with the honest sample capture, leaves the honest connections' ssl.log and
+// x509.log rows as they are without the flood.
+func TestFloodSuite(t *testing.T) {
+	honest := filepath.Join("..", "..", "testdata", "sample.pcap")
+	base := t.TempDir()
+	if code, _, stderr := runCLI(t, "-r", honest, "-o", base, "-q"); code != 0 {
+		t.Fatalf("honest run: exit %d: %s", code, stderr)
+	}
+	start := time.Date(2024, 1, 1, 0, 0, 0, 0, time.UTC).Add(-time.Second) // testgen.DefaultStart
+	for _, k := range flood.Kinds {
+		t.Run(string(k), func(t *testing.T) {
+			dir := t.TempDir()
+			pcap := filepath.Join(dir, "flood.pcap")
+			f, err := os.Create(pcap)
+			if err != nil {
+				t.Fatal(err)
+			}
+			err = flood.Write(f, flood.Config{Kind: k, N: floodShort[k], Span: 2 * time.Second, Start: start, Seed: 1})
+			if cerr := f.Close(); err == nil {
+				err = cerr
+			}
+			if err != nil {
+				t.Fatal(err)
+			}
+			out := filepath.Join(dir, "out")
+			if code, _, stderr := runCLI(t, "-r", pcap, "-r", honest, "-o", out, "-q", "--verify-checksums"); code != 0 {
+				t.Fatalf("exit %d: %s", code, stderr)
+			}
+			weirds, _ := os.ReadFile(filepath.Join(out, "weird.log"))
+			if strings.Contains(string(weirds), "checksum") {
+				t.Errorf("the flood's checksums are wrong:\n%s", weirds)
+			}
+			for _, w := range floodCapWeirds[k] {
+				if !strings.Contains(string(weirds), "\t"+w+"\t") {
+					t.Errorf("no weird %s in weird.log:\n%s", w, weirds)
+				}
+			}
+			for _, l := range []struct {
+				name string
+				uid  bool
+			}{{"ssl.log", true}, {"x509.log", false}} {
+				want := honestRows(t, filepath.Join(base, l.name), l.uid)
+				got := honestRows(t, filepath.Join(out, l.name), l.uid)
+				if len(want) == 0 {
+					t.Fatalf("%s: no honest rows to compare", l.name)
+				}
+				if strings.Join(got, "\n") != strings.Join(want, "\n") {
+					t.Errorf("%s: honest rows differ under the flood:\nwant\n%s\ngot\n%s", l.name,
+						strings.Join(want, "\n"), strings.Join(got, "\n"))
+				}
+			}
+		})
+	}
+}
