@@ -49,10 +49,15 @@ const (
 // Under --recover, data can be delivered after its acknowledgement came (it was held): such
 // data is acknowledged already.
 func (cs *connState) noteDelivered(side uint8, before uint64) {
-	r := &cs.r[side]
-	if r.Next() == before {
-		return
+	// Split so that this test inlines: most calls deliver nothing (an ACK-only packet).
+	if cs.r[side].Next() != before {
+		cs.noteMoved(side)
 	}
+}
+
+// noteMoved is noteDelivered once side's stream has moved on.
+func (cs *connState) noteMoved(side uint8) {
+	r := &cs.r[side]
 	if r.Next() <= r.Acked() || cs.Endpoint(side).NoDataAcked() && cs.Size(side) > maxInitialWindow {
 		cs.state &^= csUnacked << side
 	} else {
@@ -67,9 +72,10 @@ func (cs *connState) noteDelivered(side uint8, before uint64) {
 // force once the FIN is seen); the side holds no delivered data once the trim point reaches
 // the delivery point (which a gap moves up to the acknowledgement at once).
 func (cs *connState) noteAck(side uint8, before, ack uint64) {
-	cs.noteDelivered(side, before)
-	if cs.r[side].Next() <= ack {
+	if next := cs.r[side].Next(); next <= ack {
 		cs.state &^= csUnacked << side
+	} else if next != before {
+		cs.noteMoved(side)
 	}
 }
 
