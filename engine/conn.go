@@ -186,7 +186,7 @@ func (cs *connState) tcp(res *flow.Result, p *packet.Packet) {
 			}
 		}
 		cs.noteAck(peer, before, t.Ack)
-		if !partialStart {
+		if !partialStart && c.Endpoint(peer).Ended() { // the test of checkEOF that inlines
 			cs.checkEOF(peer, e.now)
 		}
 	}
@@ -233,7 +233,9 @@ func (cs *connState) tcp(res *flow.Result, p *packet.Packet) {
 	if e.recovery != nil {
 		cs.releaseHeld(e.now)
 	}
-	cs.checkEOF(s, e.now)
+	if c.Endpoint(s).Ended() { // the test of checkEOF that inlines
+		cs.checkEOF(s, e.now)
+	}
 	cs.det.EndDetached(e.now)
 	if t.Close {
 		// Zeek's ConnectionClosed: with data pending, the close waits for the end of data.
@@ -293,8 +295,7 @@ func (cs *connState) checkEOF(side uint8, ts int64) {
 	if cs.eof[side] {
 		return
 	}
-	ep := cs.Endpoint(side)
-	if !(ep.FINSeen() || ep.State == flow.TCPClosed || ep.State == flow.TCPReset) {
+	if !cs.Endpoint(side).Ended() {
 		return
 	}
 	if cs.dataPending(side) {

@@ -69,6 +69,10 @@ func (e *Endpoint) RelLastSeq() uint64 { return e.rel(e.lastSeq, e.seqWraps) }
 // FINSeen reports whether the endpoint sent a FIN.
 func (e *Endpoint) FINSeen() bool { return e.finSeen }
 
+// Ended reports whether the endpoint's data has an end: it sent a FIN, or it is closed or
+// reset (TCPClosed and TCPReset are the last states).
+func (e *Endpoint) Ended() bool { return e.finSeen || e.State >= TCPClosed }
+
 func (e *Endpoint) setState(c *Conn, peer *Endpoint, s uint8, t *Table) {
 	if s == e.State {
 		return
