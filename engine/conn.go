@@ -37,6 +37,8 @@ const (
 	csClosing       = 1 << iota // the connection is being removed
 	csCloseDeferred             // a FIN or RST came while data was pending (Zeek's close_deferred): the close is made at the next end of a side's data
 	csUnacked                   // (shifted by the physical side) data delivered on the side since the peer last acknowledged all of it: see noteDelivered
+
+	csDetachPending = csUnacked << 2 // an analyzer detached since the last endDetached (past both csUnacked bits)
 )
 
 // noteDelivered records that side's stream may have moved on from sequence before (its
@@ -236,7 +238,7 @@ func (cs *connState) tcp(res *flow.Result, p *packet.Packet) {
 	if c.Endpoint(s).Ended() { // the test of checkEOF that inlines
 		cs.checkEOF(s, e.now)
 	}
-	cs.det.EndDetached(e.now)
+	cs.endDetached(e.now)
 	if t.Close {
 		// Zeek's ConnectionClosed: with data pending, the close waits for the end of data.
 		if cs.dataPending(s) {
@@ -252,7 +254,7 @@ func (cs *connState) tcp(res *flow.Result, p *packet.Packet) {
 func (cs *connState) udp(isOrig bool, p *packet.Packet) {
 	e := cs.e
 	e.reg.DeliverPacket(&cs.det, e.now, isOrig, p.Payload, cs)
-	cs.det.EndDetached(e.now)
+	cs.endDetached(e.now)
 }
 
 // maxInitialWindow is Zeek's tcp_max_initial_window: past this much data with none of it
@@ -348,7 +350,19 @@ type attachment struct {
 // maxFreeAttachments bounds the engine's free list of attachments.
 const maxFreeAttachments = 4096
 
-func (a *attachment) detachSlot() { a.slot.Detach() }
+func (a *attachment) detachSlot() {
+	a.slot.Detach()
+	a.ev.cs.state |= csDetachPending
+}
+
+// endDetached is detect.Conn.EndDetached, made only when an analyzer detached: it runs
+// after every packet, and scanning the slots each time is measurable.
+func (cs *connState) endDetached(ts int64) {
+	if cs.state&csDetachPending != 0 {
+		cs.state &^= csDetachPending
+		cs.det.EndDetached(ts)
+	}
+}
 
 func (a *attachment) isPartial() bool { return a.ev.cs.IsPartial() }
 
