@@ -33,9 +33,43 @@ type runStop struct {
 	sig     os.Signal // the first signal received, if a signal stopped the run
 	outErr  error     // the first output error, if one stopped the run
 	pending bool      // a stop was requested before the reader existed
+	out     *outputs  // the run's outputs, once open (adopt)
+	aborted bool      // a second signal came (abort)
 }
 
 func newRunStop() *runStop { return &runStop{ch: make(chan struct{})} }
+
+// abort is the second signal's action: close the logs now and stop waiting for Kafka, or,
+// while the outputs are still opening, as soon as adopt receives them.
+func (s *runStop) abort() {
+	s.mu.Lock()
+	o := s.out
+	s.aborted = true
+	s.mu.Unlock()
+	if o != nil {
+		o.stopNow()
+	}
+}
+
+// adopt records the run's outputs for abort (and applies an abort that came first).
+func (s *runStop) adopt(o *outputs) {
+	s.mu.Lock()
+	s.out = o
+	aborted := s.aborted
+	s.mu.Unlock()
+	if aborted {
+		o.stopNow()
+	}
+}
+
+// checkOutputs checks the output directory before anything is read, unless no log file is
+// written (-o -, or --kafka alone).
+func checkOutputs(cfg config) error {
+	if cfg.sink.noFiles {
+		return nil
+	}
+	return checkOutputDir(cfg.outDir)
+}
 
 // request stops the reading (the engine then flushes every connection and the logs are
 // closed): the reader returns end of input at its next frame, and a read waiting on an
@@ -141,24 +175,11 @@ func analyze(cfg config, stderr io.Writer) error {
 		return analyzeLive(cfg, stderr) // issue 12: sensor.go
 	}
 	stop := newRunStop()
-	var out *outputs
-	aborted := false
-	abort := func() {
-		stop.mu.Lock()
-		o := out
-		aborted = true
-		stop.mu.Unlock()
-		if o != nil {
-			o.stopNow()
-		}
-	}
-	unwatch := stop.watchSignals(stderr, abort)
+	unwatch := stop.watchSignals(stderr, stop.abort)
 	defer unwatch()
 
-	if !cfg.sink.noFiles { // not with -o - or --kafka alone: no file is written
-		if err := checkOutputDir(cfg.outDir); err != nil {
-			return err
-		}
+	if err := checkOutputs(cfg); err != nil {
+		return err
 	}
 	in, err := openInputs(cfg.reads, stop.ch)
 	if err != nil {
@@ -167,18 +188,12 @@ func analyze(cfg config, stderr io.Writer) error {
 		}
 		return err
 	}
-	o, err := openOutputs(cfg, stop.outputFailed)
+	out, err := openOutputs(cfg, stop.outputFailed)
 	if err != nil {
 		in.Close()
 		return err
 	}
-	stop.mu.Lock()
-	out = o
-	abortNow := aborted // a second signal came while the outputs were opening
-	stop.mu.Unlock()
-	if abortNow {
-		o.stopNow()
-	}
+	stop.adopt(out)
 
 	stopProfiles, err := startProfiles(cfg.cpuProfile, cfg.memProfile)
 	if err != nil {

@@ -144,44 +144,25 @@ func (s *sensorConfig) withFilter(r capture.Reader) capture.Reader {
 // by signal is the normal end of a sensor: exit status 0.
 func analyzeLive(cfg config, stderr io.Writer) error {
 	stop := newRunStop()
-	var out *outputs
-	aborted := false
-	abort := func() { // the second signal (analyze.go): close the logs now, stop Kafka waiting
-		stop.mu.Lock()
-		o := out
-		aborted = true
-		stop.mu.Unlock()
-		if o != nil {
-			o.stopNow()
-		}
-	}
-	unwatch := stop.watchSignals(stderr, abort)
+	unwatch := stop.watchSignals(stderr, stop.abort)
 	defer unwatch()
 	hup := make(chan os.Signal, 1)
 	signal.Notify(hup, syscall.SIGHUP)
 	defer signal.Stop(hup)
 
-	if !cfg.sink.noFiles { // not with -o - or --kafka alone: no file is written
-		if err := checkOutputDir(cfg.outDir); err != nil {
-			return err
-		}
+	if err := checkOutputs(cfg); err != nil {
+		return err
 	}
 	src, err := live.Open(cfg.sensor.live)
 	if err != nil {
 		return err
 	}
-	o, err := openOutputs(cfg, stop.outputFailed)
+	out, err := openOutputs(cfg, stop.outputFailed)
 	if err != nil {
 		src.Close()
 		return err
 	}
-	stop.mu.Lock()
-	out = o
-	abortNow := aborted // a second signal came while the outputs were opening
-	stop.mu.Unlock()
-	if abortNow {
-		o.stopNow()
-	}
+	stop.adopt(out)
 
 	met := newSensorMetrics()
 	out.handlers = append(out.handlers, met)
