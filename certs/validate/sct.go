@@ -323,27 +323,11 @@ func SCTsFromOCSP(response []byte) []SCT {
 	}
 	var out []SCT
 	take := func(exts cryptobyte.String) {
-		var list cryptobyte.String
-		if !exts.ReadASN1(&list, cbasn1.SEQUENCE) {
-			return
-		}
-		for !list.Empty() {
-			var ext, val cryptobyte.String
-			var oid []byte
-			if !list.ReadASN1(&ext, cbasn1.SEQUENCE) || !ext.ReadASN1((*cryptobyte.String)(&oid), cbasn1.OBJECT_IDENTIFIER) {
-				return
-			}
-			if ext.PeekASN1Tag(cbasn1.BOOLEAN) {
-				var crit bool
-				readBoolLoose(&ext, &crit)
-			}
-			if !ext.ReadASN1(&val, cbasn1.OCTET_STRING) {
-				return
-			}
+		walkExtensions(exts, func(oid []byte, val cryptobyte.String) {
 			if string(oid) == string(oidOCSPSCTListDER) {
 				out = append(out, parseSCTList(val, SCTFromOCSP)...)
 			}
-		}
+		})
 	}
 	for _, s := range basic.singles {
 		take(s.extensions)
@@ -372,25 +356,31 @@ func forEachExtension(tbs []byte, f func(oid []byte, val cryptobyte.String)) {
 		if tag != cbasn1.Tag(3).Constructed().ContextSpecific() {
 			continue
 		}
-		var list cryptobyte.String
-		if !el.ReadASN1(&list, cbasn1.SEQUENCE) {
+		walkExtensions(el, f) // [3] EXPLICIT Extensions: the last field of a TBSCertificate
+	}
+}
+
+// walkExtensions calls f with the OID content octets and value of each extension of an
+// Extensions SEQUENCE (the first element of exts); it stops at the first malformed one.
+func walkExtensions(exts cryptobyte.String, f func(oid []byte, val cryptobyte.String)) {
+	var list cryptobyte.String
+	if !exts.ReadASN1(&list, cbasn1.SEQUENCE) {
+		return
+	}
+	for !list.Empty() {
+		var ext, val cryptobyte.String
+		var oid []byte
+		if !list.ReadASN1(&ext, cbasn1.SEQUENCE) || !ext.ReadASN1((*cryptobyte.String)(&oid), cbasn1.OBJECT_IDENTIFIER) {
 			return
 		}
-		for !list.Empty() {
-			var ext, val cryptobyte.String
-			var oid []byte
-			if !list.ReadASN1(&ext, cbasn1.SEQUENCE) || !ext.ReadASN1((*cryptobyte.String)(&oid), cbasn1.OBJECT_IDENTIFIER) {
-				return
-			}
-			if ext.PeekASN1Tag(cbasn1.BOOLEAN) {
-				var crit bool
-				readBoolLoose(&ext, &crit)
-			}
-			if !ext.ReadASN1(&val, cbasn1.OCTET_STRING) {
-				return
-			}
-			f(oid, val)
+		if ext.PeekASN1Tag(cbasn1.BOOLEAN) {
+			var crit bool
+			readBoolLoose(&ext, &crit)
 		}
+		if !ext.ReadASN1(&val, cbasn1.OCTET_STRING) {
+			return
+		}
+		f(oid, val)
 	}
 }
 
