@@ -69,5 +69,9 @@ type Spec struct {
 	// Match reports whether the first payload bytes of one direction match the analyzer's
 	// signature (isOrig tells the direction). May be nil.
 	Match func(isOrig bool, payload []byte) bool
-	New   Factory
+	// MatchProto is the transport Match applies to (tlsmon.ProtoTCP or ProtoUDP), as a Zeek
+	// signature's ip-proto condition; 0: the transports the spec has ports for, both when
+	// it has none.
+	MatchProto tlsmon.Proto
+	New        Factory
 }

@@ -24,7 +24,7 @@ func TestCloseRecyclesSlots(t *testing.T) {
 			t.Fatalf("round %d: %d slots", round, len(slots))
 		}
 		for i, s := range slots {
-			if s.Name != specs[i].Name || s.A == nil || s.Detached || s.Ended {
+			if s.Name() != specs[i].Name || s.A == nil || s.Detached || s.Ended {
 				t.Fatalf("round %d: slot %d is %+v", round, i, *s)
 			}
 		}

@@ -1,7 +1,8 @@
 // Package detect attaches protocol analyzers to connections, as Zeek's analyzer manager and
 // PIA do: by the responder's port when the connection starts, and by content: the first
 // bytes of each direction are buffered (up to BufferSize, Zeek's dpd_buffer_size) and offered
-// to every Spec.Match; on a match the analyzer is created and the buffered data replayed.
+// to every Spec.Match of the connection's transport; on a match the analyzer is created and
+// the buffered data replayed.
 package detect
 
 import (
@@ -20,7 +21,8 @@ type Registry struct {
 	specs []analyzer.Spec
 	tcp   map[uint16][]int
 	udp   map[uint16][]int
-	match []int // specs with a Match function
+	// specs with a Match function, by transport (Spec.MatchProto)
+	matchTCP, matchUDP []int
 
 	freeMatching []*matching // content-matching buffers of connections whose matching ended
 	freeSlots    []*slotSet  // slot sets of closed connections
@@ -39,8 +41,18 @@ func NewRegistry(specs []analyzer.Spec) *Registry {
 		for _, p := range s.UDPPorts {
 			r.udp[p] = append(r.udp[p], i)
 		}
-		if s.Match != nil {
-			r.match = append(r.match, i)
+		if s.Match == nil {
+			continue
+		}
+		tcp, udp := len(s.TCPPorts) > 0 || len(s.UDPPorts) == 0, len(s.UDPPorts) > 0 || len(s.TCPPorts) == 0
+		if s.MatchProto != 0 {
+			tcp, udp = s.MatchProto == tlsmon.ProtoTCP, s.MatchProto == tlsmon.ProtoUDP
+		}
+		if tcp {
+			r.matchTCP = append(r.matchTCP, i)
+		}
+		if udp {
+			r.matchUDP = append(r.matchUDP, i)
 		}
 	}
 	return r
@@ -64,11 +76,14 @@ func (f EnvFunc) Env(spec *analyzer.Spec, slot *Slot) *analyzer.Env { return f(s
 
 // Slot is one attached analyzer.
 type Slot struct {
-	Name     string
-	A        analyzer.Analyzer
+	A        analyzer.Analyzer // nil once Ended: the analyzer's memory goes with it
+	spec     *analyzer.Spec
 	Detached bool
 	Ended    bool // the pipeline called A.Done
 }
+
+// Name is the analyzer's name (its Spec's).
+func (s *Slot) Name() string { return s.spec.Name }
 
 // Slots returns the attached analyzers, in attach order.
 func (c *Conn) Slots() []*Slot {
@@ -106,12 +121,15 @@ type Conn struct {
 	stopped   bool // content matching finished (buffer full, nothing left to match)
 	overflow  bool
 	stopAfter bool
+	udp       bool // the connection's transport is UDP (its specs: Registry.matchUDP)
 }
 
 // matching is the history content matching replays to an analyzer it attaches. Its
 // buffers are recycled through the Registry's free list when matching ends.
 // Each direction's bytes are kept apart (so a direction's history is always contiguous for
 // Match); chunks record the arrival order for replays. BufferSize caps the two together.
+// A direction's buffer is sized by the bytes it received (grow), not BufferSize up front:
+// a one-datagram flow holds its datagram, not 1 KiB.
 type matching struct {
 	dir    [2][]byte // by dirIndex
 	chunks []chunk
@@ -131,8 +149,7 @@ func (r *Registry) newMatching() *matching {
 		m.dir[0], m.dir[1], m.chunks, m.last = m.dir[0][:0], m.dir[1][:0], m.chunks[:0], nil
 		return m
 	}
-	// a direction's buffer is made on its first bytes (offer): a one-datagram flow holds
-	// one BufferSize buffer, not two
+	// a direction's buffer is made on its first bytes (offer, grow)
 	return &matching{}
 }
 
@@ -177,9 +194,21 @@ func (r *Registry) Settle(c *Conn) {
 	}
 }
 
-// Start attaches the analyzers registered for the responder's port.
+// matchSpecs returns the specs whose signatures apply to c's transport.
+func (r *Registry) matchSpecs(c *Conn) []int {
+	if c.udp {
+		return r.matchUDP
+	}
+	return r.matchTCP
+}
+
+// Start attaches the analyzers registered for the responder's port. Content matching does
+// not run when every signature of the transport belongs to an analyzer attached already
+// (a UDP flow to port 443, whose DTLS and QUIC analyzers are attached by port, buffers
+// nothing).
 func (r *Registry) Start(c *Conn, id *tlsmon.ConnID, env Env) {
 	var idx []int
+	c.udp = id.Proto == tlsmon.ProtoUDP
 	switch id.Proto {
 	case tlsmon.ProtoTCP:
 		idx = r.tcp[id.RespP]
@@ -189,7 +218,7 @@ func (r *Registry) Start(c *Conn, id *tlsmon.ConnID, env Env) {
 	for _, i := range idx {
 		r.attach(c, i, env)
 	}
-	if len(r.match) == 0 {
+	if c.allAttached(r) {
 		c.stopped = true
 	}
 }
@@ -219,7 +248,7 @@ func (r *Registry) attach(c *Conn, i int, env Env) *Slot {
 	} else {
 		slot = new(Slot)
 	}
-	slot.Name = s.Name
+	slot.spec = s
 	set.list = append(set.list, slot)
 	slot.A = s.New(env.Env(s, slot))
 	return slot
@@ -252,10 +281,8 @@ func (r *Registry) offer(c *Conn, isOrig bool, data []byte, env Env, stream bool
 		return nil
 	}
 	d := &m.dir[dirIndex(isOrig)]
-	if *d == nil {
-		*d = make([]byte, 0, BufferSize)
-	}
 	off := len(*d)
+	m.grow(d, min(len(data), room))
 	if len(data) >= room {
 		// Like Zeek's PIA, the delivery that reaches BufferSize is kept whole for replays
 		// (without copying it: see matching.last), and buffering ends with it.
@@ -274,7 +301,7 @@ func (r *Registry) offer(c *Conn, isOrig bool, data []byte, env Env, stream bool
 		view = data
 	}
 	var matched []*Slot
-	for _, i := range r.match {
+	for _, i := range r.matchSpecs(c) {
 		if i < 64 && c.attached&(1<<i) != 0 {
 			continue
 		}
@@ -290,8 +317,22 @@ func (r *Registry) offer(c *Conn, isOrig bool, data []byte, env Env, stream bool
 	return matched
 }
 
+// grow makes room for n more bytes in d, one direction's buffer: it holds what was
+// received, doubling as it grows, never beyond BufferSize (offer caps the two directions
+// together at BufferSize).
+func (m *matching) grow(d *[]byte, n int) {
+	need := len(*d) + n
+	if need <= cap(*d) {
+		return
+	}
+	nc := min(max(need, 2*cap(*d)), BufferSize)
+	b := make([]byte, len(*d), nc)
+	copy(b, *d)
+	*d = b
+}
+
 func (c *Conn) allAttached(r *Registry) bool {
-	for _, i := range r.match {
+	for _, i := range r.matchSpecs(c) {
 		if i >= 64 || c.attached&(1<<i) == 0 {
 			return false
 		}

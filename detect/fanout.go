@@ -68,6 +68,7 @@ func (c *Conn) EndDetached(ts int64) {
 		if sl.Detached && !sl.Ended {
 			sl.Ended = true
 			sl.A.Done(ts)
+			sl.A = nil // nothing calls an ended analyzer: its state is garbage now
 		}
 	}
 }

@@ -15,13 +15,10 @@ const IgnoreViolationsAfter = 10 * 1024
 // Analyzer is the DTLS analyzer of one UDP connection. It implements analyzer.Analyzer
 // and Control.
 type Analyzer struct {
-	env     *analyzer.Env
-	sink    Sink        // made on first use (sinkNow): a flow that never looks like DTLS has none
-	newSink SinkFactory // until then
-
-	client, server Reassembler // by direction: originator, responder
-	mem            memAccount  // what client and server hold, against the caps
-	weird          tlsmon.Weird
+	env    *analyzer.Env
+	sink   Sink    // made on first use (sinkNow): a flow that never looks like DTLS has none
+	cfg    *Config // the Spec's, shared: the sink factory, the caps of frags
+	*frags         // made on the first handshake record; dropped by release
 
 	invalidVersions uint16 // Zeek's invalid_version_count_
 	reportedErrors  uint16 // Zeek's reported_errors_
@@ -31,6 +28,13 @@ type Analyzer struct {
 	skip          bool
 	detachPending bool
 	detached      bool
+}
+
+// frags is the handshake reassembly state of a connection that sent a handshake record.
+type frags struct {
+	client, server Reassembler // by direction: originator, responder
+	mem            memAccount  // what client and server hold, against the caps
+	weird          tlsmon.Weird
 }
 
 // Config chooses the sink and the memory caps of the DTLS analyzers of one Spec.
@@ -56,25 +60,42 @@ func New(env *analyzer.Env, newSink SinkFactory) *Analyzer {
 
 // NewConfig creates the DTLS analyzer of a connection with cfg's sink and caps.
 func NewConfig(env *analyzer.Env, cfg Config) *Analyzer {
+	cfg.defaults()
+	return newAnalyzer(env, &cfg)
+}
+
+// defaults fills in the settings left zero.
+func (cfg *Config) defaults() {
 	if cfg.NewSink == nil {
 		cfg.NewSink = SSLSinkShared(cfg.SSL)
 	}
 	if cfg.MaxConnBuffered <= 0 {
 		cfg.MaxConnBuffered = DefaultMaxConnBuffered
 	}
-	a := &Analyzer{env: env}
-	a.mem = memAccount{max: cfg.MaxConnBuffered, budget: cfg.Budget}
-	a.client.mem = &a.mem
-	a.server.mem = &a.mem
-	a.newSink = cfg.NewSink
-	return a
+}
+
+// newAnalyzer creates the analyzer of a connection with cfg, which has its defaults.
+func newAnalyzer(env *analyzer.Env, cfg *Config) *Analyzer {
+	return &Analyzer{env: env, cfg: cfg}
+}
+
+// fragsNow returns the reassembly state, making it on first use: a flow that never sends
+// a handshake record (a flood of one-datagram flows to port 443) has none.
+func (a *Analyzer) fragsNow() *frags {
+	if a.frags == nil {
+		f := &frags{mem: memAccount{max: a.cfg.MaxConnBuffered, budget: a.cfg.Budget}}
+		f.client.mem = &f.mem
+		f.server.mem = &f.mem
+		a.frags = f
+	}
+	return a.frags
 }
 
 // sinkNow returns the sink, making it on first use: a UDP flow whose datagrams never get
 // that far (a flood of one-datagram flows to port 443) costs no handshake parser.
 func (a *Analyzer) sinkNow() Sink {
 	if a.sink == nil {
-		a.sink, a.newSink = a.newSink(a.env, a), nil
+		a.sink = a.cfg.NewSink(a.env, a)
 	}
 	return a.sink
 }
@@ -93,14 +114,13 @@ func SpecConfig(cfg Config) analyzer.Spec {
 	if cfg.Budget == nil {
 		cfg.Budget = NewBudget(DefaultMaxBuffered)
 	}
-	if cfg.NewSink == nil {
-		cfg.NewSink = SSLSinkShared(cfg.SSL) // made once, not per connection
-	}
+	cfg.defaults() // the default sink is made once, not per connection
+	c := &cfg
 	return analyzer.Spec{
 		Name:     AnalyzerName,
 		UDPPorts: Ports,
 		Match:    Match,
-		New:      func(env *analyzer.Env) analyzer.Analyzer { return NewConfig(env, cfg) },
+		New:      func(env *analyzer.Env) analyzer.Analyzer { return newAnalyzer(env, c) },
 	}
 }
 
@@ -125,12 +145,20 @@ func (a *Analyzer) DeliverPacket(ts int64, isOrig bool, data []byte) {
 
 // release frees the reassembly buffers: nothing more will be reassembled.
 func (a *Analyzer) release() {
-	a.client.Release()
-	a.server.Release()
+	if a.frags != nil {
+		a.client.Release()
+		a.server.Release()
+		a.frags = nil
+	}
 }
 
 // Held returns the bytes the connection's reassembly buffers hold.
-func (a *Analyzer) Held() int { return a.mem.held }
+func (a *Analyzer) Held() int {
+	if a.frags == nil {
+		return 0
+	}
+	return a.mem.held
+}
 
 func (a *Analyzer) datagram(ts int64, isOrig bool, b []byte) {
 	for len(b) > 0 {
@@ -183,13 +211,14 @@ func (a *Analyzer) handshake(ts int64, isOrig bool, h RecordHeader, body []byte)
 		a.exception(ts, err, body)
 		return false
 	}
-	r := &a.server
+	f := a.fragsNow()
+	r := &f.server
 	if isOrig {
-		r = &a.client
+		r = &f.client
 	}
 	msg, ok, violation := r.Add(h.Seq, hh, data)
-	if a.mem.weird(ts, a.env.Conn, &a.weird) {
-		a.env.Events.HandleEvent(&a.weird)
+	if f.mem.weird(ts, a.env.Conn, &f.weird) {
+		a.env.Events.HandleEvent(&f.weird)
 	}
 	if violation != "" {
 		a.Violation(ts, violation, nil)

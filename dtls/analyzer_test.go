@@ -253,7 +253,15 @@ func TestNoSinkWithoutDTLS(t *testing.T) {
 	env := &analyzer.Env{Conn: &tlsmon.Conn{UID: "Ctest"}, Events: tlsmon.HandlerFunc(func(tlsmon.Event) {}), Detach: func() {}}
 	a := New(env, func(*analyzer.Env, Control) Sink { made++; return &recSink{} })
 	a.DeliverPacket(1, true, []byte("GET / HTTP/1.1\r\n\r\n"))
-	if made != 0 {
-		t.Fatalf("%d sinks made for a datagram that is not DTLS", made)
+	if made != 0 || a.frags != nil {
+		t.Fatalf("%d sinks made, reassembly state %v, for a datagram that is not DTLS", made, a.frags != nil)
+	}
+	a.DeliverPacket(2, true, hsRecord(1, 11, 100, 0, 0, seqBytes(50))) // half a message
+	if a.frags == nil || a.Held() == 0 {
+		t.Fatalf("reassembly state %v, %d bytes held after a handshake fragment", a.frags != nil, a.Held())
+	}
+	a.Done(3)
+	if a.frags != nil || a.Held() != 0 {
+		t.Fatal("reassembly state kept after Done")
 	}
 }

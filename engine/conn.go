@@ -337,7 +337,8 @@ func (cs *connState) done(ts int64) {
 // attachment is an attached analyzer's environment and event forwarder, allocated together.
 // Attachments are recycled through the engine's free list once their connection is
 // removed (every analyzer's Done has run by then); detach and partial are method values
-// made once per attachment, so a recycled one builds its Env without allocating.
+// made once per attachment (partial on its first TCP use), so a recycled one builds its
+// Env without allocating.
 type attachment struct {
 	env     analyzer.Env
 	ev      connEvents
@@ -375,7 +376,7 @@ func (cs *connState) Env(spec *analyzer.Spec, slot *detect.Slot) *analyzer.Env {
 		e.freeAtt, e.nFreeAtt = a.next, e.nFreeAtt-1
 	} else {
 		a = new(attachment)
-		a.detach, a.partial = a.detachSlot, a.isPartial
+		a.detach = a.detachSlot
 	}
 	a.ev = connEvents{e: e, cs: cs}
 	a.slot = slot
@@ -385,7 +386,12 @@ func (cs *connState) Env(spec *analyzer.Spec, slot *detect.Slot) *analyzer.Env {
 		Events:  &a.ev,
 		Detach:  a.detach,
 		Options: e.opts.Analyzer,
-		Partial: a.partial,
+	}
+	if cs.Info.ID.Proto == tlsmon.ProtoTCP { // nil for UDP (analyzer.Env): no closure per datagram flow
+		if a.partial == nil {
+			a.partial = a.isPartial
+		}
+		a.env.Partial = a.partial
 	}
 	return &a.env
 }

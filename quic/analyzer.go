@@ -26,12 +26,26 @@ type Config struct {
 	sc *scratch // decryption buffers of the Spec's analyzers (one goroutine's: see SpecConfig)
 }
 
-// Analyzer is the QUIC analyzer of one UDP connection.
+// Analyzer is the QUIC analyzer of one UDP connection. Until a datagram starts with a
+// long-header packet of a version it handles it holds only the counters Zeek's weirds
+// need: its handshake state is made then, and dropped when the analysis stops, so a flood
+// of flows that never look like QUIC costs little.
 type Analyzer struct {
-	env *analyzer.Env
-	cfg Config
+	env    *analyzer.Env
+	cfg    *Config // the Spec's, shared
+	*state         // nil until a long-header packet parses; nil again once stopped
 
-	child       analyzer.Analyzer // the SSL analyzer; nil until a packet is seen
+	ts         int64
+	bytes      uint64    // datagram bytes seen, both directions (DPD::ignore_violations_after)
+	shortTotal [2]uint64 // short-header packets by direction (shortHeader)
+	discarded  uint8     // datagram rests with the fixed bit clear, counted up to maxDiscardedEvents+1
+	isOrig     bool
+	skip       bool
+}
+
+// state is the handshake state of a connection that sent a long-header packet.
+type state struct {
+	child       analyzer.Analyzer // the SSL analyzer; nil until a long-header packet
 	childEnv    analyzer.Env
 	childGone   bool // the SSL analyzer detached itself
 	dir         [2]direction
@@ -39,14 +53,10 @@ type Analyzer struct {
 	haveDCID    bool
 	clientCIDLn int // Zeek's client_cid_len: the connection ID length of short headers
 
-	ts        int64
-	isOrig    bool
 	confirmed bool
-	skip      bool
 	weirded   bool
 	fw        forwardFunc
 	sess      session // what Zeek's QUIC script knows (session.go)
-	bytes     uint64  // datagram bytes seen, both directions (DPD::ignore_violations_after)
 }
 
 // ignoreViolationsAfter is DPD::ignore_violations_after: a violation once more bytes went
@@ -65,6 +75,15 @@ func New(env *analyzer.Env) analyzer.Analyzer { return NewConfig(env, Config{}) 
 
 // NewConfig creates the QUIC analyzer of a connection.
 func NewConfig(env *analyzer.Env, cfg Config) *Analyzer {
+	cfg.defaults()
+	return newAnalyzer(env, &cfg)
+}
+
+// newAnalyzer creates the analyzer of a connection with cfg, which has its defaults.
+func newAnalyzer(env *analyzer.Env, cfg *Config) *Analyzer { return &Analyzer{env: env, cfg: cfg} }
+
+// defaults fills in the settings left zero.
+func (cfg *Config) defaults() {
 	if cfg.MaxBuffered <= 0 {
 		cfg.MaxBuffered = DefaultMaxBuffered
 	}
@@ -74,9 +93,24 @@ func NewConfig(env *analyzer.Env, cfg Config) *Analyzer {
 	if cfg.sc == nil {
 		cfg.sc = &scratch{}
 	}
-	a := &Analyzer{env: env, cfg: cfg}
-	a.fw = a.forward
-	return a
+}
+
+// ensureState makes the handshake state and the SSL analyzer the handshake goes to, if
+// there are none.
+func (a *Analyzer) ensureState() {
+	if a.state == nil {
+		a.state = &state{}
+		a.fw = a.forward
+	}
+	a.ensureChild()
+}
+
+// cidLen is the connection ID length of short headers (0 until an Initial was decrypted).
+func (a *Analyzer) cidLen() int {
+	if a.state == nil {
+		return 0
+	}
+	return a.clientCIDLn
 }
 
 // scratch holds the buffers for decryption (plaintext, unprotected header), shared by the
@@ -91,14 +125,13 @@ func (a *Analyzer) DeliverPacket(ts int64, isOrig bool, data []byte) {
 	a.ts, a.isOrig = ts, isOrig
 	a.bytes += uint64(len(data))
 	for len(data) > 0 && !a.skip {
-		a.ensureChild()
 		first := data[0]
 		if first&0x40 == 0 {
 			a.discardedPacket()
 			return // fixed bit clear: Zeek discards the rest of the datagram
 		}
 		if first&0x80 == 0 {
-			if len(data) < 1+a.clientCIDLn {
+			if len(data) < 1+a.cidLen() {
 				a.violation(errTruncated.Error(), data)
 				return
 			}
@@ -110,6 +143,7 @@ func (a *Analyzer) DeliverPacket(ts int64, isOrig bool, data []byte) {
 			a.violation(err.Error(), data)
 			return
 		}
+		a.ensureState()
 		a.longPacket(h.ptype)
 		pkt := data[:h.size]
 		data = data[h.size:]
@@ -259,11 +293,10 @@ func (a *Analyzer) violation(reason string, data []byte) {
 
 func (a *Analyzer) stop() {
 	a.skip = true
-	a.closeChild()
-	for i := range a.dir {
-		a.dir[i] = direction{}
+	if a.state != nil {
+		a.closeChild()
+		a.state = nil // its buffers and keys go with it
 	}
-	a.dcid = nil
 }
 
 func (a *Analyzer) capWeird() {

@@ -2,6 +2,7 @@ package quic
 
 import (
 	"bytes"
+	"strings"
 	"testing"
 
 	"github.com/tlsmon/tlsmon"
@@ -200,7 +201,7 @@ func TestAnalyzerBufferCap(t *testing.T) {
 	if h.count("weird") != 1 {
 		t.Fatalf("%d weirds, want 1", h.count("weird"))
 	}
-	if held := h.a.dir[0].cs.held(); held > 1000 {
+	if held := heldBytes(h.a); held > 1000 {
 		t.Fatalf("held %d bytes over the 1000-byte cap", held)
 	}
 }
@@ -212,5 +213,36 @@ func TestAnalyzerNoAllocs(t *testing.T) {
 	allocs := testing.AllocsPerRun(200, func() { h.a.DeliverPacket(2, true, pkt) })
 	if allocs != 0 {
 		t.Fatalf("%.1f allocations per decrypted Initial", allocs)
+	}
+}
+
+// TestAnalyzerStateLazy: datagrams without a long-header packet leave the analyzer a shell
+// (no handshake state, no SSL analyzer) that still counts what Zeek's weirds need; the
+// first long-header packet makes the state, a violation drops it.
+func TestAnalyzerStateLazy(t *testing.T) {
+	h := newHarness(Config{})
+	for range 9 {
+		h.a.DeliverPacket(1, true, []byte{0x40, 1, 2, 3})        // short header
+		h.a.DeliverPacket(1, false, []byte{0x16, 0xfe, 0xfd, 0}) // fixed bit clear
+	}
+	if h.a.state != nil || len(h.children) != 0 {
+		t.Fatalf("state %v, %d SSL analyzers before any long header", h.a.state != nil, len(h.children))
+	}
+	var addl []string
+	for _, e := range h.events {
+		if w, ok := e.(*tlsmon.Weird); ok && w.WeirdName == WeirdSpuriousShortHeader {
+			addl = append(addl, w.Addl)
+		}
+	}
+	if len(addl) != len(h.events) || strings.Join(addl, ",") != "1,2,4,8" {
+		t.Fatalf("short-header weirds %v of %d events", addl, len(h.events))
+	}
+	h.a.DeliverPacket(2, true, clientInitial(t, dcidA, dcidA, 0, []byte{framePing}))
+	if h.a.state == nil || len(h.children) != 1 || h.count("analyzer_confirmation_info") != 1 {
+		t.Fatalf("after an Initial: state %v, %d SSL analyzers, events %v", h.a.state != nil, len(h.children), h.events)
+	}
+	h.a.DeliverPacket(3, true, []byte{0xc0, 0, 0, 0, 1}) // truncated long header: a violation
+	if h.count("analyzer_violation_info") != 1 || h.a.state != nil || !h.children[0].done {
+		t.Fatalf("after a violation: state %v, SSL analyzer done %v", h.a.state != nil, h.children[0].done)
 	}
 }

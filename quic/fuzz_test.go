@@ -51,7 +51,7 @@ func FuzzDeliverPacket(f *testing.F) {
 		splitDatagrams(b, func(isOrig bool, d []byte) {
 			ts++
 			a.DeliverPacket(ts, isOrig, d)
-			if held := a.dir[0].cs.held() + a.dir[1].cs.held(); held > 4096 {
+			if held := heldBytes(a); held > 4096 {
 				t.Fatalf("held %d bytes over the cap", held)
 			}
 		})

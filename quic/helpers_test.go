@@ -22,3 +22,11 @@ func readTestdata(t testing.TB, name string) []byte {
 	}
 	return unhex(t, sb.String())
 }
+
+// heldBytes returns the CRYPTO bytes a holds past holes, both directions.
+func heldBytes(a *Analyzer) int {
+	if a.state == nil {
+		return 0
+	}
+	return a.dir[0].cs.held() + a.dir[1].cs.held()
+}

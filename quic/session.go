@@ -26,14 +26,12 @@ const (
 )
 
 // session mirrors the state behind those weirds: whether the script's session record
-// exists, the length of its history, and the analyzer's packet counters.
+// exists, the length of its history, and the count of decrypted packets. The counters of
+// short-header and discarded packets are the Analyzer's: they run before any long header.
 type session struct {
-	open       bool
-	history    int
-	shortTotal [2]uint64
-	shortNext  [2]uint64 // 0 stands for 1, the first threshold
-	decrypted  uint64
-	discarded  uint64
+	open      bool
+	history   int
+	decrypted uint64
 }
 
 // addHistory is the script's add_to_history: a letter while the session record exists,
@@ -72,19 +70,17 @@ func (a *Analyzer) connClose() {
 }
 
 // shortHeader counts a short-header packet of the current direction; at 1, 2, 4, 8...
-// of them Zeek raises short_header_packet_threshold_crossed, which without a session
-// record is the weird QUIC_spurious_short_header_packet_threshold_crossed.
+// of them (each power of two) Zeek raises short_header_packet_threshold_crossed, which
+// without a session record is the weird QUIC_spurious_short_header_packet_threshold_crossed.
 func (a *Analyzer) shortHeader() {
 	d := dirIndex(a.isOrig)
-	s := &a.sess
-	s.shortTotal[d]++
-	next := max(s.shortNext[d], 1)
-	if s.shortTotal[d] != next {
+	a.shortTotal[d]++
+	n := a.shortTotal[d]
+	if n&(n-1) != 0 {
 		return
 	}
-	s.shortNext[d] = next * 2
-	if !s.open {
-		a.weird(WeirdSpuriousShortHeader, strconv.FormatUint(next, 10))
+	if a.state == nil || !a.sess.open {
+		a.weird(WeirdSpuriousShortHeader, strconv.FormatUint(n, 10))
 		return
 	}
 	a.addHistory()
@@ -94,12 +90,13 @@ func (a *Analyzer) shortHeader() {
 // decrypted Zeek raises discarded_packet (up to maxDiscardedEvents times), a weird
 // without a session record.
 func (a *Analyzer) discardedPacket() {
-	s := &a.sess
-	s.discarded++
-	if s.decrypted == 0 || s.discarded > maxDiscardedEvents {
+	if a.discarded <= maxDiscardedEvents {
+		a.discarded++
+	}
+	if a.state == nil || a.sess.decrypted == 0 || a.discarded > maxDiscardedEvents {
 		return
 	}
-	if !s.open {
+	if !a.sess.open {
 		a.weird(WeirdSpuriousDiscarded, "")
 		return
 	}

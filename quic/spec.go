@@ -16,11 +16,13 @@ func Spec() analyzer.Spec { return SpecConfig(Config{}) }
 // buffers: use it for one engine (one goroutine).
 func SpecConfig(cfg Config) analyzer.Spec {
 	cfg.sc = &scratch{}
+	cfg.defaults()
+	c := &cfg
 	return analyzer.Spec{
 		Name:     AnalyzerName,
 		UDPPorts: Ports,
 		Match:    Match,
-		New:      func(env *analyzer.Env) analyzer.Analyzer { return NewConfig(env, cfg) },
+		New:      func(env *analyzer.Env) analyzer.Analyzer { return newAnalyzer(env, c) },
 	}
 }
 

@@ -6,6 +6,7 @@ package pop3
 import (
 	"bytes"
 
+	"github.com/tlsmon/tlsmon"
 	"github.com/tlsmon/tlsmon/analyzer"
 	"github.com/tlsmon/tlsmon/starttls"
 )
@@ -15,7 +16,8 @@ import (
 // requires dpd_pop3_client on the originator. Match checks the first; the analyzer checks
 // the second itself before it acts (see clientMatch).
 func Spec() analyzer.Spec {
-	return analyzer.Spec{Name: "POP3", Match: Match, New: New}
+	// dpd_pop3_server is a TCP signature
+	return analyzer.Spec{Name: "POP3", Match: Match, MatchProto: tlsmon.ProtoTCP, New: New}
 }
 
 // Match reports whether payload, the first bytes of one direction, matches dpd_pop3_server.
