@@ -13,6 +13,7 @@ import (
 	"os/exec"
 	"path/filepath"
 	"regexp"
+	"slices"
 	"sort"
 	"strconv"
 	"strings"
@@ -283,21 +284,167 @@ func TestLiveCorpus(t *testing.T) {
 	if q := filepath.Join(dir, "pcaps", "pppoe-over-qinq.pcap"); isEthernet(q) {
 		picked = append(picked, q)
 	}
-	for _, p := range picked {
-		t.Run(filepath.Base(p), func(t *testing.T) {
-			live := t.TempDir()
-			s := startSensor(t, v, live)
-			v.replay(t, p)
-			s.stop(t)
-			off := offline(t, p)
-			if len(rows(t, filepath.Join(off, "conn.log"))) == 0 {
-				t.Fatal("the file run wrote no conn.log row: nothing to compare")
+	// With two workers (two sockets in the interface's fanout group, an engine each) the
+	// rows are the same: a connection split between the workers would show as two rows
+	// of halves, one counted twice as two. Each worker's stats.log rows count its packets:
+	// over the captures, both must have had some.
+	for _, workers := range []int{1, 2} {
+		perWorker := map[string]float64{}
+		t.Run(fmt.Sprintf("workers=%d", workers), func(t *testing.T) {
+			for _, p := range picked {
+				t.Run(filepath.Base(p), func(t *testing.T) {
+					live := t.TempDir()
+					var args []string
+					if workers > 1 {
+						args = []string{"--workers", strconv.Itoa(workers), "--stats-interval", "1h"}
+					}
+					s := startSensor(t, v, live, args...)
+					v.replay(t, p)
+					s.stop(t)
+					off := offline(t, p)
+					if len(rows(t, filepath.Join(off, "conn.log"))) == 0 {
+						t.Fatal("the file run wrote no conn.log row: nothing to compare")
+					}
+					for _, log := range []string{"ssl.log", "x509.log", "conn.log"} {
+						sameRows(t, log, rows(t, filepath.Join(live, log)), rows(t, filepath.Join(off, log)))
+					}
+					checkWholeLines(t, live, true)
+					uniqueUIDs(t, filepath.Join(live, "conn.log"))
+					for peer, n := range byPeer(t, filepath.Join(live, "stats.log"), "pkts_proc") {
+						perWorker[peer] += n
+					}
+				})
 			}
-			for _, log := range []string{"ssl.log", "x509.log", "conn.log"} {
-				sameRows(t, log, rows(t, filepath.Join(live, log)), rows(t, filepath.Join(off, log)))
-			}
-			checkWholeLines(t, live, true)
 		})
+		if workers > 1 && (len(perWorker) != workers || perWorker["worker-0"] == 0 || perWorker["worker-1"] == 0) {
+			t.Errorf("%d workers: packets by worker over all captures %v: want both workers to get some", workers, perWorker)
+		}
+	}
+}
+
+// uniqueUIDs fails if two conn.log rows share a uid (workers draw from different sequences).
+func uniqueUIDs(t *testing.T, path string) {
+	t.Helper()
+	seen := map[string]bool{}
+	for _, r := range tsvColumn(t, path, "uid") {
+		if seen[r] {
+			t.Errorf("%s: uid %s on two rows", filepath.Base(path), r)
+		}
+		seen[r] = true
+	}
+}
+
+// tsvColumn returns a column of a TSV log's data rows (none for a missing file).
+func tsvColumn(t *testing.T, path, col string) []string {
+	t.Helper()
+	b, err := os.ReadFile(path)
+	if os.IsNotExist(err) {
+		return nil
+	}
+	if err != nil {
+		t.Fatal(err)
+	}
+	idx := -1
+	var out []string
+	for _, line := range strings.Split(strings.TrimSpace(string(b)), "\n") {
+		if f, ok := strings.CutPrefix(line, "#fields\t"); ok {
+			idx = slices.Index(strings.Split(f, "\t"), col)
+		}
+		if line == "" || line[0] == '#' || idx < 0 {
+			continue
+		}
+		if cols := strings.Split(line, "\t"); idx < len(cols) {
+			out = append(out, cols[idx])
+		}
+	}
+	return out
+}
+
+// byPeer adds up a count column of stats.log or capture_loss.log by peer (worker).
+func byPeer(t *testing.T, path, col string) map[string]float64 {
+	t.Helper()
+	peers, vals := tsvColumn(t, path, "peer"), tsvColumn(t, path, col)
+	if len(peers) != len(vals) {
+		t.Fatalf("%s: %d peers, %d %s values", path, len(peers), len(vals), col)
+	}
+	m := map[string]float64{}
+	for i, p := range peers {
+		v, err := strconv.ParseFloat(vals[i], 64)
+		if err != nil {
+			t.Fatalf("%s: %s: %v", filepath.Base(path), col, err)
+		}
+		m[p] += v
+	}
+	return m
+}
+
+// Several interfaces × several workers: two veth pairs captured by one tlsmon with two
+// workers (each interface its own fanout group, each worker a socket on both). Every
+// connection is written once and whole, as the file runs of the two captures write them;
+// uids are unique; each worker's health rows and metrics count its own share, and both
+// workers got connections on each interface; SIGTERM exits 0 with the logs closed.
+func TestLiveWorkersInterfaces(t *testing.T) {
+	a, b := newVeth(t), newVeth(t)
+	tlsPcap := filepath.Join(t.TempDir(), "tls.pcap")
+	writeMany(t, tlsPcap, 40)
+	udpPcap := filepath.Join(t.TempDir(), "udp.pcap")
+	if err := os.WriteFile(udpPcap, manyUDP(40), 0o644); err != nil {
+		t.Fatal(err)
+	}
+	ln, err := net.Listen("tcp", "127.0.0.1:0")
+	if err != nil {
+		t.Fatal(err)
+	}
+	addr := ln.Addr().String()
+	ln.Close()
+	live := t.TempDir()
+	id := strconv.Itoa(1000 + (os.Getpid()+7)%60000)
+	s := startSensor(t, a, live, "-i", b.recv, "--workers", "2", "--af-packet-fanout-id", id,
+		"--stats-interval", "1h", "--metrics", addr)
+	a.replay(t, tlsPcap)
+	b.replay(t, udpPcap)
+	var m map[string]float64
+	deadline := time.Now().Add(10 * time.Second)
+	for {
+		m = parseMetrics(scrape(t, "http://"+addr+"/metrics"))
+		if m[`tlsmon_connections_total{worker="0"}`]+m[`tlsmon_connections_total{worker="1"}`] == 80 {
+			break
+		}
+		if time.Now().After(deadline) {
+			t.Fatalf("metrics never counted the 80 connections: %v", m)
+		}
+		time.Sleep(200 * time.Millisecond)
+	}
+	s.stop(t)
+	offA, offB := offline(t, tlsPcap), offline(t, udpPcap)
+	for _, log := range []string{"conn.log", "ssl.log", "x509.log"} {
+		want := append(rows(t, filepath.Join(offA, log)), rows(t, filepath.Join(offB, log))...)
+		sort.Strings(want)
+		sameRows(t, log+" of two interfaces, two workers", rows(t, filepath.Join(live, log)), want)
+	}
+	uniqueUIDs(t, filepath.Join(live, "conn.log"))
+	checkWholeLines(t, live, true)
+	for _, w := range []string{"0", "1"} {
+		for _, iface := range []string{a.recv, b.recv} {
+			if m[`tlsmon_interface_packets_total{interface="`+iface+`",worker="`+w+`"}`] == 0 {
+				t.Errorf("worker %s read nothing from %s: the fanout group did not share it out", w, iface)
+			}
+			if d := m[`tlsmon_kernel_drops_total{interface="`+iface+`",worker="`+w+`"}`]; d != 0 {
+				t.Errorf("worker %s, %s: %v kernel drops on a 40-connection replay", w, iface, d)
+			}
+		}
+	}
+	tcp, udp := byPeer(t, filepath.Join(live, "stats.log"), "tcp_conns"), byPeer(t, filepath.Join(live, "stats.log"), "udp_conns")
+	for _, p := range []string{"worker-0", "worker-1"} {
+		if tcp[p] == 0 || udp[p] == 0 {
+			t.Errorf("stats.log, %s: %v TCP and %v UDP connections: want some of each", p, tcp[p], udp[p])
+		}
+	}
+	if tcp["worker-0"]+tcp["worker-1"] != 40 || udp["worker-0"]+udp["worker-1"] != 40 {
+		t.Errorf("stats.log: TCP %v, UDP %v connections by worker; want 40 of each in all", tcp, udp)
+	}
+	if len(byPeer(t, filepath.Join(live, "capture_loss.log"), "acks")) != 2 {
+		t.Errorf("capture_loss.log: want one row per worker")
 	}
 }
 
