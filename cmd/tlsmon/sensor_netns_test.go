@@ -322,6 +322,13 @@ func TestLiveCorpus(t *testing.T) {
 	}
 }
 
+// withWorkers runs a live test with one worker and with two (--workers 2: two sockets in
+// the fanout group, an engine each).
+func withWorkers(t *testing.T, test func(t *testing.T, workers []string)) {
+	t.Run("workers=1", func(t *testing.T) { test(t, nil) })
+	t.Run("workers=2", func(t *testing.T) { test(t, []string{"--workers", "2"}) })
+}
+
 // uniqueUIDs fails if two conn.log rows share a uid (workers draw from different sequences).
 func uniqueUIDs(t *testing.T, path string) {
 	t.Helper()
@@ -481,12 +488,14 @@ func writeMany(t *testing.T, path string, n int) {
 
 // Rotation under traffic: every row is in exactly one file (rotated or current), each file
 // whole with its header and #close, named as Zeek names rotated logs.
-func TestLiveRotation(t *testing.T) {
+func TestLiveRotation(t *testing.T) { withWorkers(t, testLiveRotation) }
+
+func testLiveRotation(t *testing.T, workers []string) {
 	v := newVeth(t)
 	pcap := filepath.Join(t.TempDir(), "many.pcap")
 	writeMany(t, pcap, 120)
 	live := t.TempDir()
-	s := startSensor(t, v, live, "--rotate", "1s")
+	s := startSensor(t, v, live, append(workers, "--rotate", "1s")...)
 	done := make(chan struct{})
 	go func() {
 		defer close(done)
@@ -524,14 +533,16 @@ func TestLiveRotation(t *testing.T) {
 
 // On a quiet link network time follows the wall clock: a connection idle past the UDP
 // inactivity timeout gets its conn.log row while tlsmon still runs.
-func TestLiveIdleExpiry(t *testing.T) {
+func TestLiveIdleExpiry(t *testing.T) { withWorkers(t, testLiveIdleExpiry) }
+
+func testLiveIdleExpiry(t *testing.T, workers []string) {
 	v := newVeth(t)
 	pcap := filepath.Join(t.TempDir(), "udp.pcap")
 	if err := os.WriteFile(pcap, manyUDP(1), 0o644); err != nil {
 		t.Fatal(err)
 	}
 	live := t.TempDir()
-	s := startSensor(t, v, live, "--udp-inactivity-timeout", "1s")
+	s := startSensor(t, v, live, append(workers, "--udp-inactivity-timeout", "1s")...)
 	v.replay(t, pcap)
 	deadline := time.Now().Add(8 * time.Second)
 	for len(rows(t, filepath.Join(live, "conn.log"))) == 0 {
@@ -693,14 +704,16 @@ func TestLiveFanoutTwoProcesses(t *testing.T) {
 // SIGTERM writes the rows of the connections still open (as Zeek at termination): three UDP
 // flows, far from their inactivity timeout, have no conn.log row until the signal, and all
 // three after it, in logs closed whole.
-func TestLiveSIGTERMFlushes(t *testing.T) {
+func TestLiveSIGTERMFlushes(t *testing.T) { withWorkers(t, testLiveSIGTERMFlushes) }
+
+func testLiveSIGTERMFlushes(t *testing.T, workers []string) {
 	v := newVeth(t)
 	pcap := filepath.Join(t.TempDir(), "udp.pcap")
 	if err := os.WriteFile(pcap, manyUDP(3), 0o644); err != nil {
 		t.Fatal(err)
 	}
 	live := t.TempDir()
-	s := startSensor(t, v, live)
+	s := startSensor(t, v, live, workers...)
 	v.replay(t, pcap)
 	time.Sleep(1500 * time.Millisecond) // rows are flushed to the files within a second
 	if n := len(rows(t, filepath.Join(live, "conn.log"))); n != 0 {
