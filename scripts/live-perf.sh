@@ -4,7 +4,7 @@
 # other end with tlsmon -i; then runs the same capture from the file. Prints the packets
 # handled, kernel drops and CPU per packet of both. Needs root, iproute2 and tcpreplay.
 #
-#   [PROCS=2] [LIVE_ARGS="--af-packet-block-size 1048576"] scripts/live-perf.sh [CAPTURE]
+#   [WORKERS=2] [PROCS=2] [LIVE_ARGS="--af-packet-block-size 1048576"] scripts/live-perf.sh [CAPTURE]
 #   (CAPTURE defaults to /tmp/perfmix.pcap; see docs/PERFORMANCE.md)
 set -euo pipefail
 cd "$(dirname "$0")/.."
@@ -27,12 +27,14 @@ ip netns exec "$ns" ip link set "$send" up
 tick=$(getconf CLK_TCK)
 cpu() { awk -v t="$tick" '{printf "%.3f", ($14+$15)/t}' "/proc/$1/stat"; }
 echo "load before: $(cat /proc/loadavg)"
-# PROCS=2: two tlsmon processes in one fanout group (one worker each, until the engine is
-# sharded), sharing the interface by flow.
+# WORKERS=2: one tlsmon with two workers (--workers 2: two sockets in the fanout group, an
+# engine each). PROCS=2: two tlsmon processes in one fanout group, sharing the interface by
+# flow the same way.
 procs=${PROCS:-1}
+workers=${WORKERS:-1}
 pids=()
 for i in $(seq "$procs"); do
-  "$bin" -i "$recv" -o "$out/live$i" --stats-interval 0 --af-packet-fanout-id 4242 ${LIVE_ARGS:-} 2>"$out/live$i.err" &
+  "$bin" -i "$recv" -o "$out/live$i" --stats-interval 0 --af-packet-fanout-id 4242 --workers "$workers" ${LIVE_ARGS:-} 2>"$out/live$i.err" &
   pids+=($!)
   until grep -q "capturing on" "$out/live$i.err" 2>/dev/null; do sleep 0.1; done
 done
@@ -47,7 +49,7 @@ for i in $(seq "$procs"); do
   grep -E "packets=|dropped by the kernel" "$out/live$i.err"
   pk=$((pk + $(grep -o "packets=[0-9]*" "$out/live$i.err" | cut -d= -f2)))
 done
-echo "live ($procs process(es)): CPU $c s for $pk packets: $(awk -v c="$c" -v p="$pk" 'BEGIN{printf "%.0f", c*1e9/p}') ns/packet"
+echo "live ($procs process(es), $workers worker(s) each): CPU $c s for $pk packets: $(awk -v c="$c" -v p="$pk" 'BEGIN{printf "%.0f", c*1e9/p}') ns/packet"
 /usr/bin/time -f "%U %S" -o "$out/time" "$bin" -q -r "$pcap" -o "$out/file"
 fc=$(awk '{printf "%.3f", $1+$2}' "$out/time")
 echo "file: CPU $fc s for the same capture: $(awk -v c="$fc" -v p="$pk" 'BEGIN{printf "%.0f", c*1e9/p}') ns/packet"
