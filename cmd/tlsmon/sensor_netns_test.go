@@ -674,7 +674,7 @@ func parseMetrics(body string) map[string]float64 {
 
 // Two tlsmon processes in one fanout group (PACKET_FANOUT_HASH) share the interface by
 // flow: every connection is written whole by exactly one of them, as the file run writes
-// it, and both get some. (Within one process, per-worker sockets need the sharded engine.)
+// it, and both get some. (Within one process: --workers, TestLiveWorkersInterfaces.)
 func TestLiveFanoutTwoProcesses(t *testing.T) {
 	v := newVeth(t)
 	pcap := filepath.Join(t.TempDir(), "many.pcap")

@@ -249,3 +249,21 @@ func TestHealthLogsFollowOutputs(t *testing.T) {
 		t.Fatalf("files %v, want stats.log and one rotated stats log (no capture_loss.log)", names)
 	}
 }
+
+// Worker 0 draws the run's uids (one worker live = the run without workers); the others
+// draw from seeds of their own, for every run seed.
+func TestWorkerSeed(t *testing.T) {
+	for _, seed := range []uint64{0, 1, 0xdeadbeef, ^uint64(0)} {
+		if workerSeed(seed, 0) != seed {
+			t.Errorf("seed %#x: worker 0 draws from %#x", seed, workerSeed(seed, 0))
+		}
+		seen := map[uint64]int{}
+		for w := range 64 {
+			s := workerSeed(seed, w)
+			if prev, ok := seen[s]; ok {
+				t.Errorf("seed %#x: workers %d and %d share the seed %#x", seed, prev, w, s)
+			}
+			seen[s] = w
+		}
+	}
+}
