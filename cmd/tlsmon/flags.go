@@ -43,7 +43,7 @@ type config struct {
 }
 
 const usageText = `usage: tlsmon -r FILE [-r FILE...] [-o DIR] [--json] [--events] [options]
-       tlsmon -i IFACE [-i IFACE...] [-f FILTER] [--rotate DURATION] [--metrics ADDR] [options]
+       tlsmon -i IFACE [-i IFACE...] [--workers N] [-f FILTER] [--rotate DURATION] [--metrics ADDR] [options]
 
 tlsmon reads packet captures and writes what Zeek's SSL analyzer reports for every SSL, TLS,
 DTLS and QUIC connection, as Zeek's logs in DIR. Captures are pcap or pcapng, plain or
