@@ -5,6 +5,7 @@ package main
 import (
 	"bufio"
 	"bytes"
+	"encoding/binary"
 	"fmt"
 	"io"
 	"net"
@@ -724,4 +725,69 @@ func testLiveSIGTERMFlushes(t *testing.T, workers []string) {
 		t.Errorf("%d conn.log rows after SIGTERM, want 3", n)
 	}
 	checkWholeLines(t, live, true)
+}
+
+// fragment splits an Ethernet/IPv4 frame's payload into two IP fragments at byte at (a
+// multiple of 8), with their header checksums.
+func fragment(frame []byte, at int) [2][]byte {
+	hdr, body := frame[:14+20], frame[14+20:]
+	mk := func(part []byte, off int, more bool) []byte {
+		b := append(append([]byte{}, hdr...), part...)
+		ip := b[14:34]
+		binary.BigEndian.PutUint16(ip[2:], uint16(20+len(part)))
+		fo := uint16(off / 8)
+		if more {
+			fo |= 0x2000
+		}
+		binary.BigEndian.PutUint16(ip[6:], fo)
+		ip[10], ip[11] = 0, 0
+		var sum uint32
+		for i := 0; i < 20; i += 2 {
+			sum += uint32(binary.BigEndian.Uint16(ip[i:]))
+		}
+		for sum > 0xffff {
+			sum = sum&0xffff + sum>>16
+		}
+		binary.BigEndian.PutUint16(ip[10:], ^uint16(sum))
+		return b
+	}
+	return [2][]byte{mk(body[:at], 0, true), mk(body[at:], at, false)}
+}
+
+// With --workers 2 and the fanout's defragmentation, a UDP flow whose middle datagram is
+// fragmented stays whole in one worker: the kernel reassembles the datagram before hashing it
+// with its flow (a fragment alone has no ports: hashed by addresses it could reach another
+// worker). 24 flows between the same two hosts, distinct by port: the conn.log rows are the
+// file run's, one per flow.
+func TestLiveWorkersFragments(t *testing.T) {
+	v := newVeth(t)
+	var recs []pcapRecord
+	ts := int64(1_700_000_000_000_000)
+	payload := bytes.Repeat([]byte("tlsmon-fragment-"), 8) // 128 bytes
+	for i := range 24 {
+		sport := uint16(41000 + i)
+		add := func(data []byte) {
+			recs = append(recs, pcapRecord{ts: ts, data: data})
+			ts += 1000
+		}
+		add(udpPacket(hostA, hostB, sport, 7000, []byte("first")))
+		for _, f := range fragment(udpPacket(hostA, hostB, sport, 7000, payload), 64) {
+			add(f)
+		}
+		add(udpPacket(hostB, hostA, 7000, sport, []byte("reply")))
+	}
+	pcap := filepath.Join(t.TempDir(), "frag.pcap")
+	writePcap(t, pcap, recs)
+	live := t.TempDir()
+	s := startSensor(t, v, live, "--workers", "2", "--stats-interval", "1h")
+	v.replay(t, pcap)
+	s.stop(t)
+	got, want := rows(t, filepath.Join(live, "conn.log")), rows(t, filepath.Join(offline(t, pcap), "conn.log"))
+	if len(want) != 24 {
+		t.Fatalf("the file run wrote %d conn.log rows, want 24", len(want))
+	}
+	sameRows(t, "conn.log of fragmented flows, two workers", got, want)
+	if n := byPeer(t, filepath.Join(live, "stats.log"), "udp_conns"); n["worker-0"] == 0 || n["worker-1"] == 0 {
+		t.Errorf("UDP connections by worker %v: want both workers to get some", n)
+	}
 }
