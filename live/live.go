@@ -4,10 +4,10 @@
 // or of other tlsmon processes — share an interface by flow, as Zeek's AF_Packet source
 // and Suricata's cluster_flow do. Other platforms get ErrUnsupported.
 //
-// A Source is what one engine reads. The engine is single-threaded today, so a run opens
-// one Source (one socket per interface); once the engine is sharded, each worker opens its
-// own Source with the same Options (same fanout group): the kernel's flow hash then sends
-// every packet of a connection to the same worker.
+// A Source is what one engine reads. A run with several workers opens one Source per worker
+// with the same Options (OpenWorkers: same fanout groups), each feeding its own engine: the
+// kernel's symmetric flow hash sends every packet of a connection (and, with Defrag, every
+// fragment of its datagrams) to the same worker, so no dispatcher is needed.
 package live
 
 import (
@@ -97,6 +97,27 @@ func (o *Options) defaults() error {
 
 // Validate reports what Open would refuse in o before opening anything (a usage error).
 func (o Options) Validate() error { return o.defaults() }
+
+// OpenWorkers opens n Sources with the same Options, one per worker: each interface's n
+// sockets join the same fanout group, which shares its packets out among them by flow. More
+// than one worker needs the fanout group (without it every socket gets every packet).
+func OpenWorkers(o Options, n int) ([]*Source, error) {
+	if n > 1 && o.NoFanout {
+		return nil, errors.New("several workers need the fanout group: each would see every packet without it")
+	}
+	srcs := make([]*Source, 0, n)
+	for range max(n, 1) {
+		s, err := Open(o)
+		if err != nil {
+			for _, s := range srcs {
+				s.Close()
+			}
+			return nil, err
+		}
+		srcs = append(srcs, s)
+	}
+	return srcs, nil
+}
 
 // Stats are one socket's counters since it was opened.
 type Stats struct {

@@ -28,14 +28,20 @@ type sock struct {
 	tp    *afpacket.TPacket
 	num   uint64
 	bytes uint64
-	// The socket receives from the moment it is bound, before the filter is attached:
-	// frames received before then (kernel timestamp) are filtered in user space instead.
-	attached int64 // µs; 0: no filter
+	// The socket receives from the moment it is bound, before the filter is attached and
+	// before it joins its fanout group: frames received before the filter was attached
+	// (kernel timestamp) are filtered in user space instead, and those received before the
+	// join are dropped, as other sockets of the group may have them too (a worker that
+	// joined earlier): a packet is never analysed twice. pending is set until a frame
+	// newer than both comes.
+	attached int64 // ns; 0: no filter
+	joined   int64 // ns; 0: no fanout group
+	pending  bool
 	check    *filter.Matcher
 }
 
-// Source reads the interfaces' sockets in turn. Next is called from one goroutine; Stats
-// and Close may be called from others.
+// Source reads the interfaces' sockets in turn. Next and Stats are called from one
+// goroutine (a worker's); Close may be called from others.
 type Source struct {
 	opts   Options
 	socks  []*sock
@@ -125,7 +131,7 @@ func Open(o Options) (*Source, error) {
 				return nil, ifaceError(iface, "filter", err)
 			}
 			if o.Filter != nil {
-				k.attached, k.check = time.Now().UnixMicro(), filter.NewMatcher(o.Filter)
+				k.attached, k.check, k.pending = time.Now().UnixNano(), filter.NewMatcher(o.Filter), true
 			}
 		}
 		if !o.NoPromisc {
@@ -145,6 +151,7 @@ func Open(o Options) (*Source, error) {
 				}
 				return nil, ifaceError(iface, fmt.Sprintf("fanout group %d (%s)", id, o.FanoutMode), err)
 			}
+			k.joined, k.pending = time.Now().UnixNano(), true
 		}
 	}
 	return s, nil
@@ -219,17 +226,22 @@ func (s *Source) Next(f *capture.Frame) error {
 	}
 }
 
-// read returns the socket's next frame, skipping those queued before the kernel filter
-// was attached that the filter rejects.
+// read returns the socket's next frame, skipping those queued before the socket joined
+// its fanout group, and those queued before the kernel filter was attached that the filter
+// rejects.
 func (k *sock) read() ([]byte, gopacket.CaptureInfo, error) {
 	for {
 		data, ci, err := k.tp.ZeroCopyReadPacketData()
-		if err != nil || k.attached == 0 {
+		if err != nil || !k.pending {
 			return data, ci, err
 		}
-		if ci.Timestamp.UnixMicro() > k.attached {
-			k.attached = 0 // past the attach time: the kernel filters everything from here
+		ts := ci.Timestamp.UnixNano()
+		if ts > k.attached && ts > k.joined {
+			k.pending = false // past both: the kernel filters and shares out everything from here
 			return data, ci, nil
+		}
+		if ts <= k.joined {
+			continue
 		}
 		if ok, _ := k.check.Match(k.link, data); ok {
 			return data, ci, nil

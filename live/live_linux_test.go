@@ -105,3 +105,93 @@ func TestKernelFilter(t *testing.T) {
 		t.Errorf("%d frames through 'udp dst port %d', want 2", n, port)
 	}
 }
+
+// Two workers' sources in one fanout group (PACKET_FANOUT_HASH): each datagram is
+// delivered to exactly one of them (never both, none lost), and with 32 flows both get some.
+func TestWorkersShareByFlow(t *testing.T) {
+	o := Options{Interfaces: []string{"lo"}, BufferSize: 1 << 20, NoPromisc: true, Defrag: true,
+		FanoutID: uint16(2000 + (os.Getpid()+1)%30000), IdleWait: 20 * time.Millisecond}
+	srcs, err := OpenWorkers(o, 2)
+	if err != nil {
+		if os.Getenv("CI") == "true" && os.Geteuid() == 0 {
+			t.Fatalf("open lo as root: %v", err)
+		}
+		t.Skipf("cannot capture on lo here: %v", err)
+	}
+	defer func() {
+		for _, s := range srcs {
+			s.Close()
+		}
+	}()
+	payload := []byte(fmt.Sprintf("tlsmon-workers-test-%d-%d", os.Getpid(), time.Now().UnixNano()))
+	const flows = 32
+	dst, err := net.ListenUDP("udp", &net.UDPAddr{IP: net.IPv4(127, 0, 0, 1)})
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer dst.Close()
+	for range flows {
+		c, err := net.DialUDP("udp", nil, dst.LocalAddr().(*net.UDPAddr))
+		if err != nil {
+			t.Fatal(err)
+		}
+		for range 2 { // two datagrams per flow: both to the same worker
+			if _, err := c.Write(payload); err != nil {
+				t.Fatal(err)
+			}
+		}
+		c.Close()
+	}
+	seen := make([]map[string]int, len(srcs)) // source address → datagrams, per worker
+	done := make(chan error, len(srcs))
+	for w, s := range srcs {
+		seen[w] = map[string]int{}
+		go func() {
+			var f capture.Frame
+			end := time.Now().Add(time.Second)
+			for time.Now().Before(end) {
+				err := s.Next(&f)
+				if errors.Is(err, ErrIdle) {
+					continue
+				}
+				if err != nil {
+					done <- err
+					return
+				}
+				if bytes.Contains(f.Data, payload) && len(f.Data) >= 14+20+8 {
+					sport := int(f.Data[34])<<8 | int(f.Data[35])
+					seen[w][fmt.Sprint(sport)]++
+				}
+			}
+			done <- nil
+		}()
+	}
+	for range srcs {
+		if err := <-done; err != nil {
+			t.Fatal(err)
+		}
+	}
+	total := 0
+	for w := range seen {
+		if len(seen[w]) == 0 {
+			t.Errorf("worker %d got no flow of %d", w, flows)
+		}
+		for port, n := range seen[w] {
+			total += n
+			if n != 2 {
+				t.Errorf("worker %d: flow from port %s: %d datagrams of 2", w, port, n)
+			}
+			if seen[1-w][port] != 0 {
+				t.Errorf("flow from port %s reached both workers", port)
+			}
+		}
+	}
+	if total != 2*flows {
+		t.Errorf("%d datagrams captured, sent %d", total, 2*flows)
+	}
+	for w, s := range srcs {
+		if st := s.Stats(); len(st) != 1 || st[0].Kernel < st[0].Received {
+			t.Errorf("worker %d: stats %+v", w, st)
+		}
+	}
+}

@@ -43,7 +43,7 @@ type config struct {
 }
 
 const usageText = `usage: tlsmon -r FILE [-r FILE...] [-o DIR] [--json] [--events] [options]
-       tlsmon -i IFACE [-i IFACE...] [-f FILTER] [--rotate DURATION] [--metrics ADDR] [options]
+       tlsmon -i IFACE [-i IFACE...] [--workers N] [-f FILTER] [--rotate DURATION] [--metrics ADDR] [options]
 
 tlsmon reads packet captures and writes what Zeek's SSL analyzer reports for every SSL, TLS,
 DTLS and QUIC connection, as Zeek's logs in DIR. Captures are pcap or pcapng, plain or
@@ -142,7 +142,8 @@ func parseArgs(args []string, stdout, stderr io.Writer) (cfg config, code int, d
 	addSinkFlags(fs, &cfg.sink)
 	fs.IntVar(&cfg.workers, "workers", 1,
 		"spread the connections over `N` engines on N cores (the output is the\n"+
-			"same for every N, byte for byte; not yet faster: docs/SCALING.md)")
+			"same for every N, byte for byte; not yet faster: docs/SCALING.md);\n"+
+			"with -i: N sockets per interface in its fanout group, one engine each")
 	cfg.sensor.flags(fs) // issue 12: -i, -f, --rotate, --metrics, --stats-interval, --af-packet-*
 	noProgress := fs.Bool("no-progress", false, "never print the progress line (shown only on a terminal, for\n"+
 		"runs of more than 2 s: share of the files read, rate, time left)")
@@ -166,11 +167,9 @@ func parseArgs(args []string, stdout, stderr io.Writer) (cfg config, code int, d
 		return cfg, exitUsage, true
 	case cfg.sensor.check(cfg.reads, stderr) != nil: // issue 12: -i/-r and the filter expression
 		return cfg, exitUsage, true
-	case len(cfg.sensor.ifaces) > 0 && cfg.workers > 1:
-		// One engine per process live, for now: processes share an interface by flow
-		// through the fanout group (docs/SCALING.md, "Live capture and workers").
-		fmt.Fprintln(stderr, "tlsmon: --workers above 1 is not supported with -i yet: run one tlsmon per core\n"+
-			"with the same --af-packet-fanout-id instead (docs/SCALING.md)")
+	case len(cfg.sensor.ifaces) > 0 && cfg.workers > 1 && cfg.sensor.live.NoFanout:
+		// Live workers share each interface through its fanout group (docs/SCALING.md).
+		fmt.Fprintln(stderr, "tlsmon: --workers above 1 with -i needs the fanout group: drop --af-packet-no-fanout")
 		return cfg, exitUsage, true
 	case len(cfg.reads) == 0 && len(cfg.sensor.ifaces) == 0:
 		fmt.Fprintln(stderr, "tlsmon: no capture to read: give at least one -r FILE or -i IFACE")

@@ -5,6 +5,7 @@ import (
 	"io"
 	"net"
 	"net/http"
+	"strconv"
 	"sync"
 	"time"
 
@@ -16,34 +17,47 @@ import (
 	"github.com/tlsmon/tlsmon/live"
 )
 
-// sensorMetrics counts events by name (as a tlsmon.Handler, in the engine's goroutine) and
-// serves a snapshot of every counter that the read loop publishes about once a second:
-// nothing on the per-packet path takes a lock. The worker label is "0" until the engine is
-// sharded (each shard will publish its own).
+// sensorMetrics serves the live run's counters: each worker's (workerMetrics: its engine,
+// its sockets, its events) and the log rows written. Nothing on the per-packet path takes a
+// lock: each worker publishes a snapshot about once a second, and so does the loop that owns
+// the log writers for the row counts.
 type sensorMetrics struct {
-	// engine goroutine only: events by name and in all, connections created and removed
+	workers []*workerMetrics
+
+	mu   sync.Mutex
+	rows map[string]uint64
+}
+
+// workerMetrics counts one worker's events by name (as a tlsmon.Handler, in the worker's
+// goroutine) and holds the snapshot the worker last published.
+type workerMetrics struct {
+	label string // the metrics' worker label: "0", "1", ...
+	// worker goroutine only: events by name and in all, connections created and removed
 	// by protocol (tcp, udp, icmp) for stats.log
 	events           map[string]uint64
 	total            uint64
 	created, removed [3]uint64
 
 	mu   sync.Mutex
-	snap metricsSnapshot
+	snap workerSnapshot
 }
 
-type metricsSnapshot struct {
+type workerSnapshot struct {
 	engine engine.Stats
 	kernel []live.Stats
 	events map[string]uint64
-	rows   map[string]uint64
 }
 
-func newSensorMetrics() *sensorMetrics {
-	return &sensorMetrics{events: map[string]uint64{}}
+func newSensorMetrics(workers int) *sensorMetrics {
+	m := &sensorMetrics{}
+	for w := range max(workers, 1) {
+		m.workers = append(m.workers, &workerMetrics{label: strconv.Itoa(w), events: map[string]uint64{}})
+	}
+	return m
 }
 
 // HandleEvent implements tlsmon.Handler.
-func (m *sensorMetrics) HandleEvent(e tlsmon.Event) {
+func (m *workerMetrics) HandleEvent(e tlsmon.Event) {
 	m.events[e.Name()]++
 	m.total++
 	switch ev := e.(type) {
@@ -75,8 +89,8 @@ func protoIndex(c *tlsmon.Conn) int {
 	return -1
 }
 
-// active returns the connections open now, by protocol slot.
-func (m *sensorMetrics) active() [3]uint64 {
+// active returns the worker's connections open now, by protocol slot.
+func (m *workerMetrics) active() [3]uint64 {
 	var a [3]uint64
 	for i := range a {
 		a[i] = m.created[i] - m.removed[i]
@@ -84,14 +98,28 @@ func (m *sensorMetrics) active() [3]uint64 {
 	return a
 }
 
-// publish copies the counters for the endpoint (engine goroutine).
-func (m *sensorMetrics) publish(st engine.Stats, kernel []live.Stats, out *outputs) {
+// publish copies the worker's counters for the endpoint (worker goroutine).
+func (m *workerMetrics) publish(st engine.Stats, kernel []live.Stats) {
 	ev := make(map[string]uint64, len(m.events))
 	for k, v := range m.events {
 		ev[k] = v
 	}
 	m.mu.Lock()
-	m.snap = metricsSnapshot{engine: st, kernel: kernel, events: ev, rows: out.rowCounts()}
+	m.snap = workerSnapshot{engine: st, kernel: kernel, events: ev}
+	m.mu.Unlock()
+}
+
+// kernel returns the worker's socket counters as last published.
+func (m *workerMetrics) kernel() []live.Stats {
+	m.mu.Lock()
+	defer m.mu.Unlock()
+	return m.snap.kernel
+}
+
+// publishRows copies the row counts (by the owner of the log writers).
+func (m *sensorMetrics) publishRows(rows map[string]uint64) {
+	m.mu.Lock()
+	m.rows = rows
 	m.mu.Unlock()
 }
 
@@ -120,32 +148,37 @@ func (m *sensorMetrics) Describe(ch chan<- *prometheus.Desc) {
 
 // Collect implements prometheus.Collector.
 func (m *sensorMetrics) Collect(ch chan<- prometheus.Metric) {
-	m.mu.Lock()
-	s := m.snap
-	m.mu.Unlock()
-	const w = "0"
 	counter := func(d *prometheus.Desc, v uint64, labels ...string) {
 		ch <- prometheus.MustNewConstMetric(d, prometheus.CounterValue, float64(v), labels...)
 	}
-	counter(descPackets, s.engine.Packets, w)
-	counter(descBytes, s.engine.Bytes, w)
-	counter(descConns, s.engine.Connections, w)
-	counter(descDecodeError, s.engine.DecodeErrors, w)
-	ch <- prometheus.MustNewConstMetric(descActive, prometheus.GaugeValue, float64(s.engine.Active), w)
-	for _, k := range s.kernel {
-		counter(descIfPackets, k.Received, w, k.Interface)
-		counter(descIfBytes, k.Bytes, w, k.Interface)
-		counter(descKernel, k.Kernel, w, k.Interface)
-		counter(descDrops, k.Drops, w, k.Interface)
+	for _, wm := range m.workers {
+		wm.mu.Lock()
+		s := wm.snap
+		wm.mu.Unlock()
+		w := wm.label
+		counter(descPackets, s.engine.Packets, w)
+		counter(descBytes, s.engine.Bytes, w)
+		counter(descConns, s.engine.Connections, w)
+		counter(descDecodeError, s.engine.DecodeErrors, w)
+		ch <- prometheus.MustNewConstMetric(descActive, prometheus.GaugeValue, float64(s.engine.Active), w)
+		for _, k := range s.kernel {
+			counter(descIfPackets, k.Received, w, k.Interface)
+			counter(descIfBytes, k.Bytes, w, k.Interface)
+			counter(descKernel, k.Kernel, w, k.Interface)
+			counter(descDrops, k.Drops, w, k.Interface)
+		}
+		for name, v := range s.events {
+			counter(descEvents, v, w, name)
+		}
+		for name, v := range s.engine.CapHits {
+			counter(descCapHits, v, w, name)
+		}
 	}
-	for name, v := range s.events {
-		counter(descEvents, v, w, name)
-	}
-	for name, v := range s.rows {
+	m.mu.Lock()
+	rows := m.rows
+	m.mu.Unlock()
+	for name, v := range rows {
 		counter(descRows, v, name)
-	}
-	for name, v := range s.engine.CapHits {
-		counter(descCapHits, v, w, name)
 	}
 }
 

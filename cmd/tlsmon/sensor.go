@@ -7,9 +7,11 @@ import (
 	"io"
 	"os"
 	"os/signal"
+	"sync"
 	"syscall"
 	"time"
 
+	"github.com/tlsmon/tlsmon"
 	"github.com/tlsmon/tlsmon/analyzer"
 	"github.com/tlsmon/tlsmon/capture"
 	"github.com/tlsmon/tlsmon/engine"
@@ -142,6 +144,15 @@ func (s *sensorConfig) withFilter(r capture.Reader) capture.Reader {
 // analyzeLive runs the engine on live interfaces until SIGINT or SIGTERM, then writes
 // every open connection's rows (as Zeek does at termination) and closes the logs. A stop
 // by signal is the normal end of a sensor: exit status 0.
+//
+// With --workers N, N workers each open their own socket on every interface, joined to the
+// interface's fanout group, and run their own engine on it (no dispatcher: the kernel's
+// symmetric flow hash gives every connection to one worker). Each worker has its own
+// network time, uid seed, idle clock, weird sampling and counters; the outputs (log
+// builders, writers, rotation, the event file, the stream) see one event at a time, behind
+// one lock (liveWorker.HandleEvent), so that rotation between two events splits no row.
+// Rows of different workers interleave as they come, as Zeek's workers' rows do at its
+// logger: the live output is that of the file run, not in the same order.
 func analyzeLive(cfg config, stderr io.Writer) error {
 	stop := newRunStop()
 	unwatch := stop.watchSignals(stderr, stop.abort)
@@ -153,78 +164,116 @@ func analyzeLive(cfg config, stderr io.Writer) error {
 	if err := checkOutputs(cfg); err != nil {
 		return err
 	}
-	src, err := live.Open(cfg.sensor.live)
+	n := max(cfg.workers, 1)
+	srcs, err := live.OpenWorkers(cfg.sensor.live, n)
 	if err != nil {
 		return err
 	}
+	closeSrcs := func() {
+		for _, src := range srcs {
+			src.Close()
+		}
+	}
 	out, err := openOutputs(cfg, stop.outputFailed)
 	if err != nil {
-		src.Close()
+		closeSrcs()
 		return err
 	}
 	stop.adopt(out)
 
-	met := newSensorMetrics()
-	out.handlers = append(out.handlers, met)
-	eng := engine.New(engine.Options{
-		Handler:              out,
-		Analyzer:             analyzer.Options{AnalyzeEncrypted: cfg.analyzeEncrypted},
-		VerifyChecksums:      cfg.verifyChecksums,
-		Recover:              engine.Recover{Enabled: cfg.recover},
-		UIDSeed:              cfg.sink.seed,
-		TCPInactivityTimeout: cfg.sensor.tcpInactivity,
-		UDPInactivityTimeout: cfg.sensor.udpInactivity,
-	})
+	met := newSensorMetrics(n)
+	var health *healthLogs
+	if cfg.sensor.statsInterval > 0 {
+		health = newHealthLogs(out)
+	}
+	start := time.Now()
+	var outMu sync.Mutex // the outputs' lock
+	workers := make([]*liveWorker, n)
+	for id := range workers {
+		w := &liveWorker{id: id, cfg: &cfg.sensor, src: srcs[id], out: out, outMu: &outMu,
+			met: met.workers[id], health: health, peer: workerPeer(id, n), stop: stop.ch}
+		w.mark.ts = start
+		w.eng = engine.New(engine.Options{
+			Handler:              w,
+			Analyzer:             analyzer.Options{AnalyzeEncrypted: cfg.analyzeEncrypted},
+			VerifyChecksums:      cfg.verifyChecksums,
+			Recover:              engine.Recover{Enabled: cfg.recover},
+			UIDSeed:              workerSeed(cfg.sink.seed, id),
+			TCPInactivityTimeout: cfg.sensor.tcpInactivity,
+			UDPInactivityTimeout: cfg.sensor.udpInactivity,
+		})
+		workers[id] = w
+	}
 	var srv io.Closer
 	if cfg.sensor.metricsAddr != "" {
 		if srv, err = met.serve(cfg.sensor.metricsAddr); err != nil {
-			src.Close()
+			closeSrcs()
 			out.Close()
 			return &exitError{code: exitUsage, err: fmt.Errorf("--metrics %s: %w", cfg.sensor.metricsAddr, err)}
 		}
 	}
 	stopProfiles, err := startProfiles(cfg.cpuProfile, cfg.memProfile)
 	if err != nil {
-		src.Close()
+		closeSrcs()
 		out.Close()
 		return err
 	}
-	start := time.Now()
 	if !cfg.quiet {
 		where := "logs in " + cfg.outDir
 		if cfg.sink.noFiles {
 			where = "no log files"
 		}
-		fmt.Fprintf(stderr, "tlsmon: capturing on %v; %s\n", cfg.sensor.ifaces, where)
+		many := ""
+		if n > 1 {
+			many = fmt.Sprintf(" with %d workers", n)
+		}
+		fmt.Fprintf(stderr, "tlsmon: capturing on %v%s; %s\n", cfg.sensor.ifaces, many, where)
 	}
-	l := &sensorLoop{cfg: &cfg.sensor, src: src, eng: eng, out: out, met: met, stop: stop.ch, hup: hup}
-	if cfg.sensor.statsInterval > 0 {
-		l.health = newHealthLogs(out, start)
+	errs := make([]error, n)
+	var wg sync.WaitGroup
+	for id, w := range workers {
+		wg.Add(1)
+		go func() {
+			defer wg.Done()
+			if errs[id] = w.run(start); errs[id] != nil {
+				stop.request() // a worker that cannot read stops the others
+			}
+			w.finish()
+		}()
 	}
-	runErr := l.run(start)
-	eng.Flush()
-	l.publish(time.Now())
-	if l.health != nil && !out.abort.Load() { // a last row for the time since the previous one
-		l.health.write(time.Now(), eng.Stats(), l.kernel, met, l.lastTs)
-	}
-	src.Close()
+	finished := make(chan struct{})
+	go func() { wg.Wait(); close(finished) }()
+	superviseOutputs(&cfg.sensor, out, &outMu, met, hup, finished)
+	met.publishRows(out.rowCounts())
+	closeSrcs()
 	profErr := stopProfiles()
 	closeErr := out.Close()
 	if srv != nil {
 		srv.Close()
 	}
-	st := eng.Stats()
+	all := make([]engine.Stats, n)
+	for id, w := range workers {
+		all[id] = w.eng.Stats()
+	}
+	st := engine.Sum(all...)
 	if !cfg.quiet {
 		fmt.Fprintln(stderr, resultLine(st, &out.tally, out.where()))
 		if out.kafka != nil {
 			fmt.Fprintln(stderr, kafkaLine(out.kafka.Stats(), cfg.sink.policyV))
 		}
 		fmt.Fprintln(stderr, summaryLine(st, time.Since(start)))
-		for _, ks := range l.kernel {
-			fmt.Fprintf(stderr, "tlsmon: %s: %d packets received, %d dropped by the kernel\n", ks.Interface, ks.Received, ks.Drops)
+		for _, w := range workers {
+			for _, ks := range w.met.kernel() {
+				who := ks.Interface
+				if n > 1 {
+					who += fmt.Sprintf(" (worker %d)", w.id)
+				}
+				fmt.Fprintf(stderr, "tlsmon: %s: %d packets received, %d dropped by the kernel\n", who, ks.Received, ks.Drops)
+			}
 		}
 	}
 	// A signal is how a sensor stops: not an error (exit 0). Lost Kafka rows still win (3).
+	runErr := errors.Join(errs...)
 	switch {
 	case closeErr != nil:
 		err = closeErr
@@ -236,77 +285,151 @@ func analyzeLive(cfg config, stderr io.Writer) error {
 	return withLoss(err, closeErr, runErr, nil)
 }
 
-// sensorLoop is the live read loop: frames to the engine, the wall clock when the link is
-// quiet, rotation, stats rows and the metrics snapshot between frames (so that no row is
-// split and nothing needs a lock on the per-packet path).
-type sensorLoop struct {
+// workerSeed is worker id's uid seed: the run's seed for the first worker (one worker draws
+// the uids of a run without workers), the seed mixed with the worker's number for the
+// others, so that the workers draw from different sequences (64-bit keyed mixes: a shared
+// uid is as unlikely as between two sensors).
+func workerSeed(seed uint64, id int) uint64 {
+	if id == 0 {
+		return seed
+	}
+	x := seed ^ uint64(id)*0x9e3779b97f4a7c15
+	x ^= x >> 31
+	x *= 0xd6e8feb86659fd93
+	x ^= x >> 32
+	return x
+}
+
+// superviseOutputs is the loop that owns the log writers while the workers run: it rotates
+// (--rotate, SIGHUP), flushes the files' whole lines and publishes the row counts about once a
+// second, each under the outputs' lock, so between two events of any worker. It returns
+// when the workers have finished.
+func superviseOutputs(cfg *sensorConfig, out *outputs, mu *sync.Mutex, met *sensorMetrics, hup <-chan os.Signal, finished <-chan struct{}) {
+	tick := time.NewTicker(time.Second)
+	defer tick.Stop()
+	var rotC <-chan time.Time
+	var rot *time.Timer
+	if cfg.rotate > 0 {
+		rot = time.NewTimer(cfg.rotate)
+		defer rot.Stop()
+		rotC = rot.C
+	}
+	rotate := func() {
+		mu.Lock()
+		out.rotate(time.Now())
+		mu.Unlock()
+		if rot != nil {
+			rot.Reset(cfg.rotate)
+		}
+	}
+	for {
+		select {
+		case <-finished:
+			return
+		case <-hup:
+			if rot != nil && !rot.Stop() {
+				select { // drained, so that Reset starts a fresh interval
+				case <-rot.C:
+				default:
+				}
+			}
+			rotate()
+		case <-rotC:
+			rotate()
+		case <-tick.C:
+			mu.Lock()
+			out.flushLines() // rows reach the files within a second
+			rows := out.rowCounts()
+			mu.Unlock()
+			met.publishRows(rows)
+		}
+	}
+}
+
+// liveWorker is one worker of a live run: its socket(s), its engine, its counters. Its
+// read loop checks the clock and the stop between frames, so that nothing needs a lock on
+// the per-packet path but the delivery of events to the shared outputs.
+type liveWorker struct {
+	id     int
 	cfg    *sensorConfig
 	src    *live.Source
 	eng    *engine.Engine
 	out    *outputs
-	met    *sensorMetrics
-	stop   <-chan struct{}
-	hup    <-chan os.Signal
-	kernel []live.Stats
+	outMu  *sync.Mutex
+	met    *workerMetrics
 	health *healthLogs // nil without --stats-interval
-	lastTs int64       // the last packet's timestamp (µs)
-	// next rotation, health rows and metrics snapshot (wall clock)
-	nextRotate, nextHealth, nextPublish time.Time
+	peer   string      // the health logs' peer column
+	mark   healthMark  // the counters at this worker's last health row
+	stop   <-chan struct{}
+	lastTs int64 // the last packet's timestamp (µs)
+	// next health rows and metrics snapshot (wall clock)
+	nextHealth, nextPublish time.Time
+}
+
+// HandleEvent implements tlsmon.Handler: the worker's engine's events, counted for its
+// metrics, then handed to the outputs one at a time.
+func (w *liveWorker) HandleEvent(e tlsmon.Event) {
+	w.met.HandleEvent(e)
+	w.outMu.Lock()
+	w.out.HandleEvent(e)
+	w.outMu.Unlock()
 }
 
 // checkEvery is how many frames pass between two looks at the clock and the signals.
 const checkEvery = 256
 
-func (l *sensorLoop) run(start time.Time) error {
-	if l.cfg.rotate > 0 {
-		l.nextRotate = start.Add(l.cfg.rotate)
-	}
-	if l.health != nil {
-		l.nextHealth = start.Add(l.cfg.statsInterval)
+// run reads frames into the engine until the stop (then drains the ring) or a read error.
+func (w *liveWorker) run(start time.Time) error {
+	if w.health != nil {
+		w.nextHealth = start.Add(w.cfg.statsInterval)
 	}
 	var f capture.Frame
 	for n := 0; ; n++ {
-		err := l.src.Next(&f)
+		err := w.src.Next(&f)
 		switch {
 		case err == nil:
-			l.eng.Frame(&f)
-			l.lastTs = f.Ts
+			w.eng.Frame(&f)
+			w.lastTs = f.Ts
 			if n%checkEvery != 0 {
 				continue
 			}
 		case errors.Is(err, live.ErrIdle):
-			l.eng.Advance(time.Now().UnixMicro()) // a quiet link: time goes on
+			w.eng.Advance(time.Now().UnixMicro()) // a quiet link: time goes on
 		default:
 			return err
 		}
 		select {
-		case <-l.stop:
-			return l.drain(&f)
+		case <-w.stop:
+			return w.drain(&f)
 		default:
 		}
 		now := time.Now()
-		rotate := !l.nextRotate.IsZero() && !now.Before(l.nextRotate)
-		select {
-		case <-l.hup:
-			rotate = true
-		default:
+		if w.health != nil && !now.Before(w.nextHealth) {
+			w.writeHealth(now)
+			w.nextHealth = now.Add(w.cfg.statsInterval)
 		}
-		if rotate {
-			l.out.rotate(now)
-			if l.cfg.rotate > 0 {
-				l.nextRotate = now.Add(l.cfg.rotate)
-			}
+		if !now.Before(w.nextPublish) {
+			w.met.publish(w.eng.Stats(), w.src.Stats())
+			w.nextPublish = now.Add(time.Second)
 		}
-		if l.health != nil && !now.Before(l.nextHealth) {
-			l.kernel = l.src.Stats()
-			l.health.write(now, l.eng.Stats(), l.kernel, l.met, l.lastTs)
-			l.nextHealth = now.Add(l.cfg.statsInterval)
-		}
-		if !now.Before(l.nextPublish) {
-			l.publish(now)
-			l.out.flushLines() // rows reach the files within a second
-			l.nextPublish = now.Add(time.Second)
-		}
+	}
+}
+
+// writeHealth writes the worker's stats.log and capture_loss.log rows.
+func (w *liveWorker) writeHealth(now time.Time) {
+	st, kernel := w.eng.Stats(), w.src.Stats()
+	w.outMu.Lock()
+	w.health.write(w.peer, &w.mark, now, st, kernel, w.met, w.lastTs)
+	w.outMu.Unlock()
+}
+
+// finish writes every open connection's rows (as Zeek at termination), publishes the final
+// counters and writes the last health rows (for the time since the previous ones).
+func (w *liveWorker) finish() {
+	w.eng.Flush()
+	w.met.publish(w.eng.Stats(), w.src.Stats())
+	if w.health != nil && !w.out.abort.Load() {
+		w.writeHealth(time.Now())
 	}
 }
 
@@ -315,13 +438,13 @@ const maxDrain = 2 * time.Second
 
 // drain processes what the kernel queued before the stop: until the ring is empty (no
 // packet within the idle wait) or maxDrain on a link that never goes quiet.
-func (l *sensorLoop) drain(f *capture.Frame) error {
+func (w *liveWorker) drain(f *capture.Frame) error {
 	end := time.Now().Add(maxDrain)
 	for n := 1; ; n++ {
-		err := l.src.Next(f)
+		err := w.src.Next(f)
 		switch {
 		case err == nil:
-			l.eng.Frame(f)
+			w.eng.Frame(f)
 			if n%checkEvery == 0 && time.Now().After(end) {
 				return nil
 			}
@@ -331,10 +454,4 @@ func (l *sensorLoop) drain(f *capture.Frame) error {
 			return err
 		}
 	}
-}
-
-// publish hands the counters to the metrics endpoint.
-func (l *sensorLoop) publish(now time.Time) {
-	l.kernel = l.src.Stats()
-	l.met.publish(l.eng.Stats(), l.kernel, l.out)
 }

@@ -5,6 +5,7 @@ package main
 import (
 	"bufio"
 	"bytes"
+	"encoding/binary"
 	"fmt"
 	"io"
 	"net"
@@ -13,6 +14,7 @@ import (
 	"os/exec"
 	"path/filepath"
 	"regexp"
+	"slices"
 	"sort"
 	"strconv"
 	"strings"
@@ -283,21 +285,174 @@ func TestLiveCorpus(t *testing.T) {
 	if q := filepath.Join(dir, "pcaps", "pppoe-over-qinq.pcap"); isEthernet(q) {
 		picked = append(picked, q)
 	}
-	for _, p := range picked {
-		t.Run(filepath.Base(p), func(t *testing.T) {
-			live := t.TempDir()
-			s := startSensor(t, v, live)
-			v.replay(t, p)
-			s.stop(t)
-			off := offline(t, p)
-			if len(rows(t, filepath.Join(off, "conn.log"))) == 0 {
-				t.Fatal("the file run wrote no conn.log row: nothing to compare")
+	// With two workers (two sockets in the interface's fanout group, an engine each) the
+	// rows are the same: a connection split between the workers would show as two rows
+	// of halves, one counted twice as two. Each worker's stats.log rows count its packets:
+	// over the captures, both must have had some.
+	for _, workers := range []int{1, 2} {
+		perWorker := map[string]float64{}
+		t.Run(fmt.Sprintf("workers=%d", workers), func(t *testing.T) {
+			for _, p := range picked {
+				t.Run(filepath.Base(p), func(t *testing.T) {
+					live := t.TempDir()
+					var args []string
+					if workers > 1 {
+						args = []string{"--workers", strconv.Itoa(workers), "--stats-interval", "1h"}
+					}
+					s := startSensor(t, v, live, args...)
+					v.replay(t, p)
+					s.stop(t)
+					off := offline(t, p)
+					if len(rows(t, filepath.Join(off, "conn.log"))) == 0 {
+						t.Fatal("the file run wrote no conn.log row: nothing to compare")
+					}
+					for _, log := range []string{"ssl.log", "x509.log", "conn.log"} {
+						sameRows(t, log, rows(t, filepath.Join(live, log)), rows(t, filepath.Join(off, log)))
+					}
+					checkWholeLines(t, live, true)
+					uniqueUIDs(t, filepath.Join(live, "conn.log"))
+					for peer, n := range byPeer(t, filepath.Join(live, "stats.log"), "pkts_proc") {
+						perWorker[peer] += n
+					}
+				})
 			}
-			for _, log := range []string{"ssl.log", "x509.log", "conn.log"} {
-				sameRows(t, log, rows(t, filepath.Join(live, log)), rows(t, filepath.Join(off, log)))
-			}
-			checkWholeLines(t, live, true)
 		})
+		if workers > 1 && (len(perWorker) != workers || perWorker["worker-0"] == 0 || perWorker["worker-1"] == 0) {
+			t.Errorf("%d workers: packets by worker over all captures %v: want both workers to get some", workers, perWorker)
+		}
+	}
+}
+
+// withWorkers runs a live test with one worker and with two (--workers 2: two sockets in
+// the fanout group, an engine each).
+func withWorkers(t *testing.T, test func(t *testing.T, workers []string)) {
+	t.Run("workers=1", func(t *testing.T) { test(t, nil) })
+	t.Run("workers=2", func(t *testing.T) { test(t, []string{"--workers", "2"}) })
+}
+
+// uniqueUIDs fails if two conn.log rows share a uid (workers draw from different sequences).
+func uniqueUIDs(t *testing.T, path string) {
+	t.Helper()
+	seen := map[string]bool{}
+	for _, r := range tsvColumn(t, path, "uid") {
+		if seen[r] {
+			t.Errorf("%s: uid %s on two rows", filepath.Base(path), r)
+		}
+		seen[r] = true
+	}
+}
+
+// tsvColumn returns a column of a TSV log's data rows (none for a missing file).
+func tsvColumn(t *testing.T, path, col string) []string {
+	t.Helper()
+	b, err := os.ReadFile(path)
+	if os.IsNotExist(err) {
+		return nil
+	}
+	if err != nil {
+		t.Fatal(err)
+	}
+	idx := -1
+	var out []string
+	for _, line := range strings.Split(strings.TrimSpace(string(b)), "\n") {
+		if f, ok := strings.CutPrefix(line, "#fields\t"); ok {
+			idx = slices.Index(strings.Split(f, "\t"), col)
+		}
+		if line == "" || line[0] == '#' || idx < 0 {
+			continue
+		}
+		if cols := strings.Split(line, "\t"); idx < len(cols) {
+			out = append(out, cols[idx])
+		}
+	}
+	return out
+}
+
+// byPeer adds up a count column of stats.log or capture_loss.log by peer (worker).
+func byPeer(t *testing.T, path, col string) map[string]float64 {
+	t.Helper()
+	peers, vals := tsvColumn(t, path, "peer"), tsvColumn(t, path, col)
+	if len(peers) != len(vals) {
+		t.Fatalf("%s: %d peers, %d %s values", path, len(peers), len(vals), col)
+	}
+	m := map[string]float64{}
+	for i, p := range peers {
+		v, err := strconv.ParseFloat(vals[i], 64)
+		if err != nil {
+			t.Fatalf("%s: %s: %v", filepath.Base(path), col, err)
+		}
+		m[p] += v
+	}
+	return m
+}
+
+// Several interfaces × several workers: two veth pairs captured by one tlsmon with two
+// workers (each interface its own fanout group, each worker a socket on both). Every
+// connection is written once and whole, as the file runs of the two captures write them;
+// uids are unique; each worker's health rows and metrics count its own share, and both
+// workers got connections on each interface; SIGTERM exits 0 with the logs closed.
+func TestLiveWorkersInterfaces(t *testing.T) {
+	a, b := newVeth(t), newVeth(t)
+	tlsPcap := filepath.Join(t.TempDir(), "tls.pcap")
+	writeMany(t, tlsPcap, 40)
+	udpPcap := filepath.Join(t.TempDir(), "udp.pcap")
+	if err := os.WriteFile(udpPcap, manyUDP(40), 0o644); err != nil {
+		t.Fatal(err)
+	}
+	ln, err := net.Listen("tcp", "127.0.0.1:0")
+	if err != nil {
+		t.Fatal(err)
+	}
+	addr := ln.Addr().String()
+	ln.Close()
+	live := t.TempDir()
+	id := strconv.Itoa(1000 + (os.Getpid()+7)%60000)
+	s := startSensor(t, a, live, "-i", b.recv, "--workers", "2", "--af-packet-fanout-id", id,
+		"--stats-interval", "1h", "--metrics", addr)
+	a.replay(t, tlsPcap)
+	b.replay(t, udpPcap)
+	var m map[string]float64
+	deadline := time.Now().Add(10 * time.Second)
+	for {
+		m = parseMetrics(scrape(t, "http://"+addr+"/metrics"))
+		if m[`tlsmon_connections_total{worker="0"}`]+m[`tlsmon_connections_total{worker="1"}`] == 80 {
+			break
+		}
+		if time.Now().After(deadline) {
+			t.Fatalf("metrics never counted the 80 connections: %v", m)
+		}
+		time.Sleep(200 * time.Millisecond)
+	}
+	s.stop(t)
+	offA, offB := offline(t, tlsPcap), offline(t, udpPcap)
+	for _, log := range []string{"conn.log", "ssl.log", "x509.log"} {
+		want := append(rows(t, filepath.Join(offA, log)), rows(t, filepath.Join(offB, log))...)
+		sort.Strings(want)
+		sameRows(t, log+" of two interfaces, two workers", rows(t, filepath.Join(live, log)), want)
+	}
+	uniqueUIDs(t, filepath.Join(live, "conn.log"))
+	checkWholeLines(t, live, true)
+	for _, w := range []string{"0", "1"} {
+		for _, iface := range []string{a.recv, b.recv} {
+			if m[`tlsmon_interface_packets_total{interface="`+iface+`",worker="`+w+`"}`] == 0 {
+				t.Errorf("worker %s read nothing from %s: the fanout group did not share it out", w, iface)
+			}
+			if d := m[`tlsmon_kernel_drops_total{interface="`+iface+`",worker="`+w+`"}`]; d != 0 {
+				t.Errorf("worker %s, %s: %v kernel drops on a 40-connection replay", w, iface, d)
+			}
+		}
+	}
+	tcp, udp := byPeer(t, filepath.Join(live, "stats.log"), "tcp_conns"), byPeer(t, filepath.Join(live, "stats.log"), "udp_conns")
+	for _, p := range []string{"worker-0", "worker-1"} {
+		if tcp[p] == 0 || udp[p] == 0 {
+			t.Errorf("stats.log, %s: %v TCP and %v UDP connections: want some of each", p, tcp[p], udp[p])
+		}
+	}
+	if tcp["worker-0"]+tcp["worker-1"] != 40 || udp["worker-0"]+udp["worker-1"] != 40 {
+		t.Errorf("stats.log: TCP %v, UDP %v connections by worker; want 40 of each in all", tcp, udp)
+	}
+	if len(byPeer(t, filepath.Join(live, "capture_loss.log"), "acks")) != 2 {
+		t.Errorf("capture_loss.log: want one row per worker")
 	}
 }
 
@@ -334,12 +489,14 @@ func writeMany(t *testing.T, path string, n int) {
 
 // Rotation under traffic: every row is in exactly one file (rotated or current), each file
 // whole with its header and #close, named as Zeek names rotated logs.
-func TestLiveRotation(t *testing.T) {
+func TestLiveRotation(t *testing.T) { withWorkers(t, testLiveRotation) }
+
+func testLiveRotation(t *testing.T, workers []string) {
 	v := newVeth(t)
 	pcap := filepath.Join(t.TempDir(), "many.pcap")
 	writeMany(t, pcap, 120)
 	live := t.TempDir()
-	s := startSensor(t, v, live, "--rotate", "1s")
+	s := startSensor(t, v, live, append(workers, "--rotate", "1s")...)
 	done := make(chan struct{})
 	go func() {
 		defer close(done)
@@ -377,14 +534,16 @@ func TestLiveRotation(t *testing.T) {
 
 // On a quiet link network time follows the wall clock: a connection idle past the UDP
 // inactivity timeout gets its conn.log row while tlsmon still runs.
-func TestLiveIdleExpiry(t *testing.T) {
+func TestLiveIdleExpiry(t *testing.T) { withWorkers(t, testLiveIdleExpiry) }
+
+func testLiveIdleExpiry(t *testing.T, workers []string) {
 	v := newVeth(t)
 	pcap := filepath.Join(t.TempDir(), "udp.pcap")
 	if err := os.WriteFile(pcap, manyUDP(1), 0o644); err != nil {
 		t.Fatal(err)
 	}
 	live := t.TempDir()
-	s := startSensor(t, v, live, "--udp-inactivity-timeout", "1s")
+	s := startSensor(t, v, live, append(workers, "--udp-inactivity-timeout", "1s")...)
 	v.replay(t, pcap)
 	deadline := time.Now().Add(8 * time.Second)
 	for len(rows(t, filepath.Join(live, "conn.log"))) == 0 {
@@ -516,7 +675,7 @@ func parseMetrics(body string) map[string]float64 {
 
 // Two tlsmon processes in one fanout group (PACKET_FANOUT_HASH) share the interface by
 // flow: every connection is written whole by exactly one of them, as the file run writes
-// it, and both get some. (Within one process, per-worker sockets need the sharded engine.)
+// it, and both get some. (Within one process: --workers, TestLiveWorkersInterfaces.)
 func TestLiveFanoutTwoProcesses(t *testing.T) {
 	v := newVeth(t)
 	pcap := filepath.Join(t.TempDir(), "many.pcap")
@@ -546,14 +705,16 @@ func TestLiveFanoutTwoProcesses(t *testing.T) {
 // SIGTERM writes the rows of the connections still open (as Zeek at termination): three UDP
 // flows, far from their inactivity timeout, have no conn.log row until the signal, and all
 // three after it, in logs closed whole.
-func TestLiveSIGTERMFlushes(t *testing.T) {
+func TestLiveSIGTERMFlushes(t *testing.T) { withWorkers(t, testLiveSIGTERMFlushes) }
+
+func testLiveSIGTERMFlushes(t *testing.T, workers []string) {
 	v := newVeth(t)
 	pcap := filepath.Join(t.TempDir(), "udp.pcap")
 	if err := os.WriteFile(pcap, manyUDP(3), 0o644); err != nil {
 		t.Fatal(err)
 	}
 	live := t.TempDir()
-	s := startSensor(t, v, live)
+	s := startSensor(t, v, live, workers...)
 	v.replay(t, pcap)
 	time.Sleep(1500 * time.Millisecond) // rows are flushed to the files within a second
 	if n := len(rows(t, filepath.Join(live, "conn.log"))); n != 0 {
@@ -564,4 +725,69 @@ func TestLiveSIGTERMFlushes(t *testing.T) {
 		t.Errorf("%d conn.log rows after SIGTERM, want 3", n)
 	}
 	checkWholeLines(t, live, true)
+}
+
+// fragment splits an Ethernet/IPv4 frame's payload into two IP fragments at byte at (a
+// multiple of 8), with their header checksums.
+func fragment(frame []byte, at int) [2][]byte {
+	hdr, body := frame[:14+20], frame[14+20:]
+	mk := func(part []byte, off int, more bool) []byte {
+		b := append(append([]byte{}, hdr...), part...)
+		ip := b[14:34]
+		binary.BigEndian.PutUint16(ip[2:], uint16(20+len(part)))
+		fo := uint16(off / 8)
+		if more {
+			fo |= 0x2000
+		}
+		binary.BigEndian.PutUint16(ip[6:], fo)
+		ip[10], ip[11] = 0, 0
+		var sum uint32
+		for i := 0; i < 20; i += 2 {
+			sum += uint32(binary.BigEndian.Uint16(ip[i:]))
+		}
+		for sum > 0xffff {
+			sum = sum&0xffff + sum>>16
+		}
+		binary.BigEndian.PutUint16(ip[10:], ^uint16(sum))
+		return b
+	}
+	return [2][]byte{mk(body[:at], 0, true), mk(body[at:], at, false)}
+}
+
+// With --workers 2 and the fanout's defragmentation, a UDP flow whose middle datagram is
+// fragmented stays whole in one worker: the kernel reassembles the datagram before hashing it
+// with its flow (a fragment alone has no ports: hashed by addresses it could reach another
+// worker). 24 flows between the same two hosts, distinct by port: the conn.log rows are the
+// file run's, one per flow.
+func TestLiveWorkersFragments(t *testing.T) {
+	v := newVeth(t)
+	var recs []pcapRecord
+	ts := int64(1_700_000_000_000_000)
+	payload := bytes.Repeat([]byte("tlsmon-fragment-"), 8) // 128 bytes
+	for i := range 24 {
+		sport := uint16(41000 + i)
+		add := func(data []byte) {
+			recs = append(recs, pcapRecord{ts: ts, data: data})
+			ts += 1000
+		}
+		add(udpPacket(hostA, hostB, sport, 7000, []byte("first")))
+		for _, f := range fragment(udpPacket(hostA, hostB, sport, 7000, payload), 64) {
+			add(f)
+		}
+		add(udpPacket(hostB, hostA, 7000, sport, []byte("reply")))
+	}
+	pcap := filepath.Join(t.TempDir(), "frag.pcap")
+	writePcap(t, pcap, recs)
+	live := t.TempDir()
+	s := startSensor(t, v, live, "--workers", "2", "--stats-interval", "1h")
+	v.replay(t, pcap)
+	s.stop(t)
+	got, want := rows(t, filepath.Join(live, "conn.log")), rows(t, filepath.Join(offline(t, pcap), "conn.log"))
+	if len(want) != 24 {
+		t.Fatalf("the file run wrote %d conn.log rows, want 24", len(want))
+	}
+	sameRows(t, "conn.log of fragmented flows, two workers", got, want)
+	if n := byPeer(t, filepath.Join(live, "stats.log"), "udp_conns"); n["worker-0"] == 0 || n["worker-1"] == 0 {
+		t.Errorf("UDP connections by worker %v: want both workers to get some", n)
+	}
 }

@@ -10,6 +10,7 @@ import (
 	"testing"
 	"time"
 
+	"github.com/tlsmon/tlsmon"
 	"github.com/tlsmon/tlsmon/engine"
 	"github.com/tlsmon/tlsmon/live"
 	"github.com/tlsmon/tlsmon/zeeklog"
@@ -36,7 +37,8 @@ func TestSensorFlags(t *testing.T) {
 		{[]string{"-r", "a.pcap", "--metrics", ":9100"}, exitUsage, true, "apply to live capture"},
 		{[]string{"-i", "eth0", "-f", "tcp port 443", "--rotate", "1h", "--metrics", ":9100"}, exitOK, false, ""},
 		{[]string{"-r", "a.pcap", "-f", "port 443"}, exitOK, false, ""},
-		{[]string{"-i", "eth0", "--workers", "2"}, exitUsage, true, "--workers above 1 is not supported with -i"},
+		{[]string{"-i", "eth0", "--workers", "2"}, exitOK, false, ""},
+		{[]string{"-i", "eth0", "--workers", "2", "--af-packet-no-fanout"}, exitUsage, true, "needs the fanout group"},
 		{[]string{"-i", "eth0", "--workers", "1", "--logs", "ssl,stats,capture_loss"}, exitOK, false, ""},
 		{[]string{"-r", "a.pcap", "--logs", "stats"}, exitUsage, true, `unknown log "stats"`},
 	}
@@ -165,16 +167,22 @@ func TestRotateOutputs(t *testing.T) {
 
 // The metrics collector reports the published snapshot.
 func TestMetricsCollect(t *testing.T) {
-	m := newSensorMetrics()
+	m := newSensorMetrics(2)
 	st := engine.Stats{Packets: 10, Bytes: 1000, Connections: 3, Active: 1, CapHits: map[string]uint64{"frag_bytes": 2}}
-	o := &outputs{}
-	m.publish(st, []live.Stats{{Interface: "eth0", Received: 10, Drops: 4, Kernel: 14}}, o)
+	m.workers[0].publish(st, []live.Stats{{Interface: "eth0", Received: 10, Drops: 4, Kernel: 14}})
+	m.workers[1].HandleEvent(&tlsmon.NewConnection{})
+	m.workers[1].publish(engine.Stats{Packets: 7}, []live.Stats{{Interface: "eth0", Received: 7, Drops: 1, Kernel: 8}})
+	m.publishRows(map[string]uint64{"conn": 3})
 	body := collectText(t, m)
 	for _, want := range []string{
 		`tlsmon_packets_total{worker="0"} 10`,
 		`tlsmon_connections_active{worker="0"} 1`,
 		`tlsmon_kernel_drops_total{interface="eth0",worker="0"} 4`,
 		`tlsmon_cap_hits_total{cap="frag_bytes",worker="0"} 2`,
+		`tlsmon_packets_total{worker="1"} 7`,
+		`tlsmon_kernel_drops_total{interface="eth0",worker="1"} 1`,
+		`tlsmon_events_total{event="new_connection",worker="1"} 1`,
+		`tlsmon_log_rows_total{log="conn"} 3`,
 	} {
 		if !strings.Contains(body, want) {
 			t.Errorf("no %q in\n%s", want, body)
@@ -196,10 +204,12 @@ func TestHealthLogsFollowOutputs(t *testing.T) {
 		t.Fatal(err)
 	}
 	now := time.Now()
-	h := newHealthLogs(o, now)
-	h.write(now.Add(time.Second), engine.Stats{Packets: 5, AckEvents: 4, GapEvents: 1}, nil, newSensorMetrics(), 0)
+	h := newHealthLogs(o)
+	m := newSensorMetrics(1).workers[0]
+	mark := healthMark{ts: now}
+	h.write(peerDescription, &mark, now.Add(time.Second), engine.Stats{Packets: 5, AckEvents: 4, GapEvents: 1}, nil, m, 0)
 	o.rotate(now.Add(2 * time.Second))
-	h.write(now.Add(3*time.Second), engine.Stats{Packets: 7, AckEvents: 4, GapEvents: 1}, nil, newSensorMetrics(), 0)
+	h.write(peerDescription, &mark, now.Add(3*time.Second), engine.Stats{Packets: 7, AckEvents: 4, GapEvents: 1}, nil, m, 0)
 	if err := o.Close(); err != nil {
 		t.Fatal(err)
 	}
@@ -222,10 +232,11 @@ func TestHealthLogsFollowOutputs(t *testing.T) {
 	if o, err = openOutputs(cfg, func(error) {}); err != nil {
 		t.Fatal(err)
 	}
-	h = newHealthLogs(o, now)
-	h.write(now.Add(time.Second), engine.Stats{}, nil, newSensorMetrics(), 0)
+	h = newHealthLogs(o)
+	mark = healthMark{ts: now}
+	h.write(peerDescription, &mark, now.Add(time.Second), engine.Stats{}, nil, m, 0)
 	o.rotate(now.Add(2 * time.Second))
-	h.write(now.Add(3*time.Second), engine.Stats{}, nil, newSensorMetrics(), 0)
+	h.write(peerDescription, &mark, now.Add(3*time.Second), engine.Stats{}, nil, m, 0)
 	if err := o.Close(); err != nil {
 		t.Fatal(err)
 	}
@@ -236,5 +247,23 @@ func TestHealthLogsFollowOutputs(t *testing.T) {
 	}
 	if len(names) != 2 || names[1] != "stats.log" || !strings.HasPrefix(names[0], "stats.") {
 		t.Fatalf("files %v, want stats.log and one rotated stats log (no capture_loss.log)", names)
+	}
+}
+
+// Worker 0 draws the run's uids (one worker live = the run without workers); the others
+// draw from seeds of their own, for every run seed.
+func TestWorkerSeed(t *testing.T) {
+	for _, seed := range []uint64{0, 1, 0xdeadbeef, ^uint64(0)} {
+		if workerSeed(seed, 0) != seed {
+			t.Errorf("seed %#x: worker 0 draws from %#x", seed, workerSeed(seed, 0))
+		}
+		seen := map[uint64]int{}
+		for w := range 64 {
+			s := workerSeed(seed, w)
+			if prev, ok := seen[s]; ok {
+				t.Errorf("seed %#x: workers %d and %d share the seed %#x", seed, prev, w, s)
+			}
+			seen[s] = w
+		}
 	}
 }

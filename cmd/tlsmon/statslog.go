@@ -41,10 +41,20 @@ var (
 	}}
 )
 
-// peerDescription is Zeek's peer_description for a process of its own ("zeek").
+// peerDescription is Zeek's peer_description for a process of its own ("zeek"); with
+// several workers each writes its own rows, as Zeek's cluster workers do, with the peer
+// workerPeer(id).
 const peerDescription = "tlsmon"
 
-// healthMark is the counters at the last row.
+// workerPeer is the peer column of worker id's rows (its metrics label is id too).
+func workerPeer(id, workers int) string {
+	if workers <= 1 {
+		return peerDescription
+	}
+	return "worker-" + strconv.Itoa(id)
+}
+
+// healthMark is one worker's counters at its last row.
 type healthMark struct {
 	ts                   time.Time
 	packets, bytes       uint64
@@ -55,24 +65,23 @@ type healthMark struct {
 }
 
 // healthLogs writes the two logs; it is a logBuilder of the run's outputs so that it is
-// closed (#close) with the others and rotated with them.
+// closed (#close) with the others and rotated with them. It is used under the outputs' lock.
 type healthLogs struct {
 	stats, loss zeeklog.Writer
 	clock       *sink.Clock // the stream's network time (nil without -o - or --kafka)
-	last        healthMark
 	vals        []zeeklog.Value
 }
 
 // newHealthLogs adds the two logs to the run's outputs: they go where the other logs go
 // (files, stdout, Kafka), are rotated with them, and --logs selects them by name.
-func newHealthLogs(o *outputs, start time.Time) *healthLogs {
+func newHealthLogs(o *outputs) *healthLogs {
 	mk := func(spec zeeklog.LogSpec) zeeklog.Writer {
 		if o.want != nil && !o.want[spec.Path] {
 			return discardWriter{}
 		}
 		return o.newLog(spec)
 	}
-	h := &healthLogs{stats: mk(statsSpec), loss: mk(captureLossSpec), last: healthMark{ts: start}, clock: o.clock}
+	h := &healthLogs{stats: mk(statsSpec), loss: mk(captureLossSpec), clock: o.clock}
 	o.logs = append(o.logs, h)
 	return h
 }
@@ -89,17 +98,18 @@ func (h *healthLogs) Close(ts int64) error {
 	return err
 }
 
-// write writes one row of each log: what happened since the previous one. lastPacket is the
-// timestamp of the last packet (µs; 0: none yet), for pkt_lag.
-func (h *healthLogs) write(now time.Time, st engine.Stats, kernel []live.Stats, m *sensorMetrics, lastPacket int64) {
+// write writes one row of each log for one worker (peer): what happened since its previous
+// row (last, updated). st, kernel and m are the worker's engine, sockets and events;
+// lastPacket is the timestamp of its last packet (µs; 0: none yet), for pkt_lag.
+func (h *healthLogs) write(peer string, last *healthMark, now time.Time, st engine.Stats, kernel []live.Stats, m *workerMetrics, lastPacket int64) {
 	cur := healthMark{ts: now, packets: st.Packets, bytes: st.Bytes, events: m.total,
 		conns: m.created, ackEvents: st.AckEvents, gapEvents: st.GapEvents}
 	for _, k := range kernel {
 		cur.kernel += k.Kernel
 		cur.drops += k.Drops
 	}
-	prev := h.last
-	h.last = cur
+	prev := *last
+	*last = cur
 	if h.clock != nil {
 		h.clock.Advance(now.UnixMicro()) // network time follows the wall clock live: _write_ts
 	}
@@ -110,7 +120,7 @@ func (h *healthLogs) write(now time.Time, st engine.Stats, kernel []live.Stats, 
 	}
 	active := m.active()
 	z := zeeklog.Count(0)
-	h.vals = append(h.vals[:0], ts, zeeklog.String(peerDescription), zeeklog.Count(residentMB()),
+	h.vals = append(h.vals[:0], ts, zeeklog.String(peer), zeeklog.Count(residentMB()),
 		zeeklog.Count(cur.packets-prev.packets), zeeklog.Count(cur.bytes-prev.bytes),
 		zeeklog.Count(cur.drops-prev.drops), zeeklog.Count(cur.kernel-prev.kernel),
 		lag, zeeklog.Unset(),
@@ -127,7 +137,7 @@ func (h *healthLogs) write(now time.Time, st engine.Stats, kernel []live.Stats, 
 		pct = 100 * float64(gaps) / float64(acks)
 	}
 	h.vals = append(h.vals[:0], ts, zeeklog.IntervalBetween(prev.ts.UnixMicro(), now.UnixMicro()),
-		zeeklog.String(peerDescription), zeeklog.Count(gaps), zeeklog.Count(acks), zeeklog.Double(pct))
+		zeeklog.String(peer), zeeklog.Count(gaps), zeeklog.Count(acks), zeeklog.Double(pct))
 	h.loss.Write(h.vals)
 }
 
