@@ -49,10 +49,20 @@ func (m *connMap) get(k *Key, h uint32) *Conn {
 	return m.getTuple(&k.A, &k.B, k.PA, k.PB, k.Proto, h)
 }
 
-// getTuple is get with the key given by its parts, as hashTuple.
+// getTuple is get with the key given by its parts, as hashTuple. The key comparison is
+// written out here rather than called: this is one of the few calls every packet makes.
 func (m *connMap) getTuple(a, b *[16]byte, pa, pb uint16, proto uint8, h uint32) *Conn {
 	for c := m.buckets[h&uint32(len(m.buckets)-1)]; c != nil; c = c.next {
-		if c.hash == h && c.hasTuple(a, b, pa, pb, proto) {
+		if c.hash != h || c.proto != proto {
+			continue
+		}
+		// The connection's key: its ID, unflipped (a, pa is the endpoint that sorts first).
+		id := &c.Info.ID
+		x, y, px, py := &id.OrigH, &id.RespH, id.OrigP, id.RespP
+		if c.origSide != 0 {
+			x, y, px, py = y, x, py, px
+		}
+		if px == pa && py == pb && x.As16() == *a && y.As16() == *b {
 			return c
 		}
 	}
