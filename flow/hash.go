@@ -4,6 +4,7 @@ import (
 	"encoding/binary"
 	"math/bits"
 	"math/rand/v2"
+	"net/netip"
 )
 
 // connMap is the table's index: a chained hash table of connections by key. The chain
@@ -62,11 +63,19 @@ func (m *connMap) getTuple(a, b *[16]byte, pa, pb uint16, proto uint8, h uint32)
 		if c.origSide != 0 {
 			x, y, px, py = y, x, py, px
 		}
-		if px == pa && py == pb && x.As16() == *a && y.As16() == *b {
+		if px == pa && py == pb && addrIs(x, a) && addrIs(y, b) {
 			return c
 		}
 	}
 	return nil
+}
+
+// addrIs reports whether x is the address a (IPv4 as IPv4-mapped), comparing two 8-byte
+// words: the compiler compares a [16]byte array in pieces of 8, 4, 1, 1, 1 and 1 bytes.
+func addrIs(x *netip.Addr, a *[16]byte) bool {
+	b := x.As16()
+	return binary.LittleEndian.Uint64(b[:8]) == binary.LittleEndian.Uint64(a[:8]) &&
+		binary.LittleEndian.Uint64(b[8:]) == binary.LittleEndian.Uint64(a[8:])
 }
 
 // put adds c, whose hash is set and whose key is not in the map.
