@@ -167,6 +167,11 @@ func (e *Engine) FrameAt(i uint64, f *capture.Frame) {
 	if f.WireLen >= 0 {
 		e.tun.slack = f.WireLen - len(f.Data)
 	}
+	if st == packet.OK && len(e.pkt.Weirds) == 0 { // decoded's common case, without the call
+		e.stats.IPPackets++
+		e.Packet(&e.pkt)
+		return
+	}
 	e.decoded(st, err, &e.pkt)
 }
 
