@@ -67,20 +67,6 @@ func (cs *connState) noteMoved(side uint8) {
 	}
 }
 
-// noteAck records the peer's acknowledgement ack (relative, as Zeek's AckReceived gets it:
-// RSTs included, capped below the side's FIN when the FIN was seen) of side's stream, whose
-// Next was before. Zeek trims the reassembler's blocks to the highest acknowledgement seen
-// (its trim_seq, which never goes back: an ACK of a FIN that came before the FIN stays in
-// force once the FIN is seen); the side holds no delivered data once the trim point reaches
-// the delivery point (which a gap moves up to the acknowledgement at once).
-func (cs *connState) noteAck(side uint8, before, ack uint64) {
-	if next := cs.r[side].Next(); next <= ack {
-		cs.state &^= csUnacked << side
-	} else if next != before {
-		cs.noteMoved(side)
-	}
-}
-
 // newConnAlloc gives the flow table a connection's memory: a released connState when
 // there is one (warm in cache, no fresh pages to fault in), else a new one.
 func (e *Engine) newConnAlloc() *flow.Conn {
@@ -184,7 +170,18 @@ func (cs *connState) tcp(res *flow.Result, p *packet.Packet) {
 				cs.countAck(peer, gap)
 			}
 		}
-		cs.noteAck(peer, before, t.Ack)
+		// The peer's acknowledgement (relative, as Zeek's AckReceived gets it: RSTs included,
+		// capped below the side's FIN when the FIN was seen) of its stream, whose Next was
+		// before. Zeek trims the reassembler's blocks to the highest acknowledgement seen (its
+		// trim_seq, which never goes back: an ACK of a FIN that came before the FIN stays in
+		// force once the FIN is seen); the side holds no delivered data once the trim point
+		// reaches the delivery point (which a gap moves up to the acknowledgement at once).
+		// Written here rather than called: every ACK comes through.
+		if next := pr.Next(); next <= t.Ack {
+			cs.state &^= csUnacked << peer
+		} else if next != before {
+			cs.noteMoved(peer)
+		}
 		if !partialStart && cs.Endpoint(peer).Ended() { // the test of checkEOF that inlines
 			cs.checkEOF(peer, e.now)
 		}
