@@ -165,7 +165,10 @@ func (cs *connState) tcp(res *flow.Result, p *packet.Packet) {
 		if !partialStart {
 			// Zeek's gap statistics (capture_loss.log): an ACK that moves the peer's acknowledged
 			// position forward while both endpoints are established counts; one past a hole, a gap.
-			gap := pr.AckReceived(e.now, t.Ack, cs.sink(peer))
+			var gap uint64
+			if pr.AckMatters(t.Ack) {
+				gap = pr.AckReceived(e.now, t.Ack, cs.sink(peer))
+			}
 			if t.AckAdvanced && t.Ack > 1 { // 1: the SYN alone
 				cs.countAck(peer, gap)
 			}
