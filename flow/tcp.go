@@ -351,6 +351,64 @@ func (t *Table) processTCP(r *TCPResult, c *Conn, s uint8, p *packet.Packet) {
 	}
 }
 
+// steady reports whether a segment with flags takes the path of
+// processSteady: an ACK without SYN, FIN or RST, both endpoints established and both seen
+// before (most segments of most connections).
+func (c *Conn) steady(flags uint8) bool {
+	return flags&(synFlag|finFlag|rstFlag|ackFlag) == ackFlag && c.firstSeen == 3 &&
+		c.ep[0].State == TCPEstablished && c.ep[1].State == TCPEstablished
+}
+
+// processSteady is processTCP for a segment c.steady accepts: what processTCP does then,
+// without the tests and calls that cannot apply (partial status, the first segment, SYN,
+// FIN and RST handling, the state machine).
+func (t *Table) processSteady(r *TCPResult, c *Conn, s uint8, p *packet.Packet) {
+	*r = TCPResult{PeerAck: true}
+	s &= 1
+	e, peer := &c.ep[s], &c.ep[s^1]
+	seq, n := p.Seq, p.PayloadLen
+	rel, underflow := relSeq(e, seq, e.lastSeq, e.seqWraps)
+	if underflow {
+		t.weird(c, "TCP_seq_underflow_or_misorder")
+	}
+	if !c.historyKnown(s, p.Flags, n) {
+		c.updateHistory(s, p.Flags, rel, n)
+	}
+	if p.Window == 0 {
+		c.scaledSide(s, 'W', &c.hx[s].win0Cnt, &c.hx[s].win0Exp)
+	}
+	if !c.ep[0].didClose || !c.ep[1].didClose {
+		c.lastTs = p.Ts
+	}
+	ack := p.Ack
+	a, under := relSeq(peer, ack, peer.ackSeq, peer.ackWraps)
+	if under {
+		a = 0
+		t.weird(c, "TCP_ack_underflow_or_misorder")
+	} else if d := seqDelta(ack, peer.ackSeq); !(ack == 0 && d > tooLargeSeq) && d > 0 {
+		peer.updateAck(ack)
+		r.AckAdvanced = true
+	}
+	if finSeq := uint64(peer.dgram); peer.finSeen && a >= finSeq {
+		a = finSeq - 1
+	}
+	r.Ack = a
+	if past := seq + uint32(n); seqDelta(past, e.lastSeq) > 0 {
+		e.updateLast(past)
+	} else if n > 0 {
+		c.scaledSide(s, 'T', &c.hx[s].rxmtCnt, &c.hx[s].rxmtExp)
+	}
+	r.DataSeq = rel
+	r.SelfAcked = e.rel(e.ackSeq, e.ackWraps)
+	if n > 0 && !underflow {
+		if len(p.Payload) >= n {
+			r.Deliver = true
+		} else {
+			t.weird(c, "truncated_tcp_payload")
+		}
+	}
+}
+
 // initEndpoint is Zeek's init_endpoint for a segment of endpoint e (whose first segment it
 // is, or a SYN) ending at sequence past.
 func (t *Table) initEndpoint(c *Conn, e *Endpoint, seq, past uint32, flags uint8) {
