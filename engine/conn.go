@@ -67,20 +67,6 @@ func (cs *connState) noteMoved(side uint8) {
 	}
 }
 
-// noteAck records the peer's acknowledgement ack (relative, as Zeek's AckReceived gets it:
-// RSTs included, capped below the side's FIN when the FIN was seen) of side's stream, whose
-// Next was before. Zeek trims the reassembler's blocks to the highest acknowledgement seen
-// (its trim_seq, which never goes back: an ACK of a FIN that came before the FIN stays in
-// force once the FIN is seen); the side holds no delivered data once the trim point reaches
-// the delivery point (which a gap moves up to the acknowledgement at once).
-func (cs *connState) noteAck(side uint8, before, ack uint64) {
-	if next := cs.r[side].Next(); next <= ack {
-		cs.state &^= csUnacked << side
-	} else if next != before {
-		cs.noteMoved(side)
-	}
-}
-
 // newConnAlloc gives the flow table a connection's memory: a released connState when
 // there is one (warm in cache, no fresh pages to fault in), else a new one.
 func (e *Engine) newConnAlloc() *flow.Conn {
@@ -163,90 +149,140 @@ func (cs *connState) start() {
 	e.reg.Start(&cs.det, &cs.Info.ID, cs)
 }
 
-// tcp processes a TCP packet of the connection.
+// tcp processes a TCP packet of the connection. What few packets need (caps, the end of
+// a side, recovery) is in calls, so that the common packet keeps its values in registers.
 func (cs *connState) tcp(res *flow.Result, p *packet.Packet) {
 	e := cs.e
-	c, s := &cs.Conn, res.Side
-	t := res.TCP
+	t := &res.TCP
+	s := res.Side & 1 // (no bounds checks below)
 	peer := s ^ 1
 	if t.PeerAck {
-		before := cs.r[peer].Next()
+		pr := &cs.r[peer]
+		before := pr.Next()
 		// A partial connection's first ACK may point just past the faked initial sequence:
 		// Zeek reports no gap for it (TCP_Reassembler::Undelivered).
-		partialStart := t.Ack <= 2 && c.IsPartial()
+		partialStart := t.Ack <= 2 && cs.IsPartial()
 		if !partialStart {
 			// Zeek's gap statistics (capture_loss.log): an ACK that moves the peer's acknowledged
 			// position forward while both endpoints are established counts; one past a hole, a gap.
-			counted := t.AckAdvanced && t.Ack > 1 && !cs.r[peer].Skipping() && // 1: the SYN alone
-				c.Endpoint(0).State == flow.TCPEstablished && c.Endpoint(1).State == flow.TCPEstablished
-			gap := cs.r[peer].AckReceived(e.now, t.Ack, cs.sink(peer))
-			if counted {
-				e.stats.AckEvents++
-				if gap > 0 {
-					e.stats.GapEvents++
-				}
+			var gap uint64
+			if pr.AckMatters(t.Ack) {
+				gap = pr.AckReceived(e.now, t.Ack, cs.sink(peer))
+			}
+			if t.AckAdvanced && t.Ack > 1 { // 1: the SYN alone
+				cs.countAck(peer, gap)
 			}
 		}
-		cs.noteAck(peer, before, t.Ack)
-		if !partialStart && c.Endpoint(peer).Ended() { // the test of checkEOF that inlines
+		// The peer's acknowledgement (relative, as Zeek's AckReceived gets it: RSTs included,
+		// capped below the side's FIN when the FIN was seen) of its stream, whose Next was
+		// before. Zeek trims the reassembler's blocks to the highest acknowledgement seen (its
+		// trim_seq, which never goes back: an ACK of a FIN that came before the FIN stays in
+		// force once the FIN is seen); the side holds no delivered data once the trim point
+		// reaches the delivery point (which a gap moves up to the acknowledgement at once).
+		// Written here rather than called: every ACK comes through.
+		if next := pr.Next(); next <= t.Ack {
+			cs.state &^= csUnacked << peer
+		} else if next != before {
+			cs.noteMoved(peer)
+		}
+		if !partialStart && cs.Endpoint(peer).Ended() { // the test of checkEOF that inlines
 			cs.checkEOF(peer, e.now)
 		}
 	}
 	if t.Deliver {
 		r := &cs.r[s]
 		if !r.DataDropped() && cs.idle() {
-			// Nothing reads this connection's bytes any more: reassembly keeps sequence
-			// ranges only (gaps and missed_bytes stay exact), no data is copied or delivered.
-			cs.r[0].DropData()
-			cs.r[1].DropData()
+			cs.dropData()
 		}
 		data := p.Payload[:p.PayloadLen]
 		var capped int
-		before, peerBefore := r.Next(), cs.r[peer].Next()
+		before := r.Next()
 		if e.recovery != nil && t.PeerAck && t.Ack > cs.r[peer].Next() && cs.r[peer].Holding() {
+			peerBefore := cs.r[peer].Next()
 			capped = cs.holdData(s, t.DataSeq, data, t.Ack) // recover.go
 			cs.noteDelivered(peer, peerBefore)
 		} else {
 			capped = r.DataSent(e.now, t.DataSeq, data, t.SelfAcked, cs.sink(s))
 		}
 		cs.noteDelivered(s, before)
-		switch capped {
-		case stream.CapConnection:
-			e.capHit(c, "reassembly_conn", "reassembly_per_connection_cap")
-		case stream.CapGlobal:
-			e.capHit(c, "reassembly_global", "reassembly_global_cap")
-		case stream.CapBlocks:
-			e.capHit(c, "reassembly_blocks", "reassembly_block_cap")
-		case stream.CapHold:
-			e.capHit(c, "reassembly_hold", "reassembly_hold_cap")
+		if capped != stream.CapNone {
+			cs.capped(capped)
 		}
-		if !r.Skipping() {
-			if c.Endpoint(s).NoDataAcked() && r.Undelivered() > maxAboveHoleWithoutAcks {
-				e.stats.CapHits["above_hole"]++
-				e.raiseWeird(&c.Info, "above_hole_data_without_any_acks", "", "TCP")
-				r.SkipAll()
-			} else if r.Buffered() > maxExcessiveData {
-				e.stats.CapHits["excessive_data"]++
-				e.raiseWeird(&c.Info, "excessive_data_without_further_acks", "", "TCP")
-				r.SkipAll()
-			}
+		if (r.Undelivered() > maxAboveHoleWithoutAcks || r.Buffered() > maxExcessiveData) && !r.Skipping() {
+			cs.checkBuffered(s)
 		}
 	}
 	if e.recovery != nil {
 		cs.releaseHeld(e.now)
 	}
-	if c.Endpoint(s).Ended() { // the test of checkEOF that inlines
+	if cs.Endpoint(s).Ended() { // the test of checkEOF that inlines
 		cs.checkEOF(s, e.now)
 	}
 	cs.endDetached(e.now)
 	if t.Close {
-		// Zeek's ConnectionClosed: with data pending, the close waits for the end of data.
-		if cs.dataPending(s) {
-			cs.state |= csCloseDeferred
-		} else {
-			cs.state &^= csCloseDeferred
-			e.table.CloseTCP(c, s, t)
-		}
+		cs.closeTCP(s, t)
+	}
+}
+
+// countAck counts an acknowledgement that moved the peer's acknowledged position forward in
+// Zeek's gap statistics, if both endpoints are established; gap is what it reported.
+func (cs *connState) countAck(peer uint8, gap uint64) {
+	if cs.r[peer&1].Skipping() ||
+		cs.Endpoint(0).State != flow.TCPEstablished || cs.Endpoint(1).State != flow.TCPEstablished {
+		return
+	}
+	cs.e.stats.AckEvents++
+	if gap > 0 {
+		cs.e.stats.GapEvents++
+	}
+}
+
+// dropData makes both directions keep sequence ranges only: nothing reads this
+// connection's bytes any more (gaps and missed_bytes stay exact, no data is copied or
+// delivered).
+func (cs *connState) dropData() {
+	cs.r[0].DropData()
+	cs.r[1].DropData()
+}
+
+// capped reports a cap that stopped the reassembly of a segment (a stream.Cap* value).
+func (cs *connState) capped(capped int) {
+	c, e := &cs.Conn, cs.e
+	switch capped {
+	case stream.CapConnection:
+		e.capHit(c, "reassembly_conn", "reassembly_per_connection_cap")
+	case stream.CapGlobal:
+		e.capHit(c, "reassembly_global", "reassembly_global_cap")
+	case stream.CapBlocks:
+		e.capHit(c, "reassembly_blocks", "reassembly_block_cap")
+	case stream.CapHold:
+		e.capHit(c, "reassembly_hold", "reassembly_hold_cap")
+	}
+}
+
+// checkBuffered applies Zeek's caps on data buffered without acknowledgements to side s,
+// which holds more than one of them allows.
+func (cs *connState) checkBuffered(s uint8) {
+	c, e, r := &cs.Conn, cs.e, &cs.r[s&1]
+	if c.Endpoint(s).NoDataAcked() && r.Undelivered() > maxAboveHoleWithoutAcks {
+		e.stats.CapHits["above_hole"]++
+		e.raiseWeird(&c.Info, "above_hole_data_without_any_acks", "", "TCP")
+		r.SkipAll()
+	} else if r.Buffered() > maxExcessiveData {
+		e.stats.CapHits["excessive_data"]++
+		e.raiseWeird(&c.Info, "excessive_data_without_further_acks", "", "TCP")
+		r.SkipAll()
+	}
+}
+
+// closeTCP is Zeek's ConnectionClosed for side s: with data pending, the close waits for
+// the end of data.
+func (cs *connState) closeTCP(s uint8, t *flow.TCPResult) {
+	if cs.dataPending(s) {
+		cs.state |= csCloseDeferred
+	} else {
+		cs.state &^= csCloseDeferred
+		cs.e.table.CloseTCP(&cs.Conn, s, *t)
 	}
 }
 

@@ -167,6 +167,11 @@ func (e *Engine) FrameAt(i uint64, f *capture.Frame) {
 	if f.WireLen >= 0 {
 		e.tun.slack = f.WireLen - len(f.Data)
 	}
+	if st == packet.OK && len(e.pkt.Weirds) == 0 { // decoded's common case, without the call
+		e.stats.IPPackets++
+		e.Packet(&e.pkt)
+		return
+	}
 	e.decoded(st, err, &e.pkt)
 }
 
@@ -256,16 +261,18 @@ func (e *Engine) Packet(p *packet.Packet) {
 		e.now = p.Ts
 	}
 	e.phase = PhasePacket
-	if w := flow.ICMPTruncated(p.Proto, p.PayloadLen, len(p.Payload)); w != "" {
-		e.table.Advance(e.now)
-		e.raiseWeird(nil, w, "", "ICMP")
-		return
-	}
-	switch p.Proto {
-	case 4, 41, 47: // IP-in-IP, GRE
-		e.table.Advance(e.now)
-		e.ipTunnel(p)
-		return
+	if p.Proto != 6 && p.Proto != 17 { // (TCP and UDP, most packets, skip both tests)
+		if w := flow.ICMPTruncated(p.Proto, p.PayloadLen, len(p.Payload)); w != "" {
+			e.table.Advance(e.now)
+			e.raiseWeird(nil, w, "", "ICMP")
+			return
+		}
+		switch p.Proto {
+		case 4, 41, 47: // IP-in-IP, GRE
+			e.table.Advance(e.now)
+			e.ipTunnel(p)
+			return
+		}
 	}
 	if e.opts.VerifyChecksums && !p.TransportChecksumOK() {
 		e.badChecksum(p)

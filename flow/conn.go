@@ -123,19 +123,6 @@ func (c *Conn) Key() Key {
 	return Key{A: id.RespH.As16(), B: id.OrigH.As16(), PA: id.RespP, PB: id.OrigP, Proto: c.proto}
 }
 
-// hasTuple reports whether the key made of its parts (as Key: a, pa sort first) is the
-// connection's key.
-func (c *Conn) hasTuple(a, b *[16]byte, pa, pb uint16, proto uint8) bool {
-	if c.proto != proto {
-		return false
-	}
-	id := &c.Info.ID
-	if c.origSide == 0 {
-		return id.OrigP == pa && id.RespP == pb && id.OrigH.As16() == *a && id.RespH.As16() == *b
-	}
-	return id.RespP == pa && id.OrigP == pb && id.RespH.As16() == *a && id.OrigH.As16() == *b
-}
-
 // Proto returns the IP protocol number.
 func (c *Conn) Proto() uint8 { return c.proto }
 

@@ -4,6 +4,7 @@ import (
 	"encoding/binary"
 	"math/bits"
 	"math/rand/v2"
+	"net/netip"
 )
 
 // connMap is the table's index: a chained hash table of connections by key. The chain
@@ -49,14 +50,32 @@ func (m *connMap) get(k *Key, h uint32) *Conn {
 	return m.getTuple(&k.A, &k.B, k.PA, k.PB, k.Proto, h)
 }
 
-// getTuple is get with the key given by its parts, as hashTuple.
+// getTuple is get with the key given by its parts, as hashTuple. The key comparison is
+// written out here rather than called: this is one of the few calls every packet makes.
 func (m *connMap) getTuple(a, b *[16]byte, pa, pb uint16, proto uint8, h uint32) *Conn {
 	for c := m.buckets[h&uint32(len(m.buckets)-1)]; c != nil; c = c.next {
-		if c.hash == h && c.hasTuple(a, b, pa, pb, proto) {
+		if c.hash != h || c.proto != proto {
+			continue
+		}
+		// The connection's key: its ID, unflipped (a, pa is the endpoint that sorts first).
+		id := &c.Info.ID
+		x, y, px, py := &id.OrigH, &id.RespH, id.OrigP, id.RespP
+		if c.origSide != 0 {
+			x, y, px, py = y, x, py, px
+		}
+		if px == pa && py == pb && addrIs(x, a) && addrIs(y, b) {
 			return c
 		}
 	}
 	return nil
+}
+
+// addrIs reports whether x is the address a (IPv4 as IPv4-mapped), comparing two 8-byte
+// words: the compiler compares a [16]byte array in pieces of 8, 4, 1, 1, 1 and 1 bytes.
+func addrIs(x *netip.Addr, a *[16]byte) bool {
+	b := x.As16()
+	return binary.LittleEndian.Uint64(b[:8]) == binary.LittleEndian.Uint64(a[:8]) &&
+		binary.LittleEndian.Uint64(b[8:]) == binary.LittleEndian.Uint64(a[8:])
 }
 
 // put adds c, whose hash is set and whose key is not in the map.

@@ -211,7 +211,11 @@ func (t *Table) Packet(p *packet.Packet, r *Result) bool {
 	e.IPBytes += uint64(p.IPLen)
 	switch p.Proto {
 	case 6:
-		t.processTCP(&r.TCP, c, side, p.Ts, p.Seq, p.Ack, p.Flags, p.Window, p.PayloadLen, len(p.Payload) >= p.PayloadLen)
+		if c.steady(p.Flags) {
+			t.processSteady(&r.TCP, c, side, p)
+		} else {
+			t.processTCP(&r.TCP, c, side, p)
+		}
 	case 17:
 		c.lastTs = p.Ts
 		if side == c.origSide {

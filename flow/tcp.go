@@ -1,5 +1,7 @@
 package flow
 
+import "github.com/tlsmon/tlsmon/packet"
+
 // Zeek's history masks (TCP_Endpoint::HIST_*); the responder's are shifted by 16.
 const (
 	histSYN     = 0x1
@@ -114,8 +116,7 @@ func (c *Conn) Size(s uint8) uint64 { return c.ep[s&1].size(&c.ep[(s&1)^1]) }
 
 // relSeq is Zeek's get_relative_seq.
 func relSeq(e *Endpoint, cur, last, wraps uint32) (uint64, bool) {
-	d := seqDelta(cur, last)
-	if d < 0 {
+	if d := seqDelta(cur, last); d < 0 {
 		if wraps > 0 && cur > last {
 			wraps--
 		}
@@ -123,10 +124,10 @@ func relSeq(e *Endpoint, cur, last, wraps uint32) (uint64, bool) {
 		wraps++
 	}
 	if wraps == 0 {
-		d = seqDelta(cur, e.startSeq)
+		d := seqDelta(cur, e.startSeq)
 		return uint64(int64(d)), d < 0
 	}
-	return e.rel(cur, wraps), false
+	return uint64(wraps)<<32 + uint64(cur) - uint64(e.startSeq), false
 }
 
 func (c *Conn) epCheckHistory(side uint8, mask uint32, code byte) bool {
@@ -148,6 +149,24 @@ func (c *Conn) epAddHistory(side uint8, code byte) {
 		code += 'a' - 'A'
 	}
 	c.addHistory(code)
+}
+
+// historyKnown reports whether a segment without SYN, FIN or RST adds nothing to the
+// history: its letter ('D' with payload, 'A' for a bare ACK) was seen from its side already
+// (and the history is not the lone 'H' that epCheckHistory flips). It inlines, so that most
+// segments make no call.
+func (c *Conn) historyKnown(side, flags uint8, n int) bool {
+	mask := uint32(histData)
+	if n == 0 {
+		if flags&ackFlag == 0 {
+			return true
+		}
+		mask = histACK
+	}
+	if side != c.origSide {
+		mask <<= 16
+	}
+	return c.histSeen&mask != 0 && c.histLen != 1
 }
 
 func (c *Conn) updateHistory(side uint8, flags uint8, rel uint64, n int) {
@@ -212,14 +231,17 @@ func (c *Conn) scaledSide(side uint8, code byte, cnt *uint32, exp *uint8) {
 	c.scaledHistory(code, cnt, exp)
 }
 
-// processTCP is Zeek's TCPSessionAdapter::Process for one segment from physical side s.
-func (t *Table) processTCP(r *TCPResult, c *Conn, s uint8, ts int64, seq, ack uint32, flags uint8, window uint16, n int, capturedAll bool) {
+// processTCP is Zeek's TCPSessionAdapter::Process for one segment of p from physical side
+// s. The rare cases (a SYN, an endpoint's first segment, weirds) are calls, so that the
+// common segment keeps its values in registers.
+func (t *Table) processTCP(r *TCPResult, c *Conn, s uint8, p *packet.Packet) {
 	*r = TCPResult{}
+	s &= 1 // (no bounds checks below)
 	e, peer := &c.ep[s], &c.ep[s^1]
-	isOrig := s == c.origSide
+	seq, flags, n := p.Seq, p.Flags, p.PayloadLen
 
 	// SetPartialStatus.
-	if isOrig {
+	if s == c.origSide {
 		if c.firstSeen&1 == 0 {
 			c.isPartial = flags&synFlag == 0 || flags&ackFlag != 0
 		}
@@ -239,58 +261,25 @@ func (t *Table) processTCP(r *TCPResult, c *Conn, s uint8, ts int64, seq, ack ui
 	}
 	past := seq + uint32(segLen)
 
-	// init_endpoint.
-	switch e.State {
-	case TCPInactive:
-		last := past
-		if flags&synFlag != 0 {
-			e.ackSeq = seq
-			e.startSeq = seq
-		} else {
-			e.ackSeq = seq - 1
-			e.startSeq = seq - 1
-			last = seq
-		}
-		e.lastSeq = last
-	case TCPSynSent, TCPSynAckSent:
-		if flags&synFlag != 0 && seq != e.startSeq {
-			t.weird(c, "SYN_seq_jump")
-			e.initSeqs(seq, seq, past)
-		}
-	case TCPEstablished, TCPPartial:
-		if flags&synFlag != 0 {
-			if seq != e.startSeq {
-				t.weird(c, "SYN_seq_jump")
-			}
-			e.initSeqs(seq, seq, past)
-		}
-	case TCPReset:
-		if flags&synFlag != 0 && e.PrevState == TCPInactive {
-			e.initSeqs(seq, seq, past)
-		}
+	if e.State == TCPInactive || flags&synFlag != 0 {
+		t.initEndpoint(c, e, seq, past, flags)
 	}
 
 	rel, underflow := relSeq(e, seq, e.lastSeq, e.seqWraps)
 	if underflow && flags&rstFlag == 0 {
 		t.weird(c, "TCP_seq_underflow_or_misorder")
 	}
-	c.updateHistory(s, flags, rel, n)
-	if window == 0 && flags&rstFlag == 0 && peer.State != TCPClosed && e.State != TCPReset {
+	if flags&(synFlag|finFlag|rstFlag) != 0 || !c.historyKnown(s, flags, n) {
+		c.updateHistory(s, flags, rel, n)
+	}
+	if p.Window == 0 && flags&rstFlag == 0 && peer.State != TCPClosed && e.State != TCPReset {
 		c.scaledSide(s, 'W', &c.hx[s].win0Cnt, &c.hx[s].win0Exp)
 	}
 	if !c.ep[0].didClose || !c.ep[1].didClose {
-		c.lastTs = ts
+		c.lastTs = p.Ts
 	}
-	if flags&synFlag != 0 { // SynWeirds
-		if flags&rstFlag != 0 {
-			t.weird(c, "TCP_christmas")
-		}
-		if flags&urgFlag != 0 {
-			t.weird(c, "baroque_SYN")
-		}
-		if n > 0 {
-			t.weird(c, "SYN_with_data")
-		}
+	if flags&synFlag != 0 {
+		t.synWeirds(c, flags, n)
 	}
 	if flags&finFlag != 0 {
 		e.finSeen = true
@@ -298,6 +287,7 @@ func (t *Table) processTCP(r *TCPResult, c *Conn, s uint8, ts int64, seq, ack ui
 	}
 
 	if flags&ackFlag != 0 {
+		ack := p.Ack
 		if peer.State == TCPInactive {
 			r.Ack = 1
 			peer.initSeqs(ack-1, ack-1, ack-1)
@@ -333,9 +323,8 @@ func (t *Table) processTCP(r *TCPResult, c *Conn, s uint8, ts int64, seq, ack ui
 	// Without SYN, FIN or RST, the state machine changes nothing for an endpoint that is
 	// established, partial or closed (the common case: skip the call).
 	if flags&(synFlag|finFlag|rstFlag) != 0 || (e.State != TCPEstablished && e.State != TCPPartial && e.State != TCPClosed) {
-		t.updateStateMachine(c, s, ts, seq, ack, n, dl, flags, r)
+		t.updateStateMachine(c, s, p.Ts, seq, p.Ack, n, dl, flags, r)
 	}
-	isOrig = s == c.origSide
 
 	if flags&ackFlag != 0 {
 		r.PeerAck = true
@@ -343,7 +332,7 @@ func (t *Table) processTCP(r *TCPResult, c *Conn, s uint8, ts int64, seq, ack ui
 			r.Ack = finSeq - 1
 		}
 	}
-	if isOrig {
+	if s == c.origSide {
 		c.firstSeen |= 1
 	} else {
 		c.firstSeen |= 2
@@ -354,11 +343,116 @@ func (t *Table) processTCP(r *TCPResult, c *Conn, s uint8, ts int64, seq, ack ui
 	}
 	r.SelfAcked = e.rel(e.ackSeq, e.ackWraps)
 	if n > 0 && flags&rstFlag == 0 && !underflow {
-		if capturedAll {
+		if len(p.Payload) >= n {
 			r.Deliver = true
 		} else {
 			t.weird(c, "truncated_tcp_payload")
 		}
+	}
+}
+
+// steady reports whether a segment with flags takes the path of
+// processSteady: an ACK without SYN, FIN or RST, both endpoints established and both seen
+// before (most segments of most connections).
+func (c *Conn) steady(flags uint8) bool {
+	return flags&(synFlag|finFlag|rstFlag|ackFlag) == ackFlag && c.firstSeen == 3 &&
+		c.ep[0].State == TCPEstablished && c.ep[1].State == TCPEstablished
+}
+
+// processSteady is processTCP for a segment c.steady accepts: what processTCP does then,
+// without the tests and calls that cannot apply (partial status, the first segment, SYN,
+// FIN and RST handling, the state machine).
+func (t *Table) processSteady(r *TCPResult, c *Conn, s uint8, p *packet.Packet) {
+	*r = TCPResult{PeerAck: true}
+	s &= 1
+	e, peer := &c.ep[s], &c.ep[s^1]
+	seq, n := p.Seq, p.PayloadLen
+	rel, underflow := relSeq(e, seq, e.lastSeq, e.seqWraps)
+	if underflow {
+		t.weird(c, "TCP_seq_underflow_or_misorder")
+	}
+	if !c.historyKnown(s, p.Flags, n) {
+		c.updateHistory(s, p.Flags, rel, n)
+	}
+	if p.Window == 0 {
+		c.scaledSide(s, 'W', &c.hx[s].win0Cnt, &c.hx[s].win0Exp)
+	}
+	if !c.ep[0].didClose || !c.ep[1].didClose {
+		c.lastTs = p.Ts
+	}
+	ack := p.Ack
+	a, under := relSeq(peer, ack, peer.ackSeq, peer.ackWraps)
+	if under {
+		a = 0
+		t.weird(c, "TCP_ack_underflow_or_misorder")
+	} else if d := seqDelta(ack, peer.ackSeq); !(ack == 0 && d > tooLargeSeq) && d > 0 {
+		peer.updateAck(ack)
+		r.AckAdvanced = true
+	}
+	if finSeq := uint64(peer.dgram); peer.finSeen && a >= finSeq {
+		a = finSeq - 1
+	}
+	r.Ack = a
+	if past := seq + uint32(n); seqDelta(past, e.lastSeq) > 0 {
+		e.updateLast(past)
+	} else if n > 0 {
+		c.scaledSide(s, 'T', &c.hx[s].rxmtCnt, &c.hx[s].rxmtExp)
+	}
+	r.DataSeq = rel
+	r.SelfAcked = e.rel(e.ackSeq, e.ackWraps)
+	if n > 0 && !underflow {
+		if len(p.Payload) >= n {
+			r.Deliver = true
+		} else {
+			t.weird(c, "truncated_tcp_payload")
+		}
+	}
+}
+
+// initEndpoint is Zeek's init_endpoint for a segment of endpoint e (whose first segment it
+// is, or a SYN) ending at sequence past.
+func (t *Table) initEndpoint(c *Conn, e *Endpoint, seq, past uint32, flags uint8) {
+	switch e.State {
+	case TCPInactive:
+		last := past
+		if flags&synFlag != 0 {
+			e.ackSeq = seq
+			e.startSeq = seq
+		} else {
+			e.ackSeq = seq - 1
+			e.startSeq = seq - 1
+			last = seq
+		}
+		e.lastSeq = last
+	case TCPSynSent, TCPSynAckSent:
+		if flags&synFlag != 0 && seq != e.startSeq {
+			t.weird(c, "SYN_seq_jump")
+			e.initSeqs(seq, seq, past)
+		}
+	case TCPEstablished, TCPPartial:
+		if flags&synFlag != 0 {
+			if seq != e.startSeq {
+				t.weird(c, "SYN_seq_jump")
+			}
+			e.initSeqs(seq, seq, past)
+		}
+	case TCPReset:
+		if flags&synFlag != 0 && e.PrevState == TCPInactive {
+			e.initSeqs(seq, seq, past)
+		}
+	}
+}
+
+// synWeirds is Zeek's SynWeirds for a SYN segment with n bytes of payload.
+func (t *Table) synWeirds(c *Conn, flags uint8, n int) {
+	if flags&rstFlag != 0 {
+		t.weird(c, "TCP_christmas")
+	}
+	if flags&urgFlag != 0 {
+		t.weird(c, "baroque_SYN")
+	}
+	if n > 0 {
+		t.weird(c, "SYN_with_data")
 	}
 }
 

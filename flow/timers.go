@@ -67,28 +67,39 @@ func (h *timerHeap) push(t timer) {
 	}
 }
 
+// pop removes the earliest timer. It moves the hole left at the root down along the
+// earlier child to a leaf, then sifts the last entry up from there (Floyd's bottom-up
+// deletion): the last entry usually belongs near the leaves, so this takes about half the
+// comparisons of sifting it down from the root.
 func (h *timerHeap) pop() timer {
 	s := *h
 	top := s[0]
 	n := len(s) - 1
-	s[0] = s[n]
+	last := s[n]
 	s[n] = timer{}
 	s = s[:n]
-	i := 0
-	for {
-		l := 2*i + 1
-		if l >= n {
-			break
+	if n > 0 {
+		i := 0
+		for {
+			l := 2*i + 1
+			if l >= n {
+				break
+			}
+			if r := l + 1; r < n && s[r].before(&s[l]) {
+				l = r
+			}
+			s[i] = s[l]
+			i = l
 		}
-		m := l
-		if r := l + 1; r < n && s[r].before(&s[l]) {
-			m = r
+		for i > 0 {
+			p := (i - 1) / 2
+			if !last.before(&s[p]) {
+				break
+			}
+			s[i] = s[p]
+			i = p
 		}
-		if !s[m].before(&s[i]) {
-			break
-		}
-		s[i], s[m] = s[m], s[i]
-		i = m
+		s[i] = last
 	}
 	if cap(s) > 4096 && n < cap(s)/4 {
 		s = append(timerHeap(nil), s...) // give back the memory of a past peak

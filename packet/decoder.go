@@ -128,7 +128,18 @@ func (d *Decoder) DecodeLen(linkType uint32, ts int64, data []byte, wireLen int,
 	if d.frags.pending() && ts >= d.frags.nextExpiry {
 		d.stats.FragTimeouts += d.frags.expire(ts)
 	}
-	st, err := d.decode(linkType, data, wireLen, p)
+	var st Status
+	var err error
+	if linkType == LinkEthernet && len(data) >= 14+20 && binary.BigEndian.Uint16(data[12:]) == etherIPv4 && data[14]>>4 == 4 {
+		// The IPv4 case of decode's fast path, without the calls of decode and ip.
+		wire := -1
+		if wireLen >= 0 {
+			wire = wireLen - 14
+		}
+		st, err = d.ipv4(data[14:], wire, p)
+	} else {
+		st, err = d.decode(linkType, data, wireLen, p)
+	}
 	switch st {
 	case OK:
 		d.stats.OK++

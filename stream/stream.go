@@ -382,17 +382,10 @@ func (r *Reassembler) flush(ts int64, sink Sink) {
 
 // AckReceived tells r that the peer acknowledged everything below ack: holes below it will
 // never be filled, so they are reported as gaps and the data above them delivered (Zeek's
-// TrimToSeq / Undelivered). It returns the total gap length reported.
-func (r *Reassembler) AckReceived(ts int64, ack uint64, sink Sink) (gaps uint64) {
-	// Nothing unacknowledged below ack is the common case: kept small to inline.
-	if ack > r.next || r.recovering() {
-		gaps = r.ackReceived(ts, ack, sink)
-	}
-	return gaps
-}
-
-func (r *Reassembler) ackReceived(ts int64, ack uint64, sink Sink) uint64 {
-	if r.buf == skipped {
+// TrimToSeq / Undelivered). It returns the total gap length reported. It does nothing
+// unless AckMatters(ack).
+func (r *Reassembler) AckReceived(ts int64, ack uint64, sink Sink) uint64 {
+	if !r.AckMatters(ack) || r.buf == skipped {
 		return 0
 	}
 	if h := r.hs(); h != nil {
@@ -400,6 +393,11 @@ func (r *Reassembler) ackReceived(ts int64, ack uint64, sink Sink) uint64 {
 	}
 	return r.ackNow(ts, ack, sink)
 }
+
+// AckMatters reports whether an acknowledgement up to ack gives AckReceived anything to do
+// (nothing unacknowledged below it is the common case). It inlines where AckReceived does
+// not: callers on the per-packet path test it first and skip the call.
+func (r *Reassembler) AckMatters(ack uint64) bool { return ack > r.next || r.recovering() }
 
 // ackNow applies Zeek's rule for an acknowledgement: holes below ack are gaps at once.
 func (r *Reassembler) ackNow(ts int64, ack uint64, sink Sink) uint64 {
