@@ -39,6 +39,7 @@ func run(args []string, stdout, stderr io.Writer) int {
 	if done {
 		return code
 	}
+	tuneRuntime(0) // runtime.go: the garbage collector's policy
 	if err := analyze(cfg, stderr); err != nil {
 		for _, line := range strings.Split(err.Error(), "\n") { // errors.Join: one cause a line
 			fmt.Fprintf(stderr, "tlsmon: %s\n", line)

@@ -1,6 +1,7 @@
 package main
 
 import (
+	"errors"
 	"fmt"
 	"io"
 	"strconv"
@@ -8,6 +9,7 @@ import (
 	"time"
 
 	"github.com/tlsmon/tlsmon/capture"
+	"github.com/tlsmon/tlsmon/engine"
 	"github.com/tlsmon/tlsmon/packet"
 )
 
@@ -46,7 +48,8 @@ func newCountingReader(r capture.Reader, start time.Time) *countingReader {
 	return &countingReader{Reader: r, start: start, last: start}
 }
 
-// Next implements capture.Reader.
+// Next implements capture.Reader (for a filter's reader and a sharded run; one engine
+// without a filter reads through run instead).
 func (c *countingReader) Next(f *capture.Frame) error {
 	if c.stop.Load() {
 		c.stopped = true
@@ -55,15 +58,60 @@ func (c *countingReader) Next(f *capture.Frame) error {
 	if err := c.Reader.Next(f); err != nil {
 		return err
 	}
+	if c.count(f) {
+		c.look(f)
+	}
+	return nil
+}
+
+// run is engine.Engine.Run with the reading written into its loop: one call per frame
+// (the capture's Next) instead of two, the counting inlined (docs/PERFORMANCE.md, branch
+// onecore).
+func (c *countingReader) run(e *engine.Engine) error {
+	var f capture.Frame
+	var err error
+	for {
+		if c.stop.Load() {
+			c.stopped = true
+			err = io.EOF
+			break
+		}
+		if err = c.Reader.Next(&f); err != nil {
+			break
+		}
+		if c.count(&f) {
+			c.look(&f)
+		}
+		e.Frame(&f)
+	}
+	e.Flush()
+	if errors.Is(err, io.EOF) {
+		return nil
+	}
+	return err
+}
+
+// count counts a frame read and reports, in one test, whether look has anything to do
+// with it (a link type not seen before, the progress line's look at the clock). It is
+// inlined.
+func (c *countingReader) count(f *capture.Frame) bool {
 	c.packets++
 	c.bytes += uint64(len(f.Data))
-	if f.LinkType != c.knownLink && c.warn != nil {
-		c.linkChanged(f)
+	return f.LinkType != c.knownLink || c.packets%progressEvery == 0
+}
+
+// look is count's rare part.
+func (c *countingReader) look(f *capture.Frame) {
+	if f.LinkType != c.knownLink {
+		if c.warn != nil {
+			c.linkChanged(f)
+		} else {
+			c.knownLink = f.LinkType // nothing to warn of: no look at its frames
+		}
 	}
 	if c.progress != nil && c.packets%progressEvery == 0 {
 		c.maybeProgress(f)
 	}
-	return nil
 }
 
 func (c *countingReader) maybeProgress(f *capture.Frame) {
