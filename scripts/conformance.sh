@@ -17,6 +17,6 @@ out=${1:-$(mktemp -d /tmp/tlsmon-conformance.XXXXXX)}
 [ $# -gt 0 ] && shift
 bindir=$(mktemp -d)
 trap 'rm -rf "$bindir"' EXIT
-(cd "$root" && go build -buildvcs=false -o "$bindir/tlsmon" ./cmd/tlsmon)
+(cd "$root" && CGO_ENABLED=0 go build -buildvcs=false -o "$bindir/tlsmon" ./cmd/tlsmon)
 echo "output in $out" >&2
 "$corpus/run-tlsmon.sh" "$bindir/tlsmon" "$out" --no-progress "$@"

@@ -234,6 +234,7 @@ func buildCLI(t *testing.T) string {
 	bin := filepath.Join(t.TempDir(), "tlsmon")
 	cmd := exec.Command("go", "build", "-buildvcs=false", "-o", bin, "./cmd/tlsmon")
 	cmd.Dir = repoRoot(t)
+	cmd.Env = append(os.Environ(), "CGO_ENABLED=0") // the README's build: static, pure Go
 	if out, err := cmd.CombinedOutput(); err != nil {
 		t.Fatalf("go build ./cmd/tlsmon: %v\n%s", err, out)
 	}
