@@ -97,3 +97,35 @@ func BenchmarkPerfmixRead(b *testing.B) {
 	}
 	b.ReportMetric(float64(pkts)/b.Elapsed().Seconds(), "pkts/s")
 }
+
+// BenchmarkPerfmixReadMapped is BenchmarkPerfmixRead through OpenMapped.
+func BenchmarkPerfmixReadMapped(b *testing.B) {
+	p := os.Getenv("TLSMON_PERFMIX")
+	if p == "" {
+		p = "/tmp/perfmix.pcap"
+	}
+	if _, err := os.Stat(p); err != nil {
+		b.Skipf("perfmix capture not found at %s (see docs/PERFORMANCE.md, or set TLSMON_PERFMIX)", p)
+	}
+	b.ReportAllocs()
+	var pkts uint64
+	for range b.N {
+		fl, err := os.Open(p)
+		if err != nil {
+			b.Fatal(err)
+		}
+		r, err := OpenMapped(p, fl, nil)
+		if r == nil || err != nil {
+			b.Fatal("not mapped", err)
+		}
+		var f Frame
+		var x int
+		for r.Next(&f) == nil {
+			x += int(f.Data[0])
+			pkts++
+		}
+		_ = r.Close()
+		fl.Close()
+	}
+	b.ReportMetric(float64(pkts)/b.Elapsed().Seconds(), "pkts/s")
+}

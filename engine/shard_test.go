@@ -232,7 +232,7 @@ func TestTCPAddrsAsDecoder(t *testing.T) {
 				continue
 			}
 			checked++
-			if a != p.Src || b != p.Dst {
+			if a != addrWords(&p.Src) || b != addrWords(&p.Dst) {
 				t.Fatalf("%s frame %d: %x %x, decoder %x %x", c.File, f.Num, a, b, p.Src, p.Dst)
 			}
 		}
