@@ -37,7 +37,7 @@ func Run(r capture.Reader, opts Options) (Stats, error) {
 	m := newTurns(n)
 	shards := make([]*shard, n)
 	for s := range shards {
-		sh := &shard{turns: m, id: s, in: make(chan *batch, 2), next: opts.Handler}
+		sh := &shard{turns: m, id: s, in: make(chan *batch, 2), next: opts.Handler, known: make([]uint64, n)}
 		if sh.next == nil {
 			sh.next = nopHandler{}
 		}
@@ -301,6 +301,7 @@ type shard struct {
 	in    chan *batch
 	turns *turns
 	next  tlsmon.Handler
+	known []uint64 // the other shards' frames as last read (below)
 }
 
 func (sh *shard) run(free chan *batch, stop <-chan struct{}) {
@@ -353,8 +354,30 @@ func (sh *shard) ticks(b *batch, from, to int) {
 // HandleEvent waits for the shard's turn, then passes the event on.
 func (sh *shard) HandleEvent(ev tlsmon.Event) {
 	o := sh.e.Order()
-	sh.turns.wait(sh.id, o)
+	if !sh.below(o.Frame) {
+		sh.turns.wait(sh.id, o)
+	}
 	sh.next.HandleEvent(ev)
+}
+
+// below reports whether frame i is below every other shard's published frame, reading a
+// shard's frame only when the one last read from it is not enough (published frames only
+// grow): most events then read no line that another core writes.
+func (sh *shard) below(i uint64) bool {
+	for u, k := range sh.known {
+		if k > i || u == sh.id {
+			continue
+		}
+		at := &sh.turns.at[u]
+		if k = at.frame.Load(); at.done.Load() {
+			k = math.MaxUint64
+		}
+		sh.known[u] = k
+		if k <= i {
+			return false
+		}
+	}
+	return true
 }
 // turns orders the shards' events. Each shard publishes the frame it is at (frame: every
 // later event of it has a Frame at least that) and, while it waits for its turn, the Order
