@@ -379,6 +379,7 @@ func (sh *shard) below(i uint64) bool {
 	}
 	return true
 }
+
 // turns orders the shards' events. Each shard publishes the frame it is at (frame: every
 // later event of it has a Frame at least that) and, while it waits for its turn, the Order
 // of its pending event. A shard may hand over an event of Order o once o is below every
