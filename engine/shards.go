@@ -391,8 +391,9 @@ type turns struct {
 	at   []shardAt
 	mu   sync.Mutex // guards pend and waiting
 	pend []Order
-	// waiting[s]: shard s waits with its event's Order in pend[s].
+	// waiting[s]: shard s waits with its event's Order in pend[s]; nwait counts them.
 	waiting []bool
+	nwait   atomic.Int32
 }
 
 // shardAt is a shard's published frame, alone in its cache line (written at every frame).
@@ -409,21 +410,29 @@ func newTurns(n int) *turns {
 // publish records that every later event of shard s is at frame i or after.
 func (t *turns) publish(s int, i uint64) { t.at[s].frame.Store(i) }
 
+// wait returns once shard s may hand over its event of Order o. While other shards are
+// not waiting, their published frames decide, read without the lock; the pending Orders
+// are compared (under the lock) only while another shard waits too.
 func (t *turns) wait(s int, o Order) {
 	if t.below(s, o.Frame) {
 		return
 	}
 	t.mu.Lock()
 	t.pend[s], t.waiting[s] = o, true
+	t.nwait.Add(1)
 	t.mu.Unlock()
 	for spins := 0; ; spins++ {
-		t.mu.Lock()
-		ok := t.mine(s, &o)
-		if ok {
-			t.waiting[s] = false
+		ok := t.below(s, o.Frame)
+		if !ok && t.nwait.Load() > 1 {
+			t.mu.Lock()
+			ok = t.mine(s, &o)
+			t.mu.Unlock()
 		}
-		t.mu.Unlock()
 		if ok {
+			t.mu.Lock()
+			t.waiting[s] = false
+			t.nwait.Add(-1)
+			t.mu.Unlock()
 			return
 		}
 		if spins < 1000 {
