@@ -7,6 +7,7 @@ import (
 	"fmt"
 	"io"
 	"os"
+	"runtime"
 	"sync/atomic"
 )
 
@@ -45,6 +46,13 @@ func OpenMapped(name string, f *os.File, pos *atomic.Int64) (Reader, error) {
 	}
 	r := &mappedPcap{pcapReader: pr.(*pcapReader), m: m, unmap: unmap, off: 24, pos: pos}
 	r.br = nil
+	// With four CPUs or more the reader (a sharded run's serial part) gets a helper; on
+	// fewer, the helper's extra CPU (≈ a third more than the reading it saves: lines
+	// read twice, by two cores) costs more than it gives (docs/PERFORMANCE.md).
+	if runtime.GOMAXPROCS(0) >= 4 {
+		r.help, r.helpDone = make(chan int, 1), make(chan struct{})
+		go readAhead(m, r.help, r.helpDone, &r.helpSink)
+	}
 	r.setPos()
 	return r, nil
 }
@@ -75,6 +83,11 @@ type mappedPcap struct {
 	posAt   int // off when pos was last updated
 	pos     *atomic.Int64
 	closed  bool
+	// help, when not nil (four CPUs or more), asks readAhead to map in and read the pages
+	// up to the offset sent; helpDone is closed when it has stopped.
+	help     chan int
+	helpDone chan struct{}
+	helpSink atomic.Uint32 // keeps readAhead's reads from being optimized away
 }
 
 func (r *mappedPcap) Next(f *Frame) error {
@@ -156,6 +169,13 @@ func (r *mappedPcap) setPos() {
 		dropPages(r.m[r.dropped:upTo])
 		r.dropped = upTo
 	}
+	if r.help != nil {
+		select {
+		case r.help <- min(r.off+helpAhead, len(r.m)):
+		default: // the helper is busy: it gets a later offset
+		}
+		return
+	}
 	for r.ahead < min(r.off+mappedAhead, len(r.m)) {
 		end := min(r.ahead+mappedAhead, len(r.m))
 		populate(r.m[r.ahead:end])
@@ -163,9 +183,39 @@ func (r *mappedPcap) setPos() {
 	}
 }
 
+// helpAhead is how far ahead of the reading readAhead works.
+const helpAhead = 6 << 20
+
+// readAhead maps in and reads (one byte per cache line) the pages of m up to each offset it
+// is sent, on another CPU than the reader's: the reader, the serial part of a sharded run,
+// then finds the pages mapped and their lines in the shared cache instead of paying the
+// page mapping and the memory latency itself. It never works more than helpAhead behind
+// the offset sent (pages the reader has passed may already be dropped).
+func readAhead(m []byte, req <-chan int, done chan<- struct{}, sink *atomic.Uint32) {
+	defer close(done)
+	at := 0
+	var x byte
+	for upTo := range req {
+		at = max(at, upTo-helpAhead)
+		for at < upTo {
+			end := min(at+mappedAhead, upTo)
+			populate(m[at:end])
+			for o := at; o < end; o += 64 {
+				x += m[o]
+			}
+			at = end
+		}
+	}
+	sink.Store(uint32(x))
+}
+
 func (r *mappedPcap) Close() error {
 	if !r.closed {
 		r.closed = true
+		if r.help != nil {
+			close(r.help)
+			<-r.helpDone
+		}
 		r.unmap()
 		r.m = nil
 		if r.err == nil {
