@@ -99,3 +99,13 @@ func (e *Engine) tickDue(ts int64) bool {
 	e.now = max(e.now, ts)
 	return false
 }
+
+// tickedTo leaves the engine as Tick of frame i would when no timer is due (tickDue false):
+// at the end of a batch whose last frames were skipped, so that the engine's state does not
+// depend on which Ticks were skipped.
+func (e *Engine) tickedTo(i uint64) {
+	if e.frame < i {
+		e.frame, e.phase = i, PhaseTimer
+		e.table.SetFrame(i)
+	}
+}

@@ -332,6 +332,7 @@ func (sh *shard) process(b *batch) {
 		next = int(k) + 1
 	}
 	sh.ticks(b, next, len(b.frames))
+	sh.e.tickedTo(b.first + uint64(len(b.frames)) - 1)
 	// Every later event of this shard is at a later frame.
 	sh.turns.publish(sh.id, b.first+uint64(len(b.frames)))
 }
