@@ -40,6 +40,10 @@ type Options struct {
 	// Workers is the number of engines (shards) Run spreads the connections over, with the
 	// output of one engine (docs/SCALING.md); 0 or 1: one engine.
 	Workers int
+	// Stop, when closed, ends a run of several Workers early: the frames read but not yet
+	// processed are dropped and reading stops (each shard then drains as at the end of
+	// input), so that a signal or an output error stops the work soon. nil: never.
+	Stop <-chan struct{}
 }
 
 // Limits are the resource caps. Zero values take the defaults in parentheses.

@@ -168,6 +168,10 @@ func (t *Table) Advance(now int64) {
 	}
 }
 
+// Due is the deadline of the next timer (math.MaxInt64 if none): Advance to an earlier
+// time fires nothing.
+func (t *Table) Due() int64 { return t.due }
+
 // fireDue fires the timers due at or before the table's clock (Advance's slow path, kept
 // apart so that Advance inlines).
 func (t *Table) fireDue() {
