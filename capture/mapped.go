@@ -8,6 +8,7 @@ import (
 	"io"
 	"os"
 	"runtime"
+	"runtime/debug"
 	"sync/atomic"
 )
 
@@ -24,8 +25,9 @@ import (
 // mapped (pcapng, compressed, empty, stdin, a platform without mmap): read it with NewReader
 // then; f's offset is not moved. Closing the reader unmaps the file but does not close f.
 //
-// Like every reader of mapped files, it assumes the file is not truncated while mapped:
-// the kernel signals an access past the new end (SIGBUS), which ends the process.
+// A file truncated while mapped makes the next access past its new end fault (SIGBUS):
+// the goroutines that read the frames must run with runtime/debug.SetPanicOnFault and
+// turn the recovered panic into an error with FaultError, as engine.Run does.
 func OpenMapped(name string, f *os.File, pos *atomic.Int64) (Reader, error) {
 	fi, err := f.Stat()
 	if err != nil || !fi.Mode().IsRegular() || fi.Size() < 24 || fi.Size() > maxMapped {
@@ -193,6 +195,15 @@ const helpAhead = 6 << 20
 // the offset sent (pages the reader has passed may already be dropped).
 func readAhead(m []byte, req <-chan int, done chan<- struct{}, sink *atomic.Uint32) {
 	defer close(done)
+	defer debug.SetPanicOnFault(debug.SetPanicOnFault(true))
+	defer func() {
+		// A truncated file: stop helping; the reader meets the fault itself and reports it.
+		if v := recover(); v != nil {
+			if _, ok := FaultError(v); !ok {
+				panic(v)
+			}
+		}
+	}()
 	at := 0
 	var x byte
 	for upTo := range req {

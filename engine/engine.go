@@ -3,6 +3,7 @@ package engine
 import (
 	"errors"
 	"io"
+	"runtime/debug"
 	"slices"
 	"strconv"
 	"strings"
@@ -121,14 +122,34 @@ func (e *Engine) Stats() Stats {
 // Run processes every frame of r. At the end of input (or at a capture error) it removes
 // every connection, raising their ConnectionStateRemove events, and returns the first fatal
 // capture error, or nil at a clean end.
-func (e *Engine) Run(r capture.Reader) error {
+//
+// A mapped capture truncated while it is read (capture.OpenMapped) ends the run with an
+// error wrapping capture.ErrMappedFault instead of the process: the connections are
+// flushed if the fault came from the reader, not if it came while a frame was processed
+// (the engine's state is then incomplete).
+func (e *Engine) Run(r capture.Reader) (err error) {
+	defer debug.SetPanicOnFault(debug.SetPanicOnFault(true))
+	inFrame := false
+	defer func() {
+		if v := recover(); v != nil {
+			ferr, ok := capture.FaultError(v)
+			if !ok {
+				panic(v)
+			}
+			if !inFrame {
+				e.Flush()
+			}
+			err = ferr
+		}
+	}()
 	var f capture.Frame
-	var err error
 	for {
 		if err = r.Next(&f); err != nil {
 			break
 		}
+		inFrame = true
 		e.Frame(&f)
+		inFrame = false
 	}
 	e.Flush()
 	if errors.Is(err, io.EOF) {

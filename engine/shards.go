@@ -5,6 +5,7 @@ import (
 	"errors"
 	"io"
 	"math"
+	"runtime/debug"
 	"runtime"
 	"slices"
 	"sync"
@@ -55,11 +56,18 @@ func Run(r capture.Reader, opts Options) (Stats, error) {
 			sh.run(free, opts.Stop)
 		}()
 	}
-	err := dispatch(r, shards, free, opts)
+	err := guardedDispatch(r, shards, free, opts)
 	for _, sh := range shards {
 		close(sh.in)
 	}
 	wg.Wait()
+	for _, sh := range shards {
+		if err == nil || errors.Is(err, io.EOF) {
+			if sh.err != nil {
+				err = sh.err
+			}
+		}
+	}
 	st := Stats{CapHits: map[string]uint64{}}
 	for _, sh := range shards {
 		st.add(sh.e.Stats())
@@ -302,12 +310,14 @@ type shard struct {
 	turns *turns
 	next  tlsmon.Handler
 	known []uint64 // the other shards' frames as last read (below)
+	err   error    // a fault on a truncated mapped capture (guardedProcess)
 }
 
 func (sh *shard) run(free chan *batch, stop <-chan struct{}) {
+	defer debug.SetPanicOnFault(debug.SetPanicOnFault(true))
 	for b := range sh.in {
-		if stop == nil || !stopped(stop) {
-			sh.process(b)
+		if sh.err == nil && (stop == nil || !stopped(stop)) {
+			sh.guardedProcess(b)
 		}
 		if b.users.Add(-1) == 0 {
 			select {
@@ -317,8 +327,43 @@ func (sh *shard) run(free chan *batch, stop <-chan struct{}) {
 		}
 	}
 	sh.turns.publish(sh.id, math.MaxUint64-1) // below the flush's events (Frame MaxUint64)
-	sh.e.Flush()
+	if sh.err == nil {
+		sh.e.Flush()
+	}
 	sh.turns.done(sh.id)
+}
+
+// guardedProcess is process, with a fault on a truncated mapped capture (frames by
+// reference) recovered into sh.err: the shard then stops processing (its state is
+// incomplete), lets the other shards' events through and ends without a flush.
+func (sh *shard) guardedProcess(b *batch) {
+	defer func() {
+		if v := recover(); v != nil {
+			ferr, ok := capture.FaultError(v)
+			if !ok {
+				panic(v)
+			}
+			sh.err = ferr
+			sh.turns.publish(sh.id, math.MaxUint64-1)
+		}
+	}()
+	sh.process(b)
+}
+
+// guardedDispatch is dispatch, with a fault on a truncated mapped capture recovered into
+// its error (Engine.Run's rule; the shards then flush what they have).
+func guardedDispatch(r capture.Reader, shards []*shard, free chan *batch, opts Options) (err error) {
+	defer debug.SetPanicOnFault(debug.SetPanicOnFault(true))
+	defer func() {
+		if v := recover(); v != nil {
+			ferr, ok := capture.FaultError(v)
+			if !ok {
+				panic(v)
+			}
+			err = ferr
+		}
+	}()
+	return dispatch(r, shards, free, opts)
 }
 
 // process runs the shard's frames of a batch and moves its clock over the others'.
