@@ -158,6 +158,9 @@ func (cs *connState) start() {
 	if e.recovery != nil {
 		stream.SetRecovery(e.recovery, &cs.r[0], &cs.r[1]) // recover.go
 	}
+	if e.mem.on {
+		e.connStarted(cs) // budget.go
+	}
 	e.newConn = tlsmon.NewConnection{Meta: tlsmon.Meta{Ts: e.now, Conn: &cs.Info}}
 	e.handler.HandleEvent(&e.newConn)
 	e.reg.Start(&cs.det, &cs.Info.ID, cs)
@@ -219,6 +222,8 @@ func (cs *connState) tcp(res *flow.Result, p *packet.Packet) {
 			e.capHit(c, "reassembly_blocks", "reassembly_block_cap")
 		case stream.CapHold:
 			e.capHit(c, "reassembly_hold", "reassembly_hold_cap")
+		case stream.CapBudget:
+			e.capReport(&c.Info, capMemory, weirdMemoryBudget, "refused reassembly", false)
 		}
 		if !r.Skipping() {
 			if c.Endpoint(s).NoDataAcked() && r.Undelivered() > maxAboveHoleWithoutAcks {

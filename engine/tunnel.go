@@ -302,6 +302,7 @@ func (e *Engine) inner(kind uint8, uid string, link uint32, data []byte, ts int6
 		e.tun.dec[d] = packet.NewDecoder(packet.Config{
 			MaxFragmentBytes:        e.opts.Limits.MaxFragmentBytes,
 			MaxFragmentsPerDatagram: e.opts.Limits.MaxFragmentsPerDatagram,
+			Budget:                  e.memBudget(),
 		})
 	}
 	wire := -1

@@ -22,6 +22,10 @@ type Config struct {
 	// per-connection struct and so make one allocation per connection). It must return a
 	// Conn not in use; the table initialises it.
 	NewConn func() *Conn
+	// Admit, if set, is asked before each new connection is made (after MaxConns): false
+	// refuses it, as MaxConns does, but counted by the caller (the engine's memory budget).
+	// It may Evict other connections.
+	Admit func() bool
 }
 
 const sec = int64(1e6)
@@ -202,6 +206,9 @@ func (t *Table) Packet(p *packet.Packet, r *Result) bool {
 			t.stats.ConnCapHits++
 			return false
 		}
+		if t.cfg.Admit != nil && !t.cfg.Admit() {
+			return false
+		}
 		c = t.newConn(k, h, side, oneWay, p)
 		r.IsNew = true
 	}
@@ -256,6 +263,9 @@ func (t *Table) Touch(p *packet.Packet) (*Conn, bool) {
 	}
 	if t.cfg.MaxConns > 0 && t.m.n >= t.cfg.MaxConns {
 		t.stats.ConnCapHits++
+		return nil, false
+	}
+	if t.cfg.Admit != nil && !t.cfg.Admit() {
 		return nil, false
 	}
 	return t.newConn(k, h, side, oneWay, p), true
@@ -334,6 +344,10 @@ func (t *Table) isReuse(c *Conn, side uint8, p *packet.Packet) bool {
 }
 
 func (e *Endpoint) active() bool { return e.State != TCPInactive && !e.didClose }
+
+// Evict removes c from the table at time ts now (its Removed hook runs), as a timer would:
+// for a caller shedding connections to stay within a memory budget.
+func (t *Table) Evict(c *Conn, ts int64) { t.remove(c, ts) }
 
 func (t *Table) remove(c *Conn, ts int64) {
 	if c.removed {

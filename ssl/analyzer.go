@@ -3,6 +3,7 @@ package ssl
 import (
 	"github.com/tlsmon/tlsmon"
 	"github.com/tlsmon/tlsmon/analyzer"
+	"github.com/tlsmon/tlsmon/budget"
 )
 
 // Zeek's DPD ignores violations once this many bytes went through the connection
@@ -52,7 +53,8 @@ type session struct {
 	hadGap        bool
 	detached      bool
 	pendingDetach bool
-	bytes         uint64 // payload bytes seen in both directions
+	bytes         uint64        // payload bytes seen in both directions
+	mem           budget.Holder // the session's share of the memory budget (record buffers)
 }
 
 // newSession returns a session whose handshake layer uses sh (nil: nothing shared).
@@ -82,7 +84,7 @@ func (a *session) reset(env *analyzer.Env) {
 	}
 	a.ev.h, a.ev.conn, a.ev.ts = h, env.Conn, 0
 	for i := range a.dir {
-		a.dir[i].releaseBuf(a.hs.sh)
+		a.releaseBuf(&a.dir[i])
 		a.dir[i] = recordDir{}
 		r := &a.hs.dir[i]
 		r.release() // keeps only a buffer of at most keepHandshakeBuffer
@@ -99,6 +101,7 @@ func (a *session) reset(env *analyzer.Env) {
 	a.recordLayerVersion = 0
 	a.confirmed, a.skip, a.hadGap, a.detached, a.pendingDetach = false, false, false, false, false
 	a.bytes = 0
+	a.mem.Init(a, env.Conn)
 }
 
 // DeliverStream parses the records in data.
@@ -156,7 +159,7 @@ func (w *Analyzer) Done(ts int64) {
 	s.ev.h, s.ev.conn = nil, nil
 	for i := range s.hs.dir {
 		s.hs.dir[i].release() // a message left incomplete gives its large buffer back
-		s.dir[i].releaseBuf(s.hs.sh)
+		s.releaseBuf(&s.dir[i])
 	}
 	if sh := s.hs.sh; sh != nil {
 		sh.sessions.put(s)
@@ -178,6 +181,9 @@ func (a *session) confirm() {
 		return
 	}
 	a.confirmed = true
+	if b := a.hs.sh.config().Budget; b != nil {
+		b.Confirm(&a.mem)
+	}
 	a.ev.emitConfirmation()
 }
 
@@ -189,6 +195,9 @@ func (a *session) deliverStream(ts int64, isOrig bool, data []byte, partial bool
 	}
 	a.bytes += uint64(len(data))
 	if a.stopped() {
+		if a.skip {
+			a.detach() // shed by the memory budget while another connection drew on it
+		}
 		return
 	}
 	a.ev.ts = ts
@@ -216,7 +225,7 @@ func (a *session) detach() {
 	a.detached = true
 	// Done follows a detach: an incomplete record's buffer goes back to the free list now.
 	for i := range a.dir {
-		a.dir[i].releaseBuf(a.hs.sh)
+		a.releaseBuf(&a.dir[i])
 	}
 	if a.env.Detach != nil {
 		a.env.Detach()

@@ -160,7 +160,7 @@ func (a *session) gapRecover(isOrig bool, n uint64) {
 // dropPartial forgets a direction's incomplete record and handshake message.
 func (a *session) dropPartial(i int) {
 	d := &a.dir[i]
-	d.releaseBuf(a.hs.sh)
+	a.releaseBuf(d)
 	emptyRun := d.emptyRun
 	*d = recordDir{emptyRun: emptyRun}
 	r := &a.hs.dir[i]

@@ -217,6 +217,7 @@ func analyze(cfg config, stderr io.Writer) error {
 		Recover:         engine.Recover{Enabled: cfg.recover},
 		UIDSeed:         cfg.sink.seed,
 		Workers:         cfg.workers,
+		MaxMemory:       applyMaxMemory(cfg.maxMemory),
 	})
 	profErr := stopProfiles()
 	cr.clearProgress()

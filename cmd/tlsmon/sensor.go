@@ -174,6 +174,7 @@ func analyzeLive(cfg config, stderr io.Writer) error {
 		UIDSeed:              cfg.sink.seed,
 		TCPInactivityTimeout: cfg.sensor.tcpInactivity,
 		UDPInactivityTimeout: cfg.sensor.udpInactivity,
+		MaxMemory:            applyMaxMemory(cfg.maxMemory),
 	})
 	var srv io.Closer
 	if cfg.sensor.metricsAddr != "" {
