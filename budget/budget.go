@@ -37,10 +37,11 @@ const (
 	Handshake                  // SSL/TLS handshake message buffers (ssl)
 	DTLS                       // DTLS fragment reassembly (dtls)
 	QUIC                       // QUIC CRYPTO reassembly (quic)
+	Sessions                   // analyzer state made on a connection's first bytes (ssl sessions)
 	NumAccounts
 )
 
-var accountNames = [NumAccounts]string{"connections", "reassembly", "fragments", "records", "handshake", "dtls", "quic"}
+var accountNames = [NumAccounts]string{"connections", "reassembly", "fragments", "records", "handshake", "dtls", "quic", "sessions"}
 
 // String is the account's name, as weird.log's addl and the summary show it.
 func (a Account) String() string {

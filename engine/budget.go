@@ -1,6 +1,11 @@
 package engine
 
 import (
+	"cmp"
+	"math"
+	"slices"
+	"strings"
+
 	"github.com/tlsmon/tlsmon"
 	"github.com/tlsmon/tlsmon/budget"
 	"github.com/tlsmon/tlsmon/flow"
@@ -22,49 +27,27 @@ const (
 	// handshake messages within their 1 MiB cap, free lists). The command also sets the Go
 	// runtime's soft memory limit to MaxMemory (cmd/tlsmon).
 	accountedShareNum, accountedShareDen = 1, 2
-	// connCost is what a connection draws: its state, table entry, timers, analyzer shells
-	// and content-matching buffer, rounded up from docs/RELIABILITY.md's "Cheap connections".
-	connCost = 1536
+	// connCost and udpConnCost are what a connection draws: its state, table entry, timers,
+	// analyzer shells and content-matching buffers, rounded up from the figures of
+	// docs/RELIABILITY.md's "Cheap connections" (a UDP flow carries its first datagram's
+	// matching buffer and the QUIC and DTLS analyzers' state).
+	connCost    = 1536
+	udpConnCost = 3072
 )
 
-// shedEntry is a connection that may be shed, identified by its uid (its connState may be
-// reused by a later connection).
-type shedEntry struct {
-	cs  *connState
-	uid string
-}
-
-// shedQueue is a queue of connections, oldest first (from head).
-type shedQueue struct {
-	q    []shedEntry
-	head int
-}
-
-func (q *shedQueue) push(x shedEntry) { q.q = append(q.q, x) }
-
-// pop takes the oldest entry; ok false when the queue is empty.
-func (q *shedQueue) pop() (x shedEntry, ok bool) {
-	if q.head == len(q.q) {
-		return x, false
-	}
-	x = q.q[q.head]
-	q.q[q.head] = shedEntry{}
-	q.head++
-	if q.head > 1024 && q.head*2 > len(q.q) {
-		n := copy(q.q, q.q[q.head:])
-		clear(q.q[n:])
-		q.q, q.head = q.q[:n], 0
-	}
-	return x, true
-}
-
-// memState is the engine's budget and the connections it may shed: young (half-open TCP
-// connections, UDP flows and ICMP, none confirmed) and stalled (TCP connections that got
-// past their handshake with no analyzer confirmed).
+// memState is the engine's budget, and what its connection shedders keep between calls.
 type memState struct {
-	b              budget.Budget
-	on             bool
-	young, stalled shedQueue
+	b  budget.Budget
+	on bool
+	// scratch holds the candidates of a shedding scan (kept for the next one unless large).
+	scratch []*connState
+	// after[k]: a scan of kind k (class, with or without the minimum age) found none; none
+	// will be found before the table made this many connections (new connections are the
+	// only way to get young ones; stalled ones come from young ones), so the scan is
+	// skipped until then; notBefore[k]: a scan with a minimum age found the class's
+	// connections all too young, the oldest old enough at this time.
+	after     [6]uint64
+	notBefore [6]int64
 }
 
 // initBudget sets the engine's budget up (opts.MaxMemory: 0 the default, < 0 none).
@@ -101,23 +84,34 @@ func (e *Engine) budgetReport(c *tlsmon.Conn, a budget.Account, shed bool) {
 	e.capReport(c, capMemory, weirdMemoryBudget, what+a.String(), false)
 }
 
+// costOf is what a connection of the protocol draws.
+func costOf(proto uint8) int64 {
+	if proto == 17 {
+		return udpConnCost
+	}
+	return connCost
+}
+
 // admit draws a new connection's cost (flow.Config.Admit).
-func (e *Engine) admit() bool { return e.mem.b.Draw(nil, budget.Connections, connCost) }
+func (e *Engine) admit(proto uint8) bool {
+	return e.mem.b.Draw(nil, budget.Connections, costOf(proto))
+}
 
 // connRemoved gives a removed connection's cost back.
-func (e *Engine) connRemoved() { e.mem.b.Release(nil, budget.Connections, connCost) }
+func (e *Engine) connRemoved(cs *connState) {
+	e.mem.b.Release(nil, budget.Connections, costOf(cs.Proto()))
+}
 
-// Where a queued connection stands.
+// What a connection is to the shedders.
 const (
-	gone    = iota // removed, reused or confirmed: never shed
-	young          // half-open TCP, or UDP/ICMP with no analyzer confirmed
+	keep    = iota // confirmed by an analyzer, or being processed now: never shed
+	young          // half-open TCP, or UDP/ICMP, no analyzer confirmed
 	stalled        // TCP past its handshake (or with payload), no analyzer confirmed
 )
 
-func (x shedEntry) class() int {
-	cs := x.cs
-	if cs.Removed() || cs.Info.UID != x.uid || cs.service != 0 {
-		return gone
+func (e *Engine) classOf(cs *connState) int {
+	if cs.service != 0 || cs == e.cur {
+		return keep
 	}
 	if cs.Proto() != 6 {
 		return young
@@ -129,68 +123,79 @@ func (x shedEntry) class() int {
 	return stalled
 }
 
-// connStarted queues a new connection, and looks at the oldest entries of each queue so
-// that the queues stay within about twice the connections that can be shed whatever the
-// churn: those gone leave, young ones that stalled move to the stalled queue, the others
-// go to the end of theirs.
-func (e *Engine) connStarted(cs *connState) {
-	m := &e.mem
-	for range 2 {
-		if x, ok := m.young.pop(); ok {
-			switch x.class() {
-			case young:
-				m.young.push(x)
-			case stalled:
-				m.stalled.push(x)
-			}
-		}
-	}
-	if x, ok := m.stalled.pop(); ok && x.class() == stalled {
-		m.stalled.push(x)
-	}
-	m.young.push(shedEntry{cs, cs.Info.UID})
-}
+// minShedAge is the age (µs of network time) a connection must have reached before it is
+// shed, unless nothing older is left: an honest handshake completes well within it, so a
+// flood's connections go before a connection that has just started.
+const minShedAge = 1_000_000
 
-// shedYoung sheds half-open TCP connections and unconfirmed UDP flows, oldest first
-// (budget.Budget.Flows).
-func (e *Engine) shedYoung(need int64) int64 { return e.shedConns(&e.mem.young, young, need) }
+// shedYoung sheds half-open TCP connections and unconfirmed UDP flows older than
+// minShedAge, oldest first (budget.Budget.Flows).
+func (e *Engine) shedYoung(need int64) int64 { return e.shedConns(young, need, minShedAge) }
 
 // shedStalled sheds TCP connections past their handshake that no analyzer confirmed,
-// oldest first (budget.Budget.Stalled).
+// older than minShedAge, oldest first (budget.Budget.Stalled); when that is not enough,
+// as a last resort, the young and then the stalled connections of any age.
 func (e *Engine) shedStalled(need int64) int64 {
-	// The budget calls it only when shedYoung could not free enough, that is after
-	// shedYoung emptied the young queue, moving the connections that stalled here.
-	return e.shedConns(&e.mem.stalled, stalled, need)
+	freed := e.shedConns(stalled, need, minShedAge)
+	if freed < need {
+		freed += e.shedConns(young, need-freed, 0)
+	}
+	if freed < need {
+		freed += e.shedConns(stalled, need-freed, 0)
+	}
+	return freed
 }
 
-// shedConns removes the connections of q in class want, oldest first, until need bytes were
-// released, as if they had timed out (their conn.log rows are written now); entries gone
-// leave the queue, those of another class go to the queue they belong in.
-func (e *Engine) shedConns(q *shedQueue, want int, need int64) int64 {
+// shedConns removes connections of class want, oldest first, as if they had timed out
+// (their conn.log rows are written now): at least need bytes' worth and at least an eighth
+// of the class, so that the scan of the table it takes is paid for by the connections it
+// makes room for (a flood makes the budget short at every new connection).
+func (e *Engine) shedConns(want int, need, minAge int64) int64 {
 	m := &e.mem
+	made := e.table.Stats().Connections
+	k := want*2 + int(min(minAge, 1)) // scan kind, for the skip below
+	if made < m.after[k] || e.now < m.notBefore[k] {
+		return 0
+	}
+	cands := m.scratch[:0]
+	born := e.now - minAge
+	oldest := int64(math.MaxInt64) // of the class, of any age
+	e.table.Each(func(c *flow.Conn) {
+		if cs := stateOf(c); e.classOf(cs) == want {
+			oldest = min(oldest, cs.Info.StartTs)
+			if cs.Info.StartTs <= born {
+				cands = append(cands, cs)
+			}
+		}
+	})
+	if len(cands) == 0 {
+		if oldest == math.MaxInt64 {
+			m.after[k] = made + uint64(e.table.Len()/8) + 1
+		} else {
+			m.notBefore[k] = oldest + minAge // none is old enough before then
+		}
+		return 0
+	}
+	slices.SortFunc(cands, func(a, b *connState) int {
+		if c := cmp.Compare(a.Info.StartTs, b.Info.StartTs); c != 0 {
+			return c
+		}
+		return strings.Compare(a.Info.UID, b.Info.UID)
+	})
 	before := m.b.Used()
-	var cur []shedEntry
-	for before-m.b.Used() < need {
-		x, ok := q.pop()
-		if !ok {
+	batch := max(len(cands)/8, 1)
+	for i, cs := range cands {
+		if i >= batch && before-m.b.Used() >= need {
 			break
 		}
-		switch c := x.class(); {
-		case c == gone:
-			continue
-		case c != want:
-			m.stalled.push(x) // a young connection that stalled (stalled ones never become young)
-			continue
-		case x.cs == e.cur:
-			cur = append(cur, x) // its packet is being processed: not now
-			continue
-		}
-		e.capReport(&x.cs.Info, capMemory, weirdMemoryBudget, "shed connections", false)
-		e.table.Evict(&x.cs.Conn, e.now)
+		e.capReport(&cs.Info, capMemory, weirdMemoryBudget, "shed connections", false)
+		e.table.Evict(&cs.Conn, e.now)
 	}
-	for _, x := range cur {
-		q.push(x)
+	clear(cands)
+	if cap(cands) > 1<<16 {
+		cands = nil
 	}
+	m.scratch = cands[:0]
 	return before - m.b.Used()
 }
 

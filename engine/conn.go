@@ -158,9 +158,6 @@ func (cs *connState) start() {
 	if e.recovery != nil {
 		stream.SetRecovery(e.recovery, &cs.r[0], &cs.r[1]) // recover.go
 	}
-	if e.mem.on {
-		e.connStarted(cs) // budget.go
-	}
 	e.newConn = tlsmon.NewConnection{Meta: tlsmon.Meta{Ts: e.now, Conn: &cs.Info}}
 	e.handler.HandleEvent(&e.newConn)
 	e.reg.Start(&cs.det, &cs.Info.ID, cs)

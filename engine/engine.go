@@ -348,7 +348,7 @@ func (h *hooks) Removed(c *flow.Conn, ts int64) {
 	e := (*Engine)(h)
 	cs := stateOf(c)
 	if e.mem.on {
-		e.connRemoved()
+		e.connRemoved(cs)
 	}
 	cs.done(ts)
 	ev := &e.removed

@@ -32,6 +32,11 @@ func (w *Analyzer) session() *session {
 			a = newSession(w.sh)
 		}
 		a.reset(w.env)
+		if b := a.hs.sh.config().Budget; b != nil {
+			// the session's own memory; taken back at Done (never shed with the buffers)
+			b.Force(nil, budget.Sessions, sessionCost)
+			a.memSession = true
+		}
 		w.s, w.env = a, nil
 	}
 	return w.s
@@ -55,7 +60,12 @@ type session struct {
 	pendingDetach bool
 	bytes         uint64        // payload bytes seen in both directions
 	mem           budget.Holder // the session's share of the memory budget (record buffers)
+	memSession    bool          // sessionCost drawn from the budget
 }
+
+// sessionCost is what a session draws from the memory budget (Config.Budget): its record
+// and handshake parsers and emitter, ≈ 3–4 KB (docs/RELIABILITY.md, "Cheap connections").
+const sessionCost = 4096
 
 // newSession returns a session whose handshake layer uses sh (nil: nothing shared).
 func newSession(sh *Shared) *session {
@@ -160,6 +170,10 @@ func (w *Analyzer) Done(ts int64) {
 	for i := range s.hs.dir {
 		s.hs.dir[i].release() // a message left incomplete gives its large buffer back
 		s.releaseBuf(&s.dir[i])
+	}
+	if s.memSession {
+		s.hs.sh.cfg.Budget.Release(nil, budget.Sessions, sessionCost)
+		s.memSession = false
 	}
 	if sh := s.hs.sh; sh != nil {
 		sh.sessions.put(s)

@@ -14,7 +14,7 @@ import (
 // floodShort is each flood's size in the CI version of the flood suite (docs/RELIABILITY.md
 // has the full sizes and how to run them).
 var floodShort = map[flood.Kind]int{
-	flood.UDP: 3000, flood.Trickle: 40, flood.Claim: 1500, flood.BigHello: 6, flood.SYN: 5000, flood.Frag: 20000,
+	flood.UDP: 6000, flood.Trickle: 200, flood.Claim: 3000, flood.BigHello: 6, flood.SYN: 10000, flood.Frag: 20000,
 }
 
 // floodCapWeirds are the cap weirds each short flood must write (the frag flood fills the
@@ -23,9 +23,10 @@ var floodCapWeirds = map[flood.Kind][]string{flood.Frag: {"fragment_reassembly_m
 
 // floodSmallBudget is the --max-memory of the suite's second run of each flood, small
 // enough that every flood but bighello (whose memory is in handshake messages, within
-// their 1 MiB cap) makes the budget shed; floodBudgetWeirds are the memory_budget weirds
-// (addl) each flood must then write.
-const floodSmallBudget = "4M"
+// their 1 MiB cap) makes the budget shed, large enough for a second of each flood (a
+// connection is shed once it is a second old, unless nothing older is left);
+// floodBudgetWeirds are the memory_budget weirds (addl) each flood must then write.
+const floodSmallBudget = "16M"
 
 var floodBudgetWeirds = map[flood.Kind][]string{
 	flood.UDP:     {"shed connections"},
