@@ -63,11 +63,15 @@ type Sheddable interface {
 }
 
 // Holder is one buffer owner's share of a budget (an analyzer's buffers, say). The zero
-// value is ready; a holder is linked in the budget's list of its class while it holds bytes.
+// value is ready. An unconfirmed holder is linked in the budget's list (oldest first) from
+// its first draw until Forget, even while it holds nothing (so that a session that gathers
+// record after record links once, not once per record); shedding skips and unlinks those
+// holding nothing.
 type Holder struct {
 	prev, next *Holder
 	held       int64
 	confirmed  bool
+	linked     bool
 	acct       Account // of its last draw
 	owner      Sheddable
 	// Conn is the connection the holder belongs to (for the weird when it is shed); may be nil.
@@ -124,9 +128,16 @@ type Budget struct {
 	Fragments, Flows, Stalled Shedder
 
 	unconfirmd list // holders of unconfirmed analyzers, oldest first
-	confirmd   list
 	stats      Stats
 	shedding   bool // a shed is running (no nested shedding)
+}
+
+// Forget unlinks h (its owner is done with the budget; it must hold nothing).
+func (b *Budget) Forget(h *Holder) {
+	if b != nil && h.linked {
+		b.unconfirmd.remove(h)
+		h.linked = false
+	}
 }
 
 // Stats are a budget's counters.
@@ -210,12 +221,9 @@ func (b *Budget) take(h *Holder, a Account, n int64) {
 		b.peak = b.used
 	}
 	if h != nil {
-		if h.held == 0 {
-			if h.confirmed {
-				b.confirmd.push(h)
-			} else {
-				b.unconfirmd.push(h)
-			}
+		if !h.linked && !h.confirmed {
+			b.unconfirmd.push(h)
+			h.linked = true
 		}
 		h.held += n
 		h.acct = a
@@ -231,26 +239,12 @@ func (b *Budget) Release(h *Holder, a Account, n int64) {
 	b.acct[a] -= n
 	if h != nil {
 		h.held -= n
-		if h.held <= 0 {
-			h.held = 0
-			if h.confirmed {
-				b.confirmd.remove(h)
-			} else {
-				b.unconfirmd.remove(h)
-			}
-		}
 	}
 }
 
 // Confirm marks h as belonging to a confirmed session: it is never shed from now on.
 func (b *Budget) Confirm(h *Holder) {
-	if h.confirmed {
-		return
-	}
-	if h.held > 0 {
-		b.unconfirmd.remove(h)
-		b.confirmd.push(h)
-	}
+	b.Forget(h)
 	h.confirmed = true
 }
 
@@ -296,24 +290,22 @@ func (b *Budget) shed(s Shedder, n int64) {
 // shedHolders sheds unconfirmed holders, oldest first, other than requester, until n
 // bytes fit.
 func (b *Budget) shedHolders(requester *Holder, n int64) {
-	for !b.fits(n) {
-		h := b.unconfirmd.head
-		if h != nil && h == requester {
-			h = h.next
-		}
-		if h == nil {
-			return
-		}
-		b.stats.Shed++
-		a := h.acct
-		h.owner.Shed()
-		if h.held > 0 { // an owner that kept some: no longer a candidate (its bytes stay counted)
-			b.unconfirmd.remove(h)
+	for h := b.unconfirmd.head; h != nil && !b.fits(n); {
+		next := h.next
+		switch {
+		case h == requester:
+		case h.held <= 0:
+			b.Forget(h)
+		default:
+			b.stats.Shed++
+			a := h.acct
+			h.owner.Shed()
+			b.Forget(h) // one that kept some is no candidate any more (its bytes stay counted)
 			h.confirmed = true
-			b.confirmd.push(h)
+			if b.Report != nil {
+				b.Report(h.Conn, a, true)
+			}
 		}
-		if b.Report != nil {
-			b.Report(h.Conn, a, true)
-		}
+		h = next
 	}
 }

@@ -84,8 +84,12 @@ func TestAccounting(t *testing.T) {
 	}
 	b.Release(&x.h, Records, 300)
 	b.Release(nil, Connections, 200)
-	if b.Used() != 100 || x.h.Held() != 0 || b.unconfirmd.head != nil {
+	if b.Used() != 100 || x.h.Held() != 0 || b.unconfirmd.head != &x.h {
 		t.Fatalf("after release: used %d held %d list %v", b.Used(), x.h.Held(), b.unconfirmd.head)
+	}
+	b.Forget(&x.h) // its owner is done
+	if b.unconfirmd.head != nil || x.h.linked {
+		t.Fatal("still linked after Forget")
 	}
 	if s := b.Stats(); s.Peak != 600 || s.Max != 1000 {
 		t.Fatalf("peak %d max %d", s.Peak, s.Max)

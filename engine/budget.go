@@ -110,7 +110,7 @@ const (
 )
 
 func (e *Engine) classOf(cs *connState) int {
-	if cs.service != 0 || cs == e.cur {
+	if cs.service != 0 || e.busy(cs) {
 		return keep
 	}
 	if cs.Proto() != 6 {
@@ -127,6 +127,20 @@ func (e *Engine) classOf(cs *connState) int {
 // shed, unless nothing older is left: an honest handshake completes well within it, so a
 // flood's connections go before a connection that has just started.
 const minShedAge = 1_000_000
+
+// busy reports whether the current packet is cs's, or cs is one of the tunnels the packet
+// came through: its processing is under way, it must not be removed under it.
+func (e *Engine) busy(cs *connState) bool {
+	if e.res.Conn == &cs.Conn {
+		return true
+	}
+	for d := range e.tun.depth {
+		if e.tun.stack[d].uid == cs.Info.UID {
+			return true
+		}
+	}
+	return false
+}
 
 // shedYoung sheds half-open TCP connections and unconfirmed UDP flows older than
 // minShedAge, oldest first (budget.Budget.Flows).

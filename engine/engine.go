@@ -55,10 +55,8 @@ type Engine struct {
 	capSamples                                      map[string]*capSample
 	seenFragBytesCap, seenFragCountCap, seenConnCap uint64
 	seenTunFragCaps                                 [maxTunnelDepth][2]uint64
-	// mem is the memory budget (budget.go); cur the connection whose packet is being
-	// delivered (never shed meanwhile).
+	// mem is the memory budget (budget.go).
 	mem memState
-	cur *connState
 }
 
 // minNetworkTime is the lowest network time Zeek reports (µs): its network time is the
@@ -305,7 +303,6 @@ func (e *Engine) Packet(p *packet.Packet) {
 	}
 	switch p.Proto {
 	case 6:
-		e.cur = cs
 		cs.tcp(res, p)
 	case 17:
 		if int(p.UDPLen) != p.PayloadLen+8 {
@@ -314,7 +311,6 @@ func (e *Engine) Packet(p *packet.Packet) {
 		}
 		isOrig := res.IsOrig()
 		e.udpTunnel(cs, isOrig, p)
-		e.cur = cs
 		cs.udp(isOrig, p)
 	}
 }

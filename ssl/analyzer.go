@@ -118,7 +118,7 @@ func (a *session) reset(env *analyzer.Env) {
 // Like Zeek's, the SSL analyzer ignores the data of partial TCP connections, unless
 // Options.Recover is set (then it looks for a record boundary first: resync.go).
 func (w *Analyzer) DeliverStream(ts int64, isOrig bool, data []byte) {
-	if w.session() == nil {
+	if w.s == nil && (w.ignored() || w.session() == nil) {
 		return
 	}
 	partial := w.s.env.Partial != nil && w.s.env.Partial()
@@ -131,7 +131,7 @@ func (w *Analyzer) DeliverStream(ts int64, isOrig bool, data []byte) {
 // Options.Recover only the direction that lost bytes pauses, until it resynchronises on a
 // record boundary (resync.go); SSLv2, which has no such boundary to find, still stops.
 func (w *Analyzer) Gap(ts int64, isOrig bool, n uint64) {
-	if w.session() != nil {
+	if w.s != nil || !w.ignored() && w.session() != nil {
 		w.s.bytes += n
 		if w.s.env.Options.Recover && w.s.recordLayerVersion != versionSSLv2 {
 			w.s.gapRecover(isOrig, n)
@@ -139,6 +139,13 @@ func (w *Analyzer) Gap(ts int64, isOrig bool, n uint64) {
 		}
 		w.s.hadGap = true
 	}
+}
+
+// ignored reports, before the analyzer made a session, whether it ignores its connection:
+// the connection is partial (and Options.Recover off), so no session is made for it (a
+// flood's connections, shed by the memory budget and seen again mid-stream, cost none).
+func (w *Analyzer) ignored() bool {
+	return w.env != nil && !w.env.Options.Recover && w.env.Partial != nil && w.env.Partial()
 }
 
 // DeliverPacket is unused: SSL runs over TCP.
@@ -174,6 +181,9 @@ func (w *Analyzer) Done(ts int64) {
 	if s.memSession {
 		s.hs.sh.cfg.Budget.Release(nil, budget.Sessions, sessionCost)
 		s.memSession = false
+	}
+	if s.hs.sh != nil {
+		s.hs.sh.cfg.Budget.Forget(&s.mem)
 	}
 	if sh := s.hs.sh; sh != nil {
 		sh.sessions.put(s)

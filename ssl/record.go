@@ -124,7 +124,9 @@ func (a *session) records(isOrig bool, data []byte) {
 				nb := append(a.hs.sh.getBuf(k), d.buf...)
 				a.releaseBuf(d)
 				d.buf = nb
-				d.drawn = cap(nb)
+				if a.hs.sh != nil && a.hs.sh.cfg.Budget != nil {
+					d.drawn = cap(nb)
+				}
 			}
 			d.buf = append(d.buf, data[:take]...)
 			data = data[take:]
@@ -330,11 +332,15 @@ const minRecordBuf = 1024
 // releaseBuf gives a direction's gathering buffer back to the free list (freelist.go) and
 // its bytes back to the memory budget.
 func (a *session) releaseBuf(d *recordDir) {
-	if d.buf != nil {
-		a.hs.sh.putLarge(d.buf)
-		d.buf = nil
+	if d.buf != nil { // a drawn buffer is never nil
+		a.freeBuf(d)
 	}
-	if d.drawn > 0 && a.hs.sh != nil {
+}
+
+func (a *session) freeBuf(d *recordDir) {
+	a.hs.sh.putLarge(d.buf)
+	d.buf = nil
+	if d.drawn > 0 {
 		a.hs.sh.cfg.Budget.Release(&a.mem, budget.Records, int64(d.drawn))
 		d.drawn = 0
 	}

@@ -148,9 +148,9 @@ func parseArgs(args []string, stdout, stderr io.Writer) (cfg config, code int, d
 	cfg.maxMemory = defaultMaxMemory // issue 10: memory.go
 	fs.Var(&cfg.maxMemory, "max-memory",
 		"the memory `SIZE` (512M, 2G; none: no budget) that connections and their\n"+
-			"buffers draw on; when it is short, the newest-looking junk is shed first\n"+
-			"(IP fragments, half-open connections, stalled buffers), reported as the\n"+
-			"weird memory_budget (docs/RELIABILITY.md)")
+			"buffers draw on; when it is short, incomplete IP fragments, half-open\n"+
+			"connections and stalled unconfirmed buffers and connections are shed,\n"+
+			"oldest first, each a memory_budget weird (docs/RELIABILITY.md)")
 	cfg.sensor.flags(fs) // issue 12: -i, -f, --rotate, --metrics, --stats-interval, --af-packet-*
 	noProgress := fs.Bool("no-progress", false, "never print the progress line (shown only on a terminal, for\n"+
 		"runs of more than 2 s: share of the files read, rate, time left)")

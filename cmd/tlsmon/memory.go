@@ -79,12 +79,13 @@ func formatSize(n int64) string {
 	return strconv.FormatInt(n, 10)
 }
 
-// applyMaxMemory sets the Go runtime's soft memory limit to the budget, so that the garbage
-// collector works harder rather than let the heap pass it (the engine's budget bounds the
-// live state; docs/RELIABILITY.md, "Memory budget"). It returns the engine's MaxMemory.
+// applyMaxMemory sets the Go runtime's soft memory limit to 90 % of the budget, so that
+// the garbage collector works harder rather than let garbage take the process past it (the
+// engine's budget bounds the live state; docs/RELIABILITY.md, "Memory budget"). It returns
+// the engine's MaxMemory.
 func applyMaxMemory(m memSize) int64 {
 	if m > 0 {
-		debug.SetMemoryLimit(int64(m))
+		debug.SetMemoryLimit(int64(m) / 10 * 9)
 	}
 	return int64(m)
 }
