@@ -63,7 +63,7 @@ func NewConfig(env *analyzer.Env, cfg Config) *Analyzer {
 		cfg.MaxConnBuffered = DefaultMaxConnBuffered
 	}
 	a := &Analyzer{env: env}
-	a.mem = memAccount{max: cfg.MaxConnBuffered, budget: cfg.Budget}
+	a.mem = memAccount{max: cfg.MaxConnBuffered, budget: cfg.Budget, memory: cfg.SSL.Budget()}
 	a.client.mem = &a.mem
 	a.server.mem = &a.mem
 	a.newSink = cfg.NewSink

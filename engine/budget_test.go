@@ -1,10 +1,13 @@
 package engine
 
 import (
+	"path/filepath"
 	"testing"
 
 	"github.com/tlsmon/tlsmon"
 	"github.com/tlsmon/tlsmon/budget"
+	"github.com/tlsmon/tlsmon/capture"
+	"github.com/tlsmon/tlsmon/internal/corpus"
 	"github.com/tlsmon/tlsmon/packet"
 )
 
@@ -113,5 +116,44 @@ func TestPerShard(t *testing.T) {
 	}
 	if o := (Options{}).perShard(2); o.MaxMemory != DefaultMaxMemory/2 {
 		t.Errorf("default budget per shard %d", o.MaxMemory)
+	}
+}
+
+// TestBudgetBalanced: over every capture of the conformance corpus (TLS, DTLS, QUIC,
+// tunnels, fragments, STARTTLS...), everything drawn from the budget is given back by the
+// end (no account drifts), and the default budget sheds nothing.
+func TestBudgetBalanced(t *testing.T) {
+	dir := sharedDir(t)
+	var n int
+	var peak int64
+	defer func() { t.Logf("%d captures, highest peak %d bytes", n, peak) }()
+	for _, c := range corpus.Index(t, dir) {
+		r, err := capture.Open(filepath.Join(dir, "pcaps", c.File))
+		if err != nil {
+			t.Fatal(err)
+		}
+		e := New(Options{})
+		err = e.Run(r)
+		r.Close()
+		if err != nil {
+			t.Fatalf("%s: %v", c.File, err)
+		}
+		ms := e.MemoryStats()
+		// datagrams never completed are still held by the decoders at the end
+		frags := int64(e.dec.Stats().FragBytes)
+		for _, d := range e.tun.dec {
+			if d != nil {
+				frags += int64(d.Stats().FragBytes)
+			}
+		}
+		want := [budget.NumAccounts]int64{budget.Fragments: frags}
+		if ms.Accounts != want || ms.Used != frags {
+			t.Errorf("%s: %d bytes drawn after the end: %v, want %v", c.File, ms.Used, ms.Accounts, want)
+		}
+		if ms.Refused != 0 || ms.Shed != 0 || e.Stats().CapHits[capMemory] != 0 {
+			t.Errorf("%s: refused %d, shed %d", c.File, ms.Refused, ms.Shed)
+		}
+		n++
+		peak = max(peak, ms.Peak)
 	}
 }

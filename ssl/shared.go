@@ -58,6 +58,15 @@ func NewShared(cfg Config) *Shared {
 	return sh
 }
 
+// Budget returns the memory budget of Config.Budget (nil for a nil Shared or none): the
+// DTLS analyzers sharing sh draw their fragment buffers on it too.
+func (sh *Shared) Budget() *budget.Budget {
+	if sh == nil {
+		return nil
+	}
+	return sh.cfg.Budget
+}
+
 // config returns the limits (the defaults for a nil Shared).
 func (sh *Shared) config() Config {
 	if sh == nil {
