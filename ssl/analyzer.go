@@ -73,6 +73,9 @@ func newSession(sh *Shared) *session {
 	a.hs = newHandshake(sh, a.ev, Callbacks{Violation: a.violation, Confirm: a.confirm})
 	a.hs.cache = sh.msgCache() // TLS over TCP only: DTLS's handshakes (Shared.NewHandshake) have none
 	a.rec = newRecordEvents(a.hs, a.onEstablished)
+	for i := range a.hs.dir {
+		a.hs.dir[i].mem = &a.mem
+	}
 	return a
 }
 
@@ -98,7 +101,7 @@ func (a *session) reset(env *analyzer.Env) {
 		a.dir[i] = recordDir{}
 		r := &a.hs.dir[i]
 		r.release() // keeps only a buffer of at most keepHandshakeBuffer
-		*r = hsReasm{sh: r.sh, buf: r.buf[:0], chunks: r.chunks[:0]}
+		*r = hsReasm{sh: r.sh, buf: r.buf[:0], chunks: r.chunks[:0], mem: r.mem}
 	}
 	hs := a.hs
 	hs.flipped, hs.alreadyAlerted, hs.chosenCipher, hs.chosenVersion, hs.recordVersion = false, false, noChosenCipher, 0, 0

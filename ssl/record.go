@@ -367,6 +367,7 @@ func (a *session) drawRecordBuf(n int) bool {
 func (a *session) Shed() {
 	for i := range a.dir {
 		a.releaseBuf(&a.dir[i])
+		a.hs.dir[i].release()
 	}
 	a.skip = true
 }

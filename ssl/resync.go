@@ -165,7 +165,7 @@ func (a *session) dropPartial(i int) {
 	*d = recordDir{emptyRun: emptyRun}
 	r := &a.hs.dir[i]
 	r.release()
-	*r = hsReasm{sh: r.sh, buf: r.buf[:0], chunks: r.chunks[:0]}
+	*r = hsReasm{sh: r.sh, buf: r.buf[:0], chunks: r.chunks[:0], mem: r.mem}
 }
 
 // resyncData scans data of a resynchronising direction for a record boundary and parses
