@@ -1,13 +1,16 @@
 package engine
 
 import (
+	"bytes"
 	"path/filepath"
 	"testing"
+	"time"
 
 	"github.com/tlsmon/tlsmon"
 	"github.com/tlsmon/tlsmon/budget"
 	"github.com/tlsmon/tlsmon/capture"
 	"github.com/tlsmon/tlsmon/internal/corpus"
+	"github.com/tlsmon/tlsmon/internal/flood"
 	"github.com/tlsmon/tlsmon/packet"
 )
 
@@ -155,5 +158,44 @@ func TestBudgetBalanced(t *testing.T) {
 		}
 		n++
 		peak = max(peak, ms.Peak)
+	}
+}
+
+// TestBudgetTrickleFlood: connections trickling into records that claim 64 KiB (the
+// trickle flood, internal/flood) fill record buffers; with an 8 MiB budget (4 MiB of
+// accounts) the oldest unconfirmed buffers are shed, each a memory_budget weird with its
+// connection, the accounts never go over, and all is given back at the end.
+func TestBudgetTrickleFlood(t *testing.T) {
+	var pcap bytes.Buffer
+	if err := flood.Write(&pcap, flood.Config{Kind: flood.Trickle, N: 200, Span: 2 * time.Second,
+		Start: time.Unix(1_700_000_000, 0), Seed: 1}); err != nil {
+		t.Fatal(err)
+	}
+	r, err := capture.NewReader("trickle", &pcap)
+	if err != nil {
+		t.Fatal(err)
+	}
+	h := &budgetEvents{}
+	e := New(Options{Handler: h, MaxMemory: 8 << 20})
+	var f capture.Frame
+	for r.Next(&f) == nil {
+		e.Frame(&f)
+		if ms := e.MemoryStats(); ms.Used > ms.Max {
+			t.Fatalf("budget over: %d > %d", ms.Used, ms.Max)
+		}
+	}
+	ms := e.MemoryStats()
+	var shed int
+	for _, w := range h.weirds {
+		if w.WeirdName == weirdMemoryBudget && w.Addl == "shed records" && w.Conn != nil {
+			shed++
+		}
+	}
+	if shed == 0 || ms.Peak < ms.Max/2 {
+		t.Fatalf("%d record buffers shed, peak %d of %d", shed, ms.Peak, ms.Max)
+	}
+	e.Flush()
+	if u := e.MemoryStats().Used; u != 0 {
+		t.Errorf("%d bytes still drawn after Flush", u)
 	}
 }
