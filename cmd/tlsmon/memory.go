@@ -2,6 +2,7 @@ package main
 
 import (
 	"fmt"
+	"os"
 	"runtime/debug"
 	"strconv"
 	"strings"
@@ -82,9 +83,9 @@ func formatSize(n int64) string {
 // applyMaxMemory sets the Go runtime's soft memory limit to 90 % of the budget, so that
 // the garbage collector works harder rather than let garbage take the process past it (the
 // engine's budget bounds the live state; docs/RELIABILITY.md, "Memory budget"). It returns
-// the engine's MaxMemory.
+// the engine's MaxMemory. A GOMEMLIMIT set in the environment is left as it is.
 func applyMaxMemory(m memSize) int64 {
-	if m > 0 {
+	if m > 0 && os.Getenv("GOMEMLIMIT") == "" {
 		debug.SetMemoryLimit(int64(m) / 10 * 9)
 	}
 	return int64(m)
