@@ -42,7 +42,7 @@ func Run(r capture.Reader, opts Options) (Stats, error) {
 		if sh.next == nil {
 			sh.next = nopHandler{}
 		}
-		o := opts
+		o := opts.perShard(n) // options.go
 		o.Handler = sh
 		sh.e = New(o)
 		shards[s] = sh

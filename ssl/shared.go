@@ -1,5 +1,7 @@
 package ssl
 
+import "github.com/tlsmon/tlsmon/budget"
+
 // Config are the SSL analyzer's limits (engine.Options.SSL). Zero values take the defaults.
 type Config struct {
 	// MaxHandshakeMessage is the largest handshake message body buffered for parsing;
@@ -10,6 +12,10 @@ type Config struct {
 	// beyond it the message is skipped and "SSL_handshake_too_fragmented" is reported
 	// (DefaultMaxHandshakeFragments).
 	MaxHandshakeFragments int
+	// Budget, if set, is the engine's memory budget: the gathering buffers of records split
+	// over segments draw on it, each session as one holder (budget.Holder), shed while its
+	// connection is unconfirmed (docs/RELIABILITY.md, "Memory budget").
+	Budget *budget.Budget
 }
 
 // The default limits.
@@ -50,6 +56,15 @@ func NewShared(cfg Config) *Shared {
 	sh := &Shared{cfg: cfg, emitters: freeList[emitter]{max: 512}, sessions: freeList[session]{max: maxFreeSessions}}
 	sh.cache = &msgCache{sh: sh}
 	return sh
+}
+
+// Budget returns the memory budget of Config.Budget (nil for a nil Shared or none): the
+// DTLS analyzers sharing sh draw their fragment buffers on it too.
+func (sh *Shared) Budget() *budget.Budget {
+	if sh == nil {
+		return nil
+	}
+	return sh.cfg.Budget
 }
 
 // config returns the limits (the defaults for a nil Shared).

@@ -218,6 +218,7 @@ func analyze(cfg config, stderr io.Writer) error {
 		UIDSeed:         cfg.sink.seed,
 		Workers:         cfg.workers,
 		Stop:            stop.ch,
+		MaxMemory:       applyMaxMemory(cfg.maxMemory),
 	})
 	profErr := stopProfiles()
 	cr.clearProgress()
