@@ -14,9 +14,9 @@ type attr struct {
 	set   int    // index of the RDN (SET) it belongs to
 }
 
-// parseName reads a Name's RDN sequence content. Unparsable pieces are skipped.
-func parseName(name cryptobyte.String, max int) []attr {
-	var out []attr
+// parseName appends to out the attributes of a Name's RDN sequence content. Unparsable
+// pieces are skipped.
+func parseName(out []attr, name cryptobyte.String, max int) []attr {
 	for set := 0; !name.Empty() && len(out) < max; set++ {
 		var rdn cryptobyte.String
 		if !name.ReadASN1(&rdn, asn1.SET) {
@@ -44,7 +44,8 @@ func parseName(name cryptobyte.String, max int) []attr {
 // RDNs in reverse order separated by ",", multi-valued RDN parts by "+", short names,
 // values escaped per RFC 2253 with control and non-ASCII bytes as \XX.
 func formatRFC2253(attrs []attr) string {
-	var b []byte
+	var buf [256]byte // most names fit: the only allocation is the string's
+	b := buf[:0]
 	prevSet := -1
 	for i := len(attrs) - 1; i >= 0; i-- {
 		a := attrs[i]
@@ -106,45 +107,31 @@ func appendASN1StringRFC2253(b []byte, a attr) []byte {
 	if w < 0 {
 		return appendDERDump(b, a.full)
 	}
-	var chars []rune
-	switch w {
-	case 0, 1:
-		// UTF8String is read one byte per character (OpenSSL avoids converting twice);
-		// single-byte types are Latin-1 and get converted to UTF-8 bytes.
-		if w == 0 {
-			n := len(a.value)
-			for i, c := range a.value {
-				b = appendEscChar(b, c, i == 0, i == n-1)
-			}
-			return b
+	if w == 0 {
+		// UTF8String is read one byte per character (OpenSSL avoids converting twice)
+		n := len(a.value)
+		for i, c := range a.value {
+			b = appendEscChar(b, c, i == 0, i == n-1)
 		}
-		for _, c := range a.value {
-			chars = append(chars, rune(c))
-		}
-	case 2:
-		if len(a.value)%2 != 0 {
-			return b
-		}
-		u := make([]uint16, 0, len(a.value)/2)
-		for i := 0; i+1 < len(a.value); i += 2 {
-			u = append(u, uint16(a.value[i])<<8|uint16(a.value[i+1]))
-		}
-		for _, c := range u {
-			chars = append(chars, rune(c))
-		}
-	case 4:
-		if len(a.value)%4 != 0 {
-			return b
-		}
-		for i := 0; i+3 < len(a.value); i += 4 {
-			chars = append(chars, rune(uint32(a.value[i])<<24|uint32(a.value[i+1])<<16|uint32(a.value[i+2])<<8|uint32(a.value[i+3])))
-		}
+		return b
 	}
+	// Single-byte types are Latin-1, BMPString (2) and UniversalString (4) big-endian;
+	// each character is converted to UTF-8 and its bytes escaped (first and last refer
+	// to the whole value). Nothing is printed of a value whose length is not a multiple
+	// of the width.
+	if len(a.value)%w != 0 {
+		return b
+	}
+	n := len(a.value) / w
 	var ub [8]byte
-	for i, r := range chars {
-		enc := putUTF8(ub[:0], uint32(r))
+	for i := range n {
+		var r uint32
+		for _, c := range a.value[i*w : i*w+w] {
+			r = r<<8 | uint32(c)
+		}
+		enc := putUTF8(ub[:0], r)
 		for j, c := range enc {
-			b = appendEscChar(b, c, i == 0 && j == 0, i == len(chars)-1 && j == len(enc)-1)
+			b = appendEscChar(b, c, i == 0 && j == 0, i == n-1 && j == len(enc)-1)
 		}
 	}
 	return b

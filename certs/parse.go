@@ -10,10 +10,13 @@ import (
 
 const maxNameAttrs = 256
 
-var (
-	oidCN  = "2.5.4.3"
-	oidSAN = "2.5.29.17"
-	oidBC  = "2.5.29.19"
+var oidCN = "2.5.4.3"
+
+// The extensions read, by their OIDs' DER content (2.5.29.17, 2.5.29.19): the others are
+// skipped without rendering their OIDs.
+const (
+	derOIDSAN = "\x55\x1d\x11"
+	derOIDBC  = "\x55\x1d\x13"
 )
 
 // Parse decodes a DER certificate. It fails only when the outer structure (the
@@ -59,8 +62,9 @@ func Parse(der []byte) (*Certificate, error) {
 		!tbs.ReadASN1(&spki, asn1.SEQUENCE) {
 		return nil, ErrMalformed
 	}
-	c.Issuer = formatRFC2253(parseName(issuer, maxNameAttrs))
-	subjAttrs := parseName(subject, maxNameAttrs)
+	var attrs [16]attr // room for the usual names' attributes, on the stack
+	c.Issuer = formatRFC2253(parseName(attrs[:0], issuer, maxNameAttrs))
+	subjAttrs := parseName(attrs[:0], subject, maxNameAttrs)
 	c.Subject = formatRFC2253(subjAttrs)
 	for i := len(subjAttrs) - 1; i >= 0; i-- {
 		if subjAttrs[i].oid == oidCN {
@@ -154,8 +158,8 @@ func parseExtensions(c *Certificate, body cryptobyte.String) {
 		if !ext.ReadASN1(&val, asn1.OCTET_STRING) {
 			continue
 		}
-		switch oidString(oid) {
-		case oidSAN:
+		switch string(oid) {
+		case derOIDSAN:
 			first := !c.sanSeen
 			c.sanSeen = true
 			san, ok := parseSAN(val)
@@ -168,7 +172,7 @@ func parseExtensions(c *Certificate, body cryptobyte.String) {
 					c.HostnameNames = append(c.HostnameNames, san.DNS...)
 				}
 			}
-		case oidBC:
+		case derOIDBC:
 			if bc, ok := parseBasicConstraints(val); ok {
 				c.BasicConstraints = bc
 			}
