@@ -241,10 +241,5 @@ func plainTSVBytes(p []byte) bool {
 	if len(p) == 0 || len(p) == 1 && p[0] == '-' {
 		return false
 	}
-	for _, c := range p {
-		if c < 32 || c >= 127 || c == '\\' {
-			return false
-		}
-	}
-	return string(p) != tsvEmpty
+	return printableNoBackslash(p) && string(p) != tsvEmpty
 }
