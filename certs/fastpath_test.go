@@ -3,6 +3,7 @@ package certs
 import (
 	"math/big"
 	"math/rand/v2"
+	"strings"
 	"testing"
 )
 
@@ -116,6 +117,45 @@ func TestECDHPointCheck(t *testing.T) {
 			_, err := ec.NewPublicKey(b)
 			if got := err == nil; got != want {
 				t.Fatalf("%s %x: ecdh %v, elliptic %v", oid, b, got, want)
+			}
+		}
+	}
+}
+
+// TestPlainRFC2253 checks that a value plainRFC2253 passes is one the per-byte escaping
+// and UTF-8 conversion leave unchanged, on every byte value at every position.
+func TestPlainRFC2253(t *testing.T) {
+	perByte := func(v []byte, w int) []byte {
+		var b []byte
+		var ub [8]byte
+		for i, c := range v {
+			enc := []byte{c}
+			if w == 1 {
+				enc = putUTF8(ub[:0], uint32(c))
+			}
+			for j, e := range enc {
+				b = appendEscChar(b, e, i == 0 && j == 0, i == len(v)-1 && j == len(enc)-1)
+			}
+		}
+		return b
+	}
+	base := []byte("CN x#y")
+	for n := range len(base) + 1 {
+		v := append([]byte(nil), base[:n]...)
+		for pos := range n {
+			for c := range 256 {
+				old := v[pos]
+				v[pos] = byte(c)
+				if plainRFC2253(v) {
+					for _, w := range []int{0, 1} {
+						if got := perByte(v, w); string(got) != string(v) {
+							t.Fatalf("%q (width %d) is plain but renders %q", v, w, got)
+						}
+					}
+				} else if strings.Trim(string(v), "CNxyabcdefghijklmnopqrstuvwz") == "" {
+					t.Fatalf("%q not plain", v)
+				}
+				v[pos] = old
 			}
 		}
 	}

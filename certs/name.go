@@ -107,6 +107,9 @@ func appendASN1StringRFC2253(b []byte, a attr) []byte {
 	if w < 0 {
 		return appendDERDump(b, a.full)
 	}
+	if w <= 1 && plainRFC2253(a.value) {
+		return append(b, a.value...)
+	}
 	if w == 0 {
 		// UTF8String is read one byte per character (OpenSSL avoids converting twice)
 		n := len(a.value)
@@ -135,6 +138,25 @@ func appendASN1StringRFC2253(b []byte, a attr) []byte {
 		}
 	}
 	return b
+}
+
+// rfc2253Specials has a bit set for each ASCII byte below 64 that appendEscChar escapes
+// wherever it is: , + " < > ;
+const rfc2253Specials = 1<<',' | 1<<'+' | 1<<'"' | 1<<'<' | 1<<'>' | 1<<';'
+
+// plainRFC2253 reports whether appendEscChar leaves every byte of v as it is (and, v
+// being ASCII, a single-byte type's conversion to UTF-8 too): the usual value, copied
+// whole.
+func plainRFC2253(v []byte) bool {
+	if len(v) == 0 || v[0] == ' ' || v[0] == '#' || v[len(v)-1] == ' ' {
+		return len(v) == 0
+	}
+	for _, c := range v {
+		if c < 0x20 || c >= 0x7f || c == '\\' || c < 64 && rfc2253Specials>>c&1 != 0 {
+			return false
+		}
+	}
+	return true
 }
 
 // putUTF8 encodes like OpenSSL's UTF8_putc (no validity checks on surrogates).
