@@ -73,6 +73,17 @@ func (l *X509Log) HandleEvent(e tlsmon.Event) {
 	key := certKey{fp: info.sum, host: ev.Index == 0, clientSd: ev.IsClient}
 	t, seen := l.known[key]
 	if seen && ev.Ts-t < x509RelogAfter {
+		if !info.parsed {
+			// not logged again, but parsed as Zeek parses every certificate: an entry
+			// not cached (yet, or any more) gives its weirds only now
+			l.certs.parse(info, ev.DER)
+			if !info.ok {
+				l.Unparsable++
+				l.fileWeirds(ev, parseError)
+				return
+			}
+			l.fileWeirds(ev, info.weirds)
+		}
 		return
 	}
 	c, err := certs.Parse(ev.DER)
