@@ -139,17 +139,20 @@ func (h *Handshake) extension(isOrig bool, msgType uint8, typ uint16, data crypt
 	return nil
 }
 
-// readUint16s appends n big-endian uint16 values read from s.
+// readUint16s appends n big-endian uint16 values read from s, or as many as s holds
+// (then it reports false), and advances s past them. The loop reads the bytes directly:
+// cipher and group lists are a ClientHello's longest.
 func readUint16s(dst []uint64, s *cryptobyte.String, n int) ([]uint64, bool) {
-	dst = slices.Grow(dst, min(n, len(*s)/2))
-	for i := 0; i < n; i++ {
-		var v uint16
-		if !s.ReadUint16(&v) {
-			return dst, false
-		}
-		dst = append(dst, uint64(v))
+	m := min(n, len(*s)/2)
+	b := (*s)[:2*m]
+	*s = (*s)[2*m:]
+	k := len(dst)
+	dst = slices.Grow(dst, m)[:k+m]
+	out := dst[k:]
+	for i := range out {
+		out[i] = uint64(b[2*i])<<8 | uint64(b[2*i+1])
 	}
-	return dst, true
+	return dst, m == n
 }
 
 func appendSigAlgs(dst []tlsmon.SignatureAndHashAlgorithm, b []byte) []tlsmon.SignatureAndHashAlgorithm {

@@ -33,16 +33,11 @@ func (h *Handshake) clientHello(isOrig bool, body []byte) error {
 		return errClientHello
 	}
 	// Lists are sized once from their length (bounded by the bytes present), not grown.
-	ciphers := slices.Grow(ev.Ciphers[:0], min(int(csLen), len(s))/2)
-	for i := 0; i < int(csLen)/2; i++ {
-		var c uint16
-		if !s.ReadUint16(&c) {
-			ev.Ciphers = ciphers
-			return errClientHello
-		}
-		ciphers = append(ciphers, uint64(c))
-	}
+	ciphers, ok := readUint16s(ev.Ciphers[:0], &s, int(csLen)/2)
 	ev.Ciphers = ciphers
+	if !ok {
+		return errClientHello
+	}
 	var cmeths []byte
 	if !s.ReadUint8(&cmLen) || !s.ReadBytes(&cmeths, int(cmLen)) {
 		return errClientHello
