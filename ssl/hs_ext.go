@@ -73,12 +73,17 @@ func (h *Handshake) extension(isOrig bool, msgType uint8, typ uint16, data crypt
 		if !ok {
 			return errExtension
 		}
-		*ev = tlsmon.SSLExtensionEllipticCurves{Meta: h.ev.meta(), IsClient: isClient, Curves: list}
-		h.ev.h.HandleEvent(ev)
+		if h.ev.reads(evEllipticCurves) {
+			*ev = tlsmon.SSLExtensionEllipticCurves{Meta: h.ev.meta(), IsClient: isClient, Curves: list}
+			h.ev.h.HandleEvent(ev)
+		}
 	case extECPointFormats:
 		var formats []byte
 		if !data.ReadUint8LengthPrefixed((*cryptobyte.String)(&formats)) {
 			return errExtension
+		}
+		if !h.ev.reads(evECPointFormats) {
+			break
 		}
 		ev := &h.ev.pointFormats
 		list := slices.Grow(ev.PointFormats[:0], len(formats))
@@ -93,11 +98,14 @@ func (h *Handshake) extension(isOrig bool, msgType uint8, typ uint16, data crypt
 			return errExtension
 		}
 		if typ == extSignatureAlgorithms {
+			if !h.ev.reads(evSignatureAlgorithm) {
+				break
+			}
 			ev := &h.ev.sigAlgs
 			list := appendSigAlgs(ev.SignatureAlgorithms[:0], algs)
 			*ev = tlsmon.SSLExtensionSignatureAlgorithm{Meta: h.ev.meta(), IsClient: isClient, SignatureAlgorithms: list}
 			h.ev.h.HandleEvent(ev)
-		} else {
+		} else if h.ev.reads(evSignatureAlgorithmsCert) {
 			ev := &h.ev.sigAlgsCert
 			list, _ := readUint16s(ev.SignatureSchemes[:0], &algs, len(algs)/2)
 			*ev = tlsmon.SSLExtensionSignatureAlgorithmsCert{Meta: h.ev.meta(), IsClient: isClient, SignatureSchemes: list}
@@ -116,6 +124,9 @@ func (h *Handshake) extension(isOrig bool, msgType uint8, typ uint16, data crypt
 		if !data.ReadUint8LengthPrefixed((*cryptobyte.String)(&modes)) {
 			return errExtension
 		}
+		if !h.ev.reads(evPSKKeyExchangeModes) {
+			break
+		}
 		ev := &h.ev.pskModes
 		list := slices.Grow(ev.Modes[:0], len(modes))
 		for _, m := range modes {
@@ -129,6 +140,9 @@ func (h *Handshake) extension(isOrig bool, msgType uint8, typ uint16, data crypt
 		var cid cryptobyte.String
 		if !data.ReadUint8LengthPrefixed(&cid) {
 			return errExtension
+		}
+		if !h.ev.reads(evConnectionID) {
+			break
 		}
 		ev := &h.ev.connectionID
 		*ev = tlsmon.SSLExtensionConnectionID{Meta: h.ev.meta(), IsClient: isClient, CID: cid}
@@ -229,6 +243,9 @@ func (h *Handshake) extSCTs(isClient bool, data cryptobyte.String) error {
 			!sct.ReadUint64(&ts) || !sct.ReadUint16LengthPrefixed(&exts) || !sct.ReadUint8(&hash) ||
 			!sct.ReadUint8(&alg) || !sct.ReadUint16LengthPrefixed(&sig) {
 			return errExtension
+		}
+		if !h.ev.reads(evSignedCertificateTimestamp) {
+			continue
 		}
 		ev := &h.ev.sct
 		*ev = tlsmon.SSLExtensionSignedCertificateTimestamp{
@@ -331,12 +348,17 @@ func (h *Handshake) extPreSharedKey(isClient bool, msgType uint8, data cryptobyt
 			}
 			bList = append(bList, b)
 		}
-		*ev = tlsmon.SSLExtensionPreSharedKeyClientHello{Meta: h.ev.meta(), IsClient: isClient, Identities: idList, Binders: bList}
-		h.ev.h.HandleEvent(ev)
+		if h.ev.reads(evPreSharedKeyClientHello) {
+			*ev = tlsmon.SSLExtensionPreSharedKeyClientHello{Meta: h.ev.meta(), IsClient: isClient, Identities: idList, Binders: bList}
+			h.ev.h.HandleEvent(ev)
+		}
 	case hsServerHello:
 		var sel uint16
 		if !data.ReadUint16(&sel) {
 			return errExtension
+		}
+		if !h.ev.reads(evPreSharedKeyServerHello) {
+			break
 		}
 		ev := &h.ev.pskServer
 		*ev = tlsmon.SSLExtensionPreSharedKeyServerHello{Meta: h.ev.meta(), IsClient: isClient, SelectedIdentity: uint64(sel)}
@@ -364,6 +386,9 @@ func (h *Handshake) extECH(isClient bool, data cryptobyte.String) error {
 	if !data.ReadUint16(&kdf) || !data.ReadUint16(&aead) || !data.ReadUint8(&config) ||
 		!data.ReadUint16LengthPrefixed(&enc) || !data.ReadUint16LengthPrefixed(&pl) {
 		return errExtension
+	}
+	if !h.ev.reads(evEncryptedClientHello) {
+		return nil
 	}
 	ev := &h.ev.ech
 	*ev = tlsmon.SSLExtensionEncryptedClientHello{Meta: h.ev.meta(), IsClient: isClient, KDFID: uint64(kdf),

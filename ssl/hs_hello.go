@@ -139,6 +139,9 @@ func (h *Handshake) sessionTicket(body []byte) error {
 	if !s.ReadUint32(&life) || !s.ReadUint16LengthPrefixed(&ticket) {
 		return errSessionTicket
 	}
+	if !h.ev.reads(evSessionTicketHandshake) {
+		return nil
+	}
 	ev := &h.ev.ticket
 	*ev = tlsmon.SSLSessionTicketHandshake{Meta: h.ev.meta(), TicketLifetimeHint: uint64(life), Ticket: ticket}
 	h.ev.h.HandleEvent(ev)

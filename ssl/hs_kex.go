@@ -51,6 +51,9 @@ func (h *Handshake) certificateStatus(isOrig bool, body []byte) error {
 	resp := body[4:]
 	switch {
 	case body[0] == 1 && len(resp) > 0:
+		if !h.ev.reads(evStapledOCSP) {
+			break
+		}
 		ev := &h.ev.ocsp
 		*ev = tlsmon.SSLStapledOCSP{Meta: h.ev.meta(), IsClient: h.isClient(isOrig), Response: resp}
 		h.ev.h.HandleEvent(ev)
@@ -107,9 +110,11 @@ func (h *Handshake) serverKeyExchange(body []byte) error {
 		if !ok {
 			return errServerKeyExchange
 		}
-		ev := &h.ev.dhServer
-		*ev = tlsmon.SSLDHServerParams{Meta: h.ev.meta(), P: p, Q: g, Ys: ys}
-		h.ev.h.HandleEvent(ev)
+		if h.ev.reads(evDHServerParams) {
+			ev := &h.ev.dhServer
+			*ev = tlsmon.SSLDHServerParams{Meta: h.ev.meta(), P: p, Q: g, Ys: ys}
+			h.ev.h.HandleEvent(ev)
+		}
 		if signed {
 			h.emitServerSignature(alg, sig)
 		}
@@ -136,6 +141,9 @@ func (h *Handshake) readSignature(s *cryptobyte.String) (tlsmon.SignatureAndHash
 }
 
 func (h *Handshake) emitServerSignature(alg tlsmon.SignatureAndHashAlgorithm, sig []byte) {
+	if !h.ev.reads(evServerSignature) {
+		return
+	}
 	ev := &h.ev.serverSig
 	*ev = tlsmon.SSLServerSignature{Meta: h.ev.meta(), SignatureAndHashalgorithm: alg, Signature: sig}
 	h.ev.h.HandleEvent(ev)
@@ -146,14 +154,23 @@ func (h *Handshake) emitServerSignature(alg tlsmon.SignatureAndHashAlgorithm, si
 func (h *Handshake) clientKeyExchange(body []byte) {
 	switch clientKexKind(h.chosenCipher) {
 	case kexRSA:
+		if !h.ev.reads(evRSAClientPMS) {
+			return
+		}
 		ev := &h.ev.rsaPMS
 		*ev = tlsmon.SSLRSAClientPMS{Meta: h.ev.meta(), PMS: body}
 		h.ev.h.HandleEvent(ev)
 	case kexDH:
+		if !h.ev.reads(evDHClientParams) {
+			return
+		}
 		ev := &h.ev.dhClient
 		*ev = tlsmon.SSLDHClientParams{Meta: h.ev.meta(), Yc: body}
 		h.ev.h.HandleEvent(ev)
 	case kexECDH:
+		if !h.ev.reads(evECDHClientParams) {
+			return
+		}
 		ev := &h.ev.ecdhClient
 		*ev = tlsmon.SSLECDHClientParams{Meta: h.ev.meta(), Point: body}
 		h.ev.h.HandleEvent(ev)
@@ -195,8 +212,10 @@ func (h *Handshake) certificateRequest(isOrig bool, body []byte) error {
 		}
 		names = append(names, ca)
 	}
-	*ev = tlsmon.SSLCertificateRequest{Meta: h.ev.meta(), IsClient: h.isClient(isOrig), CertificateTypes: ctypes,
-		SupportedSignatureAlgorithms: sigs, CertificateAuthorities: names}
-	h.ev.h.HandleEvent(ev)
+	if h.ev.reads(evCertificateRequest) {
+		*ev = tlsmon.SSLCertificateRequest{Meta: h.ev.meta(), IsClient: h.isClient(isOrig), CertificateTypes: ctypes,
+			SupportedSignatureAlgorithms: sigs, CertificateAuthorities: names}
+		h.ev.h.HandleEvent(ev)
+	}
 	return nil
 }

@@ -177,6 +177,19 @@ func (s *Set) HandleEvent(e tlsmon.Event) {
 	s.dispatch(e, class)
 }
 
+// ReadsEvent reports whether a builder of the set reads the event of that name, for
+// ssl.Config.Events: the SSL events only the ssl.log builder without extensions reads
+// (sslLogReads) or any builder this package does not know. (The other builders of the
+// package, and the handlers Observe adds, read no SSL event.)
+func (s *Set) ReadsEvent(name string) bool {
+	for _, b := range s.byClass[evOther] {
+		if l, ok := b.(*SSLLog); !ok || len(l.ext.exts) > 0 || sslLogReads[name] {
+			return true
+		}
+	}
+	return false
+}
+
 // Observe has the set hand h, after its builders, the Certificate, AnalyzerConfirmation and
 // AnalyzerViolation events: what a run's summary counts, sorted by the set's one type switch.
 func (s *Set) Observe(h tlsmon.Handler) {

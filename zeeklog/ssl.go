@@ -190,6 +190,27 @@ func (l *SSLLog) addHistory(s *sslState, ts int64, isClient bool, c byte) {
 // HandleEvent consumes the SSL events, certificates, analyzer confirmations and
 // violations and connection removals; other events are ignored.
 // (Set hands it only the events consumes in logs.go lists: keep the two in step.)
+// sslLogReads are the events HandleEvent reads, those of its type switch (without column
+// extensions): keep the two in step (TestUnreadEventsLeftOut runs the corpus without the
+// others).
+var sslLogReads = eventNames(
+	(*tlsmon.SSLClientHello)(nil), (*tlsmon.SSLServerHello)(nil), (*tlsmon.SSLExtensionSupportedVersions)(nil),
+	(*tlsmon.SSLECDHServerParams)(nil), (*tlsmon.SSLExtensionKeyShare)(nil), (*tlsmon.SSLExtensionServerName)(nil),
+	(*tlsmon.SSLExtensionApplicationLayerProtocolNegotiation)(nil), (*tlsmon.SSLConnectionFlipped)(nil),
+	(*tlsmon.SSLHandshakeMessage)(nil), (*tlsmon.SSLExtension)(nil), (*tlsmon.SSLChangeCipherSpec)(nil),
+	(*tlsmon.SSLAlert)(nil), (*tlsmon.SSLHeartbeat)(nil), (*tlsmon.SSLEstablished)(nil),
+	(*tlsmon.AnalyzerConfirmation)(nil), (*tlsmon.SSLPlaintextData)(nil), (*tlsmon.AnalyzerViolation)(nil),
+	(*tlsmon.Certificate)(nil), (*tlsmon.ConnectionStateRemove)(nil),
+)
+
+func eventNames(evs ...tlsmon.Event) map[string]bool {
+	m := make(map[string]bool, len(evs))
+	for _, e := range evs {
+		m[e.Name()] = true
+	}
+	return m
+}
+
 func (l *SSLLog) HandleEvent(e tlsmon.Event) {
 	if l.ext.h != nil {
 		l.ext.h.HandleEvent(e)
