@@ -47,6 +47,9 @@ type Set struct {
 	builders []Builder
 	byClass  [numClasses][]tlsmon.Handler // the builders that read each class, in spec order (then Observe's)
 	certs    *certCache                   // shared by the set's ssl and x509 builders
+	// sslOnly is the ssl.log builder when it alone reads evOther, the SSL events: the
+	// bulk of the stream, handed to it by a direct call
+	sslOnly *SSLLog
 }
 
 // eventClass sorts events by the builders that consume them, so that Set hands an event
@@ -116,6 +119,9 @@ func NewSet(specs []LogSpec, open func(LogSpec) Writer) *Set {
 			weird = w
 		}
 	}
+	if o := s.byClass[evOther]; len(o) == 1 {
+		s.sslOnly, _ = o[0].(*SSLLog)
+	}
 	s.certs = newCertCache()
 	for _, b := range s.builders {
 		switch b := b.(type) {
@@ -173,6 +179,11 @@ func (s *Set) HandleEvent(e tlsmon.Event) {
 		class = evAnalyzer
 	case *tlsmon.Weird:
 		class = evWeird
+	default:
+		if s.sslOnly != nil {
+			s.sslOnly.HandleEvent(e)
+			return
+		}
 	}
 	s.dispatch(e, class)
 }

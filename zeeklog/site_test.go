@@ -27,6 +27,11 @@ func TestIsLocalAddrMatchesPrefixes(t *testing.T) {
 			addrs = append(addrs, netip.AddrFrom16(a.As16())) // IPv4-mapped
 		}
 	}
+	for o := range 256 {
+		for _, rest := range [][3]byte{{0, 0, 0}, {255, 255, 255}, {64, 0, 1}, {168, 1, 1}, {18, 0, 0}, {0, 2, 9}} {
+			addrs = append(addrs, netip.AddrFrom4([4]byte{byte(o), rest[0], rest[1], rest[2]}))
+		}
+	}
 	rng := rand.New(rand.NewPCG(1, 2))
 	for range 100000 {
 		var b [4]byte
