@@ -38,11 +38,15 @@ func (h *Handshake) extensions(isOrig bool, msgType uint8, s cryptobyte.String) 
 		return errExtension
 	}
 	for len(s) > 0 {
-		var typ uint16
-		var data cryptobyte.String
-		if !s.ReadUint16(&typ) || !s.ReadUint16LengthPrefixed(&data) {
+		// type and length-prefixed data, read straight from the bytes (every extension
+		// of every hello)
+		if len(s) < 4 || len(s)-4 < int(s[2])<<8|int(s[3]) {
 			return errExtension
 		}
+		typ := uint16(s[0])<<8 | uint16(s[1])
+		n := 4 + (int(s[2])<<8 | int(s[3]))
+		data := s[4:n:n]
+		s = s[n:]
 		if len(data) > 0 {
 			if err := h.extension(isOrig, msgType, typ, data); err != nil {
 				return err
