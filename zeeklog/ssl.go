@@ -414,12 +414,12 @@ func (l *SSLLog) write(s *sslState) {
 	row.time(s.ts)
 	row.str(c.UID)
 	row.endpoints(&c.ID)
-	optStr(row, s.hasVersion, s.version)
-	optStr(row, s.hasCipher, s.cipher)
-	optStr(row, s.hasCurve, s.curve)
+	optName(row, s.hasVersion, s.version)
+	optName(row, s.hasCipher, s.cipher)
+	optName(row, s.hasCurve, s.curve)
 	optStr(row, s.hasSNI, s.serverName)
 	row.boolean(s.resumed)
-	optStr(row, s.hasAlert, s.lastAlert)
+	optName(row, s.hasAlert, s.lastAlert)
 	optStr(row, s.hasNext, s.nextProto)
 	row.boolean(s.established)
 	row.strBytes(s.history)
@@ -451,12 +451,21 @@ func optStr(row *rowBuf, set bool, s string) {
 	}
 }
 
+// optName is optStr for the names of names.go, which need no escaping.
+func optName(row *rowBuf, set bool, s string) {
+	if set {
+		row.plain(s)
+	} else {
+		row.unset()
+	}
+}
+
 // fingerprints writes the fingerprints of the certificates of chain that parsed.
 func fingerprints(row *rowBuf, chain []chainCert) {
 	row.vecBegin()
 	for _, c := range chain {
 		if c.logged() {
-			row.vecElem(c.fp)
+			row.vecElemPlain(c.fp) // hex
 		}
 	}
 	row.vecEnd()
