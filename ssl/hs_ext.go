@@ -83,7 +83,7 @@ func (h *Handshake) extension(isOrig bool, msgType uint8, typ uint16, data crypt
 		}
 	case extECPointFormats:
 		var formats []byte
-		if !data.ReadUint8LengthPrefixed((*cryptobyte.String)(&formats)) {
+		if !readPrefixed8(&data, (*cryptobyte.String)(&formats)) {
 			return errExtension
 		}
 		if !h.ev.reads(evECPointFormats) {
@@ -98,7 +98,7 @@ func (h *Handshake) extension(isOrig bool, msgType uint8, typ uint16, data crypt
 		h.ev.h.HandleEvent(ev)
 	case extSignatureAlgorithms, extSignatureAlgsCert:
 		var algs cryptobyte.String
-		if !data.ReadUint16LengthPrefixed(&algs) || len(algs)%2 != 0 {
+		if !readPrefixed16(&data, &algs) || len(algs)%2 != 0 {
 			return errExtension
 		}
 		if typ == extSignatureAlgorithms {
@@ -125,7 +125,7 @@ func (h *Handshake) extension(isOrig bool, msgType uint8, typ uint16, data crypt
 		return h.extSupportedVersions(isClient, data)
 	case extPSKKeyExchangeModes:
 		var modes []byte
-		if !data.ReadUint8LengthPrefixed((*cryptobyte.String)(&modes)) {
+		if !readPrefixed8(&data, (*cryptobyte.String)(&modes)) {
 			return errExtension
 		}
 		if !h.ev.reads(evPSKKeyExchangeModes) {
@@ -142,7 +142,7 @@ func (h *Handshake) extension(isOrig bool, msgType uint8, typ uint16, data crypt
 		return h.extPreSharedKey(isClient, msgType, data)
 	case extConnectionID:
 		var cid cryptobyte.String
-		if !data.ReadUint8LengthPrefixed(&cid) {
+		if !readPrefixed8(&data, &cid) {
 			return errExtension
 		}
 		if !h.ev.reads(evConnectionID) {
@@ -183,7 +183,7 @@ func appendSigAlgs(dst []tlsmon.SignatureAndHashAlgorithm, b []byte) []tlsmon.Si
 
 func (h *Handshake) extServerName(isClient bool, data cryptobyte.String) error {
 	var list cryptobyte.String
-	if !data.ReadUint16LengthPrefixed(&list) {
+	if !readPrefixed16(&data, &list) {
 		return errExtension
 	}
 	ev := &h.ev.serverName
@@ -200,7 +200,7 @@ func (h *Handshake) extServerName(isClient bool, data cryptobyte.String) error {
 			break
 		}
 		var name cryptobyte.String
-		if !list.ReadUint16LengthPrefixed(&name) {
+		if !readPrefixed16(&list, &name) {
 			ev.Names = names
 			return errExtension
 		}
@@ -213,14 +213,14 @@ func (h *Handshake) extServerName(isClient bool, data cryptobyte.String) error {
 
 func (h *Handshake) extALPN(isClient bool, data cryptobyte.String) error {
 	var list cryptobyte.String
-	if !data.ReadUint16LengthPrefixed(&list) {
+	if !readPrefixed16(&data, &list) {
 		return errExtension
 	}
 	ev := &h.ev.alpn
 	protos := ev.Protocols[:0]
 	for len(list) > 0 {
 		var p cryptobyte.String
-		if !list.ReadUint8LengthPrefixed(&p) {
+		if !readPrefixed8(&list, &p) {
 			ev.Protocols = protos
 			return errExtension
 		}
@@ -234,7 +234,7 @@ func (h *Handshake) extALPN(isClient bool, data cryptobyte.String) error {
 // extSCTs parses a SignedCertificateTimestampList (RFC 6962 §3.3), one event per SCT.
 func (h *Handshake) extSCTs(isClient bool, data cryptobyte.String) error {
 	var list cryptobyte.String
-	if !data.ReadUint16LengthPrefixed(&list) {
+	if !readPrefixed16(&data, &list) {
 		return errExtension
 	}
 	for len(list) > 0 {
@@ -243,9 +243,9 @@ func (h *Handshake) extSCTs(isClient bool, data cryptobyte.String) error {
 			version, hash, alg    uint8
 			ts                    uint64
 		)
-		if !list.ReadUint16LengthPrefixed(&sct) || !sct.ReadUint8(&version) || !sct.ReadBytes((*[]byte)(&logID), 32) ||
-			!sct.ReadUint64(&ts) || !sct.ReadUint16LengthPrefixed(&exts) || !sct.ReadUint8(&hash) ||
-			!sct.ReadUint8(&alg) || !sct.ReadUint16LengthPrefixed(&sig) {
+		if !readPrefixed16(&list, &sct) || !sct.ReadUint8(&version) || !sct.ReadBytes((*[]byte)(&logID), 32) ||
+			!sct.ReadUint64(&ts) || !readPrefixed16(&sct, &exts) || !sct.ReadUint8(&hash) ||
+			!sct.ReadUint8(&alg) || !readPrefixed16(&sct, &sig) {
 			return errExtension
 		}
 		if !h.ev.reads(evSignedCertificateTimestamp) {
@@ -268,13 +268,13 @@ func (h *Handshake) extKeyShare(isClient bool, msgType uint8, data cryptobyte.St
 	switch msgType {
 	case hsClientHello:
 		var list cryptobyte.String
-		if !data.ReadUint16LengthPrefixed(&list) {
+		if !readPrefixed16(&data, &list) {
 			return errExtension
 		}
 		for len(list) > 0 {
 			var g uint16
 			var kx cryptobyte.String
-			if !list.ReadUint16(&g) || !list.ReadUint16LengthPrefixed(&kx) {
+			if !list.ReadUint16(&g) || !readPrefixed16(&list, &kx) {
 				ev.Curves = groups
 				return errExtension
 			}
@@ -287,7 +287,7 @@ func (h *Handshake) extKeyShare(isClient bool, msgType uint8, data cryptobyte.St
 		}
 		if len(data) > 0 { // a full entry; a hello retry request carries just the group
 			var kx cryptobyte.String
-			if !data.ReadUint16LengthPrefixed(&kx) {
+			if !readPrefixed16(&data, &kx) {
 				return errExtension
 			}
 		}
@@ -307,7 +307,7 @@ func (h *Handshake) extSupportedVersions(isClient bool, data cryptobyte.String) 
 	list := ev.Versions[:0]
 	if isClient {
 		var vs cryptobyte.String
-		if !data.ReadUint8LengthPrefixed(&vs) || len(vs)%2 != 0 {
+		if !readPrefixed8(&data, &vs) || len(vs)%2 != 0 {
 			return errExtension
 		}
 		list, _ = readUint16s(list, &vs, len(vs)/2)
@@ -328,7 +328,7 @@ func (h *Handshake) extPreSharedKey(isClient bool, msgType uint8, data cryptobyt
 	switch msgType {
 	case hsClientHello:
 		var ids, binders cryptobyte.String
-		if !data.ReadUint16LengthPrefixed(&ids) || !data.ReadUint16LengthPrefixed(&binders) {
+		if !readPrefixed16(&data, &ids) || !readPrefixed16(&data, &binders) {
 			return errExtension
 		}
 		ev := &h.ev.pskClient
@@ -336,7 +336,7 @@ func (h *Handshake) extPreSharedKey(isClient bool, msgType uint8, data cryptobyt
 		for len(ids) > 0 {
 			var id cryptobyte.String
 			var age uint32
-			if !ids.ReadUint16LengthPrefixed(&id) || !ids.ReadUint32(&age) {
+			if !readPrefixed16(&ids, &id) || !ids.ReadUint32(&age) {
 				ev.Identities = idList
 				return errExtension
 			}
@@ -346,7 +346,7 @@ func (h *Handshake) extPreSharedKey(isClient bool, msgType uint8, data cryptobyt
 		bList := ev.Binders[:0]
 		for len(binders) > 0 {
 			var b cryptobyte.String
-			if !binders.ReadUint8LengthPrefixed(&b) {
+			if !readPrefixed8(&binders, &b) {
 				ev.Binders = bList
 				return errExtension
 			}
@@ -388,7 +388,7 @@ func (h *Handshake) extECH(isClient bool, data cryptobyte.String) error {
 		enc, pl   cryptobyte.String
 	)
 	if !data.ReadUint16(&kdf) || !data.ReadUint16(&aead) || !data.ReadUint8(&config) ||
-		!data.ReadUint16LengthPrefixed(&enc) || !data.ReadUint16LengthPrefixed(&pl) {
+		!readPrefixed16(&data, &enc) || !readPrefixed16(&data, &pl) {
 		return errExtension
 	}
 	if !h.ev.reads(evEncryptedClientHello) {
@@ -399,4 +399,31 @@ func (h *Handshake) extECH(isClient bool, data cryptobyte.String) error {
 		AEADID: uint64(aead), ConfigID: uint64(config), Enc: enc, PayloadLength: uint64(len(pl))}
 	h.ev.h.HandleEvent(ev)
 	return nil
+}
+
+// readPrefixed8, readPrefixed16 and readPrefixed24 are cryptobyte's
+// ReadUint{8,16,24}LengthPrefixed (same results, s advanced alike on failure) in a form
+// the compiler inlines: they are the most frequent reads of hello parsing, a call each.
+func readPrefixed8(s, out *cryptobyte.String) bool { return readPrefixed(s, out, 1) }
+
+func readPrefixed16(s, out *cryptobyte.String) bool { return readPrefixed(s, out, 2) }
+
+func readPrefixed24(s, out *cryptobyte.String) bool { return readPrefixed(s, out, 3) }
+
+func readPrefixed(s, out *cryptobyte.String, lenLen int) bool {
+	b := *s
+	if len(b) < lenLen {
+		return false
+	}
+	n := 0
+	for _, c := range b[:lenLen] {
+		n = n<<8 | int(c)
+	}
+	b = b[lenLen:]
+	*s = b
+	if len(b) < n {
+		return false
+	}
+	*out, *s = b[:n], b[n:]
+	return true
 }

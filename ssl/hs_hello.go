@@ -24,7 +24,7 @@ func (h *Handshake) clientHello(isOrig bool, body []byte) error {
 	}
 	if version == versionDTLS10 || version == versionDTLS12 {
 		var cookie cryptobyte.String
-		if !s.ReadUint8LengthPrefixed(&cookie) {
+		if !readPrefixed8(&s, &cookie) {
 			return errClientHello
 		}
 	}
@@ -126,7 +126,7 @@ func parseHelloVerifyRequest(body []byte) error {
 	s := cryptobyte.String(body)
 	var v uint16
 	var cookie cryptobyte.String
-	if !s.ReadUint16(&v) || !s.ReadUint8LengthPrefixed(&cookie) {
+	if !s.ReadUint16(&v) || !readPrefixed8(&s, &cookie) {
 		return errHelloVerifyRequest
 	}
 	return nil
@@ -136,7 +136,7 @@ func (h *Handshake) sessionTicket(body []byte) error {
 	s := cryptobyte.String(body)
 	var life uint32
 	var ticket cryptobyte.String
-	if !s.ReadUint32(&life) || !s.ReadUint16LengthPrefixed(&ticket) {
+	if !s.ReadUint32(&life) || !readPrefixed16(&s, &ticket) {
 		return errSessionTicket
 	}
 	if !h.ev.reads(evSessionTicketHandshake) {

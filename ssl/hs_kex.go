@@ -14,14 +14,14 @@ const curveTypeNamed = 3
 func (h *Handshake) certificate(isOrig bool, body []byte) error {
 	s := cryptobyte.String(body)
 	var list cryptobyte.String
-	if !s.ReadUint24LengthPrefixed(&list) {
+	if !readPrefixed24(&s, &list) {
 		return errCertificate
 	}
 	// Zeek parses the whole chain before handing certificates on.
 	chk := list
 	for len(chk) > 0 {
 		var c cryptobyte.String
-		if !chk.ReadUint24LengthPrefixed(&c) {
+		if !readPrefixed24(&chk, &c) {
 			return errCertificate
 		}
 	}
@@ -34,7 +34,7 @@ func (h *Handshake) certificate(isOrig bool, body []byte) error {
 func (h *Handshake) certList(isOrig bool, list cryptobyte.String) {
 	for i := 0; len(list) > 0; i++ {
 		var c cryptobyte.String
-		list.ReadUint24LengthPrefixed(&c)
+		readPrefixed24(&list, &c)
 		if len(c) == 0 {
 			h.ev.emitWeird("zero_length_certificate", "")
 			continue
@@ -87,7 +87,7 @@ func (h *Handshake) serverKeyExchange(body []byte) error {
 		}
 		var curve uint16
 		var point cryptobyte.String
-		if !s.ReadUint16(&curve) || !s.ReadUint8LengthPrefixed(&point) {
+		if !s.ReadUint16(&curve) || !readPrefixed8(&s, &point) {
 			return errServerKeyExchange
 		}
 		alg, sig, ok := h.readParamsSignature(&s, signed)
@@ -103,7 +103,7 @@ func (h *Handshake) serverKeyExchange(body []byte) error {
 	case kexDHE, kexDHAnon:
 		signed := serverKexKind(h.chosenCipher) == kexDHE
 		var p, g, ys cryptobyte.String
-		if !s.ReadUint16LengthPrefixed(&p) || !s.ReadUint16LengthPrefixed(&g) || !s.ReadUint16LengthPrefixed(&ys) {
+		if !readPrefixed16(&s, &p) || !readPrefixed16(&s, &g) || !readPrefixed16(&s, &ys) {
 			return errServerKeyExchange
 		}
 		alg, sig, ok := h.readParamsSignature(&s, signed)
@@ -134,7 +134,7 @@ func (h *Handshake) readSignature(s *cryptobyte.String) (tlsmon.SignatureAndHash
 		alg = tlsmon.SignatureAndHashAlgorithm{HashAlgorithm: uint64(hash), SignatureAlgorithm: uint64(sa)}
 	}
 	var sig cryptobyte.String
-	if !s.ReadUint16LengthPrefixed(&sig) {
+	if !readPrefixed16(s, &sig) {
 		return alg, nil, false
 	}
 	return alg, sig, true
@@ -181,7 +181,7 @@ func (h *Handshake) clientKeyExchange(body []byte) {
 func (h *Handshake) certificateRequest(isOrig bool, body []byte) error {
 	s := cryptobyte.String(body)
 	var types cryptobyte.String
-	if !s.ReadUint8LengthPrefixed(&types) {
+	if !readPrefixed8(&s, &types) {
 		return errCertificateRequest
 	}
 	ev := &h.ev.certRequest
@@ -193,20 +193,20 @@ func (h *Handshake) certificateRequest(isOrig bool, body []byte) error {
 	sigs := ev.SupportedSignatureAlgorithms[:0]
 	if h.usesSigHashAlg() {
 		var algs cryptobyte.String
-		if !s.ReadUint16LengthPrefixed(&algs) || len(algs)%2 != 0 {
+		if !readPrefixed16(&s, &algs) || len(algs)%2 != 0 {
 			return errCertificateRequest
 		}
 		sigs = appendSigAlgs(sigs, algs)
 	}
 	ev.SupportedSignatureAlgorithms = sigs
 	var cas cryptobyte.String
-	if !s.ReadUint16LengthPrefixed(&cas) {
+	if !readPrefixed16(&s, &cas) {
 		return errCertificateRequest
 	}
 	names := ev.CertificateAuthorities[:0]
 	for len(cas) > 0 {
 		var ca cryptobyte.String
-		if !cas.ReadUint16LengthPrefixed(&ca) {
+		if !readPrefixed16(&cas, &ca) {
 			ev.CertificateAuthorities = names
 			return errCertificateRequest
 		}
