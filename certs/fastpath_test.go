@@ -1,6 +1,8 @@
 package certs
 
 import (
+	"golang.org/x/crypto/cryptobyte"
+	"golang.org/x/crypto/cryptobyte/asn1"
 	"math/big"
 	"math/rand/v2"
 	"strings"
@@ -158,5 +160,40 @@ func TestPlainRFC2253(t *testing.T) {
 				v[pos] = old
 			}
 		}
+	}
+}
+
+// readASN1, readAnyASN1 and readAnyASN1Element agree with cryptobyte's readers on short
+// and long forms, wrong tags, truncated input, high tag numbers, and with s and out one
+// variable.
+func TestASN1ReadersMatchCryptobyte(t *testing.T) {
+	inputs := [][]byte{nil, {0x30}, {0x30, 0}, {0x30, 2, 1, 2, 3}, {0x30, 3, 1}, {0x31, 1, 9},
+		{0x30, 0x81, 0x80}, {0x30, 0x81, 0x7f}, {0x1f, 1, 0}, {0xa3, 1, 5}, {0x04, 0x82, 0, 1, 7}}
+	long := append([]byte{0x30, 0x81, 0x80}, make([]byte, 0x80)...)
+	inputs = append(inputs, long)
+	same := func(in []byte, ok1, ok2 bool, o1, o2, s1, s2 cryptobyte.String, t1, t2 asn1.Tag) {
+		t.Helper()
+		if ok1 != ok2 || string(o1) != string(o2) || string(s1) != string(s2) || t1 != t2 {
+			t.Errorf("%x: %v %x rest %x tag %x; cryptobyte %v %x rest %x tag %x", in, ok1, o1, s1, t1, ok2, o2, s2, t2)
+		}
+	}
+	for _, in := range inputs {
+		for _, tag := range []asn1.Tag{asn1.SEQUENCE, asn1.SET, asn1.OCTET_STRING} {
+			s1, s2 := cryptobyte.String(in), cryptobyte.String(in)
+			var o1, o2 cryptobyte.String
+			ok1, ok2 := readASN1(&s1, &o1, tag), s2.ReadASN1(&o2, tag)
+			same(in, ok1, ok2, o1, o2, s1, s2, 0, 0)
+		}
+		s1, s2 := cryptobyte.String(in), cryptobyte.String(in)
+		var o1, o2 cryptobyte.String
+		var t1, t2 asn1.Tag
+		ok1, ok2 := readAnyASN1(&s1, &o1, &t1), s2.ReadAnyASN1(&o2, &t2)
+		same(in, ok1, ok2, o1, o2, s1, s2, t1, t2)
+		s1, s2, t1, t2 = cryptobyte.String(in), cryptobyte.String(in), 0, 0
+		ok1, ok2 = readAnyASN1Element(&s1, &o1, &t1), s2.ReadAnyASN1Element(&o2, &t2)
+		same(in, ok1, ok2, o1, o2, s1, s2, t1, t2)
+		s1, s2, t1, t2 = cryptobyte.String(in), cryptobyte.String(in), 0, 0
+		ok1, ok2 = readAnyASN1(&s1, &s1, &t1), s2.ReadAnyASN1(&s2, &t2)
+		same(in, ok1, ok2, s1, s2, s1, s2, t1, t2)
 	}
 }

@@ -19,21 +19,21 @@ type attr struct {
 func parseName(out []attr, name cryptobyte.String, max int) []attr {
 	for set := 0; !name.Empty() && len(out) < max; set++ {
 		var rdn cryptobyte.String
-		if !name.ReadASN1(&rdn, asn1.SET) {
+		if !readASN1(&name, &rdn, asn1.SET) {
 			return out
 		}
 		for !rdn.Empty() && len(out) < max {
 			var atv, oid cryptobyte.String
-			if !rdn.ReadASN1(&atv, asn1.SEQUENCE) || !atv.ReadASN1(&oid, asn1.OBJECT_IDENTIFIER) {
+			if !readASN1(&rdn, &atv, asn1.SEQUENCE) || !readASN1(&atv, &oid, asn1.OBJECT_IDENTIFIER) {
 				break
 			}
 			var full, val cryptobyte.String
 			var tag asn1.Tag
-			if !atv.ReadAnyASN1Element(&full, &tag) {
+			if !readAnyASN1Element(&atv, &full, &tag) {
 				break
 			}
 			val = full
-			val.ReadAnyASN1(&val, &tag)
+			readAnyASN1(&val, &val, &tag)
 			out = append(out, attr{oid: oidString(oid), tag: tag, value: val, full: full, set: set})
 		}
 	}

@@ -424,6 +424,6 @@ func readPrefixed(s, out *cryptobyte.String, lenLen int) bool {
 	if len(b) < n {
 		return false
 	}
-	*out, *s = b[:n], b[n:]
+	*s, *out = b[n:], b[:n] // out last, as cryptobyte: s and out may be one
 	return true
 }
