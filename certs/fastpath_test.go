@@ -1,12 +1,13 @@
 package certs
 
 import (
-	"golang.org/x/crypto/cryptobyte"
-	"golang.org/x/crypto/cryptobyte/asn1"
 	"math/big"
 	"math/rand/v2"
 	"strings"
 	"testing"
+
+	"golang.org/x/crypto/cryptobyte"
+	"golang.org/x/crypto/cryptobyte/asn1"
 )
 
 // isDERWalk is isDER as readBER reads it element by element: the reference derElements
