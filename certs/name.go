@@ -195,7 +195,8 @@ func appendEscChar(b []byte, c byte, first, last bool) []byte {
 // printable ASCII (except \n and \r) become '.'; the result is cut at the first newline
 // and at 2047 bytes, as Zeek reads it back with BIO_gets.
 func asn1StringPrint(v []byte) string {
-	out := make([]byte, 0, len(v))
+	var buf [128]byte // a usual name fits: the string is the only allocation
+	out := buf[:0]
 	for _, c := range v {
 		if c > '~' || (c < ' ' && c != '\n' && c != '\r') {
 			c = '.'

@@ -125,7 +125,8 @@ func formatSerial(content []byte) string {
 			mag = mag[:1]
 		}
 	}
-	b := make([]byte, 0, 2*len(mag)+2)
+	var buf [80]byte // a usual serial's text fits: the string is the only allocation
+	b := buf[:0]
 	if neg {
 		b = append(b, '-')
 	}
