@@ -44,3 +44,20 @@ func TestIsLocalAddrMatchesPrefixes(t *testing.T) {
 		}
 	}
 }
+
+// appendAddr writes IPv4 addresses as netip does.
+func TestAppendIPv4(t *testing.T) {
+	rng := rand.New(rand.NewPCG(3, 4))
+	addrs := []netip.Addr{netip.MustParseAddr("0.0.0.0"), netip.MustParseAddr("255.255.255.255"),
+		netip.MustParseAddr("10.9.99.100"), netip.MustParseAddr("::ffff:1.2.3.4"), netip.MustParseAddr("2001:db8::1")}
+	for range 10000 {
+		var b [4]byte
+		binary.BigEndian.PutUint32(b[:], rng.Uint32())
+		addrs = append(addrs, netip.AddrFrom4(b))
+	}
+	for _, a := range addrs {
+		if got, want := string(appendAddr([]byte("x"), a)), "x"+a.Unmap().String(); got != want {
+			t.Errorf("appendAddr(%v) = %q, want %q", a, got, want)
+		}
+	}
+}
