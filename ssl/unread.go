@@ -31,7 +31,7 @@ const (
 	numOptionalEvents
 )
 
-// optionalEvents are the Zeek names of the eventKinds.
+// optionalEvents holds a nil event of each eventKind's type, for its Zeek name.
 var optionalEvents = [numOptionalEvents]tlsmon.Event{
 	evEllipticCurves:                    (*tlsmon.SSLExtensionEllipticCurves)(nil),
 	evECPointFormats:                    (*tlsmon.SSLExtensionECPointFormats)(nil),

@@ -2,6 +2,7 @@ package zeeklog
 
 import (
 	"errors"
+	"strings"
 
 	tlsmon "github.com/tlsmon/tlsmon"
 )
@@ -188,11 +189,15 @@ func (s *Set) HandleEvent(e tlsmon.Event) {
 	s.dispatch(e, class)
 }
 
-// ReadsEvent reports whether a builder of the set reads the event of that name, for
-// ssl.Config.Events: the SSL events only the ssl.log builder without extensions reads
-// (sslLogReads) or any builder this package does not know. (The other builders of the
-// package, and the handlers Observe adds, read no SSL event.)
+// ReadsEvent reports whether a builder of the set may read the event of that name, for
+// ssl.Config.Events. Of the SSL events ("ssl_..."), the ssl.log builder without extensions
+// reads those of sslLogReads, any other builder reading them (one with extensions, one
+// this package does not know) every one; the other builders of the package, and the
+// handlers Observe adds, read none. Other events: true.
 func (s *Set) ReadsEvent(name string) bool {
+	if !strings.HasPrefix(name, "ssl_") {
+		return true
+	}
 	for _, b := range s.byClass[evOther] {
 		if l, ok := b.(*SSLLog); !ok || len(l.ext.exts) > 0 || sslLogReads[name] {
 			return true

@@ -13,6 +13,9 @@ func TestSetReadsEvent(t *testing.T) {
 	if !set.ReadsEvent("ssl_client_hello") || set.ReadsEvent("ssl_extension_elliptic_curves") {
 		t.Error("the default logs read ssl_extension_elliptic_curves or not ssl_client_hello")
 	}
+	if !set.ReadsEvent("weird") || !set.ReadsEvent("x509_certificate_seen") {
+		t.Error("the default logs do not read weird or x509_certificate_seen")
+	}
 	for _, x := range []Extensions{
 		{SSL: []ColumnExtension{&countingExt{n: map[*tlsmon.Conn]uint64{}}}},
 		{Conn: []ColumnExtension{&countingExt{n: map[*tlsmon.Conn]uint64{}}}},
