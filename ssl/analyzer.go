@@ -70,6 +70,7 @@ const sessionCost = 4096
 // newSession returns a session whose handshake layer uses sh (nil: nothing shared).
 func newSession(sh *Shared) *session {
 	a := &session{ev: newEmitter(nil, nil, "SSL")}
+	a.ev.unread = sh.unreadEvents()
 	a.hs = newHandshake(sh, a.ev, Callbacks{Violation: a.violation, Confirm: a.confirm})
 	a.hs.cache = sh.msgCache() // TLS over TCP only: DTLS's handshakes (Shared.NewHandshake) have none
 	a.rec = newRecordEvents(a.hs, a.onEstablished)

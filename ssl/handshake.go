@@ -110,7 +110,7 @@ func (sh *Shared) NewHandshake(conn *tlsmon.Conn, h tlsmon.Handler, analyzerName
 	if h == nil {
 		h = tlsmon.HandlerFunc(func(tlsmon.Event) {})
 	}
-	ev.h, ev.conn, ev.ts, ev.analyzerName = h, conn, 0, analyzerName
+	ev.h, ev.conn, ev.ts, ev.analyzerName, ev.unread = h, conn, 0, analyzerName, sh.unreadEvents()
 	return newHandshake(sh, ev, cb)
 }
 

@@ -16,6 +16,10 @@ type Config struct {
 	// over segments draw on it, each session as one holder (budget.Holder), shed while its
 	// connection is unconfirmed (docs/RELIABILITY.md, "Memory budget").
 	Budget *budget.Budget
+	// Events, when set, tells which events (by Zeek's name) someone reads: the analyzers
+	// do not raise the optional ones it says no to (eventKind), as Zeek raises no event
+	// without a handler. Nil: every event.
+	Events func(name string) bool
 }
 
 // The default limits.
@@ -44,6 +48,7 @@ type Shared struct {
 	bufs     bufFree
 	emitters freeList[emitter]
 	sessions freeList[session]
+	unread   eventSet // the optional events not raised (Config.Events)
 }
 
 // maxFreeSessions bounds the free list of sessions.
@@ -53,7 +58,8 @@ const maxFreeSessions = 1024
 // handshake-message cache.
 func NewShared(cfg Config) *Shared {
 	cfg.defaults()
-	sh := &Shared{cfg: cfg, emitters: freeList[emitter]{max: 512}, sessions: freeList[session]{max: maxFreeSessions}}
+	sh := &Shared{cfg: cfg, emitters: freeList[emitter]{max: 512}, sessions: freeList[session]{max: maxFreeSessions},
+		unread: unreadEvents(cfg.Events)}
 	sh.cache = &msgCache{sh: sh}
 	return sh
 }
@@ -75,6 +81,14 @@ func (sh *Shared) config() Config {
 		return c
 	}
 	return sh.cfg
+}
+
+// unreadEvents returns the optional events not raised (none for a nil Shared).
+func (sh *Shared) unreadEvents() eventSet {
+	if sh == nil {
+		return 0
+	}
+	return sh.unread
 }
 
 // msgCache returns the message cache (nil: none).

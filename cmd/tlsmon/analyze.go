@@ -13,6 +13,7 @@ import (
 	"github.com/tlsmon/tlsmon/analyzer"
 	"github.com/tlsmon/tlsmon/engine"
 	"github.com/tlsmon/tlsmon/sink"
+	"github.com/tlsmon/tlsmon/ssl"
 )
 
 // exitError is an error that ends the command with a status other than exitRuntime.
@@ -213,6 +214,7 @@ func analyze(cfg config, stderr io.Writer) error {
 	st, runErr := engine.Run(cfg.sensor.withFilter(cr), engine.Options{
 		Handler:         out,
 		Analyzer:        analyzer.Options{AnalyzeEncrypted: cfg.analyzeEncrypted},
+		SSL:             ssl.Config{Events: out.readsEvent},
 		VerifyChecksums: cfg.verifyChecksums,
 		Recover:         engine.Recover{Enabled: cfg.recover},
 		UIDSeed:         cfg.sink.seed,
