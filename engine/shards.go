@@ -42,7 +42,7 @@ func Run(r capture.Reader, opts Options) (Stats, error) {
 		if sh.next == nil {
 			sh.next = nopHandler{}
 		}
-		o := opts.perShard(n) // options.go
+		o := shardOptions(opts, n) // dispatch_budget.go: the budget less the dispatcher's share, divided
 		o.Handler = sh
 		sh.e = New(o)
 		shards[s] = sh
@@ -222,11 +222,7 @@ type copiedFrame struct{ k, off int32 }
 
 // dispatch reads r, numbers the frames from 1 and hands them to the shards in batches.
 func dispatch(r capture.Reader, shards []*shard, free chan *batch, opts Options) error {
-	route := packet.NewDecoder(packet.Config{
-		MaxFragmentBytes:        opts.Limits.MaxFragmentBytes,
-		MaxFragmentsPerDatagram: opts.Limits.MaxFragmentsPerDatagram,
-		VerifyChecksums:         opts.VerifyChecksums,
-	})
+	route, _ := newRouteDecoder(opts, len(shards)) // its fragments within its share of the budget
 	var p packet.Packet
 	var f capture.Frame
 	n := len(shards)

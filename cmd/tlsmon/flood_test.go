@@ -15,6 +15,7 @@ import (
 // has the full sizes and how to run them).
 var floodShort = map[flood.Kind]int{
 	flood.UDP: 6000, flood.Trickle: 200, flood.Claim: 3000, flood.BigHello: 6, flood.SYN: 10000, flood.Frag: 20000,
+	flood.QUIC: 1000,
 }
 
 // floodCapWeirds are the cap weirds each short flood must write (the frag flood fills the
@@ -34,6 +35,7 @@ var floodBudgetWeirds = map[flood.Kind][]string{
 	flood.Claim:   {"shed connections"},
 	flood.SYN:     {"shed connections"},
 	flood.Frag:    {"shed fragments"},
+	flood.QUIC:    {"shed quic"},
 }
 
 // honestRows reads a TSV log's rows, without the uid column (uids are drawn in connection
