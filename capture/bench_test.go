@@ -5,6 +5,7 @@ import (
 	"encoding/binary"
 	"os"
 	"path/filepath"
+	"runtime"
 	"testing"
 )
 
@@ -96,4 +97,40 @@ func BenchmarkPerfmixRead(b *testing.B) {
 		_ = r.Close()
 	}
 	b.ReportMetric(float64(pkts)/b.Elapsed().Seconds(), "pkts/s")
+}
+
+// BenchmarkPerfmixReadMapped is BenchmarkPerfmixRead through OpenMapped.
+func BenchmarkPerfmixReadMapped(b *testing.B) {
+	p := os.Getenv("TLSMON_PERFMIX")
+	if p == "" {
+		p = "/tmp/perfmix.pcap"
+	}
+	if _, err := os.Stat(p); err != nil {
+		b.Skipf("perfmix capture not found at %s (see docs/PERFORMANCE.md, or set TLSMON_PERFMIX)", p)
+	}
+	b.ReportAllocs()
+	var pkts uint64
+	runtime.LockOSThread() // threadCPU is this goroutine's: the reader's own CPU time
+	defer runtime.UnlockOSThread()
+	cpu0 := threadCPU()
+	for range b.N {
+		fl, err := os.Open(p)
+		if err != nil {
+			b.Fatal(err)
+		}
+		r, err := OpenMapped(p, fl, nil)
+		if r == nil || err != nil {
+			b.Fatal("not mapped", err)
+		}
+		var f Frame
+		var x int
+		for r.Next(&f) == nil {
+			x += int(f.Data[0])
+			pkts++
+		}
+		_ = r.Close()
+		fl.Close()
+	}
+	b.ReportMetric(float64(pkts)/b.Elapsed().Seconds(), "pkts/s")
+	b.ReportMetric(float64(threadCPU()-cpu0)/1e6/float64(b.N), "reader-cpu-ms/op")
 }

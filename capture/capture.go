@@ -16,10 +16,14 @@ import (
 type Frame struct {
 	Ts       int64  // µs since the Unix epoch (finer resolutions truncated toward zero, as libpcap does)
 	LinkType uint32 // pcap LINKTYPE_* value of this frame's interface
-	Data     []byte // captured bytes; valid until the next Next call
-	WireLen  int    // original length on the wire
-	Num      uint64 // 1-based packet number within its file
-	File     string // the path as given ("-" for stdin)
+	// Stable says that Data stays valid until the reader is closed, not only until the next
+	// Next call: the frame comes from a mapped file (OpenMapped), so a consumer that keeps
+	// frames for later (the sharded engine's dispatcher) need not copy them.
+	Stable  bool
+	Data    []byte // captured bytes; valid until the next Next call (Stable: until Close)
+	WireLen int    // original length on the wire
+	Num     uint64 // 1-based packet number within its file
+	File    string // the path as given ("-" for stdin)
 }
 
 // Reader yields frames. Next returns io.EOF at a clean end of input and a *Error otherwise.

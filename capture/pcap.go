@@ -163,6 +163,7 @@ func (r *pcapReader) fill(f *Frame, sec, frac, wireLen uint32) {
 	f.WireLen = int(wireLen)
 	f.Num = r.num
 	f.File = r.name
+	f.Stable = false
 }
 
 // next reads one frame through bufio, handling every case (truncation, caplen beyond the

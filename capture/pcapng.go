@@ -260,6 +260,7 @@ func (r *pcapngReader) Next(f *Frame) error {
 			f.WireLen = int(wireLen)
 			f.Num = r.num
 			f.File = r.name
+			f.Stable = false
 			return nil
 		case blockSPB:
 			if len(r.ifaces) == 0 {
@@ -284,6 +285,7 @@ func (r *pcapngReader) Next(f *Frame) error {
 			f.WireLen = int(wireLen)
 			f.Num = r.num
 			f.File = r.name
+			f.Stable = false
 			return nil
 		}
 	}

@@ -102,18 +102,53 @@ func appendDERHeader(out, tag []byte, n int) []byte {
 // isDER reports whether every length in the element (and those inside constructed ones)
 // is DER.
 func isDER(e berElem, depth int) bool {
-	if !e.der {
-		return false
-	}
-	if !e.constructed {
-		return true
-	}
-	for p := e.content; len(p) > 0; {
-		var c berElem
-		var ok bool
-		if c, p, ok = readBER(p, depth+1); !ok || !isDER(c, depth+1) {
+	return e.der && (!e.constructed || derElements(e.content, depth+1))
+}
+
+// derElements reports whether b is a run of elements that readBER reads at depth with
+// DER lengths, those inside constructed ones too: isDER's walk over the elements of a
+// constructed one, without building their berElems (every certificate is checked so).
+func derElements(b []byte, depth int) bool {
+	for len(b) > 0 {
+		if len(b) < 2 || depth > maxBERDepth {
 			return false
 		}
+		i := 1
+		if b[0]&0x1f == 0x1f { // high tag number form
+			for i < len(b) && b[i]&0x80 != 0 {
+				i++
+			}
+			i++
+			if i >= len(b) || i > 6 {
+				return false
+			}
+		}
+		constructed := b[0]&0x20 != 0
+		l := int(b[i])
+		i++
+		if l >= 0x80 {
+			// long form: DER only with at most 4 octets, no leading zero, a value >= 0x80
+			// (0x80 itself is the indefinite length)
+			n := l & 0x7f
+			if n == 0 || n > 4 || n > len(b)-i || b[i] == 0 {
+				return false
+			}
+			l = 0
+			for _, c := range b[i : i+n] {
+				l = l<<8 | int(c)
+			}
+			if l < 0x80 {
+				return false
+			}
+			i += n
+		}
+		if l > len(b)-i {
+			return false
+		}
+		if constructed && !derElements(b[i:i+l], depth+1) {
+			return false
+		}
+		b = b[i+l:]
 	}
 	return true
 }

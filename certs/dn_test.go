@@ -70,7 +70,7 @@ func TestDNFormatting(t *testing.T) {
 		{"unknown attribute", nameDER([]ava{{[]byte{0x2A, 0x03, 0x04}, utf8s, []byte("abc")}}), "1.2.3.4=#0C03616263"},
 		{"empty name", nil, ""},
 	} {
-		got := formatRFC2253(parseName(cryptobyte.String(tc.der), 1<<20))
+		got := formatRFC2253(parseName(nil, cryptobyte.String(tc.der), 1<<20))
 		if got != tc.want {
 			t.Errorf("%s: got %s want %s", tc.name, got, tc.want)
 		}
@@ -82,7 +82,7 @@ func TestDNLengthIsCapped(t *testing.T) {
 	for i := 0; i < 5000; i++ {
 		rdns = append(rdns, []ava{{oidCNBytes, asn1.UTF8String, []byte("x,y")}})
 	}
-	got := formatRFC2253(parseName(cryptobyte.String(nameDER(rdns...)), 1<<20))
+	got := formatRFC2253(parseName(nil, cryptobyte.String(nameDER(rdns...)), 1<<20))
 	if len(got) != MaxNameLen || !strings.HasPrefix(got, `CN=x\,y,CN=x\,y`) {
 		t.Errorf("len %d prefix %.30q", len(got), got)
 	}

@@ -24,7 +24,7 @@ const (
 func parseKey(c *Certificate, spki cryptobyte.String) {
 	var alg, oid cryptobyte.String
 	var bits encasn1.BitString
-	if !spki.ReadASN1(&alg, asn1.SEQUENCE) || !alg.ReadASN1(&oid, asn1.OBJECT_IDENTIFIER) {
+	if !readASN1(&spki, &alg, asn1.SEQUENCE) || !readASN1(&alg, &oid, asn1.OBJECT_IDENTIFIER) {
 		return
 	}
 	algOID := oidString(oid)
@@ -41,7 +41,7 @@ func parseKey(c *Certificate, spki cryptobyte.String) {
 	case oidRSA, oidMD5RSA, oidRSAPSS:
 		var seq cryptobyte.String
 		n, e := new(big.Int), new(big.Int)
-		if !key.ReadASN1(&seq, asn1.SEQUENCE) || !readUnsigned(&seq, n) || !readUnsigned(&seq, e) {
+		if !readASN1(&key, &seq, asn1.SEQUENCE) || !readUnsigned(&seq, n) || !readUnsigned(&seq, e) {
 			return
 		}
 		if algOID == oidRSAPSS {
@@ -54,7 +54,7 @@ func parseKey(c *Certificate, spki cryptobyte.String) {
 	case oidEC:
 		if alg.PeekASN1Tag(asn1.OBJECT_IDENTIFIER) {
 			var curve cryptobyte.String
-			alg.ReadASN1(&curve, asn1.OBJECT_IDENTIFIER)
+			readASN1(&alg, &curve, asn1.OBJECT_IDENTIFIER)
 			curveOID := oidString(curve)
 			info, ok := curveNames[curveOID]
 			if !ok {
@@ -71,9 +71,9 @@ func parseKey(c *Certificate, spki cryptobyte.String) {
 		// explicit parameters: SEQUENCE { version, fieldID, curve, base, order, ... }
 		var params, skip cryptobyte.String
 		order := new(big.Int)
-		if !alg.ReadASN1(&params, asn1.SEQUENCE) || !params.SkipASN1(asn1.INTEGER) ||
-			!params.ReadASN1(&skip, asn1.SEQUENCE) || !params.ReadASN1(&skip, asn1.SEQUENCE) ||
-			!params.ReadASN1(&skip, asn1.OCTET_STRING) || !readUnsigned(&params, order) {
+		if !readASN1(&alg, &params, asn1.SEQUENCE) || !params.SkipASN1(asn1.INTEGER) ||
+			!readASN1(&params, &skip, asn1.SEQUENCE) || !readASN1(&params, &skip, asn1.SEQUENCE) ||
+			!readASN1(&params, &skip, asn1.OCTET_STRING) || !readUnsigned(&params, order) {
 			return
 		}
 		c.KeyType = "ecdsa"
@@ -81,7 +81,7 @@ func parseKey(c *Certificate, spki cryptobyte.String) {
 	case oidDSA:
 		var params cryptobyte.String
 		p := new(big.Int)
-		if !alg.ReadASN1(&params, asn1.SEQUENCE) || !readUnsigned(&params, p) {
+		if !readASN1(&alg, &params, asn1.SEQUENCE) || !readUnsigned(&params, p) {
 			return
 		}
 		c.KeyType = "dsa"
@@ -100,7 +100,7 @@ func parseKey(c *Certificate, spki cryptobyte.String) {
 // readUnsigned reads an INTEGER as a magnitude (sign ignored, as a key's modulus).
 func readUnsigned(s *cryptobyte.String, out *big.Int) bool {
 	var body cryptobyte.String
-	if !s.ReadASN1(&body, asn1.INTEGER) {
+	if !readASN1(s, &body, asn1.INTEGER) {
 		return false
 	}
 	out.SetBytes(body)

@@ -14,26 +14,26 @@ type attr struct {
 	set   int    // index of the RDN (SET) it belongs to
 }
 
-// parseName reads a Name's RDN sequence content. Unparsable pieces are skipped.
-func parseName(name cryptobyte.String, max int) []attr {
-	var out []attr
+// parseName appends to out the attributes of a Name's RDN sequence content. Unparsable
+// pieces are skipped.
+func parseName(out []attr, name cryptobyte.String, max int) []attr {
 	for set := 0; !name.Empty() && len(out) < max; set++ {
 		var rdn cryptobyte.String
-		if !name.ReadASN1(&rdn, asn1.SET) {
+		if !readASN1(&name, &rdn, asn1.SET) {
 			return out
 		}
 		for !rdn.Empty() && len(out) < max {
 			var atv, oid cryptobyte.String
-			if !rdn.ReadASN1(&atv, asn1.SEQUENCE) || !atv.ReadASN1(&oid, asn1.OBJECT_IDENTIFIER) {
+			if !readASN1(&rdn, &atv, asn1.SEQUENCE) || !readASN1(&atv, &oid, asn1.OBJECT_IDENTIFIER) {
 				break
 			}
 			var full, val cryptobyte.String
 			var tag asn1.Tag
-			if !atv.ReadAnyASN1Element(&full, &tag) {
+			if !readAnyASN1Element(&atv, &full, &tag) {
 				break
 			}
 			val = full
-			val.ReadAnyASN1(&val, &tag)
+			readAnyASN1(&val, &val, &tag)
 			out = append(out, attr{oid: oidString(oid), tag: tag, value: val, full: full, set: set})
 		}
 	}
@@ -44,7 +44,8 @@ func parseName(name cryptobyte.String, max int) []attr {
 // RDNs in reverse order separated by ",", multi-valued RDN parts by "+", short names,
 // values escaped per RFC 2253 with control and non-ASCII bytes as \XX.
 func formatRFC2253(attrs []attr) string {
-	var b []byte
+	var buf [256]byte // most names fit: the only allocation is the string's
+	b := buf[:0]
 	prevSet := -1
 	for i := len(attrs) - 1; i >= 0; i-- {
 		a := attrs[i]
@@ -106,48 +107,56 @@ func appendASN1StringRFC2253(b []byte, a attr) []byte {
 	if w < 0 {
 		return appendDERDump(b, a.full)
 	}
-	var chars []rune
-	switch w {
-	case 0, 1:
-		// UTF8String is read one byte per character (OpenSSL avoids converting twice);
-		// single-byte types are Latin-1 and get converted to UTF-8 bytes.
-		if w == 0 {
-			n := len(a.value)
-			for i, c := range a.value {
-				b = appendEscChar(b, c, i == 0, i == n-1)
-			}
-			return b
-		}
-		for _, c := range a.value {
-			chars = append(chars, rune(c))
-		}
-	case 2:
-		if len(a.value)%2 != 0 {
-			return b
-		}
-		u := make([]uint16, 0, len(a.value)/2)
-		for i := 0; i+1 < len(a.value); i += 2 {
-			u = append(u, uint16(a.value[i])<<8|uint16(a.value[i+1]))
-		}
-		for _, c := range u {
-			chars = append(chars, rune(c))
-		}
-	case 4:
-		if len(a.value)%4 != 0 {
-			return b
-		}
-		for i := 0; i+3 < len(a.value); i += 4 {
-			chars = append(chars, rune(uint32(a.value[i])<<24|uint32(a.value[i+1])<<16|uint32(a.value[i+2])<<8|uint32(a.value[i+3])))
-		}
+	if w <= 1 && plainRFC2253(a.value) {
+		return append(b, a.value...)
 	}
+	if w == 0 {
+		// UTF8String is read one byte per character (OpenSSL avoids converting twice)
+		n := len(a.value)
+		for i, c := range a.value {
+			b = appendEscChar(b, c, i == 0, i == n-1)
+		}
+		return b
+	}
+	// Single-byte types are Latin-1, BMPString (2) and UniversalString (4) big-endian;
+	// each character is converted to UTF-8 and its bytes escaped (first and last refer
+	// to the whole value). Nothing is printed of a value whose length is not a multiple
+	// of the width.
+	if len(a.value)%w != 0 {
+		return b
+	}
+	n := len(a.value) / w
 	var ub [8]byte
-	for i, r := range chars {
-		enc := putUTF8(ub[:0], uint32(r))
+	for i := range n {
+		var r uint32
+		for _, c := range a.value[i*w : i*w+w] {
+			r = r<<8 | uint32(c)
+		}
+		enc := putUTF8(ub[:0], r)
 		for j, c := range enc {
-			b = appendEscChar(b, c, i == 0 && j == 0, i == len(chars)-1 && j == len(enc)-1)
+			b = appendEscChar(b, c, i == 0 && j == 0, i == n-1 && j == len(enc)-1)
 		}
 	}
 	return b
+}
+
+// rfc2253Specials has a bit set for each ASCII byte below 64 that appendEscChar escapes
+// wherever it is: , + " < > ;
+const rfc2253Specials = 1<<',' | 1<<'+' | 1<<'"' | 1<<'<' | 1<<'>' | 1<<';'
+
+// plainRFC2253 reports whether appendEscChar leaves every byte of v as it is (and, v
+// being ASCII, a single-byte type's conversion to UTF-8 too): the usual value, copied
+// whole.
+func plainRFC2253(v []byte) bool {
+	if len(v) == 0 || v[0] == ' ' || v[0] == '#' || v[len(v)-1] == ' ' {
+		return len(v) == 0
+	}
+	for _, c := range v {
+		if c < 0x20 || c >= 0x7f || c == '\\' || c < 64 && rfc2253Specials>>c&1 != 0 {
+			return false
+		}
+	}
+	return true
 }
 
 // putUTF8 encodes like OpenSSL's UTF8_putc (no validity checks on surrogates).
@@ -186,7 +195,8 @@ func appendEscChar(b []byte, c byte, first, last bool) []byte {
 // printable ASCII (except \n and \r) become '.'; the result is cut at the first newline
 // and at 2047 bytes, as Zeek reads it back with BIO_gets.
 func asn1StringPrint(v []byte) string {
-	out := make([]byte, 0, len(v))
+	var buf [128]byte // a usual name fits: the string is the only allocation
+	out := buf[:0]
 	for _, c := range v {
 		if c > '~' || (c < ' ' && c != '\n' && c != '\r') {
 			c = '.'

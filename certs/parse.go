@@ -10,10 +10,13 @@ import (
 
 const maxNameAttrs = 256
 
-var (
-	oidCN  = "2.5.4.3"
-	oidSAN = "2.5.29.17"
-	oidBC  = "2.5.29.19"
+var oidCN = "2.5.4.3"
+
+// The extensions read, by their OIDs' DER content (2.5.29.17, 2.5.29.19): the others are
+// skipped without rendering their OIDs.
+const (
+	derOIDSAN = "\x55\x1d\x11"
+	derOIDBC  = "\x55\x1d\x13"
 )
 
 // Parse decodes a DER certificate. It fails only when the outer structure (the
@@ -28,16 +31,16 @@ func Parse(der []byte) (*Certificate, error) {
 	}
 	in := cryptobyte.String(der)
 	var cert, tbs, sigAlg cryptobyte.String
-	if !in.ReadASN1(&cert, asn1.SEQUENCE) ||
-		!cert.ReadASN1(&tbs, asn1.SEQUENCE) ||
-		!cert.ReadASN1(&sigAlg, asn1.SEQUENCE) {
+	if !readASN1(&in, &cert, asn1.SEQUENCE) ||
+		!readASN1(&cert, &tbs, asn1.SEQUENCE) ||
+		!readASN1(&cert, &sigAlg, asn1.SEQUENCE) {
 		return nil, ErrMalformed
 	}
 	c := &Certificate{Version: 1}
 
 	if tbs.PeekASN1Tag(asn1.Tag(0).Constructed().ContextSpecific()) {
 		var ver cryptobyte.String
-		if !tbs.ReadASN1(&ver, asn1.Tag(0).Constructed().ContextSpecific()) {
+		if !readASN1(&tbs, &ver, asn1.Tag(0).Constructed().ContextSpecific()) {
 			return nil, ErrMalformed
 		}
 		var v int64
@@ -46,21 +49,22 @@ func Parse(der []byte) (*Certificate, error) {
 		}
 	}
 	var serial cryptobyte.String
-	if !tbs.ReadASN1(&serial, asn1.INTEGER) {
+	if !readASN1(&tbs, &serial, asn1.INTEGER) {
 		return nil, ErrMalformed
 	}
 	c.Serial = formatSerial(serial)
 
 	var tbsSig, issuer, validity, subject, spki cryptobyte.String
-	if !tbs.ReadASN1(&tbsSig, asn1.SEQUENCE) ||
-		!tbs.ReadASN1(&issuer, asn1.SEQUENCE) ||
-		!tbs.ReadASN1(&validity, asn1.SEQUENCE) ||
-		!tbs.ReadASN1(&subject, asn1.SEQUENCE) ||
-		!tbs.ReadASN1(&spki, asn1.SEQUENCE) {
+	if !readASN1(&tbs, &tbsSig, asn1.SEQUENCE) ||
+		!readASN1(&tbs, &issuer, asn1.SEQUENCE) ||
+		!readASN1(&tbs, &validity, asn1.SEQUENCE) ||
+		!readASN1(&tbs, &subject, asn1.SEQUENCE) ||
+		!readASN1(&tbs, &spki, asn1.SEQUENCE) {
 		return nil, ErrMalformed
 	}
-	c.Issuer = formatRFC2253(parseName(issuer, maxNameAttrs))
-	subjAttrs := parseName(subject, maxNameAttrs)
+	var attrs [16]attr // room for the usual names' attributes, on the stack
+	c.Issuer = formatRFC2253(parseName(attrs[:0], issuer, maxNameAttrs))
+	subjAttrs := parseName(attrs[:0], subject, maxNameAttrs)
 	c.Subject = formatRFC2253(subjAttrs)
 	for i := len(subjAttrs) - 1; i >= 0; i-- {
 		if subjAttrs[i].oid == oidCN {
@@ -81,7 +85,7 @@ func Parse(der []byte) (*Certificate, error) {
 	parseKey(c, spki)
 
 	var sigOID cryptobyte.String
-	if sigAlg.ReadASN1(&sigOID, asn1.OBJECT_IDENTIFIER) {
+	if readASN1(&sigAlg, &sigOID, asn1.OBJECT_IDENTIFIER) {
 		c.SigAlg = algLongNames[oidString(sigOID)]
 	}
 
@@ -89,7 +93,7 @@ func Parse(der []byte) (*Certificate, error) {
 	for !tbs.Empty() {
 		var body cryptobyte.String
 		var tag asn1.Tag
-		if !tbs.ReadAnyASN1(&body, &tag) {
+		if !readAnyASN1(&tbs, &body, &tag) {
 			break
 		}
 		if tag == asn1.Tag(3).Constructed().ContextSpecific() {
@@ -121,7 +125,8 @@ func formatSerial(content []byte) string {
 			mag = mag[:1]
 		}
 	}
-	b := make([]byte, 0, 2*len(mag)+2)
+	var buf [80]byte // a usual serial's text fits: the string is the only allocation
+	b := buf[:0]
 	if neg {
 		b = append(b, '-')
 	}
@@ -139,23 +144,23 @@ func formatSerial(content []byte) string {
 
 func parseExtensions(c *Certificate, body cryptobyte.String) {
 	var exts cryptobyte.String
-	if !body.ReadASN1(&exts, asn1.SEQUENCE) {
+	if !readASN1(&body, &exts, asn1.SEQUENCE) {
 		return
 	}
 	for !exts.Empty() {
 		var ext, oid, val cryptobyte.String
-		if !exts.ReadASN1(&ext, asn1.SEQUENCE) || !ext.ReadASN1(&oid, asn1.OBJECT_IDENTIFIER) {
+		if !readASN1(&exts, &ext, asn1.SEQUENCE) || !readASN1(&ext, &oid, asn1.OBJECT_IDENTIFIER) {
 			return
 		}
 		if ext.PeekASN1Tag(asn1.BOOLEAN) {
 			var crit cryptobyte.String
-			ext.ReadASN1(&crit, asn1.BOOLEAN)
+			readASN1(&ext, &crit, asn1.BOOLEAN)
 		}
-		if !ext.ReadASN1(&val, asn1.OCTET_STRING) {
+		if !readASN1(&ext, &val, asn1.OCTET_STRING) {
 			continue
 		}
-		switch oidString(oid) {
-		case oidSAN:
+		switch string(oid) {
+		case derOIDSAN:
 			first := !c.sanSeen
 			c.sanSeen = true
 			san, ok := parseSAN(val)
@@ -168,7 +173,7 @@ func parseExtensions(c *Certificate, body cryptobyte.String) {
 					c.HostnameNames = append(c.HostnameNames, san.DNS...)
 				}
 			}
-		case oidBC:
+		case derOIDBC:
 			if bc, ok := parseBasicConstraints(val); ok {
 				c.BasicConstraints = bc
 			}
@@ -178,14 +183,14 @@ func parseExtensions(c *Certificate, body cryptobyte.String) {
 
 func parseSAN(val cryptobyte.String) (*SAN, bool) {
 	var names cryptobyte.String
-	if !val.ReadASN1(&names, asn1.SEQUENCE) || !val.Empty() {
+	if !readASN1(&val, &names, asn1.SEQUENCE) || !val.Empty() {
 		return nil, false
 	}
 	san := &SAN{}
 	for n := 0; !names.Empty(); n++ {
 		var body cryptobyte.String
 		var tag asn1.Tag
-		if !names.ReadAnyASN1(&body, &tag) {
+		if !readAnyASN1(&names, &body, &tag) {
 			return nil, false
 		}
 		if n >= MaxSANs {
@@ -211,13 +216,13 @@ func parseSAN(val cryptobyte.String) (*SAN, bool) {
 
 func parseBasicConstraints(val cryptobyte.String) (*BasicConstraints, bool) {
 	var seq cryptobyte.String
-	if !val.ReadASN1(&seq, asn1.SEQUENCE) {
+	if !readASN1(&val, &seq, asn1.SEQUENCE) {
 		return nil, false
 	}
 	bc := &BasicConstraints{}
 	if seq.PeekASN1Tag(asn1.BOOLEAN) {
 		var b cryptobyte.String
-		if !seq.ReadASN1(&b, asn1.BOOLEAN) || len(b) != 1 {
+		if !readASN1(&seq, &b, asn1.BOOLEAN) || len(b) != 1 {
 			return nil, false
 		}
 		bc.CA = b[0] != 0
@@ -226,7 +231,7 @@ func parseBasicConstraints(val cryptobyte.String) (*BasicConstraints, bool) {
 		var n int64
 		if !seq.ReadASN1Int64WithTag(&n, asn1.INTEGER) {
 			var raw cryptobyte.String
-			seq.ReadASN1(&raw, asn1.INTEGER)
+			readASN1(&seq, &raw, asn1.INTEGER)
 			n = -1 // ASN1_INTEGER_get's error value for out-of-range numbers
 		}
 		bc.PathLen = int64(int32(n))

@@ -13,7 +13,7 @@ import (
 func readTime(s *cryptobyte.String) (int64, string) {
 	var body cryptobyte.String
 	var tag asn1.Tag
-	if !s.ReadAnyASN1(&body, &tag) {
+	if !readAnyASN1(s, &body, &tag) {
 		return 0, ""
 	}
 	return asn1TimeWeird(body, tag)

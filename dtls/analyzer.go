@@ -83,7 +83,7 @@ func newAnalyzer(env *analyzer.Env, cfg *Config) *Analyzer {
 // a handshake record (a flood of one-datagram flows to port 443) has none.
 func (a *Analyzer) fragsNow() *frags {
 	if a.frags == nil {
-		f := &frags{mem: memAccount{max: a.cfg.MaxConnBuffered, budget: a.cfg.Budget}}
+		f := &frags{mem: memAccount{max: a.cfg.MaxConnBuffered, budget: a.cfg.Budget, memory: a.cfg.SSL.Budget()}}
 		f.client.mem = &f.mem
 		f.server.mem = &f.mem
 		a.frags = f

@@ -5,6 +5,7 @@ import (
 	"sync/atomic"
 
 	"github.com/tlsmon/tlsmon"
+	"github.com/tlsmon/tlsmon/budget"
 )
 
 // Default caps on the memory held for handshake fragment reassembly.
@@ -21,6 +22,8 @@ const (
 const (
 	WeirdConnBufferLimit   = "DTLS_fragment_buffer_conn_limit"
 	WeirdGlobalBufferLimit = "DTLS_fragment_buffer_global_limit"
+	// weirdMemoryBudget: the engine's memory budget (ssl.Config.Budget) refused the buffer.
+	weirdMemoryBudget = "memory_budget"
 )
 
 // Budget bounds the bytes held by fragment reassembly over all the connections that share
@@ -81,8 +84,9 @@ type memAccount struct {
 	held    int
 	max     int
 	budget  *Budget
-	hit     string // weird to raise, "" for none
-	hitSize int    // the buffer size that was refused
+	memory  *budget.Budget // the engine's memory budget (ssl.Shared.Budget), nil: none
+	hit     string         // weird to raise, "" for none
+	hitSize int            // the buffer size that was refused
 }
 
 // grow asks for the buffer held by one reassembler to go from oldCap to newCap bytes.
@@ -100,6 +104,13 @@ func (m *memAccount) grow(oldCap, newCap int) bool {
 		m.budget.globalHits.Add(1)
 		return false
 	}
+	if !m.memory.DrawQuiet(budget.DTLS, int64(n)) {
+		if m.budget != nil {
+			m.budget.release(int64(n))
+		}
+		m.refuse(weirdMemoryBudget, newCap)
+		return false
+	}
 	m.held += n
 	return true
 }
@@ -114,6 +125,7 @@ func (m *memAccount) free(n int) {
 	if m.budget != nil {
 		m.budget.release(int64(n))
 	}
+	m.memory.Release(nil, budget.DTLS, int64(n))
 }
 
 // weird returns the pending cap weird, if any, and clears it.
@@ -123,6 +135,9 @@ func (m *memAccount) weird(ts int64, conn *tlsmon.Conn, dst *tlsmon.Weird) bool 
 	}
 	*dst = tlsmon.Weird{Meta: tlsmon.Meta{Ts: ts, Conn: conn}, WeirdName: m.hit, Addl: strconv.Itoa(m.hitSize),
 		Source: AnalyzerName}
+	if m.hit == weirdMemoryBudget { // the engine's cap, named as its other memory_budget weirds
+		dst.Addl, dst.Source = "refused dtls", "tlsmon"
+	}
 	m.hit = ""
 	return true
 }

@@ -7,6 +7,7 @@ import (
 
 	"github.com/tlsmon/tlsmon"
 	"github.com/tlsmon/tlsmon/analyzer"
+	"github.com/tlsmon/tlsmon/budget"
 )
 
 // newCappedHarness is newHarness with the given caps.
@@ -154,5 +155,30 @@ func TestBudgetConcurrentReservations(t *testing.T) {
 	wg.Wait()
 	if st := b.Stats(); st.Used != 0 || st.Peak > limit {
 		t.Fatalf("budget %+v", st)
+	}
+}
+
+// TestMemAccountMemoryBudget: the engine's memory budget (ssl.Shared.Budget) is drawn on
+// with the DTLS caps; its refusal drops the fragment with the memory_budget weird (source
+// tlsmon), and what was drawn is given back.
+func TestMemAccountMemoryBudget(t *testing.T) {
+	mb := &budget.Budget{Max: 1000}
+	m := memAccount{max: 1 << 20, budget: NewBudget(0), memory: mb}
+	if !m.grow(0, 800) || mb.Stats().Accounts[budget.DTLS] != 800 {
+		t.Fatalf("grow within the budget: %+v", mb.Stats())
+	}
+	if m.grow(800, 1600) {
+		t.Fatal("grow past the memory budget granted")
+	}
+	if m.budget.Stats().Used != 800 {
+		t.Errorf("the DTLS budget kept the refused bytes: %d", m.budget.Stats().Used)
+	}
+	var w tlsmon.Weird
+	if !m.weird(1, nil, &w) || w.WeirdName != "memory_budget" || w.Source != "tlsmon" || w.Addl != "refused dtls" {
+		t.Errorf("weird %+v", w)
+	}
+	m.free(800)
+	if mb.Used() != 0 || m.budget.Stats().Used != 0 {
+		t.Errorf("after free: %d, %d", mb.Used(), m.budget.Stats().Used)
 	}
 }

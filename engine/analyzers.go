@@ -32,5 +32,8 @@ func DefaultAnalyzersConfig(s ssl.Config, d dtls.Config, q quic.Config) []analyz
 	if q.NewSSL == nil {
 		q.NewSSL = tls.New
 	}
+	if q.Budget == nil {
+		q.Budget = sh.Budget() // QUIC CRYPTO draws on the engine's memory budget too
+	}
 	return append([]analyzer.Spec{tls, dtls.SpecConfig(d), rdp.Spec(), quic.SpecConfig(q)}, protocols.Specs()...)
 }

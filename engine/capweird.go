@@ -72,6 +72,23 @@ func (e *Engine) checkDecoderCaps() {
 	}
 }
 
+// checkTunnelDecoderCaps reports the fragment caps the decoder of tunnel depth d hit on
+// the current encapsulated frame.
+func (e *Engine) checkTunnelDecoderCaps(d int) {
+	dec := e.tun.dec[d]
+	if dec == nil {
+		return
+	}
+	ds := dec.Stats()
+	seen := &e.seenTunFragCaps[d]
+	for ; seen[0] < ds.FragBytesCapHits; seen[0]++ {
+		e.capReport(nil, capFragmentBytes, weirdFragBytesCap, "", false)
+	}
+	for ; seen[1] < ds.FragCountCapHits; seen[1]++ {
+		e.capReport(nil, capFragmentCount, weirdFragCountCap, "", false)
+	}
+}
+
 // checkTableCap reports the connection cap the table hit on the current packet.
 func (e *Engine) checkTableCap() {
 	for n := e.table.Stats().ConnCapHits; e.seenConnCap < n; e.seenConnCap++ {

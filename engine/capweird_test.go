@@ -3,8 +3,10 @@ package engine
 import (
 	"testing"
 
+	"github.com/gopacket/gopacket/layers"
 	"github.com/tlsmon/tlsmon"
 	"github.com/tlsmon/tlsmon/analyzer"
+	"github.com/tlsmon/tlsmon/capture"
 	"github.com/tlsmon/tlsmon/packet"
 )
 
@@ -87,4 +89,30 @@ func ipv4Fragment(i int) []byte {
 	copy(b[12:], []byte{10, 1, byte(i >> 8), byte(i)})
 	copy(b[16:], []byte{192, 0, 2, 1})
 	return b
+}
+
+// TestTunnelFragmentCapWeird: the fragment caps hit by the decoder of an encapsulated
+// packet (here IP in IP) are reported and counted like those of the outer decoder.
+func TestTunnelFragmentCapWeird(t *testing.T) {
+	var evs []tlsmon.Event
+	var ws []weirdRec
+	e := New(Options{Analyzers: []analyzer.Spec{}, Handler: collect(&evs, &ws), Limits: Limits{MaxFragmentBytes: 4096}})
+	for i := 0; i < 100; i++ {
+		f := ipFrame(t, layers.IPProtocolIPv4, ipv4Fragment(i))
+		e.Frame(&capture.Frame{Ts: int64(1_000_000 + i), LinkType: packet.LinkRaw, Data: f, WireLen: len(f)})
+	}
+	st := e.Stats()
+	hits := st.CapHits[capFragmentBytes]
+	if hits == 0 {
+		t.Fatalf("no frag_bytes hit: %v", st)
+	}
+	var n int
+	for _, w := range ws {
+		if w.name == weirdFragBytesCap && w.source == "tlsmon" {
+			n++
+		}
+	}
+	if want := int(min(hits, capSampleThreshold)); n != want {
+		t.Fatalf("%d fragment cap weirds, want %d (%d hits)", n, want, hits)
+	}
 }

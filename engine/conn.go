@@ -257,6 +257,8 @@ func (cs *connState) capped(capped int) {
 		e.capHit(c, "reassembly_blocks", "reassembly_block_cap")
 	case stream.CapHold:
 		e.capHit(c, "reassembly_hold", "reassembly_hold_cap")
+	case stream.CapBudget:
+		e.capReport(&c.Info, capMemory, weirdMemoryBudget, "refused reassembly", false)
 	}
 }
 

@@ -3,6 +3,7 @@ package engine
 import (
 	"errors"
 	"io"
+	"runtime/debug"
 	"slices"
 	"strconv"
 	"strings"
@@ -54,6 +55,9 @@ type Engine struct {
 	// counters already reported (capweird.go).
 	capSamples                                      map[string]*capSample
 	seenFragBytesCap, seenFragCountCap, seenConnCap uint64
+	seenTunFragCaps                                 [maxTunnelDepth][2]uint64
+	// mem is the memory budget (budget.go).
+	mem memState
 }
 
 // minNetworkTime is the lowest network time Zeek reports (µs): its network time is the
@@ -69,27 +73,39 @@ func (nopHandler) HandleEvent(tlsmon.Event) {}
 func New(opts Options) *Engine {
 	opts.Limits.defaults()
 	opts.Analyzer.Recover = opts.Recover.Enabled
-	if opts.Analyzers == nil {
-		opts.Analyzers = DefaultAnalyzersConfig(opts.SSL, opts.DTLS, opts.QUIC)
-	}
 	e := &Engine{opts: opts, handler: opts.Handler, now: minNetworkTime}
 	if e.handler == nil {
 		e.handler = nopHandler{}
 	}
+	e.initBudget(opts.MaxMemory) // budget.go
+	mem := e.memBudget()
+	if opts.Analyzers == nil && opts.SSL.Budget == nil {
+		opts.SSL.Budget = mem
+	}
+	if opts.Analyzers == nil {
+		opts.Analyzers = DefaultAnalyzersConfig(opts.SSL, opts.DTLS, opts.QUIC)
+	}
+	e.opts.Analyzers = opts.Analyzers
 	e.dec = packet.NewDecoder(packet.Config{
 		MaxFragmentBytes:        opts.Limits.MaxFragmentBytes,
 		MaxFragmentsPerDatagram: opts.Limits.MaxFragmentsPerDatagram,
 		VerifyChecksums:         opts.VerifyChecksums,
+		Budget:                  mem,
 	})
-	e.table = flow.NewTable(flow.Config{
+	tc := flow.Config{
 		TCPInactivity: opts.TCPInactivityTimeout.Microseconds(),
 		UDPInactivity: opts.UDPInactivityTimeout.Microseconds(),
 		MaxConns:      opts.Limits.MaxConnections,
 		UIDSeed:       opts.UIDSeed,
 		NewConn:       e.newConnAlloc,
-	}, (*hooks)(e))
+	}
+	if mem != nil {
+		tc.Admit = e.admit
+	}
+	e.table = flow.NewTable(tc, (*hooks)(e))
 	e.reg = detect.NewRegistry(opts.Analyzers)
 	e.pool.Max = opts.Limits.ReassemblyGlobal
+	e.pool.Mem = mem
 	e.recovery = e.opts.Recover.recovery()
 	e.stats.CapHits = map[string]uint64{}
 	e.capSamples = map[string]*capSample{}
@@ -110,10 +126,10 @@ func (e *Engine) Stats() Stats {
 	}
 	ds := e.dec.Stats()
 	if ds.FragBytesCapHits > 0 {
-		s.CapHits["frag_bytes"] = ds.FragBytesCapHits
+		s.CapHits["frag_bytes"] += ds.FragBytesCapHits // tunnels' decoders counted already
 	}
 	if ds.FragCountCapHits > 0 {
-		s.CapHits["frag_count"] = ds.FragCountCapHits
+		s.CapHits["frag_count"] += ds.FragCountCapHits
 	}
 	return s
 }
@@ -121,14 +137,34 @@ func (e *Engine) Stats() Stats {
 // Run processes every frame of r. At the end of input (or at a capture error) it removes
 // every connection, raising their ConnectionStateRemove events, and returns the first fatal
 // capture error, or nil at a clean end.
-func (e *Engine) Run(r capture.Reader) error {
+//
+// A mapped capture truncated while it is read (capture.OpenMapped) ends the run with an
+// error wrapping capture.ErrMappedFault instead of the process: the connections are
+// flushed if the fault came from the reader, not if it came while a frame was processed
+// (the engine's state is then incomplete).
+func (e *Engine) Run(r capture.Reader) (err error) {
+	defer debug.SetPanicOnFault(debug.SetPanicOnFault(true))
+	inFrame := false
+	defer func() {
+		if v := recover(); v != nil {
+			ferr, ok := capture.FaultError(v)
+			if !ok {
+				panic(v)
+			}
+			if !inFrame {
+				e.Flush()
+			}
+			err = ferr
+		}
+	}()
 	var f capture.Frame
-	var err error
 	for {
 		if err = r.Next(&f); err != nil {
 			break
 		}
+		inFrame = true
 		e.Frame(&f)
+		inFrame = false
 	}
 	e.Flush()
 	if errors.Is(err, io.EOF) {
@@ -214,6 +250,8 @@ func (e *Engine) decoded(st packet.Status, err error, p *packet.Packet) {
 		if e.tun.depth == 0 {
 			e.phase = PhaseDecode
 			e.checkDecoderCaps()
+		} else {
+			e.checkTunnelDecoderCaps(e.tun.depth - 1)
 		}
 		var de *packet.DecodeError
 		if !errors.As(err, &de) {
@@ -333,6 +371,9 @@ func (h *hooks) Weird(c *flow.Conn, name string) {
 func (h *hooks) Removed(c *flow.Conn, ts int64) {
 	e := (*Engine)(h)
 	cs := stateOf(c)
+	if e.mem.on {
+		e.connRemoved(cs)
+	}
 	cs.done(ts)
 	ev := &e.removed
 	*ev = tlsmon.ConnectionStateRemove{Meta: tlsmon.Meta{Ts: ts, Conn: &c.Info}, Stats: c.Stats()}

@@ -40,6 +40,15 @@ type Options struct {
 	// Workers is the number of engines (shards) Run spreads the connections over, with the
 	// output of one engine (docs/SCALING.md); 0 or 1: one engine.
 	Workers int
+	// Stop, when closed, ends a run of several Workers early: the frames read but not yet
+	// processed are dropped and reading stops (each shard then drains as at the end of
+	// input), so that a signal or an output error stops the work soon. nil: never.
+	Stop <-chan struct{}
+	// MaxMemory is the memory budget in bytes (0: DefaultMaxMemory, 1 GiB; < 0: none):
+	// connections, TCP reassembly, IP fragments and SSL record buffers draw on it, and state
+	// is shed by the policy of package budget when it is short (docs/RELIABILITY.md,
+	// "Memory budget"). Run divides it, and the global Limits, between its Workers.
+	MaxMemory int64
 }
 
 // Limits are the resource caps. Zero values take the defaults in parentheses.
@@ -49,6 +58,29 @@ type Limits struct {
 	ReassemblyGlobal        int64 // out-of-order bytes buffered over all connections (256 MiB)
 	MaxFragmentBytes        int   // IP fragment reassembly, total (16 MiB)
 	MaxFragmentsPerDatagram int   // IP fragments kept per datagram (512)
+}
+
+// perShard returns the options of one of n shards: the memory budget and the caps over
+// all connections divided between them, so that n shards hold what one engine would.
+// PerWorker returns the options of one of n engines that share o's memory budget and
+// global caps (each gets 1/n of them), as Run's shards and the live workers do.
+func (o Options) PerWorker(n int) Options { return o.perShard(n) }
+
+func (o Options) perShard(n int) Options {
+	o.Limits.defaults()
+	if o.MaxMemory == 0 {
+		o.MaxMemory = DefaultMaxMemory
+	}
+	if o.MaxMemory > 0 {
+		o.MaxMemory = max(o.MaxMemory/int64(n), 1)
+	}
+	o.Limits.MaxConnections = max(o.Limits.MaxConnections/n, 1)
+	o.Limits.ReassemblyGlobal = max(o.Limits.ReassemblyGlobal/int64(n), 1)
+	if o.Limits.MaxFragmentBytes == 0 {
+		o.Limits.MaxFragmentBytes = 16 << 20 // packet's default
+	}
+	o.Limits.MaxFragmentBytes = max(o.Limits.MaxFragmentBytes/n, 1)
+	return o
 }
 
 func (l *Limits) defaults() {

@@ -3,6 +3,7 @@ package engine
 import (
 	"bytes"
 	"fmt"
+	"io"
 	"os"
 	"path/filepath"
 	"slices"
@@ -147,6 +148,17 @@ func workersRun(t *testing.T, path string, opts Options) string {
 	if err != nil {
 		t.Fatal(err)
 	}
+	if opts.Workers >= 3 { // frames by reference from a mapped file where it can be mapped
+		f, err := os.Open(path)
+		if err != nil {
+			t.Fatal(err)
+		}
+		defer f.Close()
+		if m, err := capture.OpenMapped(path, f, nil); m != nil && err == nil {
+			r.Close()
+			r = m
+		}
+	}
 	defer r.Close()
 	var b []byte
 	opts.Handler = tlsmon.HandlerFunc(func(ev tlsmon.Event) { b, _ = renderEvent(b, ev) })
@@ -232,7 +244,7 @@ func TestTCPAddrsAsDecoder(t *testing.T) {
 				continue
 			}
 			checked++
-			if a != p.Src || b != p.Dst {
+			if a != addrWords(&p.Src) || b != addrWords(&p.Dst) {
 				t.Fatalf("%s frame %d: %x %x, decoder %x %x", c.File, f.Num, a, b, p.Src, p.Dst)
 			}
 		}
@@ -242,4 +254,86 @@ func TestTCPAddrsAsDecoder(t *testing.T) {
 		t.Fatal("no frame checked")
 	}
 	t.Logf("%d frames", checked)
+}
+
+// The dispatcher hands Stable frames to the shards by reference and copies the others.
+func TestDispatchByReference(t *testing.T) {
+	path := filepath.Join("..", "testdata", "sample.pcap")
+	for _, mapped := range []bool{false, true} {
+		f, err := os.Open(path)
+		if err != nil {
+			t.Fatal(err)
+		}
+		var r capture.Reader
+		if mapped {
+			r, err = capture.OpenMapped(path, f, nil)
+		} else {
+			r, err = capture.NewReader(path, f)
+		}
+		if r == nil || err != nil {
+			t.Fatal("cannot read", err)
+		}
+		sh := &shard{id: 0, in: make(chan *batch, 1000)}
+		sh2 := &shard{id: 1, in: make(chan *batch, 1000)}
+		if err := dispatch(r, []*shard{sh, sh2}, make(chan *batch), Options{}); err != io.EOF {
+			t.Fatal(err)
+		}
+		close(sh.in)
+		var frames, copied, owned int
+		for b := range sh.in {
+			frames += len(b.frames)
+			owned += len(b.own[0]) + len(b.own[1])
+			for k := range b.frames {
+				if b.frames[k].Stable != mapped {
+					t.Fatalf("mapped %v: frame Stable %v", mapped, b.frames[k].Stable)
+				}
+			}
+			for _, c := range b.copied {
+				if d := b.frames[c.k].Data; &d[0] != &b.data[c.off] {
+					t.Fatalf("copied frame %d not in its batch's data", c.k)
+				}
+			}
+			copied += len(b.copied)
+		}
+		r.Close()
+		f.Close()
+		if owned != frames || frames == 0 {
+			t.Errorf("mapped %v: %d frames, %d owned", mapped, frames, owned)
+		}
+		if mapped && copied != 0 || !mapped && copied != frames {
+			t.Errorf("mapped %v: %d of %d frames copied", mapped, copied, frames)
+		}
+	}
+}
+
+// A closed Options.Stop ends a sharded run early: the queued frames are dropped, the
+// shards still drain their connections and the run returns.
+func TestRunWorkersStop(t *testing.T) {
+	b, err := os.ReadFile(filepath.Join("..", "testdata", "sample.pcap"))
+	if err != nil {
+		t.Fatal(err)
+	}
+	stop := make(chan struct{})
+	close(stop)
+	r, err := capture.NewReader("sample.pcap", bytes.NewReader(b))
+	if err != nil {
+		t.Fatal(err)
+	}
+	all, err := Run(r, Options{Workers: 1})
+	if err != nil {
+		t.Fatal(err)
+	}
+	r, _ = capture.NewReader("sample.pcap", bytes.NewReader(b))
+	removed := 0
+	st, err := Run(r, Options{Workers: 2, Stop: stop, Handler: tlsmon.HandlerFunc(func(ev tlsmon.Event) {
+		if _, ok := ev.(*tlsmon.ConnectionStateRemove); ok {
+			removed++
+		}
+	})})
+	if err != nil {
+		t.Fatal(err)
+	}
+	if st.Packets != 0 || removed != int(st.Connections) || all.Packets == 0 {
+		t.Errorf("stopped run: %d packets processed (of %d), %d connections, %d removed", st.Packets, all.Packets, st.Connections, removed)
+	}
 }

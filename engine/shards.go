@@ -1,11 +1,12 @@
 package engine
 
 import (
-	"bytes"
+	"encoding/binary"
 	"errors"
 	"io"
 	"math"
 	"runtime"
+	"runtime/debug"
 	"slices"
 	"sync"
 	"sync/atomic"
@@ -19,11 +20,14 @@ import (
 // Run processes every frame of r with opts.Workers engines (shards; 0 or 1: one engine, as
 // Engine.Run) and returns their summed counters and the first fatal capture error. Every
 // event reaches opts.Handler in the order one engine raises it, with the same content
-// (docs/SCALING.md): a dispatcher reads and numbers the frames and hands every shard every
-// frame, each frame owned by one shard (ShardOf) and a tick for the others (Engine.Tick);
-// the shards run in parallel and take turns, by Order, to hand their events to the Handler
-// while the event is still valid. The Handler is called from the shards' goroutines, one
-// call at a time.
+// (docs/SCALING.md): a dispatcher reads and numbers the frames, finds each one's shard
+// (ShardOf) and hands the shards batches of consecutive frames, each batch with the list of
+// the frames every shard owns; a shard processes its own frames and, for the others, only
+// moves its clock on (Engine.Tick where a timer falls due). The shards run in parallel and
+// take turns, by Order, to hand their events to the Handler while the event is still valid.
+// The Handler is called from the shards' goroutines, one call at a time. Frames that stay
+// valid after the next read (capture.Frame.Stable: a mapped file) are handed over by
+// reference, the others copied.
 func Run(r capture.Reader, opts Options) (Stats, error) {
 	n := min(opts.Workers, maxWorkers)
 	if n <= 1 {
@@ -34,29 +38,36 @@ func Run(r capture.Reader, opts Options) (Stats, error) {
 	m := newTurns(n)
 	shards := make([]*shard, n)
 	for s := range shards {
-		sh := &shard{turns: m, id: s, in: make(chan *batch, 2), next: opts.Handler}
+		sh := &shard{turns: m, id: s, in: make(chan *batch, 2), next: opts.Handler, known: make([]uint64, n)}
 		if sh.next == nil {
 			sh.next = nopHandler{}
 		}
-		o := opts
+		o := shardOptions(opts, n) // dispatch_budget.go: the budget less the dispatcher's share, divided
 		o.Handler = sh
 		sh.e = New(o)
 		shards[s] = sh
 	}
-	free := make(chan *batch, 8*n)
+	free := make(chan *batch, 4)
 	var wg sync.WaitGroup
 	for _, sh := range shards {
 		wg.Add(1)
 		go func() {
 			defer wg.Done()
-			sh.run(free)
+			sh.run(free, opts.Stop)
 		}()
 	}
-	err := dispatch(r, shards, free, opts)
+	err := guardedDispatch(r, shards, free, opts)
 	for _, sh := range shards {
 		close(sh.in)
 	}
 	wg.Wait()
+	for _, sh := range shards {
+		if err == nil || errors.Is(err, io.EOF) {
+			if sh.err != nil {
+				err = sh.err
+			}
+		}
+	}
 	st := Stats{CapHits: map[string]uint64{}}
 	for _, sh := range shards {
 		st.add(sh.e.Stats())
@@ -103,7 +114,7 @@ func ShardOf(d *packet.Decoder, f *capture.Frame, n int, p *packet.Packet) int {
 	}
 	if f.LinkType == 1 { // Ethernet
 		if a, b, ok := tcpAddrs(f.Data); ok {
-			return addrShard(&a, &b, n)
+			return addrShard(a, b, n)
 		}
 	}
 	d.DecodeLen(f.LinkType, f.Ts, f.Data, f.WireLen, p)
@@ -119,14 +130,22 @@ func ShardOf(d *packet.Decoder, f *capture.Frame, n int, p *packet.Packet) int {
 			return 0
 		}
 	}
-	return addrShard(&p.Src, &p.Dst, n)
+	a, b := addrWords(&p.Src), addrWords(&p.Dst)
+	return addrShard(a, b, n)
+}
+
+// addr is an IP address in the decoder's 16-byte form (IPv4-mapped) as two words.
+type addr [2]uint64
+
+func addrWords(a *[16]byte) addr {
+	return addr{binary.BigEndian.Uint64(a[:8]), binary.BigEndian.Uint64(a[8:])}
 }
 
 // tcpAddrs finds the addresses of an Ethernet frame (VLAN tags allowed) carrying TCP in
 // IPv4 or IPv6 (no extension header) without decoding it, in the decoder's 16-byte form
 // (IPv4-mapped): the common case of the dispatcher's routing, which is its serial part.
 // Every other frame is decoded; both ways give a connection's packets the same shard.
-func tcpAddrs(b []byte) (src, dst [16]byte, ok bool) {
+func tcpAddrs(b []byte) (src, dst addr, ok bool) {
 	if len(b) < 14 {
 		return
 	}
@@ -145,62 +164,65 @@ func tcpAddrs(b []byte) (src, dst [16]byte, ok bool) {
 		if len(ip) < 20 || ip[0]>>4 != 4 || ip[9] != 6 {
 			return
 		}
-		src[10], src[11], dst[10], dst[11] = 0xff, 0xff, 0xff, 0xff
-		copy(src[12:], ip[12:16])
-		copy(dst[12:], ip[16:20])
+		const mapped = 0xffff << 32 // ::ffff:a.b.c.d
+		src[1] = mapped | uint64(binary.BigEndian.Uint32(ip[12:]))
+		dst[1] = mapped | uint64(binary.BigEndian.Uint32(ip[16:]))
 		return src, dst, true
 	case 0x86dd:
 		if len(ip) < 40 || ip[0]>>4 != 6 || ip[6] != 6 {
 			return
 		}
-		copy(src[:], ip[8:24])
-		copy(dst[:], ip[24:40])
+		src = addr{binary.BigEndian.Uint64(ip[8:]), binary.BigEndian.Uint64(ip[16:])}
+		dst = addr{binary.BigEndian.Uint64(ip[24:]), binary.BigEndian.Uint64(ip[32:])}
 		return src, dst, true
 	}
 	return
 }
 
-// addrShard is the shard of an address pair: a symmetric hash.
-func addrShard(a, b *[16]byte, n int) int {
-	if bytes.Compare(a[:], b[:]) > 0 {
-		a, b = b, a
-	}
-	h := uint64(14695981039346656037) // FNV-1a over both addresses
-	for _, x := range a {
-		h = (h ^ uint64(x)) * 1099511628211
-	}
-	for _, x := range b {
-		h = (h ^ uint64(x)) * 1099511628211
-	}
-	return int(h % uint64(n))
+// addrShard is the shard of an address pair: a symmetric hash (the sum of both addresses'
+// mixes), reduced to [0, n) by a multiply-shift instead of a division.
+func addrShard(a, b addr, n int) int {
+	h := mixAddr(a) + mixAddr(b)
+	h ^= h >> 29
+	return int((h >> 32) * uint64(n) >> 32)
 }
 
-// maxWorkers bounds Options.Workers (batch.owner holds shard numbers in 16 bits; more
-// shards than cores only add turns).
+func mixAddr(a addr) uint64 {
+	h := (a[0] ^ 0x9e3779b97f4a7c15) * 0xbf58476d1ce4e5b9
+	h = (h ^ h>>31 ^ a[1]) * 0x94d049bb133111eb
+	return h ^ h>>32
+}
+
+// maxWorkers bounds Options.Workers (more shards than cores only add turns).
 const maxWorkers = 1024
 
-// batchFrames is how many frames the dispatcher hands over at once. With two batches
-// queued per shard, the reader runs at most ≈ 3 batches ahead of the output, so that an
-// output error or a signal stops the reading soon.
-const batchFrames = 64
+// batchFrames is how many frames the dispatcher hands over at once (one channel operation
+// per shard and batch); batchBytes bounds the bytes copied into a batch when frames are not
+// Stable. Options.Stop drops the batches not yet processed, so large batches do not delay
+// a stop.
+const (
+	batchFrames = 1024
+	batchBytes  = 4 << 20
+)
 
 // batch is a run of consecutive frames, given to every shard (read-only): frame first+k is
-// frames[k], owned by shard owner[k]; its bytes are in data.
+// frames[k]; own[s] lists the positions k of the frames shard s owns, ascending. Frames
+// that were not Stable have their bytes copied into data (copied lists them).
 type batch struct {
 	first  uint64
 	frames []capture.Frame
-	owner  []uint16
+	own    [][]int32
 	data   []byte
+	copied []copiedFrame
 	users  atomic.Int32 // shards that have not finished with it
 }
 
+// copiedFrame is a frame whose bytes were copied into its batch's data at off.
+type copiedFrame struct{ k, off int32 }
+
 // dispatch reads r, numbers the frames from 1 and hands them to the shards in batches.
 func dispatch(r capture.Reader, shards []*shard, free chan *batch, opts Options) error {
-	route := packet.NewDecoder(packet.Config{
-		MaxFragmentBytes:        opts.Limits.MaxFragmentBytes,
-		MaxFragmentsPerDatagram: opts.Limits.MaxFragmentsPerDatagram,
-		VerifyChecksums:         opts.VerifyChecksums,
-	})
+	route, _ := newRouteDecoder(opts, len(shards)) // its fragments within its share of the budget
 	var p packet.Packet
 	var f capture.Frame
 	n := len(shards)
@@ -215,6 +237,9 @@ func dispatch(r capture.Reader, shards []*shard, free chan *batch, opts Options)
 	}
 	for i := uint64(1); ; i++ {
 		err := r.Next(&f)
+		if err == nil && opts.Stop != nil && i%batchFrames == 0 && stopped(opts.Stop) {
+			err = io.EOF
+		}
 		if err != nil {
 			if b != nil {
 				send()
@@ -222,39 +247,54 @@ func dispatch(r capture.Reader, shards []*shard, free chan *batch, opts Options)
 			return err
 		}
 		if b == nil {
-			select {
-			case b = <-free:
-				b.frames, b.owner, b.data = b.frames[:0], b.owner[:0], b.data[:0]
-			default:
-				b = &batch{}
-			}
+			b = newBatch(free, n)
 			b.first = i
 		}
 		own := ShardOf(route, &f, n, &p)
-		fr := f
-		fr.Data = nil
-		if len(f.Data) > 0 {
-			off := len(b.data)
+		k := int32(len(b.frames))
+		b.frames = append(b.frames, f)
+		if !f.Stable && len(f.Data) > 0 {
+			b.copied = append(b.copied, copiedFrame{k, int32(len(b.data))})
 			b.data = append(b.data, f.Data...)
-			fr.Data = b.data[off:] // its length; fixData points it at the final buffer
 		}
-		b.frames = append(b.frames, fr)
-		b.owner = append(b.owner, uint16(own))
-		if len(b.frames) == batchFrames {
+		b.own[own] = append(b.own[own], k)
+		if len(b.frames) == batchFrames || len(b.data) >= batchBytes {
 			send()
 		}
 	}
 }
 
-// fixData points the frames at the batch's final data buffer (appending may have moved it).
+func stopped(stop <-chan struct{}) bool {
+	select {
+	case <-stop:
+		return true
+	default:
+		return false
+	}
+}
+
+// newBatch returns an empty batch, recycled if one is free.
+func newBatch(free chan *batch, n int) *batch {
+	var b *batch
+	select {
+	case b = <-free:
+	default:
+		b = &batch{own: make([][]int32, n)}
+	}
+	b.frames, b.data, b.copied = b.frames[:0], b.data[:0], b.copied[:0]
+	for s := range b.own {
+		b.own[s] = b.own[s][:0]
+	}
+	return b
+}
+
+// fixData points the copied frames at the batch's final data buffer (appending may have
+// moved it).
 func (b *batch) fixData() {
-	off := 0
-	for k := range b.frames {
-		l := len(b.frames[k].Data)
-		if l > 0 {
-			b.frames[k].Data = b.data[off : off+l : off+l]
-		}
-		off += l
+	for _, c := range b.copied {
+		f := &b.frames[c.k]
+		l := int(c.off) + len(f.Data)
+		f.Data = b.data[c.off:l:l]
 	}
 }
 
@@ -265,21 +305,16 @@ type shard struct {
 	in    chan *batch
 	turns *turns
 	next  tlsmon.Handler
+	known []uint64 // the other shards' frames as last read (below)
+	err   error    // a fault on a truncated mapped capture (guardedProcess)
 }
 
-func (sh *shard) run(free chan *batch) {
+func (sh *shard) run(free chan *batch, stop <-chan struct{}) {
+	defer debug.SetPanicOnFault(debug.SetPanicOnFault(true))
 	for b := range sh.in {
-		for k := range b.frames {
-			i := b.first + uint64(k)
-			sh.turns.publish(sh.id, i)
-			if int(b.owner[k]) == sh.id {
-				sh.e.FrameAt(i, &b.frames[k])
-			} else {
-				sh.e.Tick(i, b.frames[k].Ts)
-			}
+		if sh.err == nil && (stop == nil || !stopped(stop)) {
+			sh.guardedProcess(b)
 		}
-		// Every later event of this shard is at a later frame.
-		sh.turns.publish(sh.id, b.first+uint64(len(b.frames)))
 		if b.users.Add(-1) == 0 {
 			select {
 			case free <- b:
@@ -288,15 +323,103 @@ func (sh *shard) run(free chan *batch) {
 		}
 	}
 	sh.turns.publish(sh.id, math.MaxUint64-1) // below the flush's events (Frame MaxUint64)
-	sh.e.Flush()
+	if sh.err == nil {
+		sh.e.Flush()
+	}
 	sh.turns.done(sh.id)
+}
+
+// guardedProcess is process, with a fault on a truncated mapped capture (frames by
+// reference) recovered into sh.err: the shard then stops processing (its state is
+// incomplete), lets the other shards' events through and ends without a flush.
+func (sh *shard) guardedProcess(b *batch) {
+	defer func() {
+		if v := recover(); v != nil {
+			ferr, ok := capture.FaultError(v)
+			if !ok {
+				panic(v)
+			}
+			sh.err = ferr
+			sh.turns.publish(sh.id, math.MaxUint64-1)
+		}
+	}()
+	sh.process(b)
+}
+
+// guardedDispatch is dispatch, with a fault on a truncated mapped capture recovered into
+// its error (Engine.Run's rule; the shards then flush what they have).
+func guardedDispatch(r capture.Reader, shards []*shard, free chan *batch, opts Options) (err error) {
+	defer debug.SetPanicOnFault(debug.SetPanicOnFault(true))
+	defer func() {
+		if v := recover(); v != nil {
+			ferr, ok := capture.FaultError(v)
+			if !ok {
+				panic(v)
+			}
+			err = ferr
+		}
+	}()
+	return dispatch(r, shards, free, opts)
+}
+
+// process runs the shard's frames of a batch and moves its clock over the others'.
+func (sh *shard) process(b *batch) {
+	next := 0
+	for _, k := range b.own[sh.id] {
+		sh.ticks(b, next, int(k))
+		i := b.first + uint64(k)
+		sh.turns.publish(sh.id, i)
+		sh.e.FrameAt(i, &b.frames[k])
+		next = int(k) + 1
+	}
+	sh.ticks(b, next, len(b.frames))
+	sh.e.tickedTo(b.first + uint64(len(b.frames)) - 1)
+	// Every later event of this shard is at a later frame.
+	sh.turns.publish(sh.id, b.first+uint64(len(b.frames)))
+}
+
+// ticks moves the shard's clock over frames from..to-1 of b, which other shards own:
+// Engine.Tick at a frame where a timer falls due, only the clock elsewhere.
+func (sh *shard) ticks(b *batch, from, to int) {
+	e := sh.e
+	for k := from; k < to; k++ {
+		ts := b.frames[k].Ts
+		if !e.tickDue(ts) {
+			continue
+		}
+		i := b.first + uint64(k)
+		sh.turns.publish(sh.id, i)
+		e.Tick(i, ts)
+	}
 }
 
 // HandleEvent waits for the shard's turn, then passes the event on.
 func (sh *shard) HandleEvent(ev tlsmon.Event) {
 	o := sh.e.Order()
-	sh.turns.wait(sh.id, o)
+	if !sh.below(o.Frame) {
+		sh.turns.wait(sh.id, o)
+	}
 	sh.next.HandleEvent(ev)
+}
+
+// below reports whether frame i is below every other shard's published frame, reading a
+// shard's frame only when the one last read from it is not enough (published frames only
+// grow): most events then read no line that another core writes.
+func (sh *shard) below(i uint64) bool {
+	for u, k := range sh.known {
+		if k > i || u == sh.id {
+			continue
+		}
+		at := &sh.turns.at[u]
+		if k = at.frame.Load(); at.done.Load() {
+			k = math.MaxUint64
+		}
+		sh.known[u] = k
+		if k <= i {
+			return false
+		}
+	}
+	return true
 }
 
 // turns orders the shards' events. Each shard publishes the frame it is at (frame: every
@@ -310,8 +433,9 @@ type turns struct {
 	at   []shardAt
 	mu   sync.Mutex // guards pend and waiting
 	pend []Order
-	// waiting[s]: shard s waits with its event's Order in pend[s].
+	// waiting[s]: shard s waits with its event's Order in pend[s]; nwait counts them.
 	waiting []bool
+	nwait   atomic.Int32
 }
 
 // shardAt is a shard's published frame, alone in its cache line (written at every frame).
@@ -328,21 +452,29 @@ func newTurns(n int) *turns {
 // publish records that every later event of shard s is at frame i or after.
 func (t *turns) publish(s int, i uint64) { t.at[s].frame.Store(i) }
 
+// wait returns once shard s may hand over its event of Order o. While other shards are
+// not waiting, their published frames decide, read without the lock; the pending Orders
+// are compared (under the lock) only while another shard waits too.
 func (t *turns) wait(s int, o Order) {
 	if t.below(s, o.Frame) {
 		return
 	}
 	t.mu.Lock()
 	t.pend[s], t.waiting[s] = o, true
+	t.nwait.Add(1)
 	t.mu.Unlock()
 	for spins := 0; ; spins++ {
-		t.mu.Lock()
-		ok := t.mine(s, &o)
-		if ok {
-			t.waiting[s] = false
+		ok := t.below(s, o.Frame)
+		if !ok && t.nwait.Load() > 1 {
+			t.mu.Lock()
+			ok = t.mine(s, &o)
+			t.mu.Unlock()
 		}
-		t.mu.Unlock()
 		if ok {
+			t.mu.Lock()
+			t.waiting[s] = false
+			t.nwait.Add(-1)
+			t.mu.Unlock()
 			return
 		}
 		if spins < 1000 {

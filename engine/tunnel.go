@@ -302,6 +302,7 @@ func (e *Engine) inner(kind uint8, uid string, link uint32, data []byte, ts int6
 		e.tun.dec[d] = packet.NewDecoder(packet.Config{
 			MaxFragmentBytes:        e.opts.Limits.MaxFragmentBytes,
 			MaxFragmentsPerDatagram: e.opts.Limits.MaxFragmentsPerDatagram,
+			Budget:                  e.memBudget(),
 		})
 	}
 	wire := -1
@@ -310,7 +311,9 @@ func (e *Engine) inner(kind uint8, uid string, link uint32, data []byte, ts int6
 	}
 	q := &e.tun.pkt[d]
 	st, err := e.tun.dec[d].DecodeLen(link, ts, data, wire, q)
+	outer := e.res.Conn // the current packet's connection again after the inner one (budget.go: busy)
 	e.tun.depth++
 	e.decoded(st, err, q)
 	e.tun.depth--
+	e.res.Conn = outer
 }

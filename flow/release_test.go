@@ -68,3 +68,37 @@ func TestReleaseWithoutTimers(t *testing.T) {
 		t.Fatalf("log %v", h.log)
 	}
 }
+
+// TestEvictDropsTimers: evicted connections are removed at once and, once enough were
+// evicted, their pending timers are dropped from the heap so that they are released
+// (rather than kept in memory until the timers fire); the survivors' timers stay.
+func TestEvictDropsTimers(t *testing.T) {
+	h := &relHooks{removed: map[*Conn]bool{}}
+	tb := NewTable(Config{NewConn: func() *Conn { return new(Conn) }}, h)
+	const n = 3000
+	conns := make([]*Conn, n)
+	for i := range conns {
+		conns[i] = run(t, tb, 6, []pk{{true, uint16(1000 + i), 443, S, 1000, 0, 0, int64(1 + i)}})
+	}
+	timers := len(tb.timers)
+	for _, c := range conns[:n-1] {
+		tb.Evict(c, n)
+	}
+	if tb.Len() != 1 || !h.removed[conns[0]] || h.removed[conns[n-1]] {
+		t.Fatalf("%d connections left", tb.Len())
+	}
+	var released int
+	for _, l := range h.log {
+		if len(l) > 9 && l[:9] == "released " {
+			released++
+		}
+	}
+	if released < n/2 || len(tb.timers) > timers-released {
+		t.Fatalf("%d released, %d timers left of %d", released, len(tb.timers), timers)
+	}
+	// the survivor's timers still fire: it goes at its inactivity timeout
+	tb.Advance(n + 3600*sec)
+	if !h.removed[conns[n-1]] || tb.Len() != 0 {
+		t.Fatal("the survivor's timers were lost")
+	}
+}

@@ -22,6 +22,10 @@ type Config struct {
 	// per-connection struct and so make one allocation per connection). It must return a
 	// Conn not in use; the table initialises it.
 	NewConn func() *Conn
+	// Admit, if set, is asked before each new connection is made (after MaxConns): false
+	// refuses it, as MaxConns does, but counted by the caller (the engine's memory budget).
+	// It may Evict other connections.
+	Admit func(proto uint8) bool
 }
 
 const sec = int64(1e6)
@@ -90,6 +94,8 @@ type Table struct {
 	// chk holds the bad-checksum counters of the connections that had one (checksum.go):
 	// rare, so kept here rather than in every Conn.
 	chk map[*Conn]*[2]scaledCount
+	// evicted counts the Evict calls since the last dropStaleTimers.
+	evicted int
 }
 
 // maxFree bounds the free list of connections (about 380 KiB of Conns).
@@ -202,6 +208,9 @@ func (t *Table) Packet(p *packet.Packet, r *Result) bool {
 			t.stats.ConnCapHits++
 			return false
 		}
+		if t.cfg.Admit != nil && !t.cfg.Admit(p.Proto) {
+			return false
+		}
 		c = t.newConn(k, h, side, oneWay, p)
 		r.IsNew = true
 	}
@@ -260,6 +269,9 @@ func (t *Table) Touch(p *packet.Packet) (*Conn, bool) {
 	}
 	if t.cfg.MaxConns > 0 && t.m.n >= t.cfg.MaxConns {
 		t.stats.ConnCapHits++
+		return nil, false
+	}
+	if t.cfg.Admit != nil && !t.cfg.Admit(p.Proto) {
 		return nil, false
 	}
 	return t.newConn(k, h, side, oneWay, p), true
@@ -338,6 +350,18 @@ func (t *Table) isReuse(c *Conn, side uint8, p *packet.Packet) bool {
 }
 
 func (e *Endpoint) active() bool { return e.State != TCPInactive && !e.didClose }
+
+// Evict removes c from the table at time ts now (its Removed hook runs), as a timer would:
+// for a caller shedding connections to stay within a memory budget. The timers of evicted
+// connections, which would keep them in memory until they fire, are dropped from time to
+// time (dropStaleTimers).
+func (t *Table) Evict(c *Conn, ts int64) {
+	t.remove(c, ts)
+	t.evicted++
+	if t.evicted >= 1024 && t.evicted >= len(t.timers)/4 {
+		t.dropStaleTimers()
+	}
+}
 
 func (t *Table) remove(c *Conn, ts int64) {
 	if c.removed {

@@ -108,6 +108,59 @@ func (h *timerHeap) pop() timer {
 	return top
 }
 
+// dropStaleTimers removes the timers of removed connections from the heap (they would do
+// nothing when they fire but release their connection) and releases those connections.
+func (t *Table) dropStaleTimers() {
+	t.evicted = 0
+	s := t.timers
+	var gone []*Conn
+	n := 0
+	for _, tm := range s {
+		if tm.c.removed {
+			tm.c.timers--
+			if tm.c.timers == 0 {
+				gone = append(gone, tm.c)
+			}
+			continue
+		}
+		s[n] = tm
+		n++
+	}
+	clear(s[n:])
+	s = s[:n]
+	for i := n/2 - 1; i >= 0; i-- {
+		s.down(i)
+	}
+	t.timers = s
+	t.due = math.MaxInt64
+	if n > 0 {
+		t.due = s[0].at
+	}
+	for _, c := range gone {
+		t.release(c)
+	}
+}
+
+// down moves entry i of the heap down to its place.
+func (h timerHeap) down(i int) {
+	n := len(h)
+	for {
+		l := 2*i + 1
+		if l >= n {
+			return
+		}
+		m := l
+		if r := l + 1; r < n && h[r].before(&h[l]) {
+			m = r
+		}
+		if !h[m].before(&h[i]) {
+			return
+		}
+		h[i], h[m] = h[m], h[i]
+		i = m
+	}
+}
+
 // SetFrame sets the index of the frame being processed (the engine numbers frames from 1).
 // Connections created from then on take their uid and creation key (which orders timer
 // ties) from (frame index, position within the frame) rather than from a table-wide count:
@@ -167,6 +220,10 @@ func (t *Table) Advance(now int64) {
 		t.fireDue()
 	}
 }
+
+// Due is the deadline of the next timer (math.MaxInt64 if none): Advance to an earlier
+// time fires nothing.
+func (t *Table) Due() int64 { return t.due }
 
 // fireDue fires the timers due at or before the table's clock (Advance's slow path, kept
 // apart so that Advance inlines).

@@ -3,6 +3,8 @@ package packet
 import (
 	"encoding/binary"
 	"time"
+
+	"github.com/tlsmon/tlsmon/budget"
 )
 
 // Status is the outcome of Decode.
@@ -60,6 +62,9 @@ type Config struct {
 	// and those whose total length is 0 (ip_hdr_len_zero), as Zeek without -C does; the
 	// transport checksums are checked by the caller (Packet.TransportChecksumOK).
 	VerifyChecksums bool
+	// Budget, if set, is the memory budget fragment reassembly draws on (within
+	// MaxFragmentBytes); give it ShedFragments as its Fragments shedder.
+	Budget *budget.Budget
 }
 
 const (
@@ -75,6 +80,7 @@ type DecoderStats struct {
 	Reassembled                     uint64 // datagrams rebuilt
 	FragTimeouts                    uint64 // datagrams dropped by the timeout
 	FragBytesCapHits                uint64 // fragments dropped by MaxFragmentBytes
+	FragShed                        uint64 // datagrams dropped by the memory budget (ShedFragments)
 	FragCountCapHits                uint64 // datagrams dropped by MaxFragmentsPerDatagram
 	FragTooLarge                    uint64 // fragments dropped for reaching past 64 KiB
 	FragBytes                       int    // bytes buffered now
@@ -102,6 +108,7 @@ func NewDecoder(cfg Config) *Decoder {
 	}
 	d := &Decoder{cfg: cfg}
 	d.frags.init()
+	d.frags.mem = cfg.Budget
 	return d
 }
 

@@ -2,7 +2,11 @@ package packet
 
 import (
 	"bytes"
+	"cmp"
 	"encoding/binary"
+	"slices"
+
+	"github.com/tlsmon/tlsmon/budget"
 )
 
 // IP fragment reassembly, following Zeek's FragReassembler: datagrams are keyed by
@@ -39,6 +43,7 @@ type datagram struct {
 	have     []span // sorted, disjoint, non-adjacent
 	fragSize int    // 0: not known yet
 	nfrags   int
+	seq      uint64 // order of creation (ties of expiry when shedding)
 }
 
 type fragTable struct {
@@ -46,6 +51,11 @@ type fragTable struct {
 	bytes      int
 	nextExpiry int64
 	free       []*datagram
+	// mem is the memory budget the bytes are drawn from (Config.Budget; nil: none);
+	// growing is the datagram being grown (never shed meanwhile); seq counts datagrams.
+	mem     *budget.Budget
+	growing *datagram
+	seq     uint64
 }
 
 func (t *fragTable) init() { t.m = make(map[fragKey]*datagram) }
@@ -57,6 +67,7 @@ func (t *fragTable) cost(g *datagram) int { return cap(g.data) + cap(g.hdr) }
 func (t *fragTable) remove(g *datagram) {
 	delete(t.m, g.key)
 	t.bytes -= t.cost(g)
+	t.mem.Release(nil, budget.Fragments, int64(t.cost(g)))
 	if len(t.free) < maxFreeDatagrams && cap(g.data) <= maxDatagram {
 		g.data, g.hdr, g.have = g.data[:0], g.hdr[:0], g.have[:0]
 		t.free = append(t.free, g)
@@ -95,6 +106,11 @@ func (d *Decoder) lookup(key fragKey, ts int64, hdr []byte) *datagram {
 		d.stats.FragBytesCapHits++
 		return nil // g is left to the garbage collector
 	}
+	if !t.mem.Draw(nil, budget.Fragments, int64(t.cost(g))) {
+		return nil // refused by the memory budget (which reports it)
+	}
+	t.seq++
+	g.seq = t.seq
 	g.key = key
 	g.expiry = ts + d.cfg.FragmentTimeout.Microseconds()
 	g.fragSize, g.nfrags = 0, 0
@@ -235,6 +251,13 @@ func (d *Decoder) addFragment(g *datagram, off int, data []byte, mf bool, fragLe
 				t.remove(g)
 				return Malformed, errFragDropped
 			}
+			t.growing = g
+			ok := t.mem.Draw(nil, budget.Fragments, int64(newCap-cap(g.data)))
+			t.growing = nil
+			if !ok {
+				t.remove(g)
+				return Malformed, errFragDropped
+			}
 			nd := make([]byte, len(g.data), newCap)
 			copy(nd, g.data)
 			t.bytes += newCap - cap(g.data)
@@ -323,4 +346,35 @@ func (g *datagram) complete(p *Packet) bool {
 		g.fragSize = e
 	}
 	return e >= g.fragSize
+}
+
+// ShedFragments is the memory budget's fragment shedder (budget.Budget.Fragments): it drops
+// the datagrams never completed, oldest first, until need bytes (and at least a quarter of
+// the bytes held, so that a flood does not make it run for every fragment) were released,
+// and returns the bytes released. Each dropped datagram is counted in
+// DecoderStats.FragShed.
+func (d *Decoder) ShedFragments(need int64) int64 {
+	t := &d.frags
+	gs := make([]*datagram, 0, len(t.m))
+	for _, g := range t.m {
+		if g != t.growing {
+			gs = append(gs, g)
+		}
+	}
+	slices.SortFunc(gs, func(a, b *datagram) int {
+		if a.expiry != b.expiry {
+			return cmp.Compare(a.expiry, b.expiry)
+		}
+		return cmp.Compare(a.seq, b.seq)
+	})
+	before := t.bytes
+	target := max(need, int64(before)/4)
+	for _, g := range gs {
+		if int64(before-t.bytes) >= target {
+			break
+		}
+		t.remove(g)
+		d.stats.FragShed++
+	}
+	return int64(before - t.bytes)
 }

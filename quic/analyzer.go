@@ -3,6 +3,7 @@ package quic
 import (
 	"github.com/tlsmon/tlsmon"
 	"github.com/tlsmon/tlsmon/analyzer"
+	"github.com/tlsmon/tlsmon/budget"
 	"github.com/tlsmon/tlsmon/ssl"
 )
 
@@ -22,6 +23,9 @@ type Config struct {
 	MaxBuffered int
 	// NewSSL creates the SSL analyzer the handshake is handed to; nil: ssl.New.
 	NewSSL analyzer.Factory
+	// Budget, if set, is the engine's memory budget: the CRYPTO bytes held past holes draw
+	// on it (budget.QUIC), within MaxBuffered (budget.go).
+	Budget *budget.Budget
 
 	sc *scratch // decryption buffers of the Spec's analyzers (one goroutine's: see SpecConfig)
 }
@@ -56,7 +60,8 @@ type state struct {
 	confirmed bool
 	weirded   bool
 	fw        forwardFunc
-	sess      session // what Zeek's QUIC script knows (session.go)
+	sess      session   // what Zeek's QUIC script knows (session.go)
+	mem       cryptoMem // the CRYPTO bytes' draw on the memory budget (budget.go)
 }
 
 // ignoreViolationsAfter is DPD::ignore_violations_after: a violation once more bytes went
@@ -101,6 +106,7 @@ func (a *Analyzer) ensureState() {
 	if a.state == nil {
 		a.state = &state{}
 		a.fw = a.forward
+		a.initMem(a, a.cfg.Budget)
 	}
 	a.ensureChild()
 }
@@ -213,10 +219,17 @@ func (a *Analyzer) packet(h *longHeader, pkt []byte, isOrig bool) {
 
 // crypto takes the data of a CRYPTO frame of the current packet's direction.
 func (a *Analyzer) crypto(off uint64, b []byte) error {
+	if a.skip { // shed by the memory budget at an earlier frame of the packet
+		return nil
+	}
 	room := a.cfg.MaxBuffered - a.dir[0].cs.held() - a.dir[1].cs.held()
-	dropped, err := a.dir[dirIndex(a.isOrig)].cs.write(off, b, room, a.fw)
+	cs := &a.dir[dirIndex(a.isOrig)].cs
+	dropped, err := cs.write(off, b, room, a.fw)
 	if dropped {
 		a.capWeird()
+	}
+	if cs.refused { // reported by the budget: stop as if shed
+		a.Shed()
 	}
 	return err
 }
@@ -295,6 +308,7 @@ func (a *Analyzer) stop() {
 	a.skip = true
 	if a.state != nil {
 		a.closeChild()
+		a.releaseMem()
 		a.state = nil // its buffers and keys go with it
 	}
 }

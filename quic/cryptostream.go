@@ -24,6 +24,9 @@ type cryptoStream struct {
 	left     uint64  // message body bytes still to forward
 	bad      bool    // the announced length is too large: nothing is forwarded
 	finished bool    // the whole message was forwarded
+	refused  bool    // the memory budget refused a held piece (mem): the analysis stops
+
+	mem *cryptoMem // the connection's draw on the memory budget (budget.go); nil: none
 }
 
 type chunk struct {
@@ -36,9 +39,10 @@ type forwardFunc func(data []byte)
 
 // reset empties the stream, keeping the capacity of its chunk list.
 func (s *cryptoStream) reset() {
-	pend := s.pend[:0]
+	s.mem.release(s.held())
+	pend, mem := s.pend[:0], s.mem
 	clear(s.pend)
-	*s = cryptoStream{pend: pend}
+	*s = cryptoStream{pend: pend, mem: mem}
 }
 
 // held returns the bytes held past the delivered point.
@@ -80,6 +84,7 @@ func (s *cryptoStream) write(off uint64, data []byte, room int, fw forwardFunc) 
 			copy(s.pend, s.pend[1:])
 			s.pend[len(s.pend)-1] = chunk{}
 			s.pend = s.pend[:len(s.pend)-1]
+			s.mem.release(len(c.data))
 			if err := s.deliver(c.data, fw); err != nil {
 				return dropped, err
 			}
@@ -120,6 +125,10 @@ func (s *cryptoStream) insert(off uint64, data []byte, room int) (dropped bool) 
 		n := int(pieceEnd - off)
 		if n > room {
 			return true
+		}
+		if !s.mem.draw(n) {
+			s.refused = true
+			return false // not the connection's cap: the caller stops the analysis
 		}
 		room -= n
 		p := make([]byte, n)

@@ -134,8 +134,13 @@ func (a *Analyzer) weird(name, addl string) {
 type childEvents struct{ a *Analyzer }
 
 func (c childEvents) HandleEvent(ev tlsmon.Event) {
-	if x, ok := ev.(*tlsmon.SSLExtensionApplicationLayerProtocolNegotiation); ok && x.IsClient {
-		c.a.clientALPN(x.Protocols)
+	switch x := ev.(type) {
+	case *tlsmon.SSLExtensionApplicationLayerProtocolNegotiation:
+		if x.IsClient {
+			c.a.clientALPN(x.Protocols)
+		}
+	case *tlsmon.AnalyzerConfirmation:
+		c.a.confirmMem()
 	}
 	c.a.env.Events.HandleEvent(ev)
 }

@@ -3,6 +3,7 @@ package ssl
 import (
 	"github.com/tlsmon/tlsmon"
 	"github.com/tlsmon/tlsmon/analyzer"
+	"github.com/tlsmon/tlsmon/budget"
 )
 
 // Zeek's DPD ignores violations once this many bytes went through the connection
@@ -31,6 +32,11 @@ func (w *Analyzer) session() *session {
 			a = newSession(w.sh)
 		}
 		a.reset(w.env)
+		if b := a.hs.sh.config().Budget; b != nil {
+			// the session's own memory; taken back at Done (never shed with the buffers)
+			b.Force(nil, budget.Sessions, sessionCost)
+			a.memSession = true
+		}
 		w.s, w.env = a, nil
 	}
 	return w.s
@@ -52,15 +58,25 @@ type session struct {
 	hadGap        bool
 	detached      bool
 	pendingDetach bool
-	bytes         uint64 // payload bytes seen in both directions
+	bytes         uint64        // payload bytes seen in both directions
+	mem           budget.Holder // the session's share of the memory budget (record buffers)
+	memSession    bool          // sessionCost drawn from the budget
 }
+
+// sessionCost is what a session draws from the memory budget (Config.Budget): its record
+// and handshake parsers and emitter, ≈ 3–4 KB (docs/RELIABILITY.md, "Cheap connections").
+const sessionCost = 4096
 
 // newSession returns a session whose handshake layer uses sh (nil: nothing shared).
 func newSession(sh *Shared) *session {
 	a := &session{ev: newEmitter(nil, nil, "SSL")}
+	a.ev.unread = sh.unreadEvents()
 	a.hs = newHandshake(sh, a.ev, Callbacks{Violation: a.violation, Confirm: a.confirm})
 	a.hs.cache = sh.msgCache() // TLS over TCP only: DTLS's handshakes (Shared.NewHandshake) have none
 	a.rec = newRecordEvents(a.hs, a.onEstablished)
+	for i := range a.hs.dir {
+		a.hs.dir[i].mem = &a.mem
+	}
 	return a
 }
 
@@ -82,11 +98,11 @@ func (a *session) reset(env *analyzer.Env) {
 	}
 	a.ev.h, a.ev.conn, a.ev.ts = h, env.Conn, 0
 	for i := range a.dir {
-		a.dir[i].releaseBuf(a.hs.sh)
+		a.releaseBuf(&a.dir[i])
 		a.dir[i] = recordDir{}
 		r := &a.hs.dir[i]
 		r.release() // keeps only a buffer of at most keepHandshakeBuffer
-		*r = hsReasm{sh: r.sh, buf: r.buf[:0], chunks: r.chunks[:0]}
+		*r = hsReasm{sh: r.sh, buf: r.buf[:0], chunks: r.chunks[:0], mem: r.mem}
 	}
 	hs := a.hs
 	hs.flipped, hs.alreadyAlerted, hs.chosenCipher, hs.chosenVersion, hs.recordVersion = false, false, noChosenCipher, 0, 0
@@ -99,13 +115,14 @@ func (a *session) reset(env *analyzer.Env) {
 	a.recordLayerVersion = 0
 	a.confirmed, a.skip, a.hadGap, a.detached, a.pendingDetach = false, false, false, false, false
 	a.bytes = 0
+	a.mem.Init(a, env.Conn)
 }
 
 // DeliverStream parses the records in data.
 // Like Zeek's, the SSL analyzer ignores the data of partial TCP connections, unless
 // Options.Recover is set (then it looks for a record boundary first: resync.go).
 func (w *Analyzer) DeliverStream(ts int64, isOrig bool, data []byte) {
-	if w.session() == nil {
+	if w.s == nil && (w.ignored() || w.session() == nil) {
 		return
 	}
 	partial := w.s.env.Partial != nil && w.s.env.Partial()
@@ -118,7 +135,7 @@ func (w *Analyzer) DeliverStream(ts int64, isOrig bool, data []byte) {
 // Options.Recover only the direction that lost bytes pauses, until it resynchronises on a
 // record boundary (resync.go); SSLv2, which has no such boundary to find, still stops.
 func (w *Analyzer) Gap(ts int64, isOrig bool, n uint64) {
-	if w.session() != nil {
+	if w.s != nil || !w.ignored() && w.session() != nil {
 		w.s.bytes += n
 		if w.s.env.Options.Recover && w.s.recordLayerVersion != versionSSLv2 {
 			w.s.gapRecover(isOrig, n)
@@ -126,6 +143,13 @@ func (w *Analyzer) Gap(ts int64, isOrig bool, n uint64) {
 		}
 		w.s.hadGap = true
 	}
+}
+
+// ignored reports, before the analyzer made a session, whether it ignores its connection:
+// the connection is partial (and Options.Recover off), so no session is made for it (a
+// flood's connections, shed by the memory budget and seen again mid-stream, cost none).
+func (w *Analyzer) ignored() bool {
+	return w.env != nil && !w.env.Options.Recover && w.env.Partial != nil && w.env.Partial()
 }
 
 // DeliverPacket is unused: SSL runs over TCP.
@@ -156,7 +180,14 @@ func (w *Analyzer) Done(ts int64) {
 	s.ev.h, s.ev.conn = nil, nil
 	for i := range s.hs.dir {
 		s.hs.dir[i].release() // a message left incomplete gives its large buffer back
-		s.dir[i].releaseBuf(s.hs.sh)
+		s.releaseBuf(&s.dir[i])
+	}
+	if s.memSession {
+		s.hs.sh.cfg.Budget.Release(nil, budget.Sessions, sessionCost)
+		s.memSession = false
+	}
+	if s.hs.sh != nil {
+		s.hs.sh.cfg.Budget.Forget(&s.mem)
 	}
 	if sh := s.hs.sh; sh != nil {
 		sh.sessions.put(s)
@@ -178,6 +209,9 @@ func (a *session) confirm() {
 		return
 	}
 	a.confirmed = true
+	if b := a.hs.sh.config().Budget; b != nil {
+		b.Confirm(&a.mem)
+	}
 	a.ev.emitConfirmation()
 }
 
@@ -189,6 +223,9 @@ func (a *session) deliverStream(ts int64, isOrig bool, data []byte, partial bool
 	}
 	a.bytes += uint64(len(data))
 	if a.stopped() {
+		if a.skip {
+			a.detach() // shed by the memory budget while another connection drew on it
+		}
 		return
 	}
 	a.ev.ts = ts
@@ -216,7 +253,7 @@ func (a *session) detach() {
 	a.detached = true
 	// Done follows a detach: an incomplete record's buffer goes back to the free list now.
 	for i := range a.dir {
-		a.dir[i].releaseBuf(a.hs.sh)
+		a.releaseBuf(&a.dir[i])
 	}
 	if a.env.Detach != nil {
 		a.env.Detach()

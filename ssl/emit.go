@@ -53,6 +53,7 @@ type emitter struct {
 	confirmation     tlsmon.AnalyzerConfirmation
 	violation        tlsmon.AnalyzerViolation
 	analyzerName     string
+	unread           eventSet // the optional events not raised
 	sessionIDScratch [32]byte
 }
 

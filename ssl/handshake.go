@@ -4,6 +4,7 @@ import (
 	"strconv"
 
 	"github.com/tlsmon/tlsmon"
+	"github.com/tlsmon/tlsmon/budget"
 )
 
 // Handshake message types (RFC 5246 §7.4 and later additions).
@@ -80,6 +81,11 @@ type hsReasm struct {
 	// verify mode (hs_cache.go): the message's first verified bytes are those of ver
 	ver      *cachedMsg
 	verified int
+
+	// mem is the session's share of the memory budget (nil: DTLS, or none); drawn the bytes
+	// of chunks drawn from it for the message being reassembled (hs_buf.go).
+	mem   *budget.Holder
+	drawn int64
 }
 
 // NewHandshake returns a handshake layer raising its events on h for conn. analyzerName
@@ -104,7 +110,7 @@ func (sh *Shared) NewHandshake(conn *tlsmon.Conn, h tlsmon.Handler, analyzerName
 	if h == nil {
 		h = tlsmon.HandlerFunc(func(tlsmon.Event) {})
 	}
-	ev.h, ev.conn, ev.ts, ev.analyzerName = h, conn, 0, analyzerName
+	ev.h, ev.conn, ev.ts, ev.analyzerName, ev.unread = h, conn, 0, analyzerName, sh.unreadEvents()
 	return newHandshake(sh, ev, cb)
 }
 

@@ -1,6 +1,10 @@
 package ssl
 
-import "math/bits"
+import (
+	"math/bits"
+
+	"github.com/tlsmon/tlsmon/budget"
+)
 
 // Handshake messages that span records are reassembled in a per-direction buffer. Small
 // buffers stay with the connection's state (and are recycled with it); buffers larger than
@@ -46,6 +50,7 @@ func (r *hsReasm) add(c *msgCache, data []byte, total int) {
 			r.buf = append(r.buf, data...)
 			return
 		}
+		r.drawChunk()
 		c := append(r.sh.getBuf(chunkClass), r.buf...)
 		r.buf = r.buf[:0]
 		r.chunks = append(r.chunks, c)
@@ -54,6 +59,7 @@ func (r *hsReasm) add(c *msgCache, data []byte, total int) {
 	for len(data) > 0 {
 		last := &r.chunks[len(r.chunks)-1]
 		if len(*last) == cap(*last) {
+			r.drawChunk()
 			r.chunks = append(r.chunks, r.sh.getBuf(chunkClass))
 			continue
 		}
@@ -61,6 +67,16 @@ func (r *hsReasm) add(c *msgCache, data []byte, total int) {
 		*last = (*last)[:len(*last)+n]
 		r.chunked += n
 		data = data[n:]
+	}
+}
+
+// drawChunk counts a chunk in the memory budget (Config.Budget), for the session's holder
+// when there is one. The draw is never refused (the message is within its own cap): when
+// the budget is short it sheds others first (package budget).
+func (r *hsReasm) drawChunk() {
+	if b := r.sh.Budget(); b != nil {
+		b.Force(r.mem, budget.Handshake, 1<<chunkClass)
+		r.drawn += 1 << chunkClass
 	}
 }
 
@@ -157,6 +173,10 @@ func (r *hsReasm) release() {
 	if r.joined != nil {
 		r.sh.putLarge(r.joined)
 		r.joined = nil
+	}
+	if r.drawn > 0 {
+		r.sh.Budget().Release(r.mem, budget.Handshake, r.drawn)
+		r.drawn = 0
 	}
 	r.releaseBuf()
 }

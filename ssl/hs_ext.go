@@ -38,11 +38,15 @@ func (h *Handshake) extensions(isOrig bool, msgType uint8, s cryptobyte.String) 
 		return errExtension
 	}
 	for len(s) > 0 {
-		var typ uint16
-		var data cryptobyte.String
-		if !s.ReadUint16(&typ) || !s.ReadUint16LengthPrefixed(&data) {
+		// type and length-prefixed data, read straight from the bytes (every extension
+		// of every hello)
+		if len(s) < 4 || len(s)-4 < int(s[2])<<8|int(s[3]) {
 			return errExtension
 		}
+		typ := uint16(s[0])<<8 | uint16(s[1])
+		n := 4 + (int(s[2])<<8 | int(s[3]))
+		data := s[4:n:n]
+		s = s[n:]
 		if len(data) > 0 {
 			if err := h.extension(isOrig, msgType, typ, data); err != nil {
 				return err
@@ -73,12 +77,17 @@ func (h *Handshake) extension(isOrig bool, msgType uint8, typ uint16, data crypt
 		if !ok {
 			return errExtension
 		}
-		*ev = tlsmon.SSLExtensionEllipticCurves{Meta: h.ev.meta(), IsClient: isClient, Curves: list}
-		h.ev.h.HandleEvent(ev)
+		if h.ev.reads(evEllipticCurves) {
+			*ev = tlsmon.SSLExtensionEllipticCurves{Meta: h.ev.meta(), IsClient: isClient, Curves: list}
+			h.ev.h.HandleEvent(ev)
+		}
 	case extECPointFormats:
 		var formats []byte
-		if !data.ReadUint8LengthPrefixed((*cryptobyte.String)(&formats)) {
+		if !readPrefixed8(&data, (*cryptobyte.String)(&formats)) {
 			return errExtension
+		}
+		if !h.ev.reads(evECPointFormats) {
+			break
 		}
 		ev := &h.ev.pointFormats
 		list := slices.Grow(ev.PointFormats[:0], len(formats))
@@ -89,15 +98,18 @@ func (h *Handshake) extension(isOrig bool, msgType uint8, typ uint16, data crypt
 		h.ev.h.HandleEvent(ev)
 	case extSignatureAlgorithms, extSignatureAlgsCert:
 		var algs cryptobyte.String
-		if !data.ReadUint16LengthPrefixed(&algs) || len(algs)%2 != 0 {
+		if !readPrefixed16(&data, &algs) || len(algs)%2 != 0 {
 			return errExtension
 		}
 		if typ == extSignatureAlgorithms {
+			if !h.ev.reads(evSignatureAlgorithm) {
+				break
+			}
 			ev := &h.ev.sigAlgs
 			list := appendSigAlgs(ev.SignatureAlgorithms[:0], algs)
 			*ev = tlsmon.SSLExtensionSignatureAlgorithm{Meta: h.ev.meta(), IsClient: isClient, SignatureAlgorithms: list}
 			h.ev.h.HandleEvent(ev)
-		} else {
+		} else if h.ev.reads(evSignatureAlgorithmsCert) {
 			ev := &h.ev.sigAlgsCert
 			list, _ := readUint16s(ev.SignatureSchemes[:0], &algs, len(algs)/2)
 			*ev = tlsmon.SSLExtensionSignatureAlgorithmsCert{Meta: h.ev.meta(), IsClient: isClient, SignatureSchemes: list}
@@ -113,8 +125,11 @@ func (h *Handshake) extension(isOrig bool, msgType uint8, typ uint16, data crypt
 		return h.extSupportedVersions(isClient, data)
 	case extPSKKeyExchangeModes:
 		var modes []byte
-		if !data.ReadUint8LengthPrefixed((*cryptobyte.String)(&modes)) {
+		if !readPrefixed8(&data, (*cryptobyte.String)(&modes)) {
 			return errExtension
+		}
+		if !h.ev.reads(evPSKKeyExchangeModes) {
+			break
 		}
 		ev := &h.ev.pskModes
 		list := slices.Grow(ev.Modes[:0], len(modes))
@@ -127,8 +142,11 @@ func (h *Handshake) extension(isOrig bool, msgType uint8, typ uint16, data crypt
 		return h.extPreSharedKey(isClient, msgType, data)
 	case extConnectionID:
 		var cid cryptobyte.String
-		if !data.ReadUint8LengthPrefixed(&cid) {
+		if !readPrefixed8(&data, &cid) {
 			return errExtension
+		}
+		if !h.ev.reads(evConnectionID) {
+			break
 		}
 		ev := &h.ev.connectionID
 		*ev = tlsmon.SSLExtensionConnectionID{Meta: h.ev.meta(), IsClient: isClient, CID: cid}
@@ -139,17 +157,20 @@ func (h *Handshake) extension(isOrig bool, msgType uint8, typ uint16, data crypt
 	return nil
 }
 
-// readUint16s appends n big-endian uint16 values read from s.
+// readUint16s appends n big-endian uint16 values read from s, or as many as s holds
+// (then it reports false), and advances s past them. The loop reads the bytes directly:
+// cipher and group lists are a ClientHello's longest.
 func readUint16s(dst []uint64, s *cryptobyte.String, n int) ([]uint64, bool) {
-	dst = slices.Grow(dst, min(n, len(*s)/2))
-	for i := 0; i < n; i++ {
-		var v uint16
-		if !s.ReadUint16(&v) {
-			return dst, false
-		}
-		dst = append(dst, uint64(v))
+	m := min(n, len(*s)/2)
+	b := (*s)[:2*m]
+	*s = (*s)[2*m:]
+	k := len(dst)
+	dst = slices.Grow(dst, m)[:k+m]
+	out := dst[k:]
+	for i := range out {
+		out[i] = uint64(b[2*i])<<8 | uint64(b[2*i+1])
 	}
-	return dst, true
+	return dst, m == n
 }
 
 func appendSigAlgs(dst []tlsmon.SignatureAndHashAlgorithm, b []byte) []tlsmon.SignatureAndHashAlgorithm {
@@ -162,7 +183,7 @@ func appendSigAlgs(dst []tlsmon.SignatureAndHashAlgorithm, b []byte) []tlsmon.Si
 
 func (h *Handshake) extServerName(isClient bool, data cryptobyte.String) error {
 	var list cryptobyte.String
-	if !data.ReadUint16LengthPrefixed(&list) {
+	if !readPrefixed16(&data, &list) {
 		return errExtension
 	}
 	ev := &h.ev.serverName
@@ -179,7 +200,7 @@ func (h *Handshake) extServerName(isClient bool, data cryptobyte.String) error {
 			break
 		}
 		var name cryptobyte.String
-		if !list.ReadUint16LengthPrefixed(&name) {
+		if !readPrefixed16(&list, &name) {
 			ev.Names = names
 			return errExtension
 		}
@@ -192,14 +213,14 @@ func (h *Handshake) extServerName(isClient bool, data cryptobyte.String) error {
 
 func (h *Handshake) extALPN(isClient bool, data cryptobyte.String) error {
 	var list cryptobyte.String
-	if !data.ReadUint16LengthPrefixed(&list) {
+	if !readPrefixed16(&data, &list) {
 		return errExtension
 	}
 	ev := &h.ev.alpn
 	protos := ev.Protocols[:0]
 	for len(list) > 0 {
 		var p cryptobyte.String
-		if !list.ReadUint8LengthPrefixed(&p) {
+		if !readPrefixed8(&list, &p) {
 			ev.Protocols = protos
 			return errExtension
 		}
@@ -213,7 +234,7 @@ func (h *Handshake) extALPN(isClient bool, data cryptobyte.String) error {
 // extSCTs parses a SignedCertificateTimestampList (RFC 6962 §3.3), one event per SCT.
 func (h *Handshake) extSCTs(isClient bool, data cryptobyte.String) error {
 	var list cryptobyte.String
-	if !data.ReadUint16LengthPrefixed(&list) {
+	if !readPrefixed16(&data, &list) {
 		return errExtension
 	}
 	for len(list) > 0 {
@@ -222,10 +243,13 @@ func (h *Handshake) extSCTs(isClient bool, data cryptobyte.String) error {
 			version, hash, alg    uint8
 			ts                    uint64
 		)
-		if !list.ReadUint16LengthPrefixed(&sct) || !sct.ReadUint8(&version) || !sct.ReadBytes((*[]byte)(&logID), 32) ||
-			!sct.ReadUint64(&ts) || !sct.ReadUint16LengthPrefixed(&exts) || !sct.ReadUint8(&hash) ||
-			!sct.ReadUint8(&alg) || !sct.ReadUint16LengthPrefixed(&sig) {
+		if !readPrefixed16(&list, &sct) || !sct.ReadUint8(&version) || !sct.ReadBytes((*[]byte)(&logID), 32) ||
+			!sct.ReadUint64(&ts) || !readPrefixed16(&sct, &exts) || !sct.ReadUint8(&hash) ||
+			!sct.ReadUint8(&alg) || !readPrefixed16(&sct, &sig) {
 			return errExtension
+		}
+		if !h.ev.reads(evSignedCertificateTimestamp) {
+			continue
 		}
 		ev := &h.ev.sct
 		*ev = tlsmon.SSLExtensionSignedCertificateTimestamp{
@@ -244,13 +268,13 @@ func (h *Handshake) extKeyShare(isClient bool, msgType uint8, data cryptobyte.St
 	switch msgType {
 	case hsClientHello:
 		var list cryptobyte.String
-		if !data.ReadUint16LengthPrefixed(&list) {
+		if !readPrefixed16(&data, &list) {
 			return errExtension
 		}
 		for len(list) > 0 {
 			var g uint16
 			var kx cryptobyte.String
-			if !list.ReadUint16(&g) || !list.ReadUint16LengthPrefixed(&kx) {
+			if !list.ReadUint16(&g) || !readPrefixed16(&list, &kx) {
 				ev.Curves = groups
 				return errExtension
 			}
@@ -263,7 +287,7 @@ func (h *Handshake) extKeyShare(isClient bool, msgType uint8, data cryptobyte.St
 		}
 		if len(data) > 0 { // a full entry; a hello retry request carries just the group
 			var kx cryptobyte.String
-			if !data.ReadUint16LengthPrefixed(&kx) {
+			if !readPrefixed16(&data, &kx) {
 				return errExtension
 			}
 		}
@@ -283,7 +307,7 @@ func (h *Handshake) extSupportedVersions(isClient bool, data cryptobyte.String) 
 	list := ev.Versions[:0]
 	if isClient {
 		var vs cryptobyte.String
-		if !data.ReadUint8LengthPrefixed(&vs) || len(vs)%2 != 0 {
+		if !readPrefixed8(&data, &vs) || len(vs)%2 != 0 {
 			return errExtension
 		}
 		list, _ = readUint16s(list, &vs, len(vs)/2)
@@ -304,7 +328,7 @@ func (h *Handshake) extPreSharedKey(isClient bool, msgType uint8, data cryptobyt
 	switch msgType {
 	case hsClientHello:
 		var ids, binders cryptobyte.String
-		if !data.ReadUint16LengthPrefixed(&ids) || !data.ReadUint16LengthPrefixed(&binders) {
+		if !readPrefixed16(&data, &ids) || !readPrefixed16(&data, &binders) {
 			return errExtension
 		}
 		ev := &h.ev.pskClient
@@ -312,7 +336,7 @@ func (h *Handshake) extPreSharedKey(isClient bool, msgType uint8, data cryptobyt
 		for len(ids) > 0 {
 			var id cryptobyte.String
 			var age uint32
-			if !ids.ReadUint16LengthPrefixed(&id) || !ids.ReadUint32(&age) {
+			if !readPrefixed16(&ids, &id) || !ids.ReadUint32(&age) {
 				ev.Identities = idList
 				return errExtension
 			}
@@ -322,18 +346,23 @@ func (h *Handshake) extPreSharedKey(isClient bool, msgType uint8, data cryptobyt
 		bList := ev.Binders[:0]
 		for len(binders) > 0 {
 			var b cryptobyte.String
-			if !binders.ReadUint8LengthPrefixed(&b) {
+			if !readPrefixed8(&binders, &b) {
 				ev.Binders = bList
 				return errExtension
 			}
 			bList = append(bList, b)
 		}
-		*ev = tlsmon.SSLExtensionPreSharedKeyClientHello{Meta: h.ev.meta(), IsClient: isClient, Identities: idList, Binders: bList}
-		h.ev.h.HandleEvent(ev)
+		if h.ev.reads(evPreSharedKeyClientHello) {
+			*ev = tlsmon.SSLExtensionPreSharedKeyClientHello{Meta: h.ev.meta(), IsClient: isClient, Identities: idList, Binders: bList}
+			h.ev.h.HandleEvent(ev)
+		}
 	case hsServerHello:
 		var sel uint16
 		if !data.ReadUint16(&sel) {
 			return errExtension
+		}
+		if !h.ev.reads(evPreSharedKeyServerHello) {
+			break
 		}
 		ev := &h.ev.pskServer
 		*ev = tlsmon.SSLExtensionPreSharedKeyServerHello{Meta: h.ev.meta(), IsClient: isClient, SelectedIdentity: uint64(sel)}
@@ -359,12 +388,42 @@ func (h *Handshake) extECH(isClient bool, data cryptobyte.String) error {
 		enc, pl   cryptobyte.String
 	)
 	if !data.ReadUint16(&kdf) || !data.ReadUint16(&aead) || !data.ReadUint8(&config) ||
-		!data.ReadUint16LengthPrefixed(&enc) || !data.ReadUint16LengthPrefixed(&pl) {
+		!readPrefixed16(&data, &enc) || !readPrefixed16(&data, &pl) {
 		return errExtension
+	}
+	if !h.ev.reads(evEncryptedClientHello) {
+		return nil
 	}
 	ev := &h.ev.ech
 	*ev = tlsmon.SSLExtensionEncryptedClientHello{Meta: h.ev.meta(), IsClient: isClient, KDFID: uint64(kdf),
 		AEADID: uint64(aead), ConfigID: uint64(config), Enc: enc, PayloadLength: uint64(len(pl))}
 	h.ev.h.HandleEvent(ev)
 	return nil
+}
+
+// readPrefixed8, readPrefixed16 and readPrefixed24 are cryptobyte's
+// ReadUint{8,16,24}LengthPrefixed (same results, s advanced alike on failure) in a form
+// the compiler inlines: they are the most frequent reads of hello parsing, a call each.
+func readPrefixed8(s, out *cryptobyte.String) bool { return readPrefixed(s, out, 1) }
+
+func readPrefixed16(s, out *cryptobyte.String) bool { return readPrefixed(s, out, 2) }
+
+func readPrefixed24(s, out *cryptobyte.String) bool { return readPrefixed(s, out, 3) }
+
+func readPrefixed(s, out *cryptobyte.String, lenLen int) bool {
+	b := *s
+	if len(b) < lenLen {
+		return false
+	}
+	n := 0
+	for _, c := range b[:lenLen] {
+		n = n<<8 | int(c)
+	}
+	b = b[lenLen:]
+	*s = b
+	if len(b) < n {
+		return false
+	}
+	*s, *out = b[n:], b[:n] // out last, as cryptobyte: s and out may be one
+	return true
 }

@@ -24,7 +24,7 @@ func (h *Handshake) clientHello(isOrig bool, body []byte) error {
 	}
 	if version == versionDTLS10 || version == versionDTLS12 {
 		var cookie cryptobyte.String
-		if !s.ReadUint8LengthPrefixed(&cookie) {
+		if !readPrefixed8(&s, &cookie) {
 			return errClientHello
 		}
 	}
@@ -33,16 +33,11 @@ func (h *Handshake) clientHello(isOrig bool, body []byte) error {
 		return errClientHello
 	}
 	// Lists are sized once from their length (bounded by the bytes present), not grown.
-	ciphers := slices.Grow(ev.Ciphers[:0], min(int(csLen), len(s))/2)
-	for i := 0; i < int(csLen)/2; i++ {
-		var c uint16
-		if !s.ReadUint16(&c) {
-			ev.Ciphers = ciphers
-			return errClientHello
-		}
-		ciphers = append(ciphers, uint64(c))
-	}
+	ciphers, ok := readUint16s(ev.Ciphers[:0], &s, int(csLen)/2)
 	ev.Ciphers = ciphers
+	if !ok {
+		return errClientHello
+	}
 	var cmeths []byte
 	if !s.ReadUint8(&cmLen) || !s.ReadBytes(&cmeths, int(cmLen)) {
 		return errClientHello
@@ -131,7 +126,7 @@ func parseHelloVerifyRequest(body []byte) error {
 	s := cryptobyte.String(body)
 	var v uint16
 	var cookie cryptobyte.String
-	if !s.ReadUint16(&v) || !s.ReadUint8LengthPrefixed(&cookie) {
+	if !s.ReadUint16(&v) || !readPrefixed8(&s, &cookie) {
 		return errHelloVerifyRequest
 	}
 	return nil
@@ -141,8 +136,11 @@ func (h *Handshake) sessionTicket(body []byte) error {
 	s := cryptobyte.String(body)
 	var life uint32
 	var ticket cryptobyte.String
-	if !s.ReadUint32(&life) || !s.ReadUint16LengthPrefixed(&ticket) {
+	if !s.ReadUint32(&life) || !readPrefixed16(&s, &ticket) {
 		return errSessionTicket
+	}
+	if !h.ev.reads(evSessionTicketHandshake) {
+		return nil
 	}
 	ev := &h.ev.ticket
 	*ev = tlsmon.SSLSessionTicketHandshake{Meta: h.ev.meta(), TicketLifetimeHint: uint64(life), Ticket: ticket}

@@ -14,14 +14,14 @@ const curveTypeNamed = 3
 func (h *Handshake) certificate(isOrig bool, body []byte) error {
 	s := cryptobyte.String(body)
 	var list cryptobyte.String
-	if !s.ReadUint24LengthPrefixed(&list) {
+	if !readPrefixed24(&s, &list) {
 		return errCertificate
 	}
 	// Zeek parses the whole chain before handing certificates on.
 	chk := list
 	for len(chk) > 0 {
 		var c cryptobyte.String
-		if !chk.ReadUint24LengthPrefixed(&c) {
+		if !readPrefixed24(&chk, &c) {
 			return errCertificate
 		}
 	}
@@ -34,7 +34,7 @@ func (h *Handshake) certificate(isOrig bool, body []byte) error {
 func (h *Handshake) certList(isOrig bool, list cryptobyte.String) {
 	for i := 0; len(list) > 0; i++ {
 		var c cryptobyte.String
-		list.ReadUint24LengthPrefixed(&c)
+		readPrefixed24(&list, &c)
 		if len(c) == 0 {
 			h.ev.emitWeird("zero_length_certificate", "")
 			continue
@@ -51,6 +51,9 @@ func (h *Handshake) certificateStatus(isOrig bool, body []byte) error {
 	resp := body[4:]
 	switch {
 	case body[0] == 1 && len(resp) > 0:
+		if !h.ev.reads(evStapledOCSP) {
+			break
+		}
 		ev := &h.ev.ocsp
 		*ev = tlsmon.SSLStapledOCSP{Meta: h.ev.meta(), IsClient: h.isClient(isOrig), Response: resp}
 		h.ev.h.HandleEvent(ev)
@@ -84,7 +87,7 @@ func (h *Handshake) serverKeyExchange(body []byte) error {
 		}
 		var curve uint16
 		var point cryptobyte.String
-		if !s.ReadUint16(&curve) || !s.ReadUint8LengthPrefixed(&point) {
+		if !s.ReadUint16(&curve) || !readPrefixed8(&s, &point) {
 			return errServerKeyExchange
 		}
 		alg, sig, ok := h.readParamsSignature(&s, signed)
@@ -100,16 +103,18 @@ func (h *Handshake) serverKeyExchange(body []byte) error {
 	case kexDHE, kexDHAnon:
 		signed := serverKexKind(h.chosenCipher) == kexDHE
 		var p, g, ys cryptobyte.String
-		if !s.ReadUint16LengthPrefixed(&p) || !s.ReadUint16LengthPrefixed(&g) || !s.ReadUint16LengthPrefixed(&ys) {
+		if !readPrefixed16(&s, &p) || !readPrefixed16(&s, &g) || !readPrefixed16(&s, &ys) {
 			return errServerKeyExchange
 		}
 		alg, sig, ok := h.readParamsSignature(&s, signed)
 		if !ok {
 			return errServerKeyExchange
 		}
-		ev := &h.ev.dhServer
-		*ev = tlsmon.SSLDHServerParams{Meta: h.ev.meta(), P: p, Q: g, Ys: ys}
-		h.ev.h.HandleEvent(ev)
+		if h.ev.reads(evDHServerParams) {
+			ev := &h.ev.dhServer
+			*ev = tlsmon.SSLDHServerParams{Meta: h.ev.meta(), P: p, Q: g, Ys: ys}
+			h.ev.h.HandleEvent(ev)
+		}
 		if signed {
 			h.emitServerSignature(alg, sig)
 		}
@@ -129,13 +134,16 @@ func (h *Handshake) readSignature(s *cryptobyte.String) (tlsmon.SignatureAndHash
 		alg = tlsmon.SignatureAndHashAlgorithm{HashAlgorithm: uint64(hash), SignatureAlgorithm: uint64(sa)}
 	}
 	var sig cryptobyte.String
-	if !s.ReadUint16LengthPrefixed(&sig) {
+	if !readPrefixed16(s, &sig) {
 		return alg, nil, false
 	}
 	return alg, sig, true
 }
 
 func (h *Handshake) emitServerSignature(alg tlsmon.SignatureAndHashAlgorithm, sig []byte) {
+	if !h.ev.reads(evServerSignature) {
+		return
+	}
 	ev := &h.ev.serverSig
 	*ev = tlsmon.SSLServerSignature{Meta: h.ev.meta(), SignatureAndHashalgorithm: alg, Signature: sig}
 	h.ev.h.HandleEvent(ev)
@@ -146,14 +154,23 @@ func (h *Handshake) emitServerSignature(alg tlsmon.SignatureAndHashAlgorithm, si
 func (h *Handshake) clientKeyExchange(body []byte) {
 	switch clientKexKind(h.chosenCipher) {
 	case kexRSA:
+		if !h.ev.reads(evRSAClientPMS) {
+			return
+		}
 		ev := &h.ev.rsaPMS
 		*ev = tlsmon.SSLRSAClientPMS{Meta: h.ev.meta(), PMS: body}
 		h.ev.h.HandleEvent(ev)
 	case kexDH:
+		if !h.ev.reads(evDHClientParams) {
+			return
+		}
 		ev := &h.ev.dhClient
 		*ev = tlsmon.SSLDHClientParams{Meta: h.ev.meta(), Yc: body}
 		h.ev.h.HandleEvent(ev)
 	case kexECDH:
+		if !h.ev.reads(evECDHClientParams) {
+			return
+		}
 		ev := &h.ev.ecdhClient
 		*ev = tlsmon.SSLECDHClientParams{Meta: h.ev.meta(), Point: body}
 		h.ev.h.HandleEvent(ev)
@@ -164,7 +181,7 @@ func (h *Handshake) clientKeyExchange(body []byte) {
 func (h *Handshake) certificateRequest(isOrig bool, body []byte) error {
 	s := cryptobyte.String(body)
 	var types cryptobyte.String
-	if !s.ReadUint8LengthPrefixed(&types) {
+	if !readPrefixed8(&s, &types) {
 		return errCertificateRequest
 	}
 	ev := &h.ev.certRequest
@@ -176,27 +193,29 @@ func (h *Handshake) certificateRequest(isOrig bool, body []byte) error {
 	sigs := ev.SupportedSignatureAlgorithms[:0]
 	if h.usesSigHashAlg() {
 		var algs cryptobyte.String
-		if !s.ReadUint16LengthPrefixed(&algs) || len(algs)%2 != 0 {
+		if !readPrefixed16(&s, &algs) || len(algs)%2 != 0 {
 			return errCertificateRequest
 		}
 		sigs = appendSigAlgs(sigs, algs)
 	}
 	ev.SupportedSignatureAlgorithms = sigs
 	var cas cryptobyte.String
-	if !s.ReadUint16LengthPrefixed(&cas) {
+	if !readPrefixed16(&s, &cas) {
 		return errCertificateRequest
 	}
 	names := ev.CertificateAuthorities[:0]
 	for len(cas) > 0 {
 		var ca cryptobyte.String
-		if !cas.ReadUint16LengthPrefixed(&ca) {
+		if !readPrefixed16(&cas, &ca) {
 			ev.CertificateAuthorities = names
 			return errCertificateRequest
 		}
 		names = append(names, ca)
 	}
-	*ev = tlsmon.SSLCertificateRequest{Meta: h.ev.meta(), IsClient: h.isClient(isOrig), CertificateTypes: ctypes,
-		SupportedSignatureAlgorithms: sigs, CertificateAuthorities: names}
-	h.ev.h.HandleEvent(ev)
+	if h.ev.reads(evCertificateRequest) {
+		*ev = tlsmon.SSLCertificateRequest{Meta: h.ev.meta(), IsClient: h.isClient(isOrig), CertificateTypes: ctypes,
+			SupportedSignatureAlgorithms: sigs, CertificateAuthorities: names}
+		h.ev.h.HandleEvent(ev)
+	}
 	return nil
 }

@@ -4,6 +4,8 @@ import (
 	"fmt"
 	"math"
 	"strconv"
+
+	"github.com/tlsmon/tlsmon/budget"
 )
 
 // Record content types; SSLv2 message types are mapped to 300 + type, as Zeek does.
@@ -34,6 +36,7 @@ type recordDir struct {
 	hdrLen int    // header bytes buffered
 	inBody bool   // header parsed, waiting for the body
 	buf    []byte // incomplete body (bounded by the record length: < 64 KiB); nil between records
+	drawn  int    // bytes of buf drawn from the memory budget (Config.Budget)
 	// unread: the body is counted, not buffered (see bodyUnread); got is its bytes so far
 	unread bool
 	got    int
@@ -114,9 +117,16 @@ func (a *session) records(isOrig bool, data []byte) {
 				// bytes of a record claiming 64 KiB hold 1 KiB), growing fourfold (a 16 KiB
 				// record split in 1448-byte segments: two copies); from the free list, where
 				// it goes back once the record was parsed (releaseBuf)
-				nb := append(a.hs.sh.getBuf(smallBufClass(min(rest, max(need, 4*cap(d.buf), minRecordBuf)))), d.buf...)
-				d.releaseBuf(a.hs.sh)
+				k := smallBufClass(min(rest, max(need, 4*cap(d.buf), minRecordBuf)))
+				if !a.drawRecordBuf(1 << k) { // the old buffer's bytes go back below
+					return // the memory budget refused: the session stopped (Shed)
+				}
+				nb := append(a.hs.sh.getBuf(k), d.buf...)
+				a.releaseBuf(d)
 				d.buf = nb
+				if a.hs.sh != nil && a.hs.sh.cfg.Budget != nil {
+					d.drawn = cap(nb)
+				}
 			}
 			d.buf = append(d.buf, data[:take]...)
 			data = data[take:]
@@ -127,7 +137,7 @@ func (a *session) records(isOrig bool, data []byte) {
 		}
 		d.inBody = false
 		ok := a.record(isOrig, d, body)
-		d.releaseBuf(a.hs.sh)
+		a.releaseBuf(d)
 		if !ok {
 			return // malformed record: the rest of this delivery is dropped, as binpac does
 		}
@@ -319,10 +329,45 @@ func (a *session) plaintext(isOrig bool, d *recordDir, b []byte) (int, error) {
 // minRecordBuf is the smallest gathering buffer of a record split over segments.
 const minRecordBuf = 1024
 
-// releaseBuf gives the direction's gathering buffer back to the free list (freelist.go).
-func (d *recordDir) releaseBuf(sh *Shared) {
-	if d.buf != nil {
-		sh.putLarge(d.buf)
-		d.buf = nil
+// releaseBuf gives a direction's gathering buffer back to the free list (freelist.go) and
+// its bytes back to the memory budget.
+func (a *session) releaseBuf(d *recordDir) {
+	if d.buf != nil { // a drawn buffer is never nil
+		a.freeBuf(d)
 	}
+}
+
+func (a *session) freeBuf(d *recordDir) {
+	a.hs.sh.putLarge(d.buf)
+	d.buf = nil
+	if d.drawn > 0 {
+		a.hs.sh.cfg.Budget.Release(&a.mem, budget.Records, int64(d.drawn))
+		d.drawn = 0
+	}
+}
+
+// drawRecordBuf draws n more bytes of record buffer from the memory budget, if there is
+// one; when the budget refuses (reported by it, as a memory_budget weird), the session
+// stops as if shed.
+func (a *session) drawRecordBuf(n int) bool {
+	sh := a.hs.sh
+	if sh == nil || sh.cfg.Budget == nil {
+		return true
+	}
+	if sh.cfg.Budget.Draw(&a.mem, budget.Records, int64(n)) {
+		return true
+	}
+	a.Shed()
+	return false
+}
+
+// Shed implements budget.Sheddable: the memory budget takes the session's buffers back
+// (its connection had not confirmed when memory ran short); the analysis of the
+// connection stops, as after Zeek's SetSkip, and the analyzer detaches at its next data.
+func (a *session) Shed() {
+	for i := range a.dir {
+		a.releaseBuf(&a.dir[i])
+		a.hs.dir[i].release()
+	}
+	a.skip = true
 }

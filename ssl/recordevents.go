@@ -141,7 +141,7 @@ func (r *RecordEvents) PlaintextData(ts int64, isOrig bool, rec Record) {
 // ssl_established (once, then onEstablished); then ssl_encrypted_data.
 func (r *RecordEvents) Ciphertext(ts int64, isOrig bool, rec Record) {
 	r.ev.ts = ts
-	if !r.established && r.hs.IsTLS13() && !r.lost {
+	if !r.established && r.hs.IsTLS13() && !r.lost && r.ev.reads(evProbableEncryptedHandshakeMessage) {
 		e := &r.ev.probable
 		*e = tlsmon.SSLProbableEncryptedHandshakeMessage{Meta: r.ev.meta(), IsClient: isOrig, Length: uint64(rec.Length)}
 		r.ev.h.HandleEvent(e)
@@ -149,6 +149,9 @@ func (r *RecordEvents) Ciphertext(ts int64, isOrig bool, rec Record) {
 	if r.encrypted[0] && r.encrypted[1] && !r.established {
 		r.established = true
 		r.raiseEstablished()
+	}
+	if !r.ev.reads(evEncryptedData) {
+		return
 	}
 	e := &r.ev.encrypted
 	*e = tlsmon.SSLEncryptedData{Meta: r.ev.meta(), IsClient: r.isClient(isOrig), RecordVersion: uint64(rec.Version),

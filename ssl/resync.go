@@ -160,12 +160,12 @@ func (a *session) gapRecover(isOrig bool, n uint64) {
 // dropPartial forgets a direction's incomplete record and handshake message.
 func (a *session) dropPartial(i int) {
 	d := &a.dir[i]
-	d.releaseBuf(a.hs.sh)
+	a.releaseBuf(d)
 	emptyRun := d.emptyRun
 	*d = recordDir{emptyRun: emptyRun}
 	r := &a.hs.dir[i]
 	r.release()
-	*r = hsReasm{sh: r.sh, buf: r.buf[:0], chunks: r.chunks[:0]}
+	*r = hsReasm{sh: r.sh, buf: r.buf[:0], chunks: r.chunks[:0], mem: r.mem}
 }
 
 // resyncData scans data of a resynchronising direction for a record boundary and parses

@@ -1,5 +1,7 @@
 package ssl
 
+import "github.com/tlsmon/tlsmon/budget"
+
 // Config are the SSL analyzer's limits (engine.Options.SSL). Zero values take the defaults.
 type Config struct {
 	// MaxHandshakeMessage is the largest handshake message body buffered for parsing;
@@ -10,6 +12,14 @@ type Config struct {
 	// beyond it the message is skipped and "SSL_handshake_too_fragmented" is reported
 	// (DefaultMaxHandshakeFragments).
 	MaxHandshakeFragments int
+	// Budget, if set, is the engine's memory budget: the gathering buffers of records split
+	// over segments draw on it, each session as one holder (budget.Holder), shed while its
+	// connection is unconfirmed (docs/RELIABILITY.md, "Memory budget").
+	Budget *budget.Budget
+	// Events, when set, tells which events (by Zeek's name) someone reads: the analyzers
+	// do not raise the optional ones it says no to (eventKind), as Zeek raises no event
+	// without a handler. Nil: every event.
+	Events func(name string) bool
 }
 
 // The default limits.
@@ -38,6 +48,7 @@ type Shared struct {
 	bufs     bufFree
 	emitters freeList[emitter]
 	sessions freeList[session]
+	unread   eventSet // the optional events not raised (Config.Events)
 }
 
 // maxFreeSessions bounds the free list of sessions.
@@ -47,9 +58,19 @@ const maxFreeSessions = 1024
 // handshake-message cache.
 func NewShared(cfg Config) *Shared {
 	cfg.defaults()
-	sh := &Shared{cfg: cfg, emitters: freeList[emitter]{max: 512}, sessions: freeList[session]{max: maxFreeSessions}}
+	sh := &Shared{cfg: cfg, emitters: freeList[emitter]{max: 512}, sessions: freeList[session]{max: maxFreeSessions},
+		unread: unreadEvents(cfg.Events)}
 	sh.cache = &msgCache{sh: sh}
 	return sh
+}
+
+// Budget returns the memory budget of Config.Budget (nil for a nil Shared or none): the
+// DTLS analyzers sharing sh draw their fragment buffers on it too.
+func (sh *Shared) Budget() *budget.Budget {
+	if sh == nil {
+		return nil
+	}
+	return sh.cfg.Budget
 }
 
 // config returns the limits (the defaults for a nil Shared).
@@ -60,6 +81,14 @@ func (sh *Shared) config() Config {
 		return c
 	}
 	return sh.cfg
+}
+
+// unreadEvents returns the optional events not raised (none for a nil Shared).
+func (sh *Shared) unreadEvents() eventSet {
+	if sh == nil {
+		return 0
+	}
+	return sh.unread
 }
 
 // msgCache returns the message cache (nil: none).

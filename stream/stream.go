@@ -9,7 +9,11 @@
 // flow tracks the 32-bit wraps).
 package stream
 
-import "math"
+import (
+	"math"
+
+	"github.com/tlsmon/tlsmon/budget"
+)
 
 // Sink receives a direction's reassembled stream.
 type Sink interface {
@@ -32,6 +36,9 @@ type Pool struct {
 	used int64
 	// held: the budgets drawing on the pool are heldBudgets (SetRecovery, hold.go)
 	held bool
+	// Mem, if set, is the memory budget the pool's bytes are also drawn from (its
+	// Reassembly account); a refusal is CapBudget.
+	Mem *budget.Budget
 }
 
 // recovering reports whether the direction is under a Recovery (hold.go): a predictable
@@ -52,6 +59,7 @@ const (
 	CapGlobal     // the global pool is exhausted
 	CapBlocks     // too many out-of-order blocks
 	CapHold       // Recovery.HoldBytes reached: an acknowledged hole was declared a gap early
+	CapBudget     // the memory budget (Pool.Mem) refused
 )
 
 type block struct {
@@ -183,6 +191,7 @@ func (r *Reassembler) release(n int) {
 		b.Used -= int32(n)
 		if b.pool != nil {
 			b.pool.used -= int64(n)
+			b.pool.Mem.Release(nil, budget.Reassembly, int64(n))
 		}
 	}
 }
@@ -196,8 +205,13 @@ func (r *Reassembler) reserve(n int) int {
 		if int64(b.Used)+int64(n) > math.MaxInt32 || (b.Max > 0 && int64(b.Used)+int64(n) > int64(b.Max)) {
 			return CapConnection
 		}
-		if p := b.pool; p != nil && p.Max > 0 && p.used+int64(n) > p.Max {
-			return CapGlobal
+		if p := b.pool; p != nil {
+			if p.Max > 0 && p.used+int64(n) > p.Max {
+				return CapGlobal
+			}
+			if !p.Mem.DrawQuiet(budget.Reassembly, int64(n)) {
+				return CapBudget
+			}
 		}
 	}
 	switch r.buf {

@@ -3,7 +3,7 @@ package zeeklog
 import (
 	"bytes"
 	"crypto/sha256"
-	"encoding/hex"
+	"encoding/binary"
 	"hash/maphash"
 	"math/bits"
 
@@ -76,7 +76,7 @@ func (c *certCache) lookup(ev *tlsmon.Certificate) *certInfo {
 	// Zeek hashes the certificate as OpenSSL encodes it back (the wire bytes, but for
 	// BER lengths outside the TBSCertificate and bytes trailing it).
 	e := &certInfo{key: key, sum: sha256.Sum256(certs.OpenSSLEncoding(ev.DER))}
-	e.fp = hex.EncodeToString(e.sum[:])
+	e.fp = hexSHA256(&e.sum)
 	e.size = certEntryOverhead + len(e.fp) + len(ev.DER)
 	if e.size <= maxCertCacheBytes && chain < maxCertChain {
 		e.der = bytes.Clone(ev.DER)
@@ -84,6 +84,25 @@ func (c *certCache) lookup(ev *tlsmon.Certificate) *certInfo {
 	}
 	return e
 }
+
+// hexSHA256 is hex.EncodeToString of a SHA-256 sum, two digits per table lookup (one for
+// every certificate seen).
+func hexSHA256(sum *[32]byte) string {
+	var b [64]byte
+	for i, c := range sum {
+		binary.LittleEndian.PutUint16(b[2*i:], hexPairs[c])
+	}
+	return string(b[:])
+}
+
+// hexPairs holds the two lowercase hex digits of each byte value, the first in the low byte.
+var hexPairs = func() (t [256]uint16) {
+	const digits = "0123456789abcdef"
+	for c := range t {
+		t[c] = uint16(digits[c>>4]) | uint16(digits[c&0xf])<<8
+	}
+	return t
+}()
 
 // key hashes the bytes that tell certificates apart: the length, the start (serial
 // number) and the end (signature). Certificates alike there share a chain, which

@@ -240,3 +240,21 @@ func TestSetSharesCertificateCache(t *testing.T) {
 		t.Error("the set kept the last certificate event as current")
 	}
 }
+
+func TestHexSHA256(t *testing.T) {
+	for _, in := range []string{"", "a", "certificate"} {
+		sum := sha256.Sum256([]byte(in))
+		if got, want := hexSHA256(&sum), hex.EncodeToString(sum[:]); got != want {
+			t.Errorf("%q: %s, want %s", in, got, want)
+		}
+	}
+	for start := 0; start < 256; start += 32 { // every byte value
+		var all [32]byte
+		for i := range all {
+			all[i] = byte(start + i)
+		}
+		if got, want := hexSHA256(&all), hex.EncodeToString(all[:]); got != want {
+			t.Errorf("%s, want %s", got, want)
+		}
+	}
+}

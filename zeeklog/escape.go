@@ -121,10 +121,8 @@ func appendTSVEscaped(b []byte, s string, seps []string) []byte {
 // plainTSV reports whether appendTSVString writes s unchanged: printable ASCII without
 // backslashes or separators.
 func plainTSV(s string, seps []string) bool {
-	for i := 0; i < len(s); i++ {
-		if c := s[i]; c < 32 || c >= 127 || c == '\\' {
-			return false
-		}
+	if !printableNoBackslash(s) {
+		return false
 	}
 	for _, sep := range seps {
 		switch {
@@ -136,6 +134,33 @@ func plainTSV(s string, seps []string) bool {
 				return false
 			}
 		case sep != "" && strings.Contains(s, sep):
+			return false
+		}
+	}
+	return true
+}
+
+// printableNoBackslash reports whether every byte of s is printable ASCII (32..126) and
+// not a backslash. Every string of every TSV row is tested, so eight bytes at a time.
+func printableNoBackslash[T string | []byte](s T) bool {
+	const ones, highs = 0x0101010101010101, 0x8080808080808080
+	i := 0
+	for ; i+8 <= len(s); i += 8 {
+		w := s[i : i+8]
+		x := uint64(w[0]) | uint64(w[1])<<8 | uint64(w[2])<<16 | uint64(w[3])<<24 |
+			uint64(w[4])<<32 | uint64(w[5])<<40 | uint64(w[6])<<48 | uint64(w[7])<<56
+		// exact tests for "some byte is": below 32; above 126 (its high bit, or 127 + 1
+		// reaching it); zero once XORed with the backslash
+		below := (x - 32*ones) &^ x
+		above := x | (x + ones)
+		y := x ^ '\\'*ones
+		bs := (y - ones) &^ y
+		if (below|above|bs)&highs != 0 {
+			return false
+		}
+	}
+	for ; i < len(s); i++ {
+		if c := s[i]; c < 32 || c >= 127 || c == '\\' {
 			return false
 		}
 	}

@@ -2,6 +2,7 @@ package zeeklog
 
 import (
 	"errors"
+	"strings"
 
 	tlsmon "github.com/tlsmon/tlsmon"
 )
@@ -47,6 +48,9 @@ type Set struct {
 	builders []Builder
 	byClass  [numClasses][]tlsmon.Handler // the builders that read each class, in spec order (then Observe's)
 	certs    *certCache                   // shared by the set's ssl and x509 builders
+	// sslOnly is the ssl.log builder when it alone reads evOther, the SSL events: the
+	// bulk of the stream, handed to it by a direct call
+	sslOnly *SSLLog
 }
 
 // eventClass sorts events by the builders that consume them, so that Set hands an event
@@ -116,6 +120,9 @@ func NewSet(specs []LogSpec, open func(LogSpec) Writer) *Set {
 			weird = w
 		}
 	}
+	if o := s.byClass[evOther]; len(o) == 1 {
+		s.sslOnly, _ = o[0].(*SSLLog)
+	}
 	s.certs = newCertCache()
 	for _, b := range s.builders {
 		switch b := b.(type) {
@@ -173,8 +180,30 @@ func (s *Set) HandleEvent(e tlsmon.Event) {
 		class = evAnalyzer
 	case *tlsmon.Weird:
 		class = evWeird
+	default:
+		if s.sslOnly != nil {
+			s.sslOnly.HandleEvent(e)
+			return
+		}
 	}
 	s.dispatch(e, class)
+}
+
+// ReadsEvent reports whether a builder of the set may read the event of that name, for
+// ssl.Config.Events. Of the SSL events ("ssl_..."), the ssl.log builder without extensions
+// reads those of sslLogReads, any other builder reading them (one with extensions, one
+// this package does not know) every one; the other builders of the package, and the
+// handlers Observe adds, read none. Other events: true.
+func (s *Set) ReadsEvent(name string) bool {
+	if !strings.HasPrefix(name, "ssl_") {
+		return true
+	}
+	for _, b := range s.byClass[evOther] {
+		if l, ok := b.(*SSLLog); !ok || len(l.ext.exts) > 0 || sslLogReads[name] {
+			return true
+		}
+	}
+	return false
 }
 
 // Observe has the set hand h, after its builders, the Certificate, AnalyzerConfirmation and

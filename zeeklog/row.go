@@ -125,6 +125,20 @@ func (r *rowBuf) str(s string) {
 	r.set(String(s))
 }
 
+// plain writes String(s) for an s known to be printable ASCII without backslash or set
+// separator (the names of names.go, hex fingerprints): TSV needs no escape test.
+func (r *rowBuf) plain(s string) {
+	if r.tsv != nil && !isTSVMarker(s) {
+		r.b = append(append(r.b, s...), '\t')
+		return
+	}
+	r.str(s)
+}
+
+// isTSVMarker reports whether s is empty or reads as a TSV marker (appendTSVField
+// escapes those).
+func isTSVMarker(s string) bool { return s == "" || s == tsvUnset || s == tsvEmpty }
+
 // strBytes writes String(string(p)) without converting p when it needs no escaping.
 func (r *rowBuf) strBytes(p []byte) {
 	if r.tsv != nil && plainTSVBytes(p) {
@@ -224,6 +238,18 @@ func (r *rowBuf) vecElem(s string) {
 	r.vecs[r.i] = append(r.vecs[r.i], s)
 }
 
+// vecElemPlain is vecElem for an s known to need no escaping (as plain's).
+func (r *rowBuf) vecElemPlain(s string) {
+	if r.tsv != nil && !isTSVMarker(s) {
+		if len(r.b) > r.vecStart {
+			r.b = append(r.b, tsvSetSeparator...)
+		}
+		r.b = append(r.b, s...)
+		return
+	}
+	r.vecElem(s)
+}
+
 func (r *rowBuf) vecEnd() {
 	if r.tsv != nil {
 		if len(r.b) == r.vecStart {
@@ -241,10 +267,5 @@ func plainTSVBytes(p []byte) bool {
 	if len(p) == 0 || len(p) == 1 && p[0] == '-' {
 		return false
 	}
-	for _, c := range p {
-		if c < 32 || c >= 127 || c == '\\' {
-			return false
-		}
-	}
-	return string(p) != tsvEmpty
+	return printableNoBackslash(p) && string(p) != tsvEmpty
 }

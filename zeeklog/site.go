@@ -41,12 +41,42 @@ var privateV4, privateV6 = func() (v4 []v4Net, v6 []netip.Prefix) {
 	return v4, v6
 }()
 
+// v4ByOctet tells, by an IPv4 address's first byte, whether it is local whatever the
+// rest (v4Local), not local whatever the rest (0), or whether privateV4 decides (v4Some):
+// most addresses need no walk of the list.
+var v4ByOctet = func() (t [256]uint8) {
+	for _, p := range privateV4 {
+		for o := range 256 {
+			if uint32(o)<<24&p.mask>>24 != p.net>>24 {
+				continue
+			}
+			if p.mask <= 0xff000000 {
+				t[o] |= v4Local
+			} else {
+				t[o] |= v4Some
+			}
+		}
+	}
+	return t
+}()
+
+const (
+	v4Local = 1 << iota
+	v4Some
+)
+
 // IsLocalAddr reports whether a is in Zeek's default local networks (its private
 // address space).
 func IsLocalAddr(a netip.Addr) bool {
 	a = a.Unmap()
 	if a.Is4() {
 		b := a.As4()
+		switch t := v4ByOctet[b[0]]; {
+		case t&v4Local != 0:
+			return true
+		case t == 0:
+			return false
+		}
 		n := uint32(b[0])<<24 | uint32(b[1])<<16 | uint32(b[2])<<8 | uint32(b[3])
 		for _, p := range privateV4 {
 			if n&p.mask == p.net {

@@ -196,3 +196,20 @@ func TestConnLogRow(t *testing.T) {
 		t.Errorf("\n got %s\nwant %s", buf.String(), want)
 	}
 }
+
+// The names of names.go are written without the escape test (rowBuf.plain): every one
+// must be printable ASCII without backslash or set separator.
+func TestNamesArePlain(t *testing.T) {
+	for _, m := range []map[uint64]string{versionNames, cipherNames, curveNames, alertNames} {
+		for _, s := range m {
+			if !plainTSV(s, setSeps) || isTSVMarker(s) {
+				t.Errorf("name %q needs escaping", s)
+			}
+		}
+	}
+	for _, s := range []string{VersionName(0x7F12), unknownName(1 << 63)} {
+		if !plainTSV(s, setSeps) {
+			t.Errorf("name %q needs escaping", s)
+		}
+	}
+}

@@ -1,8 +1,11 @@
 package zeeklog
 
 import (
+	"encoding/binary"
 	"math"
 	"net/netip"
+	"slices"
+	"strconv"
 )
 
 type kind uint8
@@ -124,7 +127,42 @@ func appendAddr(b []byte, a netip.Addr) []byte {
 	if !a.IsValid() {
 		return append(b, "::"...)
 	}
-	return a.Unmap().AppendTo(b)
+	if a = a.Unmap(); a.Is4() {
+		return appendIPv4(b, a.As4())
+	}
+	return a.AppendTo(b)
 }
+
+// appendIPv4 writes a dotted quad as netip does, a table lookup and one 4-byte store per
+// byte of the address (every row has two addresses; netip's byte appends cost three times
+// as much).
+func appendIPv4(b []byte, a [4]byte) []byte {
+	const room = 4*4 + 3 // each byte's store writes 4 bytes
+	n := len(b)
+	b = slices.Grow(b, room)[:n+room]
+	d := b[n:]
+	i := 0
+	for _, o := range a {
+		t := octetText[o]
+		binary.LittleEndian.PutUint32(d[i:], t) // the digits, then bytes overwritten or cut
+		i += int(t >> 24)
+		d[i] = '.'
+		i++
+	}
+	return b[:n+i-1]
+}
+
+// octetText holds, for each byte value, its decimal digits in the low bytes and their
+// count in the top byte.
+var octetText = func() (t [256]uint32) {
+	for o := range t {
+		s := strconv.Itoa(o)
+		for i := range len(s) {
+			t[o] |= uint32(s[i]) << (8 * i)
+		}
+		t[o] |= uint32(len(s)) << 24
+	}
+	return t
+}()
 
 func isFinite(f float64) bool { return !math.IsNaN(f) && !math.IsInf(f, 0) }

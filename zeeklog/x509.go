@@ -38,7 +38,7 @@ type X509Log struct {
 	w     Writer
 	known map[certKey]int64 // first-logged time
 	certs *certCache
-	vals  []Value
+	row   rowBuf
 	err   error
 	// Unparsable counts certificates that could not be parsed (Zeek logs none for them).
 	Unparsable uint64
@@ -50,7 +50,7 @@ type X509Log struct {
 
 // NewX509Log returns an x509.log builder writing to w.
 func NewX509Log(w Writer) *X509Log {
-	return &X509Log{w: w, known: make(map[certKey]int64), certs: newCertCache(), vals: make([]Value, len(X509Columns))}
+	return &X509Log{w: w, known: make(map[certKey]int64), certs: newCertCache(), row: newRowBuf(w, len(X509Columns))}
 }
 
 // HandleEvent consumes Certificate events and ignores every other event.
@@ -73,6 +73,17 @@ func (l *X509Log) HandleEvent(e tlsmon.Event) {
 	key := certKey{fp: info.sum, host: ev.Index == 0, clientSd: ev.IsClient}
 	t, seen := l.known[key]
 	if seen && ev.Ts-t < x509RelogAfter {
+		if !info.parsed {
+			// not logged again, but parsed as Zeek parses every certificate: an entry
+			// not cached (yet, or any more) gives its weirds only now
+			l.certs.parse(info, ev.DER)
+			if !info.ok {
+				l.Unparsable++
+				l.fileWeirds(ev, parseError)
+				return
+			}
+			l.fileWeirds(ev, info.weirds)
+		}
 		return
 	}
 	c, err := certs.Parse(ev.DER)
@@ -93,66 +104,81 @@ func (l *X509Log) HandleEvent(e tlsmon.Event) {
 }
 
 func (l *X509Log) write(ev *tlsmon.Certificate, c *certs.Certificate, fp string) {
-	v := l.vals
-	for i := range v {
-		v[i] = Value{}
-	}
-	v[0] = Time(ev.Ts)
-	v[1] = String(fp)
-	v[2] = Count(c.Version)
-	v[3] = String(c.Serial)
-	v[4] = String(c.Subject)
-	v[5] = String(c.Issuer)
-	v[6] = Time(c.NotBefore * 1e6)
-	v[7] = Time(c.NotAfter * 1e6)
-	v[8] = String(c.KeyAlg)
-	v[9] = String(c.SigAlg)
+	row := &l.row
+	row.begin()
+	row.time(ev.Ts)
+	row.plain(fp) // hex
+	row.count(c.Version)
+	row.str(c.Serial)
+	row.str(c.Subject)
+	row.str(c.Issuer)
+	row.time(c.NotBefore * 1e6)
+	row.time(c.NotAfter * 1e6)
+	row.str(c.KeyAlg)
+	row.str(c.SigAlg)
 	if c.KeyType != "" {
-		v[10] = String(c.KeyType)
-		if c.KeyLength > 0 {
-			v[11] = Count(c.KeyLength)
-		}
-		if c.Exponent != "" {
-			v[12] = String(c.Exponent)
-		}
-		if c.Curve != "" {
-			v[13] = String(c.Curve)
-		}
+		row.str(c.KeyType)
+		optCount(row, c.KeyLength > 0, c.KeyLength)
+		optStr(row, c.Exponent != "", c.Exponent)
+		optStr(row, c.Curve != "", c.Curve)
+	} else {
+		row.unset()
+		row.unset()
+		row.unset()
+		row.unset()
 	}
 	total := x509MaxTotal
-	vec := func(ss []string) Value {
+	vec := func(ss []string) {
 		if ss == nil {
-			return Value{}
+			row.unset()
+			return
 		}
 		n := min(len(ss), x509MaxContainer, total)
 		total -= n
 		if n < len(ss) {
 			l.truncated(ev.Ts)
 		}
-		return Strings(ss[:n])
+		row.strings(ss[:n])
 	}
 	if san := c.SAN; san != nil {
-		v[14] = vec(san.DNS)
-		v[15] = vec(san.URI)
-		v[16] = vec(san.Email)
+		vec(san.DNS)
+		vec(san.URI)
+		vec(san.Email)
 		if san.IP != nil {
 			ips := make([]string, len(san.IP))
 			for i, a := range san.IP {
 				ips[i] = addrString(a)
 			}
-			v[17] = vec(ips)
+			vec(ips)
+		} else {
+			row.unset()
 		}
+	} else {
+		row.unset()
+		row.unset()
+		row.unset()
+		row.unset()
 	}
 	if bc := c.BasicConstraints; bc != nil {
-		v[18] = Bool(bc.CA)
-		if bc.HasPathLen {
-			v[19] = Count(uint64(bc.PathLen))
-		}
+		row.boolean(bc.CA)
+		optCount(row, bc.HasPathLen, uint64(bc.PathLen))
+	} else {
+		row.unset()
+		row.unset()
 	}
-	v[20] = Bool(ev.Index == 0)
-	v[21] = Bool(ev.IsClient)
-	if err := l.w.Write(v); err != nil && l.err == nil {
+	row.boolean(ev.Index == 0)
+	row.boolean(ev.IsClient)
+	if err := row.end(); err != nil && l.err == nil {
 		l.err = err
+	}
+}
+
+// optCount writes Count(n), or unset when !set.
+func optCount(row *rowBuf, set bool, n uint64) {
+	if set {
+		row.count(n)
+	} else {
+		row.unset()
 	}
 }
 

@@ -37,3 +37,23 @@ func TestX509FileWeirds(t *testing.T) {
 		}
 	}
 }
+
+// A certificate already logged whose cache entry was evicted is parsed again when seen
+// again, for its weirds (Zeek parses every certificate).
+func TestX509FileWeirdsAfterEviction(t *testing.T) {
+	der := testCert(t, "www.example.com", nil, nil)
+	i := bytes.IndexByte(der, 0x17)
+	bad := bytes.Clone(der)
+	bad[i+14] = '0'
+	var weirds []string
+	l := NewX509Log(NewJSONWriter(io.Discard, X509Columns))
+	l.Weirds = tlsmon.HandlerFunc(func(e tlsmon.Event) { weirds = append(weirds, e.(*tlsmon.Weird).WeirdName) })
+	ev := &tlsmon.Certificate{Meta: tlsmon.Meta{Ts: 1}, DER: bad}
+	l.HandleEvent(ev)
+	l.certs.evict(l.certs.lookup(ev))
+	ev.Ts = 2
+	l.HandleEvent(ev)
+	if len(weirds) != 2 || weirds[0] != "x509_utc_format" || weirds[1] != "x509_utc_format" {
+		t.Fatalf("weirds %v, want x509_utc_format twice", weirds)
+	}
+}

@@ -13,6 +13,7 @@ import (
 	"github.com/tlsmon/tlsmon/analyzer"
 	"github.com/tlsmon/tlsmon/engine"
 	"github.com/tlsmon/tlsmon/sink"
+	"github.com/tlsmon/tlsmon/ssl"
 )
 
 // exitError is an error that ends the command with a status other than exitRuntime.
@@ -213,10 +214,13 @@ func analyze(cfg config, stderr io.Writer) error {
 	st, runErr := runEngine(cfg, cr, engine.Options{
 		Handler:         out,
 		Analyzer:        analyzer.Options{AnalyzeEncrypted: cfg.analyzeEncrypted},
+		SSL:             ssl.Config{Events: out.readsEvent},
 		VerifyChecksums: cfg.verifyChecksums,
 		Recover:         engine.Recover{Enabled: cfg.recover},
 		UIDSeed:         cfg.sink.seed,
 		Workers:         cfg.workers,
+		Stop:            stop.ch,
+		MaxMemory:       applyMaxMemory(cfg.maxMemory),
 	})
 	profErr := stopProfiles()
 	cr.clearProgress()

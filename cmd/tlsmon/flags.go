@@ -38,6 +38,8 @@ type config struct {
 	sink sinkFlags
 	// --workers (issue 9): engines (shards) the connections are spread over
 	workers int
+	// --max-memory (issue 10): the memory budget (memory.go)
+	maxMemory memSize
 	// issue 12: a live sensor (sensor.go)
 	sensor sensorConfig
 }
@@ -144,6 +146,12 @@ func parseArgs(args []string, stdout, stderr io.Writer) (cfg config, code int, d
 		"spread the connections over `N` engines on N cores (the output is the\n"+
 			"same for every N, byte for byte; not yet faster: docs/SCALING.md);\n"+
 			"with -i: N sockets per interface in its fanout group, one engine each")
+	cfg.maxMemory = defaultMaxMemory // issue 10: memory.go
+	fs.Var(&cfg.maxMemory, "max-memory",
+		"the memory `SIZE` (512M, 2G; none: no budget) that connections and their\n"+
+			"buffers draw on; when it is short, incomplete IP fragments, half-open\n"+
+			"connections and stalled unconfirmed buffers and connections are shed,\n"+
+			"oldest first, each a memory_budget weird (docs/RELIABILITY.md)")
 	cfg.sensor.flags(fs) // issue 12: -i, -f, --rotate, --metrics, --stats-interval, --af-packet-*
 	noProgress := fs.Bool("no-progress", false, "never print the progress line (shown only on a terminal, for\n"+
 		"runs of more than 2 s: share of the files read, rate, time left)")

@@ -67,6 +67,16 @@ func openInputs(paths []string, stop <-chan struct{}) (*inputs, error) {
 		}
 		in.files = append(in.files, f)
 		in.size += sized
+		if sized > 0 { // a plain pcap file is read through a memory map (capture.OpenMapped)
+			r, err := capture.OpenMapped(p, f, &in.read[i])
+			if err != nil {
+				return fail(err)
+			}
+			if r != nil {
+				rs = append(rs, r)
+				continue
+			}
+		}
 		var src io.Reader = f
 		if sized == 0 { // stdin, a pipe, a device: a read may wait for ever
 			src = newStopReader(f, stop)

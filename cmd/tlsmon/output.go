@@ -165,6 +165,12 @@ func openOutputs(cfg config, onErr func(error)) (*outputs, error) {
 	return o, nil
 }
 
+// readsEvent reports whether an output reads the event of that name (ssl.Config.Events):
+// the handlers before the log set (the events file, a sink's clock) read every event.
+func (o *outputs) readsEvent(name string) bool {
+	return len(o.handlers) > 0 || o.set.ReadsEvent(name)
+}
+
 // HandleEvent implements tlsmon.Handler: every event goes to every output, until abort.
 func (o *outputs) HandleEvent(e tlsmon.Event) {
 	if o.abort.Load() || len(o.handlers) > 0 {

@@ -13,11 +13,11 @@ import (
 // back most of it for a few MB. How high is bounded by memory:
 //
 //   - gcPercentLimited when a soft memory limit bounds the heap (GOMEMLIMIT, or the
-//     memory budget's limit): the heap then grows to 5× the live data while that is small
-//     and is held under the limit when it is not, so the high GOGC costs memory only where
-//     there is room for it;
-//   - gcPercent without a limit: a heap of 3× the live data instead of Go's 2×, for a
-//     live heap that nothing bounds.
+//     memory budget's limit, 90 % of --max-memory: the default): the heap then grows to
+//     5× the live data while that is small and is held under the limit when it is not, so
+//     the high GOGC costs memory only where there is room for it;
+//   - gcPercent without a limit (--max-memory none): a heap of 3× the live data instead
+//     of Go's 2×, for a live heap that nothing bounds.
 //
 // GOGC and GOMEMLIMIT in the environment win: a user's setting is not overridden.
 const (

@@ -188,6 +188,7 @@ func analyzeLive(cfg config, stderr io.Writer) error {
 	}
 	start := time.Now()
 	var outMu sync.Mutex // the outputs' lock
+	maxMemory := applyMaxMemory(cfg.maxMemory)
 	workers := make([]*liveWorker, n)
 	for id := range workers {
 		w := &liveWorker{id: id, cfg: &cfg.sensor, src: srcs[id], out: out, outMu: &outMu,
@@ -201,7 +202,8 @@ func analyzeLive(cfg config, stderr io.Writer) error {
 			UIDSeed:              workerSeed(cfg.sink.seed, id),
 			TCPInactivityTimeout: cfg.sensor.tcpInactivity,
 			UDPInactivityTimeout: cfg.sensor.udpInactivity,
-		})
+			MaxMemory:            maxMemory,
+		}.PerWorker(n)) // each worker's engine has its share of the budget and caps
 		workers[id] = w
 	}
 	var srv io.Closer

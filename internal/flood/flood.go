@@ -24,10 +24,14 @@ const (
 	BigHello Kind = "bighello" // TCP connections each sending ≈ 1 MiB of a ClientHello claiming just under 1 MiB
 	SYN      Kind = "syn"      // SYNs to port 443 from distinct sources, never answered
 	Frag     Kind = "frag"     // first IP fragments (offset 0, more-fragments) never completed
+	// QUIC: connections to UDP 443 each sending 16 Initials that decrypt, their CRYPTO
+	// frames past a hole never filled (not a row of the table: the QUIC CRYPTO buffers of
+	// the item 2)
+	QUIC Kind = "quic"
 )
 
 // Kinds lists every flood, in the table's order.
-var Kinds = []Kind{UDP, Trickle, Claim, BigHello, SYN, Frag}
+var Kinds = []Kind{UDP, Trickle, Claim, BigHello, SYN, Frag, QUIC}
 
 // FullSize is the size of each flood (units: datagrams, connections, SYNs or
 // fragments) and the span it is spread over.
@@ -41,6 +45,7 @@ var FullSize = map[Kind]struct {
 	BigHello: {3_000, 100 * time.Second},
 	SYN:      {1_200_000, 5 * time.Second},
 	Frag:     {1_000_000, 20 * time.Second},
+	QUIC:     {60_000, 100 * time.Second},
 }
 
 // Config is one flood.
@@ -74,6 +79,8 @@ func Write(w io.Writer, cfg Config) error {
 		steps, emit = cfg.N, g.syn
 	case Frag:
 		steps, emit = cfg.N, g.frag
+	case QUIC:
+		steps, emit = cfg.N*quicDatagrams, g.quicStep
 	case Claim:
 		g.conns(cfg.N, 19, 65535, false)
 		steps, emit = g.tcpSteps(), g.tcpStep
@@ -106,6 +113,7 @@ type gen struct {
 	frame, pay []byte
 	tcp        []tcpConn
 	schedule   []int32 // connection index of each TCP step, in order
+	quic       quicConn
 }
 
 // tcpConn is one attacking TCP connection: handshake, then its data in segments, each
