@@ -211,7 +211,7 @@ func analyze(cfg config, stderr io.Writer) error {
 	}
 	stop.setReader(cr)
 
-	st, runErr := runEngine(cfg, cr, engine.Options{
+	st, runErr := engine.Run(cfg.sensor.withFilter(cr), engine.Options{
 		Handler:         out,
 		Analyzer:        analyzer.Options{AnalyzeEncrypted: cfg.analyzeEncrypted},
 		SSL:             ssl.Config{Events: out.readsEvent},
@@ -255,17 +255,6 @@ func analyze(cfg config, stderr io.Writer) error {
 		err = srcErr
 	}
 	return withLoss(err, closeErr, runErr, sig)
-}
-
-// runEngine runs the engine over the frames of cr: one engine without a filter reads
-// through cr.run (one call per frame less), anything else through engine.Run.
-func runEngine(cfg config, cr *countingReader, opts engine.Options) (engine.Stats, error) {
-	if cfg.sensor.filter != nil || opts.Workers > 1 {
-		return engine.Run(cfg.sensor.withFilter(cr), opts)
-	}
-	e := engine.New(opts)
-	err := cr.run(e)
-	return e.Stats(), err
 }
 
 // withLoss gives err the exit status exitLost when rows were lost on their way to Kafka

@@ -1,7 +1,6 @@
 package main
 
 import (
-	"errors"
 	"fmt"
 	"io"
 	"strconv"
@@ -9,7 +8,6 @@ import (
 	"time"
 
 	"github.com/tlsmon/tlsmon/capture"
-	"github.com/tlsmon/tlsmon/engine"
 	"github.com/tlsmon/tlsmon/packet"
 )
 
@@ -48,8 +46,9 @@ func newCountingReader(r capture.Reader, start time.Time) *countingReader {
 	return &countingReader{Reader: r, start: start, last: start}
 }
 
-// Next implements capture.Reader (for a filter's reader and a sharded run; one engine
-// without a filter reads through run instead).
+// Next implements capture.Reader. Per frame: the stop test, the capture's Next, two
+// counters and one test of whether look has anything to do (a link type not seen before,
+// the progress line's look at the clock).
 func (c *countingReader) Next(f *capture.Frame) error {
 	if c.stop.Load() {
 		c.stopped = true
@@ -58,49 +57,15 @@ func (c *countingReader) Next(f *capture.Frame) error {
 	if err := c.Reader.Next(f); err != nil {
 		return err
 	}
-	if c.count(f) {
+	c.packets++
+	c.bytes += uint64(len(f.Data))
+	if f.LinkType != c.knownLink || c.packets%progressEvery == 0 {
 		c.look(f)
 	}
 	return nil
 }
 
-// run is engine.Engine.Run with the reading written into its loop: one call per frame
-// (the capture's Next) instead of two, the counting inlined (docs/PERFORMANCE.md, branch
-// onecore).
-func (c *countingReader) run(e *engine.Engine) error {
-	var f capture.Frame
-	var err error
-	for {
-		if c.stop.Load() {
-			c.stopped = true
-			err = io.EOF
-			break
-		}
-		if err = c.Reader.Next(&f); err != nil {
-			break
-		}
-		if c.count(&f) {
-			c.look(&f)
-		}
-		e.Frame(&f)
-	}
-	e.Flush()
-	if errors.Is(err, io.EOF) {
-		return nil
-	}
-	return err
-}
-
-// count counts a frame read and reports, in one test, whether look has anything to do
-// with it (a link type not seen before, the progress line's look at the clock). It is
-// inlined.
-func (c *countingReader) count(f *capture.Frame) bool {
-	c.packets++
-	c.bytes += uint64(len(f.Data))
-	return f.LinkType != c.knownLink || c.packets%progressEvery == 0
-}
-
-// look is count's rare part.
+// look is Next's rare part.
 func (c *countingReader) look(f *capture.Frame) {
 	if f.LinkType != c.knownLink {
 		if c.warn != nil {

@@ -8,7 +8,6 @@ import (
 	"time"
 
 	"github.com/tlsmon/tlsmon/capture"
-	"github.com/tlsmon/tlsmon/engine"
 )
 
 // frames is a capture.Reader of n identical frames.
@@ -61,24 +60,5 @@ func TestCountingReaderProgress(t *testing.T) {
 	c.clearProgress()
 	if buf.Len() != 0 {
 		t.Errorf("progress on a short run: %q", buf.String())
-	}
-}
-
-// run (one engine, the frames read in its own loop) counts as Next does, hands the engine
-// every frame and ends at a stop request.
-func TestCountingReaderRun(t *testing.T) {
-	c := newCountingReader(&frames{n: 2*progressEvery + 5, size: 60}, time.Now())
-	e := engine.New(engine.Options{})
-	if err := c.run(e); err != nil || c.interrupted() {
-		t.Fatalf("run: %v, interrupted %v", err, c.interrupted())
-	}
-	if st := e.Stats(); c.packets != 2*progressEvery+5 || c.bytes != 60*c.packets || st.Packets != c.packets {
-		t.Errorf("counted %d packets %d bytes, engine %d packets", c.packets, c.bytes, st.Packets)
-	}
-	c = newCountingReader(&frames{n: 10}, time.Now())
-	c.stop.Store(true)
-	e = engine.New(engine.Options{})
-	if err := c.run(e); err != nil || !c.interrupted() || e.Stats().Packets != 0 {
-		t.Errorf("after stop: %v, interrupted %v, %d packets", err, c.interrupted(), e.Stats().Packets)
 	}
 }
