@@ -46,9 +46,7 @@ func newCountingReader(r capture.Reader, start time.Time) *countingReader {
 	return &countingReader{Reader: r, start: start, last: start}
 }
 
-// Next implements capture.Reader. Per frame: the stop test, the capture's Next, two
-// counters and one test of whether look has anything to do (a link type not seen before,
-// the progress line's look at the clock).
+// Next implements capture.Reader.
 func (c *countingReader) Next(f *capture.Frame) error {
 	if c.stop.Load() {
 		c.stopped = true
@@ -59,24 +57,13 @@ func (c *countingReader) Next(f *capture.Frame) error {
 	}
 	c.packets++
 	c.bytes += uint64(len(f.Data))
-	if f.LinkType != c.knownLink || c.packets%progressEvery == 0 {
-		c.look(f)
-	}
-	return nil
-}
-
-// look is Next's rare part.
-func (c *countingReader) look(f *capture.Frame) {
-	if f.LinkType != c.knownLink {
-		if c.warn != nil {
-			c.linkChanged(f)
-		} else {
-			c.knownLink = f.LinkType // nothing to warn of: no look at its frames
-		}
+	if f.LinkType != c.knownLink && c.warn != nil {
+		c.linkChanged(f)
 	}
 	if c.progress != nil && c.packets%progressEvery == 0 {
 		c.maybeProgress(f)
 	}
+	return nil
 }
 
 func (c *countingReader) maybeProgress(f *capture.Frame) {
