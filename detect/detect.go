@@ -259,15 +259,17 @@ func (r *Registry) attach(c *Conn, i int, env Env) *Slot {
 // the buffer to them (ReplayStream, which includes data), then calls Settle. Data offered
 // here must already have been delivered live to the slots attached before the call.
 func (r *Registry) Stream(c *Conn, isOrig bool, data []byte, env Env) []*Slot {
-	return r.offer(c, isOrig, data, env, true)
+	return r.offer(nil, c, isOrig, data, env, true)
 }
 
 // Packet offers a UDP datagram to content matching; matching sees the datagram alone.
 func (r *Registry) Packet(c *Conn, isOrig bool, data []byte, env Env) []*Slot {
-	return r.offer(c, isOrig, data, env, false)
+	return r.offer(nil, c, isOrig, data, env, false)
 }
 
-func (r *Registry) offer(c *Conn, isOrig bool, data []byte, env Env, stream bool) []*Slot {
+// offer appends the slots that matched to dst (the fan-out passes a buffer of its stack:
+// one slice per offer was an allocation per connection) and returns it.
+func (r *Registry) offer(dst []*Slot, c *Conn, isOrig bool, data []byte, env Env, stream bool) []*Slot {
 	if c.stopped || len(data) == 0 {
 		return nil
 	}
@@ -300,7 +302,7 @@ func (r *Registry) offer(c *Conn, isOrig bool, data []byte, env Env, stream bool
 	} else {
 		view = data
 	}
-	var matched []*Slot
+	matched := dst
 	for _, i := range r.matchSpecs(c) {
 		if i < 64 && c.attached&(1<<i) != 0 {
 			continue
