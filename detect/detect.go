@@ -22,10 +22,35 @@ type Registry struct {
 	tcp   map[uint16][]int
 	udp   map[uint16][]int
 	// specs with a Match function, by transport (Spec.MatchProto)
-	matchTCP, matchUDP []int
+	matchTCP, matchUDP matchSet
 
 	freeMatching []*matching // content-matching buffers of connections whose matching ended
 	freeSlots    []*slotSet  // slot sets of closed connections
+}
+
+// matchSet lists the signatures of one transport, as offer runs them: their functions
+// and attach bits copied out of the specs, so the loop each offer makes stays small.
+type matchSet struct {
+	list []matcher
+	all  uint64 // the bits of list
+	wide bool   // a spec index is 64 or more (no bit): allAttached is never true
+}
+
+type matcher struct {
+	match func(isOrig bool, payload []byte) bool
+	bit   uint64 // 1<<i; 0 for i >= 64, which is never marked attached
+	i     int    // the spec's index
+}
+
+func (ms *matchSet) add(s *analyzer.Spec, i int) {
+	m := matcher{match: s.Match, i: i}
+	if i < 64 {
+		m.bit = 1 << i
+	} else {
+		ms.wide = true
+	}
+	ms.list = append(ms.list, m)
+	ms.all |= m.bit
 }
 
 // maxFree bounds each free list of a Registry.
@@ -49,10 +74,10 @@ func NewRegistry(specs []analyzer.Spec) *Registry {
 			tcp, udp = s.MatchProto == tlsmon.ProtoTCP, s.MatchProto == tlsmon.ProtoUDP
 		}
 		if tcp {
-			r.matchTCP = append(r.matchTCP, i)
+			r.matchTCP.add(&r.specs[i], i)
 		}
 		if udp {
-			r.matchUDP = append(r.matchUDP, i)
+			r.matchUDP.add(&r.specs[i], i)
 		}
 	}
 	return r
@@ -195,11 +220,11 @@ func (r *Registry) Settle(c *Conn) {
 }
 
 // matchSpecs returns the specs whose signatures apply to c's transport.
-func (r *Registry) matchSpecs(c *Conn) []int {
+func (r *Registry) matchSpecs(c *Conn) *matchSet {
 	if c.udp {
-		return r.matchUDP
+		return &r.matchUDP
 	}
-	return r.matchTCP
+	return &r.matchTCP
 }
 
 // Start attaches the analyzers registered for the responder's port. Content matching does
@@ -259,15 +284,17 @@ func (r *Registry) attach(c *Conn, i int, env Env) *Slot {
 // the buffer to them (ReplayStream, which includes data), then calls Settle. Data offered
 // here must already have been delivered live to the slots attached before the call.
 func (r *Registry) Stream(c *Conn, isOrig bool, data []byte, env Env) []*Slot {
-	return r.offer(c, isOrig, data, env, true)
+	return r.offer(nil, c, isOrig, data, env, true)
 }
 
 // Packet offers a UDP datagram to content matching; matching sees the datagram alone.
 func (r *Registry) Packet(c *Conn, isOrig bool, data []byte, env Env) []*Slot {
-	return r.offer(c, isOrig, data, env, false)
+	return r.offer(nil, c, isOrig, data, env, false)
 }
 
-func (r *Registry) offer(c *Conn, isOrig bool, data []byte, env Env, stream bool) []*Slot {
+// offer appends the slots that matched to dst (the fan-out passes a buffer of its stack:
+// one slice per offer was an allocation per connection) and returns it.
+func (r *Registry) offer(dst []*Slot, c *Conn, isOrig bool, data []byte, env Env, stream bool) []*Slot {
 	if c.stopped || len(data) == 0 {
 		return nil
 	}
@@ -300,13 +327,13 @@ func (r *Registry) offer(c *Conn, isOrig bool, data []byte, env Env, stream bool
 	} else {
 		view = data
 	}
-	var matched []*Slot
-	for _, i := range r.matchSpecs(c) {
-		if i < 64 && c.attached&(1<<i) != 0 {
+	matched := dst
+	for _, sig := range r.matchSpecs(c).list {
+		if c.attached&sig.bit != 0 {
 			continue
 		}
-		if r.specs[i].Match(isOrig, view) {
-			if s := r.attach(c, i, env); s != nil {
+		if sig.match(isOrig, view) {
+			if s := r.attach(c, sig.i, env); s != nil {
 				matched = append(matched, s)
 			}
 		}
@@ -332,12 +359,8 @@ func (m *matching) grow(d *[]byte, n int) {
 }
 
 func (c *Conn) allAttached(r *Registry) bool {
-	for _, i := range r.matchSpecs(c) {
-		if i >= 64 || c.attached&(1<<i) == 0 {
-			return false
-		}
-	}
-	return true
+	ms := r.matchSpecs(c)
+	return !ms.wide && c.attached&ms.all == ms.all
 }
 
 // dirBytes returns the buffered bytes of one direction (without its gaps, as Zeek's matcher

@@ -135,7 +135,7 @@ func TestTransportSignatures(t *testing.T) {
 	}{{tlsmon.ProtoUDP, "U,B"}, {tlsmon.ProtoTCP, "T,P,B"}} {
 		var c Conn
 		r.Start(&c, &tlsmon.ConnID{Proto: tc.proto, RespP: 53}, env)
-		if m := r.offer(&c, true, []byte("x"), env, tc.proto == tlsmon.ProtoTCP); names(m) != tc.want {
+		if m := r.offer(nil, &c, true, []byte("x"), env, tc.proto == tlsmon.ProtoTCP); names(m) != tc.want {
 			t.Errorf("proto %d: matched %q, want %q", tc.proto, names(m), tc.want)
 		}
 	}

@@ -30,7 +30,8 @@ func (r *Registry) deliver(c *Conn, ts int64, isOrig bool, data []byte, env Env,
 	if c.stopped {
 		return
 	}
-	for _, sl := range r.offer(c, isOrig, data, env, stream) {
+	var buf [2]*Slot
+	for _, sl := range r.offer(buf[:0], c, isOrig, data, env, stream) {
 		if stream {
 			c.ReplayStream(sl, ts)
 		} else {

@@ -376,7 +376,8 @@ func (h *hooks) Removed(c *flow.Conn, ts int64) {
 	}
 	cs.done(ts)
 	ev := &e.removed
-	*ev = tlsmon.ConnectionStateRemove{Meta: tlsmon.Meta{Ts: ts, Conn: &c.Info}, Stats: c.Stats()}
+	*ev = tlsmon.ConnectionStateRemove{Meta: tlsmon.Meta{Ts: ts, Conn: &c.Info}}
+	e.table.ConnStats(c, &ev.Stats)
 	ev.Stats.Service = e.serviceList(cs.service)
 	ev.Stats.TunnelParents = cs.tunnelParents()
 	e.handler.HandleEvent(ev)

@@ -2,8 +2,10 @@ package flow
 
 import (
 	"fmt"
+	"reflect"
 	"testing"
 
+	"github.com/tlsmon/tlsmon"
 	"github.com/tlsmon/tlsmon/packet"
 )
 
@@ -19,7 +21,8 @@ func (h *countHooks) Weird(c *Conn, name string) {}
 
 // FuzzTable drives a table with packets whose protocol, direction, ports, flags, sequence
 // numbers, lengths and times the input chooses, and checks that the table never panics,
-// that every connection created is removed exactly once, and that Flush empties it.
+// that every connection created is removed exactly once, that Flush empties it, and that
+// ConnStats (history strings cached) agrees with Stats.
 func FuzzTable(f *testing.F) {
 	f.Add([]byte{0, 2, 0, 0, 0, 1, 0x12, 0, 0, 1, 1, 0x10, 5, 3, 2})
 	f.Add([]byte{1, 0, 0, 0, 9, 3, 2, 0, 0, 8, 1, 200, 0, 0, 0})
@@ -39,7 +42,10 @@ func FuzzTable(f *testing.F) {
 				if p.Proto == 6 && r.TCP.Close {
 					tb.CloseTCP(r.Conn, r.Side, r.TCP)
 				}
-				_ = r.Conn.Stats()
+				var cached tlsmon.ConnectionStats
+				if tb.ConnStats(r.Conn, &cached); !reflect.DeepEqual(cached, r.Conn.Stats()) {
+					t.Fatalf("ConnStats %+v, Stats %+v", cached, r.Conn.Stats())
+				}
 			}
 		}
 		tb.Flush(ts)

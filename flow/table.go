@@ -1,6 +1,8 @@
 package flow
 
 import (
+	"encoding/binary"
+
 	"github.com/tlsmon/tlsmon"
 	"github.com/tlsmon/tlsmon/packet"
 )
@@ -96,6 +98,9 @@ type Table struct {
 	chk map[*Conn]*[2]scaledCount
 	// evicted counts the Evict calls since the last dropStaleTimers.
 	evicted int
+	// hists caches history strings for ConnStats, direct-mapped by a hash of the letters:
+	// a few dozen distinct ones make up almost every conn.log.
+	hists *[256]string
 }
 
 // maxFree bounds the free list of connections (about 380 KiB of Conns).
@@ -437,15 +442,40 @@ func (t *Table) Cause() Cause { return t.cause }
 
 // Stats returns the connection's final counters as conn.log reports them.
 func (c *Conn) Stats() tlsmon.ConnectionStats {
+	var s tlsmon.ConnectionStats
+	c.stats(&s, c.History())
+	return s
+}
+
+// ConnStats sets *s to c.Stats() with the history string taken from the table's cache:
+// the same strings recur, and one allocation per connection fed the garbage collector.
+func (t *Table) ConnStats(c *Conn, s *tlsmon.ConnectionStats) {
+	if t.hists == nil {
+		t.hists = new([256]string)
+	}
+	b := c.hist[:c.histLen]
+	// hash all 24 letters (those past histLen are zero: a Conn is cleared for reuse); the
+	// slot's string is compared in full, so a collision only costs an allocation
+	w := binary.LittleEndian.Uint64(c.hist[:8]) ^ binary.LittleEndian.Uint64(c.hist[8:16])*0x9e3779b97f4a7c15 ^
+		binary.LittleEndian.Uint64(c.hist[16:])*0xc2b2ae3d27d4eb4f
+	slot := &t.hists[uint8((w*0x9e3779b97f4a7c15)>>56)]
+	if *slot != string(b) {
+		*slot = string(b)
+	}
+	c.stats(s, *slot)
+}
+
+// stats sets *s (in place: the struct is large) to the counters, with history hist.
+func (c *Conn) stats(s *tlsmon.ConnectionStats, hist string) {
 	o, r := &c.ep[c.origSide], &c.ep[c.origSide^1]
-	s := tlsmon.ConnectionStats{
+	*s = tlsmon.ConnectionStats{
 		Duration:    c.lastTs - c.Info.StartTs,
 		OrigPkts:    o.Pkts,
 		RespPkts:    r.Pkts,
 		OrigIPBytes: o.IPBytes,
 		RespIPBytes: r.IPBytes,
 		MissedBytes: c.missed,
-		History:     c.History(),
+		History:     hist,
 		IPProto:     c.proto,
 	}
 	s.OrigBytesSet = s.Duration > 0
@@ -454,7 +484,7 @@ func (c *Conn) Stats() tlsmon.ConnectionStats {
 		if s.OrigBytesSet {
 			s.OrigBytes, s.RespBytes = o.size(r), r.size(o)
 		}
-		s.State = tcpConnState(o, r, c.History())
+		s.State = tcpConnState(o, r, hist)
 	case 17:
 		if s.OrigBytesSet {
 			s.OrigBytes, s.RespBytes = uint64(max(o.dgram, 0)), uint64(max(r.dgram, 0))
@@ -478,5 +508,4 @@ func (c *Conn) Stats() tlsmon.ConnectionStats {
 	default:
 		s.State = "OTH"
 	}
-	return s
 }
