@@ -2,7 +2,6 @@ package zeeklog
 
 import (
 	"net/netip"
-	"strconv"
 
 	"github.com/tlsmon/tlsmon"
 )
@@ -169,7 +168,7 @@ func (r *rowBuf) addr(a netip.Addr) {
 // port writes Port(p).
 func (r *rowBuf) port(p uint16) {
 	if r.tsv != nil {
-		r.b = append(strconv.AppendUint(r.b, uint64(p), 10), '\t')
+		r.b = append(appendUint(r.b, uint64(p)), '\t')
 		return
 	}
 	r.set(Port(p))
@@ -186,7 +185,7 @@ func (r *rowBuf) endpoints(id *tlsmon.ConnID) {
 // count writes Count(c).
 func (r *rowBuf) count(c uint64) {
 	if r.tsv != nil {
-		r.b = append(strconv.AppendUint(r.b, c, 10), '\t')
+		r.b = append(appendUint(r.b, c), '\t')
 		return
 	}
 	r.set(Count(c))
