@@ -2,6 +2,7 @@ package zeeklog
 
 import (
 	"bytes"
+	"encoding/binary"
 	"sort"
 	"strconv"
 
@@ -222,7 +223,7 @@ func (l *SSLLog) HandleEvent(e tlsmon.Event) {
 	switch ev := e.(type) {
 	case *tlsmon.SSLClientHello:
 		s := l.session(m)
-		if len(ev.SessionID) > 0 && !(len(ev.SessionID) == 32 && allZero(ev.SessionID)) {
+		if len(ev.SessionID) > 0 && !(len(ev.SessionID) == 32 && allZero32(ev.SessionID)) {
 			s.setSession(ev.SessionID)
 			s.ticketEmpty = false
 		}
@@ -514,13 +515,11 @@ func (l *SSLLog) Close(ts int64) error {
 	return l.err
 }
 
-func allZero(b []byte) bool {
-	for _, c := range b {
-		if c != 0 {
-			return false
-		}
-	}
-	return true
+// allZero32 reports whether the 32 bytes of b are all zero, eight at a time.
+func allZero32(b []byte) bool {
+	_ = b[31]
+	le := binary.LittleEndian
+	return le.Uint64(b)|le.Uint64(b[8:])|le.Uint64(b[16:])|le.Uint64(b[24:]) == 0
 }
 
 // historyLetter maps a handshake message type to its ssl_history letter (lower case).
