@@ -118,6 +118,14 @@ func (l *SSLLog) session(m *tlsmon.Meta) *sslState {
 	if l.last != nil && l.last.conn == m.Conn {
 		return l.last // the events of a packet come in a run for one connection
 	}
+	return l.lookupSession(m)
+}
+
+// lookupSession is session's path for a connection other than the last one: out of line,
+// so that session, called for every SSL event, inlines.
+//
+//go:noinline
+func (l *SSLLog) lookupSession(m *tlsmon.Meta) *sslState {
 	s := l.conns[m.Conn]
 	if s == nil {
 		l.seq++
