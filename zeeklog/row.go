@@ -118,6 +118,10 @@ func (r *rowBuf) interval(fromUs, toUs int64) {
 // str writes String(s).
 func (r *rowBuf) str(s string) {
 	if r.tsv != nil {
+		if plainTSVField(s) { // most strings: one test, not appendTSVField's three calls
+			r.b = append(append(r.b, s...), '\t')
+			return
+		}
 		r.b = append(appendTSVField(r.b, s, fieldSeps), '\t')
 		return
 	}
@@ -140,7 +144,7 @@ func isTSVMarker(s string) bool { return s == "" || s == tsvUnset || s == tsvEmp
 
 // strBytes writes String(string(p)) without converting p when it needs no escaping.
 func (r *rowBuf) strBytes(p []byte) {
-	if r.tsv != nil && plainTSVBytes(p) {
+	if r.tsv != nil && plainTSVField(p) {
 		r.b = append(append(r.b, p...), '\t')
 		return
 	}
@@ -260,9 +264,10 @@ func (r *rowBuf) vecEnd() {
 	r.set(Strings(r.vecs[r.i]))
 }
 
-// plainTSVBytes reports whether appendTSVField writes p unchanged: not empty, not a
-// marker, printable ASCII without backslashes (so without the tab separator either).
-func plainTSVBytes(p []byte) bool {
+// plainTSVField reports whether appendTSVField(b, p, fieldSeps) writes p unchanged: not
+// empty, not a marker, printable ASCII without backslashes (so without the tab separator
+// either).
+func plainTSVField[T string | []byte](p T) bool {
 	if len(p) == 0 || len(p) == 1 && p[0] == '-' {
 		return false
 	}
