@@ -122,12 +122,14 @@ func appendInterval6(b []byte, fromUs, toUs int64) []byte {
 
 // appendMicros writes us microseconds as seconds with six decimals.
 func appendMicros(b []byte, us uint64) []byte {
-	sec, frac := us/1e6, us%1e6
-	n := decimalLen(sec)
+	return appendFraction6(appendUint(b, us/1e6), us%1e6)
+}
+
+// appendFraction6 writes a dot and the six digits of frac (below 1e6).
+func appendFraction6(b []byte, frac uint64) []byte {
 	l := len(b)
-	b = slices.Grow(b, n+7)[:l+n+7]
-	putDecimal(b[l:l+n], sec)
-	d := b[l+n:]
+	b = slices.Grow(b, 7)[:l+7]
+	d := b[l:]
 	d[0] = '.'
 	binary.LittleEndian.PutUint16(d[1:], decimalPairs[frac/1e4])
 	binary.LittleEndian.PutUint16(d[3:], decimalPairs[frac/100%100])

@@ -24,6 +24,10 @@ type rowBuf struct {
 	b         []byte
 	lineStart int
 	vecStart  int // where the vector being written starts
+	// the whole seconds of the last time written, and their digits: a log's rows come
+	// in time order, so most share them with the row before (97 % of perfmix's conn.log)
+	sec     uint64
+	secText []byte
 
 	// other writers: the row's values, and one reused element list per column for the
 	// vectors written element by element.
@@ -99,11 +103,19 @@ func (r *rowBuf) unset() {
 
 // time writes Time(us).
 func (r *rowBuf) time(us int64) {
-	if r.tsv != nil {
+	if r.tsv == nil {
+		r.set(Time(us))
+		return
+	}
+	if us < 0 || us >= exactSecLimit*1e6 {
 		r.b = append(appendTime6(r.b, us), '\t')
 		return
 	}
-	r.set(Time(us))
+	// appendTime6, with the seconds' digits kept from the row before
+	if sec := uint64(us) / 1e6; sec != r.sec || r.secText == nil {
+		r.sec, r.secText = sec, appendUint(r.secText[:0], sec)
+	}
+	r.b = append(appendFraction6(append(r.b, r.secText...), uint64(us)%1e6), '\t')
 }
 
 // interval writes IntervalBetween(fromUs, toUs).
