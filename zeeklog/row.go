@@ -172,6 +172,15 @@ func (r *rowBuf) enum(s string) {
 	r.set(Enum(s))
 }
 
+// proto writes Enum(p.String()), a name that needs no escaping.
+func (r *rowBuf) proto(p tlsmon.Proto) {
+	if r.tsv != nil {
+		r.b = append(append(r.b, p.String()...), '\t')
+		return
+	}
+	r.set(Enum(p.String()))
+}
+
 // addr writes Addr(a).
 func (r *rowBuf) addr(a netip.Addr) {
 	if r.tsv != nil {
