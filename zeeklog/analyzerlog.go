@@ -143,7 +143,7 @@ func (l *AnalyzerLog) write(ev *tlsmon.AnalyzerViolation) {
 	row.str(c.UID)
 	row.unset()
 	row.endpoints(&c.ID)
-	row.enum(c.ID.Proto.String())
+	row.proto(c.ID.Proto)
 	row.str(ev.Reason)
 	if ev.Data != nil {
 		d := ev.Data

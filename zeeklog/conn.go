@@ -57,7 +57,7 @@ func (l *ConnLog) write(c *tlsmon.Conn, s *tlsmon.ConnectionStats) {
 	row.time(c.StartTs)
 	row.str(c.UID)
 	row.endpoints(&c.ID)
-	row.enum(c.ID.Proto.String())
+	row.proto(c.ID.Proto)
 	if len(s.Service) > 0 {
 		l.writeService(s.Service)
 	} else {

@@ -1,7 +1,9 @@
 package zeeklog
 
 import (
+	"encoding/binary"
 	"math"
+	"slices"
 	"strconv"
 )
 
@@ -120,13 +122,17 @@ func appendInterval6(b []byte, fromUs, toUs int64) []byte {
 
 // appendMicros writes us microseconds as seconds with six decimals.
 func appendMicros(b []byte, us uint64) []byte {
-	b = strconv.AppendUint(b, us/1e6, 10)
-	rem := us % 1e6
-	var d [7]byte
+	return appendFraction6(appendUint(b, us/1e6), us%1e6)
+}
+
+// appendFraction6 writes a dot and the six digits of frac (below 1e6).
+func appendFraction6(b []byte, frac uint64) []byte {
+	l := len(b)
+	b = slices.Grow(b, 7)[:l+7]
+	d := b[l:]
 	d[0] = '.'
-	for i := 6; i > 0; i-- {
-		d[i] = byte('0' + rem%10)
-		rem /= 10
-	}
-	return append(b, d[:]...)
+	binary.LittleEndian.PutUint16(d[1:], decimalPairs[frac/1e4])
+	binary.LittleEndian.PutUint16(d[3:], decimalPairs[frac/100%100])
+	binary.LittleEndian.PutUint16(d[5:], decimalPairs[frac%100])
+	return b
 }

@@ -49,8 +49,9 @@ type Set struct {
 	byClass  [numClasses][]tlsmon.Handler // the builders that read each class, in spec order (then Observe's)
 	certs    *certCache                   // shared by the set's ssl and x509 builders
 	// sslOnly is the ssl.log builder when it alone reads evOther, the SSL events: the
-	// bulk of the stream, handed to it by a direct call
-	sslOnly *SSLLog
+	// bulk of the stream, handed to it by a direct call; sslDirect is sslOnly when it has
+	// no column extensions, so that its own type switch sorts the SSL events out first
+	sslOnly, sslDirect *SSLLog
 }
 
 // eventClass sorts events by the builders that consume them, so that Set hands an event
@@ -122,6 +123,9 @@ func NewSet(specs []LogSpec, open func(LogSpec) Writer) *Set {
 	}
 	if o := s.byClass[evOther]; len(o) == 1 {
 		s.sslOnly, _ = o[0].(*SSLLog)
+		if s.sslOnly != nil && len(s.sslOnly.ext.exts) == 0 {
+			s.sslDirect = s.sslOnly
+		}
 	}
 	s.certs = newCertCache()
 	for _, b := range s.builders {
@@ -167,6 +171,9 @@ func setExtWeirds(b Builder, weird *WeirdLog) {
 
 // HandleEvent hands the event to every builder that reads it, in the order of the specs.
 func (s *Set) HandleEvent(e tlsmon.Event) {
+	if s.sslDirect != nil && s.sslDirect.sslEvent(e) {
+		return
+	}
 	class := evOther
 	switch ev := e.(type) {
 	case *tlsmon.Certificate:
@@ -181,6 +188,9 @@ func (s *Set) HandleEvent(e tlsmon.Event) {
 	case *tlsmon.Weird:
 		class = evWeird
 	default:
+		if s.sslDirect != nil {
+			return // the lone reader of SSL events has seen it (and does not read it)
+		}
 		if s.sslOnly != nil {
 			s.sslOnly.HandleEvent(e)
 			return

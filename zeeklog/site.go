@@ -42,9 +42,10 @@ var privateV4, privateV6 = func() (v4 []v4Net, v6 []netip.Prefix) {
 }()
 
 // v4ByOctet tells, by an IPv4 address's first byte, whether it is local whatever the
-// rest (v4Local), not local whatever the rest (0), or whether privateV4 decides (v4Some):
-// most addresses need no walk of the list.
-var v4ByOctet = func() (t [256]uint8) {
+// rest (v4Local), not local whatever the rest (0), or whether the prefixes of
+// v4NetsByOctet decide (v4Some): most addresses need no walk of a list, the others walk
+// only the few prefixes of their first byte.
+var v4ByOctet, v4NetsByOctet = func() (t [256]uint8, nets [256][]v4Net) {
 	for _, p := range privateV4 {
 		for o := range 256 {
 			if uint32(o)<<24&p.mask>>24 != p.net>>24 {
@@ -54,10 +55,11 @@ var v4ByOctet = func() (t [256]uint8) {
 				t[o] |= v4Local
 			} else {
 				t[o] |= v4Some
+				nets[o] = append(nets[o], p)
 			}
 		}
 	}
-	return t
+	return t, nets
 }()
 
 const (
@@ -78,7 +80,7 @@ func IsLocalAddr(a netip.Addr) bool {
 			return false
 		}
 		n := uint32(b[0])<<24 | uint32(b[1])<<16 | uint32(b[2])<<8 | uint32(b[3])
-		for _, p := range privateV4 {
+		for _, p := range v4NetsByOctet[b[0]] {
 			if n&p.mask == p.net {
 				return true
 			}

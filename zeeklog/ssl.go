@@ -2,6 +2,7 @@ package zeeklog
 
 import (
 	"bytes"
+	"encoding/binary"
 	"sort"
 	"strconv"
 
@@ -117,6 +118,14 @@ func (l *SSLLog) session(m *tlsmon.Meta) *sslState {
 	if l.last != nil && l.last.conn == m.Conn {
 		return l.last // the events of a packet come in a run for one connection
 	}
+	return l.lookupSession(m)
+}
+
+// lookupSession is session's path for a connection other than the last one: out of line,
+// so that session, called for every SSL event, inlines.
+//
+//go:noinline
+func (l *SSLLog) lookupSession(m *tlsmon.Meta) *sslState {
 	s := l.conns[m.Conn]
 	if s == nil {
 		l.seq++
@@ -215,14 +224,48 @@ func (l *SSLLog) HandleEvent(e tlsmon.Event) {
 	if l.ext.h != nil {
 		l.ext.h.HandleEvent(e)
 	}
+	if l.sslEvent(e) {
+		return
+	}
 	m := e.EventMeta()
 	if m.Conn == nil {
 		return
 	}
 	switch ev := e.(type) {
+	case *tlsmon.AnalyzerConfirmation:
+		if ev.Analyzer == "SSL" || ev.Analyzer == "DTLS" {
+			l.session(m)
+		}
+	case *tlsmon.AnalyzerViolation:
+		if ev.Analyzer == "SSL" || ev.Analyzer == "DTLS" {
+			if s := l.find(m.Conn); s != nil {
+				l.finish(s)
+			}
+		}
+	case *tlsmon.Certificate:
+		l.certificate(ev)
+	case *tlsmon.ConnectionStateRemove:
+		if s := l.find(m.Conn); s != nil {
+			l.finish(s)
+			delete(l.conns, m.Conn)
+			l.release(s)
+		}
+		l.ext.forget(m.Conn)
+	}
+}
+
+// sslEvent handles the SSL events HandleEvent reads (column extensions aside) and reports
+// whether e was one. Set calls it first for each event when ssl.log's builder is the only
+// one reading SSL events, the bulk of the stream: one type switch for them, not two.
+func (l *SSLLog) sslEvent(e tlsmon.Event) bool {
+	m := e.EventMeta()
+	if m.Conn == nil {
+		return false // HandleEvent ignores it as well
+	}
+	switch ev := e.(type) {
 	case *tlsmon.SSLClientHello:
 		s := l.session(m)
-		if len(ev.SessionID) > 0 && !(len(ev.SessionID) == 32 && allZero(ev.SessionID)) {
+		if len(ev.SessionID) > 0 && !(len(ev.SessionID) == 32 && allZero32(ev.SessionID)) {
 			s.setSession(ev.SessionID)
 			s.ticketEmpty = false
 		}
@@ -247,7 +290,7 @@ func (l *SSLLog) HandleEvent(e tlsmon.Event) {
 		}
 	case *tlsmon.SSLExtensionSupportedVersions:
 		if ev.IsClient || len(ev.Versions) != 1 {
-			return
+			return true
 		}
 		s := l.session(m)
 		s.versionNum, s.hasVersion, s.version = ev.Versions[0], true, VersionName(ev.Versions[0])
@@ -256,7 +299,7 @@ func (l *SSLLog) HandleEvent(e tlsmon.Event) {
 		s.curve, s.hasCurve = CurveName(ev.Curve), true
 	case *tlsmon.SSLExtensionKeyShare:
 		if ev.IsClient || len(ev.Curves) != 1 {
-			return
+			return true
 		}
 		s := l.session(m)
 		s.curve, s.hasCurve = CurveName(ev.Curves[0]), true
@@ -313,31 +356,15 @@ func (l *SSLLog) HandleEvent(e tlsmon.Event) {
 		s := l.session(m)
 		s.established = true
 		l.finish(s)
-	case *tlsmon.AnalyzerConfirmation:
-		if ev.Analyzer == "SSL" || ev.Analyzer == "DTLS" {
-			l.session(m)
-		}
 	case *tlsmon.SSLPlaintextData:
 		s := l.session(m)
 		if s.hasVersion && !s.established && ev.ContentType == applicationDataCT {
 			l.raiseWeird(m.Ts, m.Conn, "ssl_early_application_data", "", "")
 		}
-	case *tlsmon.AnalyzerViolation:
-		if ev.Analyzer == "SSL" || ev.Analyzer == "DTLS" {
-			if s := l.find(m.Conn); s != nil {
-				l.finish(s)
-			}
-		}
-	case *tlsmon.Certificate:
-		l.certificate(ev)
-	case *tlsmon.ConnectionStateRemove:
-		if s := l.find(m.Conn); s != nil {
-			l.finish(s)
-			delete(l.conns, m.Conn)
-			l.release(s)
-		}
-		l.ext.forget(m.Conn)
+	default:
+		return false
 	}
+	return true
 }
 
 // setSession remembers the client's session ID. It is kept as bytes, not as the hex
@@ -514,13 +541,11 @@ func (l *SSLLog) Close(ts int64) error {
 	return l.err
 }
 
-func allZero(b []byte) bool {
-	for _, c := range b {
-		if c != 0 {
-			return false
-		}
-	}
-	return true
+// allZero32 reports whether the 32 bytes of b are all zero, eight at a time.
+func allZero32(b []byte) bool {
+	_ = b[31]
+	le := binary.LittleEndian
+	return le.Uint64(b)|le.Uint64(b[8:])|le.Uint64(b[16:])|le.Uint64(b[24:]) == 0
 }
 
 // historyLetter maps a handshake message type to its ssl_history letter (lower case).
