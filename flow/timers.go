@@ -110,10 +110,12 @@ func (h *timerHeap) pop() timer {
 
 // dropStaleTimers removes the timers of removed connections from the heap (they would do
 // nothing when they fire but release their connection) and releases those connections.
+// The heap is rebuilt with the same order (timer.before), so the live timers fire as they
+// would have.
 func (t *Table) dropStaleTimers() {
-	t.evicted = 0
+	t.evicted, t.stale = 0, 0
 	s := t.timers
-	var gone []*Conn
+	gone := t.gone[:0]
 	n := 0
 	for _, tm := range s {
 		if tm.c.removed {
@@ -139,7 +141,12 @@ func (t *Table) dropStaleTimers() {
 	for _, c := range gone {
 		t.release(c)
 	}
+	clear(gone)
+	t.gone = gone
 }
+
+// minStaleDrop is the fewest stale entries fireDue drops at once (Table.staleDrop).
+const minStaleDrop = 256
 
 // down moves entry i of the heap down to its place.
 func (h timerHeap) down(i int) {
@@ -230,10 +237,18 @@ func (t *Table) Due() int64 { return t.due }
 func (t *Table) fireDue() {
 	now := t.now
 	for len(t.timers) > 0 && t.timers[0].at <= now {
+		if t.stale >= t.staleDrop && 2*t.stale >= len(t.timers) {
+			// Many entries are stale: filtering them out in one pass costs less than popping
+			// each. This happens when the clock jumps: a connection removed by its delete
+			// timer leaves its inactivity and expire timers to fire in the same call.
+			t.dropStaleTimers()
+			continue
+		}
 		tm := t.timers.pop()
 		c := tm.c
 		c.timers--
 		if c.removed {
+			t.stale--
 			t.release(c)
 			continue
 		}
