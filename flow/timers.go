@@ -218,8 +218,12 @@ func (t *Table) pushAttempts() {
 			t.release(c)
 		}
 	}
+	n := len(t.attempts)
 	clear(t.attempts)
 	t.attempts = t.attempts[:0]
+	if cap(t.attempts) > 4096 && n < cap(t.attempts)/4 {
+		t.attempts = nil // give back the memory of a past peak (a SYN flood)
+	}
 	t.attemptsAt = math.MaxInt64
 }
 
