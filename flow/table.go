@@ -2,6 +2,7 @@ package flow
 
 import (
 	"encoding/binary"
+	"math"
 
 	"github.com/tlsmon/tlsmon"
 	"github.com/tlsmon/tlsmon/packet"
@@ -98,6 +99,14 @@ type Table struct {
 	chk map[*Conn]*[2]scaledCount
 	// evicted counts the Evict calls since the last dropStaleTimers.
 	evicted int
+	// stale counts the heap entries of removed connections; fireDue drops them once they
+	// are at least staleDrop (minStaleDrop; tests change it) and half the heap.
+	stale, staleDrop int
+	gone             []*Conn // scratch of dropStaleTimers
+	// attempts are attempt timers not in the heap yet (scheduleAttempt); attemptsAt is
+	// their earliest deadline (MaxInt64: none).
+	attempts   []timer
+	attemptsAt int64
 	// hists caches history strings for ConnStats, direct-mapped by a hash of the letters:
 	// a few dozen distinct ones make up almost every conn.log.
 	hists *[256]string
@@ -109,7 +118,8 @@ const maxFree = 1024
 // NewTable returns an empty table.
 func NewTable(cfg Config, hooks Hooks) *Table {
 	cfg.defaults()
-	t := &Table{cfg: cfg, uids: NewUIDGen(cfg.UIDSeed), hooks: hooks}
+	t := &Table{cfg: cfg, uids: NewUIDGen(cfg.UIDSeed), hooks: hooks, staleDrop: minStaleDrop,
+		attemptsAt: math.MaxInt64}
 	t.rel, _ = hooks.(Releaser)
 	t.m.init()
 	return t
@@ -119,7 +129,7 @@ func NewTable(cfg Config, hooks Hooks) *Table {
 func (t *Table) Stats() Stats {
 	s := t.stats
 	s.Active = t.m.n
-	s.TimersPending = len(t.timers)
+	s.TimersPending = len(t.timers) + len(t.attempts)
 	return s
 }
 
@@ -373,6 +383,7 @@ func (t *Table) remove(c *Conn, ts int64) {
 		return
 	}
 	c.removed = true
+	t.stale += int(c.timers)
 	if t.chk != nil {
 		delete(t.chk, c)
 	}
@@ -424,6 +435,10 @@ func (t *Table) Flush(ts int64) {
 	}
 	t.cause = Cause{}
 	t.timers = t.timers[:0]
+	clear(t.attempts)
+	t.attempts = t.attempts[:0]
+	t.attemptsAt = math.MaxInt64
+	t.stale = 0
 }
 
 // Cause is what the table is doing while it calls its hooks, so that the events a removal

@@ -473,7 +473,7 @@ func (t *Table) updateStateMachine(c *Conn, s uint8, ts int64, seq, ack uint32, 
 				}
 				if c.armed&armAttempt == 0 {
 					c.armed |= armAttempt
-					t.schedule(c, ts+t.cfg.AttemptDelay, timerAttempt) // from the packet's own time, as Zeek
+					t.scheduleAttempt(c, ts+t.cfg.AttemptDelay) // from the packet's own time, as Zeek
 				}
 			} else {
 				if ackf {

@@ -110,10 +110,13 @@ func (h *timerHeap) pop() timer {
 
 // dropStaleTimers removes the timers of removed connections from the heap (they would do
 // nothing when they fire but release their connection) and releases those connections.
+// The heap is rebuilt with the same order (timer.before), so the live timers fire as they
+// would have.
 func (t *Table) dropStaleTimers() {
-	t.evicted = 0
+	t.pushAttempts()
+	t.evicted, t.stale = 0, 0
 	s := t.timers
-	var gone []*Conn
+	gone := t.gone[:0]
 	n := 0
 	for _, tm := range s {
 		if tm.c.removed {
@@ -139,7 +142,12 @@ func (t *Table) dropStaleTimers() {
 	for _, c := range gone {
 		t.release(c)
 	}
+	clear(gone)
+	t.gone = gone
 }
+
+// minStaleDrop is the fewest stale entries fireDue drops at once (Table.staleDrop).
+const minStaleDrop = 256
 
 // down moves entry i of the heap down to its place.
 func (h timerHeap) down(i int) {
@@ -175,7 +183,48 @@ func (t *Table) schedule(c *Conn, at int64, k timerKind) {
 	t.tseq++
 	c.timers++
 	t.timers.push(timer{at: at, seqKind: t.tseq<<3 | uint64(k), c: c})
-	t.due = t.timers[0].at
+	t.due = min(t.timers[0].at, t.attemptsAt)
+}
+
+// scheduleAttempt schedules c's attempt timer (tcp_attempt_delay after its first SYN). The
+// entry waits in Table.attempts until the next fireDue: a connection that both endpoints
+// have spoken on by then can never be removed by it (an endpoint never returns to
+// TCPInactive, whichever is the responder when it fires), so it is dropped unpushed, which
+// on perfmix is most of them. The order of the timers that fire is unchanged: the entry
+// keeps the creation sequence it would have had.
+func (t *Table) scheduleAttempt(c *Conn, at int64) {
+	t.tseq++
+	c.timers++
+	t.attempts = append(t.attempts, timer{at: at, seqKind: t.tseq<<3 | uint64(timerAttempt), c: c})
+	t.attemptsAt = min(t.attemptsAt, at)
+	t.due = min(t.due, at)
+}
+
+// pushAttempts moves the waiting attempt timers into the heap, dropping those that would do
+// nothing when they fire (scheduleAttempt) and those of removed connections.
+func (t *Table) pushAttempts() {
+	if len(t.attempts) == 0 {
+		return
+	}
+	for _, tm := range t.attempts {
+		c := tm.c
+		if !c.removed && (c.ep[0].State == TCPInactive || c.ep[1].State == TCPInactive) {
+			t.timers.push(tm)
+			continue
+		}
+		c.timers--
+		if c.removed {
+			t.stale--
+			t.release(c)
+		}
+	}
+	n := len(t.attempts)
+	clear(t.attempts)
+	t.attempts = t.attempts[:0]
+	if cap(t.attempts) > 4096 && n < cap(t.attempts)/4 {
+		t.attempts = nil // give back the memory of a past peak (a SYN flood)
+	}
+	t.attemptsAt = math.MaxInt64
 }
 
 // timeoutOf is the inactivity timeout (µs) of a class; 0 = none.
@@ -228,12 +277,21 @@ func (t *Table) Due() int64 { return t.due }
 // fireDue fires the timers due at or before the table's clock (Advance's slow path, kept
 // apart so that Advance inlines).
 func (t *Table) fireDue() {
+	t.pushAttempts()
 	now := t.now
 	for len(t.timers) > 0 && t.timers[0].at <= now {
+		if t.stale >= t.staleDrop && 2*t.stale >= len(t.timers) {
+			// Many entries are stale: filtering them out in one pass costs less than popping
+			// each. This happens when the clock jumps: a connection removed by its delete
+			// timer leaves its inactivity and expire timers to fire in the same call.
+			t.dropStaleTimers()
+			continue
+		}
 		tm := t.timers.pop()
 		c := tm.c
 		c.timers--
 		if c.removed {
+			t.stale--
 			t.release(c)
 			continue
 		}
@@ -241,9 +299,9 @@ func (t *Table) fireDue() {
 		t.fire(c, timerKind(tm.seqKind&7), now)
 	}
 	t.cause = Cause{}
-	t.due = math.MaxInt64
+	t.due = t.attemptsAt // MaxInt64 unless a hook scheduled one
 	if len(t.timers) > 0 {
-		t.due = t.timers[0].at
+		t.due = min(t.due, t.timers[0].at)
 	}
 }
 

@@ -20,7 +20,7 @@ var (
 // matchClient reports whether b, the first bytes of one direction, matches dpd_rdp_client's
 // payload pattern.
 func matchClient(b []byte) bool {
-	if bytes.Contains(b, sigCookie) {
+	if hasCookie(b) {
 		return true
 	}
 	i := bytes.Index(b, sigDuca)
@@ -30,6 +30,24 @@ func matchClient(b []byte) bool {
 	rest := b[i+len(sigDuca):]
 	for _, ch := range sigChannels {
 		if bytes.Contains(rest, ch) {
+			return true
+		}
+	}
+	return false
+}
+
+// hasCookie reports whether b contains "Cookie: mstshash=". It looks for the final '=' and
+// compares what precedes it: '=' is rare in TLS records, while bytes.Index, led by 'C',
+// restarts its scan at every 'C' of a certificate's names.
+func hasCookie(b []byte) bool {
+	head := len(sigCookie) - 1
+	for p := head; p < len(b); p++ {
+		i := bytes.IndexByte(b[p:], '=')
+		if i < 0 {
+			return false
+		}
+		p += i
+		if bytes.Equal(b[p-head:p], sigCookie[:head]) {
 			return true
 		}
 	}

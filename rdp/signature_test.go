@@ -105,3 +105,37 @@ func TestGateWindowTail(t *testing.T) {
 		t.Fatalf("no hand-off: %v", r.names)
 	}
 }
+
+// TestMatchClientRef checks matchClient against the pattern written plainly (the cookie
+// anywhere, or a channel name anywhere after the first "Duca") on strings built from the
+// patterns' pieces.
+func TestMatchClientRef(t *testing.T) {
+	ref := func(b []byte) bool {
+		if bytes.Contains(b, sigCookie) {
+			return true
+		}
+		i := bytes.Index(b, sigDuca)
+		if i < 0 {
+			return false
+		}
+		for _, ch := range sigChannels {
+			if bytes.Contains(b[i+len(sigDuca):], ch) {
+				return true
+			}
+		}
+		return false
+	}
+	pieces := []string{"Duca", "rdpdr", "cliprdr", "Cookie: ", "mstshash", "=", "x", "C", "Cookie: mstshash="}
+	seed := uint32(1)
+	for range 5000 {
+		var b []byte
+		seed = seed*1664525 + 1013904223
+		for range 1 + int(seed>>28)%7 {
+			seed = seed*1664525 + 1013904223
+			b = append(b, pieces[(seed>>16)%uint32(len(pieces))]...)
+		}
+		if got, want := matchClient(b), ref(b); got != want {
+			t.Fatalf("matchClient(%q) = %v, want %v", b, got, want)
+		}
+	}
+}
