@@ -70,7 +70,7 @@ const sessionCost = 4096
 // newSession returns a session whose handshake layer uses sh (nil: nothing shared).
 func newSession(sh *Shared) *session {
 	a := &session{ev: newEmitter(nil, nil, "SSL")}
-	a.ev.unread = sh.unreadEvents()
+	a.ev.unread, a.ev.args = sh.unreadEvents(), sh.argFilter()
 	a.hs = newHandshake(sh, a.ev, Callbacks{Violation: a.violation, Confirm: a.confirm})
 	a.hs.cache = sh.msgCache() // TLS over TCP only: DTLS's handshakes (Shared.NewHandshake) have none
 	a.rec = newRecordEvents(a.hs, a.onEstablished)
@@ -96,7 +96,7 @@ func (a *session) reset(env *analyzer.Env) {
 	if h == nil {
 		h = tlsmon.HandlerFunc(func(tlsmon.Event) {})
 	}
-	a.ev.h, a.ev.conn, a.ev.ts = h, env.Conn, 0
+	a.ev.h, a.ev.conn, a.ev.ts, a.ev.extRaised, a.ev.plainRaised = h, env.Conn, 0, false, false
 	for i := range a.dir {
 		a.releaseBuf(&a.dir[i])
 		a.dir[i] = recordDir{}

@@ -53,7 +53,10 @@ type emitter struct {
 	confirmation     tlsmon.AnalyzerConfirmation
 	violation        tlsmon.AnalyzerViolation
 	analyzerName     string
-	unread           eventSet // the optional events not raised
+	unread           eventSet   // the optional events not raised
+	args             *argFilter // the values read of ssl_extension and ssl_plaintext_data; nil: all
+	extRaised        bool       // an ssl_extension raised for the connection
+	plainRaised      bool       // an ssl_plaintext_data raised for the connection
 	sessionIDScratch [32]byte
 }
 

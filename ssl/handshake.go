@@ -111,6 +111,7 @@ func (sh *Shared) NewHandshake(conn *tlsmon.Conn, h tlsmon.Handler, analyzerName
 		h = tlsmon.HandlerFunc(func(tlsmon.Event) {})
 	}
 	ev.h, ev.conn, ev.ts, ev.analyzerName, ev.unread = h, conn, 0, analyzerName, sh.unreadEvents()
+	ev.args, ev.extRaised, ev.plainRaised = sh.argFilter(), false, false
 	return newHandshake(sh, ev, cb)
 }
 

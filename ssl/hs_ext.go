@@ -52,6 +52,9 @@ func (h *Handshake) extensions(isOrig bool, msgType uint8, s cryptobyte.String) 
 				return err
 			}
 		}
+		if !h.ev.raiseExtension(typ) {
+			continue
+		}
 		ev := &h.ev.extension
 		*ev = tlsmon.SSLExtension{Meta: h.ev.meta(), IsClient: h.isClient(isOrig), Code: uint64(typ), Val: data}
 		h.ev.h.HandleEvent(ev)

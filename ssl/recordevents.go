@@ -129,6 +129,9 @@ func (r *RecordEvents) alerts(isOrig bool, rec Record, b []byte) error {
 // PlaintextData raises ssl_plaintext_data for an element of a clear record.
 func (r *RecordEvents) PlaintextData(ts int64, isOrig bool, rec Record) {
 	r.ev.ts = ts
+	if !r.ev.raisePlaintext(rec.ContentType) {
+		return
+	}
 	e := &r.ev.plaintext
 	*e = tlsmon.SSLPlaintextData{Meta: r.ev.meta(), IsClient: r.isClient(isOrig), RecordVersion: uint64(rec.Version),
 		ContentType: uint64(rec.ContentType), Length: uint64(rec.Length)}

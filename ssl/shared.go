@@ -20,6 +20,13 @@ type Config struct {
 	// do not raise the optional ones it says no to (eventKind), as Zeek raises no event
 	// without a handler. Nil: every event.
 	Events func(name string) bool
+	// EventArgs, when set, narrows what is read of an event to some values of its key
+	// argument: ssl_extension's code, ssl_plaintext_data's content type. It returns the
+	// values someone reads of the event of that name and true, or false when every value
+	// is read. An event with another value is not raised, unless it would be the
+	// connection's first of that name (a reader may open its state for a connection on
+	// any of its events, as ssl.log does). Nil: every value.
+	EventArgs func(name string) (values []uint64, some bool)
 }
 
 // The default limits.
@@ -48,7 +55,8 @@ type Shared struct {
 	bufs     bufFree
 	emitters freeList[emitter]
 	sessions freeList[session]
-	unread   eventSet // the optional events not raised (Config.Events)
+	unread   eventSet   // the optional events not raised (Config.Events)
+	args     *argFilter // the values read of ssl_extension and ssl_plaintext_data (Config.EventArgs); nil: all
 }
 
 // maxFreeSessions bounds the free list of sessions.
@@ -59,7 +67,7 @@ const maxFreeSessions = 1024
 func NewShared(cfg Config) *Shared {
 	cfg.defaults()
 	sh := &Shared{cfg: cfg, emitters: freeList[emitter]{max: 512}, sessions: freeList[session]{max: maxFreeSessions},
-		unread: unreadEvents(cfg.Events)}
+		unread: unreadEvents(cfg.Events), args: newArgFilter(cfg.EventArgs)}
 	sh.cache = &msgCache{sh: sh}
 	return sh
 }
@@ -89,6 +97,14 @@ func (sh *Shared) unreadEvents() eventSet {
 		return 0
 	}
 	return sh.unread
+}
+
+// argFilter returns the values read of the filtered events (nil for a nil Shared: all).
+func (sh *Shared) argFilter() *argFilter {
+	if sh == nil {
+		return nil
+	}
+	return sh.args
 }
 
 // msgCache returns the message cache (nil: none).

@@ -75,3 +75,61 @@ func unreadEvents(reads func(name string) bool) eventSet {
 
 // reads reports whether events of kind k are raised.
 func (e *emitter) reads(k eventKind) bool { return e.unread&(1<<k) == 0 }
+
+// argFilter holds the values read of the events Config.EventArgs narrows: a bit per
+// extension code (ssl_extension) and per record content type (ssl_plaintext_data).
+type argFilter struct {
+	ext [1 << 16 / 64]uint64
+	ct  [1024 / 64]uint64 // SSLv2 message types are 300 + type (Record.ContentType)
+}
+
+// newArgFilter returns the values args says are read (nil when args is nil or reads every
+// value of both events).
+func newArgFilter(args func(name string) ([]uint64, bool)) *argFilter {
+	if args == nil {
+		return nil
+	}
+	f := new(argFilter)
+	some := false
+	set := func(bits []uint64, ev tlsmon.Event) {
+		vals, ok := args(ev.Name())
+		if !ok {
+			for i := range bits {
+				bits[i] = ^uint64(0)
+			}
+			return
+		}
+		some = true
+		for _, v := range vals {
+			if v < uint64(len(bits))*64 {
+				bits[v/64] |= 1 << (v % 64)
+			}
+		}
+	}
+	set(f.ext[:], (*tlsmon.SSLExtension)(nil))
+	set(f.ct[:], (*tlsmon.SSLPlaintextData)(nil))
+	if !some {
+		return nil
+	}
+	return f
+}
+
+// raiseExtension reports whether ssl_extension with that code is raised, and notes that
+// the connection's first one has been.
+func (e *emitter) raiseExtension(code uint16) bool {
+	if f := e.args; f != nil && e.extRaised && f.ext[code/64]&(1<<(code%64)) == 0 {
+		return false
+	}
+	e.extRaised = true
+	return true
+}
+
+// raisePlaintext reports whether ssl_plaintext_data with that content type is raised, and
+// notes that the connection's first one has been.
+func (e *emitter) raisePlaintext(ct int) bool {
+	if f := e.args; f != nil && e.plainRaised && uint(ct) < 1024 && f.ct[uint(ct)/64]&(1<<(uint(ct)%64)) == 0 {
+		return false
+	}
+	e.plainRaised = true
+	return true
+}

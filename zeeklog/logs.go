@@ -216,6 +216,23 @@ func (s *Set) ReadsEvent(name string) bool {
 	return false
 }
 
+// EventArgs reports, for ssl.Config.EventArgs, the values of its key argument read of the
+// event of that name, and true, or false when every value may be read: the values of
+// sslLogReadsArgs when the ssl.log builder without extensions is the one builder reading
+// SSL events (ReadsEvent), false for any other reader.
+func (s *Set) EventArgs(name string) ([]uint64, bool) {
+	if !strings.HasPrefix(name, "ssl_") {
+		return nil, false
+	}
+	for _, b := range s.byClass[evOther] {
+		if l, ok := b.(*SSLLog); !ok || len(l.ext.exts) > 0 {
+			return nil, false
+		}
+	}
+	vals, ok := sslLogReadsArgs[name]
+	return vals, ok
+}
+
 // Observe has the set hand h, after its builders, the Certificate, AnalyzerConfirmation and
 // AnalyzerViolation events: what a run's summary counts, sorted by the set's one type switch.
 func (s *Set) Observe(h tlsmon.Handler) {

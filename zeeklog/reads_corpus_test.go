@@ -15,7 +15,9 @@ import (
 
 // TestUnreadEventsLeftOut runs the pipeline over every tcp and udp capture of the corpus
 // twice, the second time with the analyzers told which events the logs read
-// (ssl.Config.Events = Set.ReadsEvent): every log must be the same, with fewer events.
+// (ssl.Config.Events = Set.ReadsEvent) and which values of ssl_extension's code and
+// ssl_plaintext_data's content type they read (EventArgs = Set.EventArgs): every log must
+// be the same, with fewer events.
 func TestUnreadEventsLeftOut(t *testing.T) {
 	dir := corpusDir(t)
 	var all, some int
@@ -38,7 +40,7 @@ func TestUnreadEventsLeftOut(t *testing.T) {
 				UIDSeed:  1,
 			}
 			if filter {
-				opts.SSL = ssl.Config{Events: set.ReadsEvent}
+				opts.SSL = ssl.Config{Events: set.ReadsEvent, EventArgs: set.EventArgs}
 			}
 			if err := engine.New(opts).Run(r); err != nil {
 				t.Fatal(err)

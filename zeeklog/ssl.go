@@ -212,6 +212,17 @@ var sslLogReads = eventNames(
 	(*tlsmon.Certificate)(nil), (*tlsmon.ConnectionStateRemove)(nil),
 )
 
+// sslLogReadsArgs narrows sslLogReads (ssl.Config.EventArgs): of these events HandleEvent
+// reads only those with the listed values of their key argument (ssl_extension's code,
+// ssl_plaintext_data's content type); one with another value only opens the connection's
+// session (l.session), which the analyzers keep by raising a connection's first event of
+// each name whatever its value. Keep in step with the type switch
+// (TestUnreadEventsLeftOut runs the corpus with and without).
+var sslLogReadsArgs = map[string][]uint64{
+	(*tlsmon.SSLExtension)(nil).Name():     {sessionTicketExt, preSharedKeyExt},
+	(*tlsmon.SSLPlaintextData)(nil).Name(): {applicationDataCT},
+}
+
 func eventNames(evs ...tlsmon.Event) map[string]bool {
 	m := make(map[string]bool, len(evs))
 	for _, e := range evs {

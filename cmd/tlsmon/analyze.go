@@ -214,7 +214,7 @@ func analyze(cfg config, stderr io.Writer) error {
 	st, runErr := engine.Run(cfg.sensor.withFilter(cr), engine.Options{
 		Handler:         out,
 		Analyzer:        analyzer.Options{AnalyzeEncrypted: cfg.analyzeEncrypted},
-		SSL:             ssl.Config{Events: out.readsEvent},
+		SSL:             ssl.Config{Events: out.readsEvent, EventArgs: out.eventArgs},
 		VerifyChecksums: cfg.verifyChecksums,
 		Recover:         engine.Recover{Enabled: cfg.recover},
 		UIDSeed:         cfg.sink.seed,

@@ -171,6 +171,15 @@ func (o *outputs) readsEvent(name string) bool {
 	return len(o.handlers) > 0 || o.set.ReadsEvent(name)
 }
 
+// eventArgs reports which values of an event's key argument the outputs read
+// (ssl.Config.EventArgs): all when handlers come before the log set.
+func (o *outputs) eventArgs(name string) ([]uint64, bool) {
+	if len(o.handlers) > 0 {
+		return nil, false
+	}
+	return o.set.EventArgs(name)
+}
+
 // HandleEvent implements tlsmon.Handler: every event goes to every output, until abort.
 func (o *outputs) HandleEvent(e tlsmon.Event) {
 	if o.abort.Load() || len(o.handlers) > 0 {
