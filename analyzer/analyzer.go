@@ -43,6 +43,10 @@ type Env struct {
 	// originator packet was not a bare SYN, or the responder's first packet had no SYN), at
 	// the time of the call. Nil for UDP.
 	Partial func() bool
+	// SSL makes the engine's SSL analyzer, for an analyzer that hands its stream over to
+	// TLS (RDP, the STARTTLS protocols): the engine's SSL limits, memory budget, free lists
+	// and event filters (ssl.SpecShared). Nil: a standalone one (ssl.New).
+	SSL Factory
 }
 
 // Options are settings shared by analyzers, mirroring Zeek script options.

@@ -37,3 +37,15 @@ func DefaultAnalyzersConfig(s ssl.Config, d dtls.Config, q quic.Config) []analyz
 	}
 	return append([]analyzer.Spec{tls, dtls.SpecConfig(d), rdp.Spec(), quic.SpecConfig(q)}, protocols.Specs()...)
 }
+
+// sslFactory returns the factory of the SSL spec (TCP) in specs, nil if there is none: RDP
+// and the STARTTLS protocols make their SSL analyzer with it (analyzer.Env.SSL), so that
+// it shares the engine's ssl.Shared (limits, memory budget, free lists, event filters).
+func sslFactory(specs []analyzer.Spec) analyzer.Factory {
+	for i := range specs {
+		if specs[i].Name == "SSL" && specs[i].New != nil {
+			return specs[i].New
+		}
+	}
+	return nil
+}

@@ -424,6 +424,7 @@ func (cs *connState) Env(spec *analyzer.Spec, slot *detect.Slot) *analyzer.Env {
 		Events:  &a.ev,
 		Detach:  a.detach,
 		Options: e.opts.Analyzer,
+		SSL:     e.sslNew,
 	}
 	if cs.Info.ID.Proto == tlsmon.ProtoTCP { // nil for UDP (analyzer.Env): no closure per datagram flow
 		if a.partial == nil {

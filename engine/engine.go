@@ -9,6 +9,7 @@ import (
 	"strings"
 
 	"github.com/tlsmon/tlsmon"
+	"github.com/tlsmon/tlsmon/analyzer"
 	"github.com/tlsmon/tlsmon/capture"
 	"github.com/tlsmon/tlsmon/detect"
 	"github.com/tlsmon/tlsmon/flow"
@@ -51,6 +52,9 @@ type Engine struct {
 	phase      uint8            // of the current frame (order.go)
 	frame      uint64           // index of the current frame, from 1 (order.go)
 	recovery   *stream.Recovery // nil unless Options.Recover.Enabled (recover.go)
+	// sslNew is the SSL spec's factory of Options.Analyzers, for the analyzers that start
+	// TLS inside their stream (analyzer.Env.SSL); nil without one.
+	sslNew analyzer.Factory
 	// capSamples is each cap's weird sampling; seen* are the decoder's and the table's cap
 	// counters already reported (capweird.go).
 	capSamples                                      map[string]*capSample
@@ -86,6 +90,7 @@ func New(opts Options) *Engine {
 		opts.Analyzers = DefaultAnalyzersConfig(opts.SSL, opts.DTLS, opts.QUIC)
 	}
 	e.opts.Analyzers = opts.Analyzers
+	e.sslNew = sslFactory(opts.Analyzers)
 	e.dec = packet.NewDecoder(packet.Config{
 		MaxFragmentBytes:        opts.Limits.MaxFragmentBytes,
 		MaxFragmentsPerDatagram: opts.Limits.MaxFragmentsPerDatagram,

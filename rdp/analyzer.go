@@ -118,7 +118,11 @@ func (a *Analyzer) parse(ts int64, isOrig bool, data []byte) {
 func (a *Analyzer) startSSL() {
 	a.childEnv = *a.env
 	a.childEnv.Detach = a.detach
-	a.child = ssl.New(&a.childEnv)
+	if a.env.SSL != nil {
+		a.child = a.env.SSL(&a.childEnv) // the engine's: its limits, memory budget, event filters
+	} else {
+		a.child = ssl.New(&a.childEnv)
+	}
 	a.dir[0].release()
 	a.dir[1].release()
 }

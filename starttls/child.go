@@ -6,7 +6,14 @@ import (
 	"github.com/tlsmon/tlsmon/ssl"
 )
 
-func newSSL(env *analyzer.Env) analyzer.Analyzer { return ssl.New(env) }
+// newSSL makes the SSL analyzer of a hand-off: the engine's (env.SSL, sharing its limits,
+// memory budget and event filters), or a standalone one.
+func newSSL(env *analyzer.Env) analyzer.Analyzer {
+	if env.SSL != nil {
+		return env.SSL(env)
+	}
+	return ssl.New(env)
+}
 
 // childSpec is the analyzer of the detection child: SSL, attached by its signatures
 // only (no ports: the child never attaches by port).
