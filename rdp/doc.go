@@ -4,8 +4,8 @@
 // RDP starts with an X.224 connection request (client) and connection confirm (server),
 // each carried in a TPKT. When the confirm's RDP negotiation response selects a protocol
 // other than standard RDP security (TLS, CredSSP, ...), the rest of the connection is TLS:
-// from the next delivery on, the analyzer creates an SSL analyzer (ssl.New, with the same
-// analyzer.Env) and forwards every later delivery, gap, end of data and Done to it. Bytes
+// from the next delivery on, the analyzer creates an SSL analyzer (the engine's, Env.SSL,
+// or ssl.New without one; with the same analyzer.Env) and forwards every later delivery, gap, end of data and Done to it. Bytes
 // that arrive in the same delivery as the confirm are still parsed as TPKTs, as in Zeek.
 //
 // Like Zeek's, the analyzer ignores partial connections, and stops (no parsing, no

@@ -8,5 +8,6 @@
 // Parser and owns the child it hands the stream to (the SSL analyzer directly, or a
 // content-detection child that attaches the SSL analyzer when its signature matches, as
 // Zeek's PIA does inside SOCKS, HTTP CONNECT and WebSocket tunnels), and Lines, a capped
-// line framer for the text protocols.
+// line framer for the text protocols. The SSL analyzer is the engine's (analyzer.Env.SSL:
+// its limits, memory budget and event filters), or ssl.New when the Env has none.
 package starttls
