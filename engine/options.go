@@ -16,7 +16,7 @@ import (
 
 // Options configure an Engine.
 type Options struct {
-	Handler   tlsmon.Handler  // receives every event (use tlsmon.Handlers to fan out); may be nil
+	Handler tlsmon.Handler // receives every event (use tlsmon.Handlers to fan out); may be nil
 	// Analyzers are attached by port/signature; nil = DefaultAnalyzers(). The one named
 	// "SSL" also makes the SSL analyzer RDP and the STARTTLS protocols hand over to
 	// (analyzer.Env.SSL).
