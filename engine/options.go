@@ -16,11 +16,8 @@ import (
 
 // Options configure an Engine.
 type Options struct {
-	Handler tlsmon.Handler // receives every event (use tlsmon.Handlers to fan out); may be nil
-	// Analyzers are attached by port/signature; nil = DefaultAnalyzers(). The one named
-	// "SSL" also makes the SSL analyzer RDP and the STARTTLS protocols hand over to
-	// (analyzer.Env.SSL).
-	Analyzers []analyzer.Spec
+	Handler   tlsmon.Handler  // receives every event (use tlsmon.Handlers to fan out); may be nil
+	Analyzers []analyzer.Spec // analyzers to attach by port/signature; nil = DefaultAnalyzers(); the "SSL" one also makes the SSL analyzer RDP and STARTTLS hand over to (analyzer.Env.SSL)
 	Analyzer  analyzer.Options
 	// SSL, DTLS and QUIC configure the default analyzers (used when Analyzers is nil; a
 	// caller building its own Analyzers passes them to ssl.NewShared, dtls.SpecConfig and
