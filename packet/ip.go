@@ -58,14 +58,19 @@ func (d *Decoder) ip(b []byte, wire int, p *Packet) (Status, error) {
 }
 
 func (d *Decoder) ipv4(b []byte, wire int, p *Packet) (Status, error) {
+	if len(b) < 20 { // the callers checked it; checked here, the header reads need no bounds checks
+		return Malformed, errTruncIP
+	}
 	hl := int(b[0]&0x0f) * 4
-	total := int(binary.BigEndian.Uint16(b[2:]))
+	// *_ip_bytes count the header's total length as Zeek does (IP_Hdr::TotalLen), so a
+	// TSO packet with total length 0 adds 0 although its payload is analyzed.
+	ipLen := int(binary.BigEndian.Uint16(b[2:]))
+	total := ipLen
 	if total == 0 { // TSO: Zeek (with -C) falls back to the captured length
+		p.weird("ip_hdr_len_zero")
 		if d.cfg.VerifyChecksums { // Zeek without -C: the checksum is wrong too; dropped
-			p.Weirds = append(p.Weirds, "ip_hdr_len_zero")
 			return Skip, nil
 		}
-		p.Weirds = append(p.Weirds, "ip_hdr_len_zero")
 		total = len(b)
 	}
 	if wire >= 0 && wire < total {
@@ -81,7 +86,7 @@ func (d *Decoder) ipv4(b []byte, wire int, p *Packet) (Status, error) {
 		return Malformed, errIPv4MinHdr
 	}
 	if d.cfg.VerifyChecksums && onesSum(0, b[:hl]) != 0xffff { // dropped, with its weird
-		p.Weirds = append(p.Weirds, "bad_IP_checksum")
+		p.weird("bad_IP_checksum")
 		return Skip, nil
 	}
 	p.IPVersion = 4
@@ -89,16 +94,14 @@ func (d *Decoder) ipv4(b []byte, wire int, p *Packet) (Status, error) {
 	mapV4(&p.Dst, b[16:20])
 	p.Proto = b[9]
 	p.TTL = b[8]
-	// *_ip_bytes count the header's total length as Zeek does (IP_Hdr::TotalLen), so a
-	// TSO packet with total length 0 adds 0 although its payload is analyzed.
-	p.IPLen = int(binary.BigEndian.Uint16(b[2:]))
+	p.IPLen = ipLen
 	ff := binary.BigEndian.Uint16(b[6:])
 	if ff&0x3fff != 0 { // MF or an offset: a fragment
 		if len(b) < total {
 			if ff&0x1fff != 0 {
 				return Malformed, errIncompleteFr
 			}
-			p.Weirds = append(p.Weirds, "incompletely_captured_fragment")
+			p.weird("incompletely_captured_fragment")
 			// Zeek analyzes a cut first fragment as is (header-only traces).
 		} else {
 			return d.fragment4(b, hl, total, ff, p)
