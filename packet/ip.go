@@ -35,9 +35,13 @@ var (
 // forwarded from the store buffer and stalls until both reach the cache. In perf
 // annotations of read + decode + lookup over perfmix.pcap, the instructions after those
 // two loads in flow.Table.Packet held 9.8 % of its samples before, 6.3 % after.
+//
+// The second word is built little-endian (bytes 0, 0, 0xff, 0xff, then a's four bytes as
+// they are): the compiler makes one 8-byte store of that, where the big-endian form became
+// a 4-byte store and four byte stores, which no 8-byte load can be forwarded from.
 func mapV4(dst *[16]byte, a []byte) {
 	binary.LittleEndian.PutUint64(dst[:8], 0)
-	binary.BigEndian.PutUint64(dst[8:], 0xffff<<32|uint64(binary.BigEndian.Uint32(a[:4])))
+	binary.LittleEndian.PutUint64(dst[8:], uint64(binary.LittleEndian.Uint32(a[:4]))<<32|0xffff0000)
 }
 
 // ip decodes an IPv4 or IPv6 packet; wire is the wire length left for it (-1: unknown).
