@@ -48,6 +48,9 @@ func OpenMapped(name string, f *os.File, pos *atomic.Int64) (Reader, error) {
 	}
 	r := &mappedPcap{pcapReader: pr.(*pcapReader), m: m, unmap: unmap, off: 24, pos: pos}
 	r.br = nil
+	// Touching ahead pays only where the reader is a sharded run's serial part; one engine
+	// gains no wall time from it (docs/PERFORMANCE.md, perf9) and runs 50 instructions a frame.
+	r.touch = runtime.GOMAXPROCS(0) >= 2
 	// With four CPUs or more the reader (a sharded run's serial part) gets a helper; on
 	// fewer, the helper's extra CPU (≈ a third more than the reading it saves: lines
 	// read twice, by two cores) costs more than it gives (docs/PERFORMANCE.md).
@@ -77,10 +80,11 @@ type mappedPcap struct {
 	*pcapReader
 	m       []byte
 	unmap   func()
-	off     int // offset of the next record
-	dropped int // bytes at the start of m already dropped from the mapping
-	ahead   int // bytes at the start of m already mapped in (populated)
-	touched int // bytes at the start of m already read once (touchAhead)
+	off     int  // offset of the next record
+	dropped int  // bytes at the start of m already dropped from the mapping
+	ahead   int  // bytes at the start of m already mapped in (populated)
+	touched int  // bytes at the start of m already read once (touchAhead)
+	touch   bool // whether Next calls touchAhead (two CPUs or more)
 	sink    byte
 	posAt   int // off when pos was last updated
 	pos     *atomic.Int64
@@ -133,7 +137,7 @@ func (r *mappedPcap) Next(f *Frame) error {
 		end += skip // beyond the snaplen: skipped
 	}
 	r.off = end
-	if r.touched < end+touchAhead {
+	if r.touch && r.touched < end+touchAhead {
 		r.touchAhead(end)
 	}
 	r.fill(f, sec, frac, wireLen)

@@ -45,6 +45,14 @@ type Packet struct {
 	Weirds []string
 }
 
+// weird appends a weird to p.Weirds. Out of line: the decoder's hot functions then keep
+// their registers for the common path instead of spilling them around append's growslice.
+//
+//go:noinline
+func (p *Packet) weird(name string) {
+	p.Weirds = append(p.Weirds, name)
+}
+
 // TCP flag bits.
 const (
 	FIN = 0x01
