@@ -3,7 +3,6 @@ package capture
 import (
 	"bufio"
 	"bytes"
-	"encoding/binary"
 	"fmt"
 	"io"
 	"os"
@@ -110,15 +109,7 @@ func (r *mappedPcap) Next(f *Frame) error {
 		r.num++
 		return r.fail(readErr(io.ErrUnexpectedEOF, "record header", rl, len(m)-off))
 	}
-	h := m[off : off+16]
-	var sec, frac, capLen, wireLen uint32
-	if r.le {
-		sec, frac = binary.LittleEndian.Uint32(h), binary.LittleEndian.Uint32(h[4:])
-		capLen, wireLen = binary.LittleEndian.Uint32(h[8:]), binary.LittleEndian.Uint32(h[12:])
-	} else {
-		sec, frac = binary.BigEndian.Uint32(h), binary.BigEndian.Uint32(h[4:])
-		capLen, wireLen = binary.BigEndian.Uint32(h[8:]), binary.BigEndian.Uint32(h[12:])
-	}
+	sec, frac, capLen, wireLen := r.recordHeader(m[off : off+16])
 	r.num++
 	if capLen > MaxCapLen {
 		return r.fail(fmt.Errorf("%w %d, bigger than maximum of %d", ErrCapLen, capLen, MaxCapLen))

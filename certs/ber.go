@@ -20,11 +20,9 @@ type berElem struct {
 	der         bool // the length was encoded in DER (minimal, definite)
 }
 
-// readBER reads the element at the start of b.
-func readBER(b []byte, depth int) (e berElem, rest []byte, ok bool) {
-	if len(b) < 2 || depth > maxBERDepth {
-		return e, nil, false
-	}
+// tagLen returns the length of the tag at the start of b (len(b) >= 2): one octet, or the
+// high tag number form's octets (at most 6); ok is false if no length octet follows it.
+func tagLen(b []byte) (n int, ok bool) {
 	i := 1
 	if b[0]&0x1f == 0x1f { // high tag number form
 		for i < len(b) && b[i]&0x80 != 0 {
@@ -32,8 +30,20 @@ func readBER(b []byte, depth int) (e berElem, rest []byte, ok bool) {
 		}
 		i++
 		if i >= len(b) || i > 6 {
-			return e, nil, false
+			return 0, false
 		}
+	}
+	return i, true
+}
+
+// readBER reads the element at the start of b.
+func readBER(b []byte, depth int) (e berElem, rest []byte, ok bool) {
+	if len(b) < 2 || depth > maxBERDepth {
+		return e, nil, false
+	}
+	i, ok := tagLen(b)
+	if !ok {
+		return e, nil, false
 	}
 	e.tag = b[:i]
 	e.constructed = b[0]&0x20 != 0
@@ -113,15 +123,9 @@ func derElements(b []byte, depth int) bool {
 		if len(b) < 2 || depth > maxBERDepth {
 			return false
 		}
-		i := 1
-		if b[0]&0x1f == 0x1f { // high tag number form
-			for i < len(b) && b[i]&0x80 != 0 {
-				i++
-			}
-			i++
-			if i >= len(b) || i > 6 {
-				return false
-			}
+		i, ok := tagLen(b)
+		if !ok {
+			return false
 		}
 		constructed := b[0]&0x20 != 0
 		l := int(b[i])
