@@ -61,21 +61,17 @@ func Run(r capture.Reader, opts Options) (Stats, error) {
 		close(sh.in)
 	}
 	wg.Wait()
-	for _, sh := range shards {
-		if err == nil || errors.Is(err, io.EOF) {
-			if sh.err != nil {
-				err = sh.err
-			}
+	all := make([]Stats, len(shards))
+	for i, sh := range shards {
+		all[i] = sh.e.Stats()
+		if sh.err != nil && (err == nil || errors.Is(err, io.EOF)) {
+			err = sh.err // the first shard's fault, unless reading failed first
 		}
-	}
-	st := Stats{CapHits: map[string]uint64{}}
-	for _, sh := range shards {
-		st.add(sh.e.Stats())
 	}
 	if errors.Is(err, io.EOF) {
 		err = nil
 	}
-	return st, err
+	return Sum(all...), err
 }
 
 // add sums another shard's counters into s.

@@ -49,9 +49,17 @@ func TestUDPFlowMemory(t *testing.T) {
 // udpFlowMemory returns the heap held per flow after n flows sent pl to port, one
 // datagram each.
 func udpFlowMemory(t *testing.T, n int, port uint16, pl []byte) float64 {
-	e := New(Options{})
 	p := &packet.Packet{IPVersion: 4, Proto: 17, SrcPort: 40000, DstPort: port, Payload: pl, PayloadLen: len(pl),
 		IPLen: 28 + len(pl), UDPLen: uint16(8 + len(pl))}
+	per := connMemory(t, n, p)
+	t.Logf("UDP flow memory, port %d, %d-byte datagram: %.0f bytes (%d flows)", port, len(pl), per, n)
+	return per
+}
+
+// connMemory returns the heap one engine holds per connection after n copies of p, each
+// from its own source address (so each makes a connection), all of them still active.
+func connMemory(t *testing.T, n int, p *packet.Packet) float64 {
+	e := New(Options{})
 	p.Dst = [16]byte{10: 0xff, 11: 0xff, 12: 192, 13: 168, 15: 1}
 	var ms0, ms1 runtime.MemStats
 	runtime.GC()
@@ -64,10 +72,8 @@ func udpFlowMemory(t *testing.T, n int, port uint16, pl []byte) float64 {
 	runtime.GC()
 	runtime.ReadMemStats(&ms1)
 	if a := e.Stats().Active; a != n {
-		t.Fatalf("%d flows active, want %d", a, n)
+		t.Fatalf("%d connections active, want %d", a, n)
 	}
-	per := float64(int64(ms1.HeapAlloc)-int64(ms0.HeapAlloc)) / float64(n)
-	t.Logf("UDP flow memory, port %d, %d-byte datagram: %.0f bytes (%d flows)", port, len(pl), per, n)
 	runtime.KeepAlive(e)
-	return per
+	return float64(int64(ms1.HeapAlloc)-int64(ms0.HeapAlloc)) / float64(n)
 }
