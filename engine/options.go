@@ -40,6 +40,11 @@ type Options struct {
 	// Workers is the number of engines (shards) Run spreads the connections over, with the
 	// output of one engine (docs/SCALING.md); 0 or 1: one engine.
 	Workers int
+	// Split, when set, runs the consumers in the shards (split.go) and Handler is not used:
+	// each shard's consumer formats what it can and the merged sink gets the rest, in one
+	// engine's order. With one engine, the consumer of shard 0 gets every event and its
+	// items go straight to the sink.
+	Split *Split
 	// Stop, when closed, ends a run of several Workers early: the frames read but not yet
 	// processed are dropped and reading stops (each shard then drains as at the end of
 	// input), so that a signal or an output error stops the work soon. nil: never.

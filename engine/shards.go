@@ -25,15 +25,23 @@ import (
 // take turns, by Order, to hand their events to the Handler while the event is still valid.
 // The Handler is called from the shards' goroutines, one call at a time. Frames that stay
 // valid after the next read (capture.Frame.Stable: a mapped file) are handed over by
-// reference, the others copied.
+// reference, the others copied. With opts.Split the shards' consumers run in the shards
+// instead, and a merger goroutine orders their output (split.go, merge.go).
 func Run(r capture.Reader, opts Options) (Stats, error) {
 	n := min(opts.Workers, maxWorkers)
 	if n <= 1 {
+		if opts.Split != nil {
+			return runOneSplit(r, opts)
+		}
 		e := New(opts)
 		err := e.Run(r)
 		return e.Stats(), err
 	}
-	m := newTurns(n)
+	var m *turns
+	var boxes []*Outbox
+	if opts.Split == nil {
+		m = newTurns(n)
+	}
 	shards := make([]*shard, n)
 	for s := range shards {
 		sh := &shard{turns: m, id: s, in: make(chan *batch, 2), next: opts.Handler, known: make([]uint64, n)}
@@ -42,8 +50,26 @@ func Run(r capture.Reader, opts Options) (Stats, error) {
 		}
 		o := shardOptions(opts, n) // dispatch_budget.go: the budget less the dispatcher's share, divided
 		o.Handler = sh
+		if opts.Split != nil { // split.go: the shard's own consumer, its items to the merger
+			sh.box = newOutbox(nil, s)
+			sh.end = opts.Split.Shard(s, sh.box)
+			o.Handler = sh.end
+			boxes = append(boxes, sh.box)
+		}
 		sh.e = New(o)
+		if sh.box != nil {
+			sh.box.e = sh.e
+		}
 		shards[s] = sh
+	}
+	merged := make(chan struct{})
+	if opts.Split != nil {
+		go func() {
+			defer close(merged)
+			newMerger(opts.Split.Merged, boxes).run()
+		}()
+	} else {
+		close(merged)
 	}
 	free := make(chan *batch, 4)
 	var wg sync.WaitGroup
@@ -59,6 +85,7 @@ func Run(r capture.Reader, opts Options) (Stats, error) {
 		close(sh.in)
 	}
 	wg.Wait()
+	<-merged
 	all := make([]Stats, len(shards))
 	for i, sh := range shards {
 		all[i] = sh.e.Stats()
@@ -105,6 +132,17 @@ type shard struct {
 	next  tlsmon.Handler
 	known []uint64 // the other shards' frames as last read (below)
 	err   error    // a fault on a truncated mapped capture (guardedProcess)
+	// With Options.Split (turns nil): the shard's consumer (the engine's Handler) and its
+	// outbox, handed over at the end of every batch.
+	box *Outbox
+	end ShardConsumer
+}
+
+// publish records the shard's progress for the turns (with Split, the outbox carries it).
+func (sh *shard) publish(i uint64) {
+	if sh.turns != nil {
+		sh.turns.publish(sh.id, i)
+	}
 }
 
 func (sh *shard) run(free chan *batch, stop <-chan struct{}) {
@@ -113,6 +151,9 @@ func (sh *shard) run(free chan *batch, stop <-chan struct{}) {
 		if sh.err == nil && (stop == nil || !stopped(stop)) {
 			sh.guardedProcess(b)
 		}
+		if sh.box != nil {
+			sh.box.send(b.first+uint64(len(b.frames)), false)
+		}
 		if b.users.Add(-1) == 0 {
 			select {
 			case free <- b:
@@ -120,9 +161,18 @@ func (sh *shard) run(free chan *batch, stop <-chan struct{}) {
 			}
 		}
 	}
-	sh.turns.publish(sh.id, math.MaxUint64-1) // below the flush's events (Frame MaxUint64)
+	sh.publish(math.MaxUint64 - 1) // below the flush's events (Frame MaxUint64)
+	if sh.box != nil {
+		sh.box.send(math.MaxUint64-1, false)
+	}
 	if sh.err == nil {
 		sh.e.Flush()
+	}
+	if sh.box != nil {
+		sh.box.ending = true
+		sh.end.End()
+		sh.box.send(math.MaxUint64, true)
+		return
 	}
 	sh.turns.done(sh.id)
 }
@@ -138,7 +188,7 @@ func (sh *shard) guardedProcess(b *batch) {
 				panic(v)
 			}
 			sh.err = ferr
-			sh.turns.publish(sh.id, math.MaxUint64-1)
+			sh.publish(math.MaxUint64 - 1)
 		}
 	}()
 	sh.process(b)
@@ -150,14 +200,14 @@ func (sh *shard) process(b *batch) {
 	for _, k := range b.own[sh.id] {
 		sh.ticks(b, next, int(k))
 		i := b.first + uint64(k)
-		sh.turns.publish(sh.id, i)
+		sh.publish(i)
 		sh.e.FrameAt(i, &b.frames[k])
 		next = int(k) + 1
 	}
 	sh.ticks(b, next, len(b.frames))
 	sh.e.tickedTo(b.first + uint64(len(b.frames)) - 1)
 	// Every later event of this shard is at a later frame.
-	sh.turns.publish(sh.id, b.first+uint64(len(b.frames)))
+	sh.publish(b.first + uint64(len(b.frames)))
 }
 
 // ticks moves the shard's clock over frames from..to-1 of b, which other shards own:
@@ -170,7 +220,7 @@ func (sh *shard) ticks(b *batch, from, to int) {
 			continue
 		}
 		i := b.first + uint64(k)
-		sh.turns.publish(sh.id, i)
+		sh.publish(i)
 		e.Tick(i, ts)
 	}
 }

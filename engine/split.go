@@ -1,0 +1,243 @@
+package engine
+
+import (
+	"fmt"
+	"io"
+	"math"
+
+	"github.com/tlsmon/tlsmon"
+	"github.com/tlsmon/tlsmon/capture"
+)
+
+// Split runs a sharded run's consumers in the shards instead of handing every event to one
+// Handler in turns (docs/SCALING.md, "Consumers in the shards"). Each shard's consumer reads
+// the shard's events while they are valid and puts into the shard's Outbox what must reach
+// the run's serial part: formatted output lines and copies of the few events a serial
+// consumer reads. Run's merger goroutine hands those items to Merged in the order one engine
+// would have produced them. The shards never wait for one another's output: they wait only
+// when the merger is several chunks behind them (backpressure).
+type Split struct {
+	// Shard makes the consumer of shard s (of n, counted from 0), which puts its items into
+	// out; Run calls it once per shard before the run starts. The consumer's HandleEvent and
+	// End are called on the shard's goroutine only.
+	Shard func(s int, out *Outbox) ShardConsumer
+	// Merged receives every item, on Run's merger goroutine (with one engine: on the
+	// engine's goroutine), one call at a time.
+	Merged Merged
+}
+
+// ShardConsumer consumes the events of one shard (Split.Shard).
+type ShardConsumer interface {
+	tlsmon.Handler
+	// End is called after the shard's last event (its flush): the items it puts then come
+	// after all of the run's other items, shard by shard in shard order.
+	End()
+}
+
+// Merged is the serial sink of a Split run.
+type Merged interface {
+	// Line receives a line a shard put for destination dest (Outbox.Line); line is valid
+	// only during the call.
+	Line(dest int, line []byte)
+	// Event receives a copy of an event a shard put (Outbox.Event), valid only during the
+	// call: its slices alias the merger's buffers and its Conn is a snapshot taken when it
+	// was put (UID and ID as they were then).
+	Event(ev tlsmon.Event)
+}
+
+// Bounds of a shard's outbox: a chunk is handed to the merger at the end of every batch, or
+// sooner when it holds chunkItems items or chunkBytes bytes; at most chunksInFlight chunks
+// of a shard exist, after which the shard waits for the merger to give one back.
+const (
+	chunkItems     = 4096
+	chunkBytes     = 1 << 20
+	chunksInFlight = 4
+)
+
+// phaseEnd follows PhaseFlush: the items of ShardConsumer.End (Order.Born is the shard).
+const phaseEnd = PhaseFlush + 1
+
+// Outbox is where one shard's consumer puts its items. It belongs to the shard's goroutine:
+// items are written into the current chunk without a lock or an atomic, and each chunk is
+// handed to the merger whole (a channel operation per chunk). Every item is tagged with the
+// shard engine's Order when it is put; items of one Order keep their put order.
+type Outbox struct {
+	e      *Engine
+	id     int
+	direct Merged // one engine: items go straight to the sink, in the engine's order
+	cur    *chunk
+	out    chan *chunk // full chunks, to the merger
+	free   chan *chunk // chunks the merger has finished with
+	made   int
+	ending bool // ShardConsumer.End is running
+	// a chunk is handed over when it holds maxItems items or maxBytes bytes (chunkItems,
+	// chunkBytes; tests make them small)
+	maxItems, maxBytes int
+}
+
+// chunk is a run of one shard's items, owned by the shard until handed to the merger, then
+// by the merger until given back. Items refer to data (lines, certificates' DER), certs,
+// weirds and conns by index, so that appending may move those buffers.
+type chunk struct {
+	items  []item
+	data   []byte
+	certs  []tlsmon.Certificate
+	weirds []tlsmon.Weird
+	conns  []tlsmon.Conn
+	// frame: every later item of the shard has an Order.Frame of at least frame (the
+	// shard's progress when it handed the chunk over); done: the shard puts no more items.
+	frame uint64
+	done  bool
+}
+
+type itemKind uint8
+
+const (
+	itemLine itemKind = iota
+	itemCert
+	itemWeird
+)
+
+type item struct {
+	order    Order
+	kind     itemKind
+	dest     int32 // itemLine
+	idx      int32 // itemCert, itemWeird: index in certs or weirds
+	conn     int32 // index in conns, or -1
+	off, end int32 // itemLine: the line, itemCert: the DER, in data
+}
+
+func newOutbox(e *Engine, id int) *Outbox {
+	return &Outbox{e: e, id: id, out: make(chan *chunk, chunksInFlight), free: make(chan *chunk, chunksInFlight),
+		maxItems: chunkItems, maxBytes: chunkBytes}
+}
+
+// Writer returns an io.Writer whose writes are Line(dest, p).
+func (o *Outbox) Writer(dest int) io.Writer { return outboxWriter{o, dest} }
+
+type outboxWriter struct {
+	o    *Outbox
+	dest int
+}
+
+func (w outboxWriter) Write(p []byte) (int, error) {
+	w.o.Line(w.dest, p)
+	return len(p), nil
+}
+
+// Line puts output for destination dest: a whole line, or a piece of one. A piece not
+// ending in '\n' leaves the line open, and the next Line for the same dest continues it
+// (one item, written by one Merged.Line call). p is copied.
+func (o *Outbox) Line(dest int, p []byte) {
+	if o.direct != nil {
+		o.direct.Line(dest, p)
+		return
+	}
+	c := o.chunk()
+	if n := len(c.items); n > 0 {
+		last := &c.items[n-1]
+		if last.kind == itemLine && int(last.dest) == dest && int(last.end) == len(c.data) && c.data[last.end-1] != '\n' {
+			c.data = append(c.data, p...)
+			last.end = int32(len(c.data))
+			return
+		}
+	}
+	off := len(c.data)
+	c.data = append(c.data, p...)
+	o.put(c, item{kind: itemLine, dest: int32(dest), off: int32(off), end: int32(len(c.data)), conn: -1})
+}
+
+// Event puts a copy of ev for Merged.Event: a *tlsmon.Certificate (its DER copied) or a
+// *tlsmon.Weird; the copy's Conn is a snapshot of ev's. Any other event type is a
+// programming error (it panics).
+func (o *Outbox) Event(ev tlsmon.Event) {
+	if o.direct != nil {
+		o.direct.Event(ev)
+		return
+	}
+	c := o.chunk()
+	it := item{conn: -1}
+	var m *tlsmon.Meta
+	switch ev := ev.(type) {
+	case *tlsmon.Certificate:
+		it.kind, it.idx = itemCert, int32(len(c.certs))
+		it.off = int32(len(c.data))
+		c.data = append(c.data, ev.DER...)
+		it.end = int32(len(c.data))
+		c.certs = append(c.certs, *ev)
+		m = &c.certs[it.idx].Meta
+	case *tlsmon.Weird:
+		it.kind, it.idx = itemWeird, int32(len(c.weirds))
+		c.weirds = append(c.weirds, *ev) // strings: immutable
+		m = &c.weirds[it.idx].Meta
+	default:
+		panic(fmt.Sprintf("engine: Outbox.Event of a %T", ev))
+	}
+	if m.Conn != nil {
+		it.conn = int32(len(c.conns))
+		c.conns = append(c.conns, *m.Conn)
+	}
+	m.Conn = nil // set by the merger (conns may move)
+	o.put(c, it)
+}
+
+// put tags it with the engine's Order and adds it to c; a full chunk is handed over.
+func (o *Outbox) put(c *chunk, it item) {
+	if o.ending {
+		it.order = Order{Frame: math.MaxUint64, Phase: phaseEnd, Born: uint64(o.id)}
+	} else {
+		it.order = o.e.Order()
+	}
+	c.items = append(c.items, it)
+	if len(c.items) >= o.maxItems || len(c.data) >= o.maxBytes {
+		// Every later item of the engine is at this item's Order or after.
+		o.send(it.order.Frame, false)
+	}
+}
+
+// chunk returns the chunk being filled, taking a free one (or waiting for one) if none is.
+func (o *Outbox) chunk() *chunk {
+	if o.cur != nil {
+		return o.cur
+	}
+	var c *chunk
+	select {
+	case c = <-o.free:
+	default:
+		if o.made < chunksInFlight {
+			o.made++
+			c = &chunk{}
+		} else {
+			c = <-o.free // backpressure: the merger is chunksInFlight chunks behind
+		}
+	}
+	c.items, c.data, c.certs, c.weirds, c.conns = c.items[:0], c.data[:0], c.certs[:0], c.weirds[:0], c.conns[:0]
+	c.frame, c.done = 0, false
+	o.cur = c
+	return c
+}
+
+// send hands the current chunk (an empty one if none: the shard's progress alone) to the
+// merger: every later item of the shard is at frame or after; done: there are none.
+func (o *Outbox) send(frame uint64, done bool) {
+	if o.direct != nil {
+		return
+	}
+	c := o.chunk()
+	c.frame, c.done = frame, done
+	o.cur = nil
+	o.out <- c
+}
+
+// runOneSplit is a Split run on one engine: shard 0's consumer gets every event and its
+// items go straight to the sink, in the engine's order.
+func runOneSplit(r capture.Reader, opts Options) (Stats, error) {
+	box := &Outbox{direct: opts.Split.Merged}
+	c := opts.Split.Shard(0, box)
+	opts.Handler = c
+	e := New(opts)
+	box.e = e
+	err := e.Run(r)
+	c.End()
+	return e.Stats(), err
+}
