@@ -151,7 +151,7 @@ func NewSet(specs []LogSpec, open func(LogSpec) Writer) *Set {
 }
 
 // setExtWeirds gives weird to the WeirdRaisers among b and its column extensions.
-func setExtWeirds(b Builder, weird *WeirdLog) {
+func setExtWeirds(b Builder, weird tlsmon.Handler) {
 	var exts []ColumnExtension
 	switch b := b.(type) {
 	case *SSLLog:

@@ -28,6 +28,7 @@ type tsvWriter struct {
 	cols      []Column
 	openTs    int64
 	headerOut bool
+	rowsOnly  bool // NewRowWriter's: no header, no #close (lines.go)
 	buf       []byte
 }
 
@@ -185,7 +186,7 @@ func appendTSVField(b []byte, s string, seps []string) []byte {
 }
 
 func (t *tsvWriter) Close(closeTs int64) error {
-	if !t.headerOut {
+	if !t.headerOut || t.rowsOnly {
 		return nil
 	}
 	b := append(t.buf[:0], "#close\t"...)

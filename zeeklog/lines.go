@@ -1,0 +1,67 @@
+package zeeklog
+
+import (
+	"io"
+
+	tlsmon "github.com/tlsmon/tlsmon"
+)
+
+// Rows formatted in one place and written in another: a sharded run (engine.Split) builds
+// the per-connection logs in its shards, each with a row writer (NewRowWriter) whose lines
+// go to the shard's outbox, and the run's merger writes those lines, in one engine's order,
+// with the log's own writer (LineWriter): the file gets exactly the bytes the log's writer
+// would have written from the rows.
+
+// LineWriter is a Writer that also writes rows already formatted by a NewRowWriter of the
+// same format and columns. The writers of NewTSVWriter and NewJSONWriter are LineWriters.
+type LineWriter interface {
+	Writer
+	// WriteLine writes one row's line (ending in '\n'), after the header when it is the
+	// log's first row (TSV).
+	WriteLine(line []byte) error
+}
+
+// NewRowWriter returns a writer of a log's rows alone, in TSV (NewTSVWriter's rows) or JSON
+// (NewJSONWriter's): one Write of one whole line per row, no header, no #close line.
+func NewRowWriter(w io.Writer, path string, cols []Column, json bool) Writer {
+	if json {
+		return NewJSONWriter(w, cols)
+	}
+	return &tsvWriter{w: w, path: path, cols: cols, headerOut: true, rowsOnly: true}
+}
+
+// WriteLine implements LineWriter.
+func (t *tsvWriter) WriteLine(line []byte) error {
+	if !t.headerOut {
+		t.buf = t.header(t.buf[:0])
+		t.headerOut = true
+		if _, err := t.w.Write(t.buf); err != nil {
+			return err
+		}
+	}
+	_, err := t.w.Write(line)
+	return err
+}
+
+// WriteLine implements LineWriter.
+func (j *jsonWriter) WriteLine(line []byte) error {
+	_, err := j.w.Write(line)
+	return err
+}
+
+// Builders returns the set's builders, in the order of its specs.
+func (s *Set) Builders() []Builder { return s.builders }
+
+// SetWeirds gives h the weirds the set's builders raise themselves (those NewSet gives the
+// set's weird.log): for a set without weird.log whose weirds a weird.log elsewhere reads.
+func (s *Set) SetWeirds(h tlsmon.Handler) {
+	for _, b := range s.builders {
+		switch b := b.(type) {
+		case *SSLLog:
+			b.WeirdEvents = h
+		case *X509Log:
+			b.Weirds = h
+		}
+		setExtWeirds(b, h)
+	}
+}
