@@ -219,9 +219,11 @@ func analyze(cfg config, stderr io.Writer) error {
 		Recover:         engine.Recover{Enabled: cfg.recover},
 		UIDSeed:         cfg.sink.seed,
 		Workers:         cfg.workers,
+		Split:           out.splitOptions(cfg), // split.go: nil unless the consumers can run in the shards
 		Stop:            stop.ch,
 		MaxMemory:       applyMaxMemory(cfg.maxMemory),
 	})
+	out.endSplit()
 	profErr := stopProfiles()
 	cr.clearProgress()
 	closeErr := out.Close()

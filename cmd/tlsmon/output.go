@@ -38,6 +38,11 @@ type outputs struct {
 	kafka   *sink.Kafka  // the Kafka part of dest, for the summary
 	toFiles bool         // log files are written (not with -o -, nor --kafka without -o)
 	stdout  bool         // rows stream to stdout
+
+	// The logs' writers as given to set, by path (split.go reads them), and the specs.
+	logWriters map[string]zeeklog.Writer
+	specs      []zeeklog.LogSpec
+	split      *splitRun // the run's consumers run in the shards (split.go), or nil
 }
 
 // eventsFile is the name of --events' output.
@@ -146,8 +151,10 @@ func openOutputs(cfg config, onErr func(error)) (*outputs, error) {
 		return r
 	}
 	o.want = cfg.sink.want
+	o.logWriters, o.specs = map[string]zeeklog.Writer{}, specs
 	set := zeeklog.NewSet(specs, func(spec zeeklog.LogSpec) zeeklog.Writer {
 		if hidden[spec.Path] {
+			o.logWriters[spec.Path] = discardWriter{}
 			return discardWriter{}
 		}
 		r := o.newLog(spec)
@@ -155,6 +162,7 @@ func openOutputs(cfg config, onErr func(error)) (*outputs, error) {
 			// -r into files only: never rotated, rows not counted (both are live mode's).
 			// The file's writer itself, so that zeeklog appends TSV rows straight into its
 			// line buffer (rowBuf's fast path; through rotLog perfmix took 8 % more).
+			o.logWriters[spec.Path] = r.w
 			return r.w
 		}
 		return r

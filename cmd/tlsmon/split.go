@@ -1,0 +1,214 @@
+package main
+
+import (
+	"io"
+
+	"github.com/tlsmon/tlsmon"
+	"github.com/tlsmon/tlsmon/engine"
+	"github.com/tlsmon/tlsmon/zeeklog"
+)
+
+// A file run with several workers builds its per-connection outputs in the shards
+// (engine.Split, docs/SCALING.md "Consumers in the shards"): each shard has its own
+// ssl.log, conn.log and analyzer.log builders and events.jsonl encoder, which keep only
+// per-connection state, and puts their lines into its outbox; the consumers whose decisions
+// span connections — x509.log (its per-day known-certificate cache, and the weirds its
+// parse raises), weird.log (sampling, did_log) — run on the merger's goroutine, on the
+// copies of the certificate and weird events the shards put, in one engine's order. The
+// merger writes every line with the log's own writer (zeeklog.LineWriter), so the files are
+// those of one engine. The summary's counts are kept per shard and summed at the end.
+//
+// Runs that need every event in one place keep the turns (engine.Options.Handler): policy
+// scripts (--load), --fingerprints, stdout and Kafka (their rows carry the stream's clock),
+// and live capture (its workers are engines of their own).
+
+// The logs built in the shards, in the order of zeeklog.Logs (those of them the run
+// writes: splitRun.specs). A line's destination is its log's position in specs;
+// events.jsonl's is len(specs).
+var shardLogs = [...]string{"ssl", "conn", "analyzer"}
+
+// splitRun is the serial side of a split run: the engine's Merged sink. Its methods run on
+// the merger's goroutine; the builders and files it writes are the run's own (outputs).
+type splitRun struct {
+	o       *outputs
+	specs   []zeeklog.LogSpec    // of shardLogs, those the run has
+	lines   []zeeklog.LineWriter // their files; nil for a log that runs unwritten (--logs)
+	events  io.Writer            // events.jsonl, or nil
+	x509    *zeeklog.X509Log     // nil if the run has no x509.log (--logs)
+	weird   *zeeklog.WeirdLog    // nil if the run has no weird.log
+	json    bool
+	text    bool     // --events-text
+	tallies []*tally // one per shard, summed by sum after the run
+}
+
+// newSplit returns the split side of the run's outputs, or nil when a run of cfg needs
+// every event in one place (above).
+func (o *outputs) newSplit(cfg config) *splitRun {
+	if cfg.workers <= 1 || len(cfg.sensor.ifaces) > 0 || o.dest != nil || !o.toFiles ||
+		len(cfg.load) > 0 || cfg.fingerprints {
+		return nil
+	}
+	r := &splitRun{o: o, json: cfg.json, text: cfg.eventsText}
+	for _, path := range shardLogs {
+		i := specIndex(o.specs, path)
+		if i < 0 {
+			continue
+		}
+		r.specs = append(r.specs, o.specs[i])
+		switch w := o.logWriters[path].(type) {
+		case discardWriter:
+			r.lines = append(r.lines, nil)
+		case zeeklog.LineWriter:
+			r.lines = append(r.lines, w)
+		default:
+			return nil
+		}
+	}
+	for _, b := range o.set.Builders() {
+		switch b := b.(type) {
+		case *zeeklog.X509Log:
+			r.x509 = b
+		case *zeeklog.WeirdLog:
+			r.weird = b
+		}
+	}
+	known := len(r.specs)
+	for _, ok := range []bool{r.x509 != nil, r.weird != nil} {
+		if ok {
+			known++
+		}
+	}
+	if len(o.set.Builders()) != known {
+		return nil // a log this split does not know
+	}
+	if o.events != nil {
+		r.events = o.events.w
+	}
+	return r
+}
+
+func specIndex(specs []zeeklog.LogSpec, path string) int {
+	for i, s := range specs {
+		if s.Path == path {
+			return i
+		}
+	}
+	return -1
+}
+
+// engine returns the engine's Split of the run.
+func (r *splitRun) engine() *engine.Split {
+	return &engine.Split{Shard: r.shard, Merged: r}
+}
+
+// shard makes shard s's consumer: its own builders of shardLogs and events.jsonl encoder,
+// writing lines into out. Called by engine.Run before the shards start.
+func (r *splitRun) shard(s int, out *engine.Outbox) engine.ShardConsumer {
+	c := &shardOutputs{out: out, certs: r.x509 != nil, weirds: r.weird != nil}
+	set := zeeklog.NewSet(r.specs, func(spec zeeklog.LogSpec) zeeklog.Writer {
+		d := specIndex(r.specs, spec.Path)
+		if r.lines[d] == nil {
+			return discardWriter{}
+		}
+		return zeeklog.NewRowWriter(out.Writer(d), spec.Path, spec.Columns, r.json)
+	})
+	if c.weirds {
+		set.SetWeirds(weirdsToMerger{out}) // ssl.log's own weirds, for the one weird.log
+	}
+	t := &tally{}
+	set.Observe(t)
+	r.tallies = append(r.tallies, t)
+	c.set = set
+	if r.events != nil {
+		c.events = newEventFile(out.Writer(len(r.specs)), r.text)
+	}
+	return c
+}
+
+// Line implements engine.Merged: a line of a log built in the shards, or of events.jsonl.
+func (r *splitRun) Line(dest int, line []byte) {
+	if r.o.abort.Load() {
+		return
+	}
+	if dest < len(r.lines) {
+		_ = r.lines[dest].WriteLine(line) // the file's error reaches onErr and Close
+		return
+	}
+	_, _ = r.events.Write(line)
+}
+
+// Event implements engine.Merged: a certificate for x509.log, a weird for weird.log.
+func (r *splitRun) Event(e tlsmon.Event) {
+	if r.o.abort.Load() {
+		return
+	}
+	switch e.(type) {
+	case *tlsmon.Certificate:
+		r.x509.HandleEvent(e)
+	case *tlsmon.Weird:
+		r.weird.HandleEvent(e)
+	}
+}
+
+// sum adds the shards' counts to the run's (after the run: the shards are done).
+func (r *splitRun) sum() {
+	for _, t := range r.tallies {
+		r.o.tally.tls += t.tls
+		r.o.tally.dtls += t.dtls
+		r.o.tally.quic += t.quic
+		r.o.tally.certs += t.certs
+	}
+}
+
+// shardOutputs is one shard's consumer; it runs on the shard's goroutine. Certificates go
+// to its outbox before its ssl.log sees them, so that weird.log gets x509.log's weirds for
+// a certificate before those ssl.log raises for it, as in one engine's log set.
+type shardOutputs struct {
+	out    *engine.Outbox
+	events *eventFile // nil without --events
+	set    *zeeklog.Set
+	// the run has x509.log, weird.log: certificates, weirds go to the merger
+	certs, weirds bool
+}
+
+func (c *shardOutputs) HandleEvent(e tlsmon.Event) {
+	if c.events != nil {
+		c.events.HandleEvent(e)
+	}
+	switch e.(type) {
+	case *tlsmon.Certificate:
+		if c.certs {
+			c.out.Event(e)
+		}
+	case *tlsmon.Weird:
+		if c.weirds {
+			c.out.Event(e)
+		}
+		return
+	}
+	c.set.HandleEvent(e)
+}
+
+// End writes the rows of the shard's connections that never ended.
+func (c *shardOutputs) End() { _ = c.set.Close(0) } // row writers: no #close, no error
+
+// weirdsToMerger hands the weirds a shard's builders raise to the merger.
+type weirdsToMerger struct{ out *engine.Outbox }
+
+func (w weirdsToMerger) HandleEvent(e tlsmon.Event) { w.out.Event(e) }
+
+// splitOptions prepares the split side of a run of cfg and returns its engine.Split, or
+// nil when the run keeps the turns.
+func (o *outputs) splitOptions(cfg config) *engine.Split {
+	if o.split = o.newSplit(cfg); o.split == nil {
+		return nil
+	}
+	return o.split.engine()
+}
+
+// endSplit is called after engine.Run: the summary's counts of the shards.
+func (o *outputs) endSplit() {
+	if o.split != nil {
+		o.split.sum()
+	}
+}
