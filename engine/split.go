@@ -50,7 +50,7 @@ type Merged interface {
 // of a shard exist, after which the shard waits for the merger to give one back.
 const (
 	chunkItems     = 4096
-	chunkBytes     = 1 << 20
+	chunkBytes     = 256 << 10
 	chunksInFlight = 4
 )
 
