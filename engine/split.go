@@ -1,9 +1,12 @@
 package engine
 
 import (
+	"bytes"
 	"fmt"
+	"hash/maphash"
 	"io"
 	"math"
+	"math/bits"
 
 	"github.com/tlsmon/tlsmon"
 	"github.com/tlsmon/tlsmon/capture"
@@ -73,6 +76,7 @@ type Outbox struct {
 	// a chunk is handed over when it holds maxItems items or maxBytes bytes (chunkItems,
 	// chunkBytes; tests make them small)
 	maxItems, maxBytes int
+	ders               derCopies
 }
 
 // chunk is a run of one shard's items, owned by the shard until handed to the merger, then
@@ -93,9 +97,9 @@ type chunk struct {
 type itemKind uint8
 
 const (
-	itemLine itemKind = iota
-	itemCert
-	itemWeird
+	itemLine  itemKind = iota
+	itemCert           // certs[idx], its DER a stable copy (derCopies)
+	itemWeird          // weirds[idx]
 )
 
 type item struct {
@@ -104,7 +108,7 @@ type item struct {
 	dest     int32 // itemLine
 	idx      int32 // itemCert, itemWeird: index in certs or weirds
 	conn     int32 // index in conns, or -1
-	off, end int32 // itemLine: the line, itemCert: the DER, in data
+	off, end int32 // itemLine: the line in data
 }
 
 func newOutbox(e *Engine, id int) *Outbox {
@@ -161,10 +165,8 @@ func (o *Outbox) Event(ev tlsmon.Event) {
 	switch ev := ev.(type) {
 	case *tlsmon.Certificate:
 		it.kind, it.idx = itemCert, int32(len(c.certs))
-		it.off = int32(len(c.data))
-		c.data = append(c.data, ev.DER...)
-		it.end = int32(len(c.data))
 		c.certs = append(c.certs, *ev)
+		c.certs[it.idx].DER = o.ders.stable(ev.DER)
 		m = &c.certs[it.idx].Meta
 	case *tlsmon.Weird:
 		it.kind, it.idx = itemWeird, int32(len(c.weirds))
@@ -240,4 +242,51 @@ func runOneSplit(r capture.Reader, opts Options) (Stats, error) {
 	err := e.Run(r)
 	c.End()
 	return e.Stats(), err
+}
+
+// derCopies are one shard's copies of the certificates it has put: a certificate's item
+// refers to its copy, made at its first sighting, instead of copying it again. A copy is
+// never written after it is made, so the merger reads it in place (and the line stays in
+// both cores' caches). Why: perfmix's 37,455 certificate events are a few hundred distinct
+// certificates; copying each into the chunk, then reading it on the merger's core, was
+// most of the cost of handing them over (docs/PERFORMANCE.md, "Consumers in the shards").
+type derCopies struct {
+	seed  maphash.Seed
+	m     map[uint64][]byte
+	bytes int
+}
+
+// Bounds of a shard's derCopies: beyond them it starts over (the copies already handed out
+// stay valid: they are only forgotten).
+const (
+	maxDERCopies    = 4096
+	maxDERCopyBytes = 8 << 20
+	derCopyKeyEdge  = 64 // bytes hashed at each end of a certificate
+)
+
+// stable returns a copy of der that is never written again.
+func (d *derCopies) stable(der []byte) []byte {
+	if d.m == nil {
+		d.seed, d.m = maphash.MakeSeed(), make(map[uint64][]byte)
+	}
+	k := uint64(len(der))
+	if len(der) <= 2*derCopyKeyEdge {
+		k ^= maphash.Bytes(d.seed, der)
+	} else {
+		k ^= maphash.Bytes(d.seed, der[:derCopyKeyEdge]) ^ bits.RotateLeft64(maphash.Bytes(d.seed, der[len(der)-derCopyKeyEdge:]), 17)
+	}
+	if c, ok := d.m[k]; ok && bytes.Equal(c, der) {
+		return c
+	}
+	if len(d.m) >= maxDERCopies || d.bytes+len(der) > maxDERCopyBytes {
+		clear(d.m)
+		d.bytes = 0
+	}
+	c := bytes.Clone(der)
+	if c == nil {
+		c = []byte{}
+	}
+	d.m[k] = c // a colliding certificate replaces the other one
+	d.bytes += len(c)
+	return c
 }
