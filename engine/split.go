@@ -131,8 +131,12 @@ func (w outboxWriter) Write(p []byte) (int, error) {
 
 // Line puts output for destination dest: a whole line, or a piece of one. A piece not
 // ending in '\n' leaves the line open, and the next Line for the same dest continues it
-// (one item, written by one Merged.Line call). p is copied.
+// (one item, written by one Merged.Line call); a line must be finished during the event
+// that starts it. p is copied.
 func (o *Outbox) Line(dest int, p []byte) {
+	if len(p) == 0 {
+		return
+	}
 	if o.direct != nil {
 		o.direct.Line(dest, p)
 		return
@@ -191,7 +195,8 @@ func (o *Outbox) put(c *chunk, it item) {
 		it.order = o.e.Order()
 	}
 	c.items = append(c.items, it)
-	if len(c.items) >= o.maxItems || len(c.data) >= o.maxBytes {
+	open := it.kind == itemLine && c.data[it.end-1] != '\n' // to be continued in this chunk
+	if (len(c.items) >= o.maxItems || len(c.data) >= o.maxBytes) && !open {
 		// Every later item of the engine is at this item's Order or after.
 		o.send(it.order.Frame, false)
 	}
