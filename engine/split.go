@@ -20,7 +20,7 @@ import (
 // would have produced them. The shards never wait for one another's output: they wait only
 // when the merger is several chunks behind them (backpressure).
 type Split struct {
-	// Shard makes the consumer of shard s (of n, counted from 0), which puts its items into
+	// Shard makes the consumer of shard s (of Workers, counted from 0), which puts its items into
 	// out; Run calls it once per shard before the run starts. The consumer's HandleEvent and
 	// End are called on the shard's goroutine only.
 	Shard func(s int, out *Outbox) ShardConsumer
@@ -43,8 +43,9 @@ type Merged interface {
 	// only during the call.
 	Line(dest int, line []byte)
 	// Event receives a copy of an event a shard put (Outbox.Event), valid only during the
-	// call: its slices alias the merger's buffers and its Conn is a snapshot taken when it
-	// was put (UID and ID as they were then).
+	// call and not to be written: a Certificate's DER is its shard's copy of the
+	// certificate (derCopies), the event and its Conn live in the merger's chunk, the Conn
+	// a snapshot taken when the event was put (UID, ID and StartTs as they were then).
 	Event(ev tlsmon.Event)
 }
 
