@@ -126,6 +126,9 @@ func (m *merger) emit(c *chunk, it *item) {
 		m.sink.Line(int(it.dest), c.data[it.off:it.end])
 	case itemCert:
 		ev := &c.certs[it.idx]
+		if it.inData {
+			ev.DER = c.data[it.off:it.end:it.end]
+		}
 		ev.Conn = c.conn(it.conn)
 		m.sink.Event(ev)
 	case itemWeird:

@@ -99,7 +99,7 @@ type itemKind uint8
 
 const (
 	itemLine  itemKind = iota
-	itemCert           // certs[idx], its DER a stable copy (derCopies)
+	itemCert           // certs[idx], its DER a stable copy (derCopies) or in data
 	itemWeird          // weirds[idx]
 )
 
@@ -109,7 +109,8 @@ type item struct {
 	dest     int32 // itemLine
 	idx      int32 // itemCert, itemWeird: index in certs or weirds
 	conn     int32 // index in conns, or -1
-	off, end int32 // itemLine: the line in data
+	off, end int32 // itemLine: the line in data; itemCert with inData: the DER
+	inData   bool
 }
 
 func newOutbox(e *Engine, id int) *Outbox {
@@ -171,7 +172,14 @@ func (o *Outbox) Event(ev tlsmon.Event) {
 	case *tlsmon.Certificate:
 		it.kind, it.idx = itemCert, int32(len(c.certs))
 		c.certs = append(c.certs, *ev)
-		c.certs[it.idx].DER = o.ders.stable(ev.DER)
+		if der := o.ders.stable(ev.DER); der != nil {
+			c.certs[it.idx].DER = der
+		} else { // its first sighting: copied into the chunk
+			c.certs[it.idx].DER = nil
+			it.off = int32(len(c.data))
+			c.data = append(c.data, ev.DER...)
+			it.end, it.inData = int32(len(c.data)), true
+		}
 		m = &c.certs[it.idx].Meta
 	case *tlsmon.Weird:
 		it.kind, it.idx = itemWeird, int32(len(c.weirds))
@@ -250,15 +258,17 @@ func runOneSplit(r capture.Reader, opts Options) (Stats, error) {
 	return e.Stats(), err
 }
 
-// derCopies are one shard's copies of the certificates it has put: a certificate's item
-// refers to its copy, made at its first sighting, instead of copying it again. A copy is
-// never written after it is made, so the merger reads it in place (and the line stays in
-// both cores' caches). Why: perfmix's 37,455 certificate events are a few hundred distinct
-// certificates; copying each into the chunk, then reading it on the merger's core, was
-// most of the cost of handing them over (docs/PERFORMANCE.md, "Consumers in the shards").
+// derCopies are one shard's copies of the certificates it has seen more than once: such a
+// certificate's item refers to the copy instead of copying it again. A copy is never
+// written after it is made, so the merger reads it in place (and its lines stay in both
+// cores' caches). A certificate seen for the first time is only remembered (its hash) and
+// copied into the chunk: traffic without repetition makes no copies to collect. Why:
+// perfmix's 37,455 certificate events are a few hundred distinct certificates; copying each
+// into the chunk, then reading it on the merger's core, was most of the cost of handing
+// them over (docs/PERFORMANCE.md, "Consumers in the shards").
 type derCopies struct {
 	seed  maphash.Seed
-	m     map[uint64][]byte
+	m     map[uint64][]byte // by the hash of stable; nil: seen once
 	bytes int
 }
 
@@ -266,11 +276,12 @@ type derCopies struct {
 // stay valid: they are only forgotten).
 const (
 	maxDERCopies    = 4096
-	maxDERCopyBytes = 8 << 20
+	maxDERCopyBytes = 2 << 20
 	derCopyKeyEdge  = 64 // bytes hashed at each end of a certificate
 )
 
-// stable returns a copy of der that is never written again.
+// stable returns a copy of der that is never written again, or nil at der's first
+// sighting.
 func (d *derCopies) stable(der []byte) []byte {
 	if d.m == nil {
 		d.seed, d.m = maphash.MakeSeed(), make(map[uint64][]byte)
@@ -281,17 +292,19 @@ func (d *derCopies) stable(der []byte) []byte {
 	} else {
 		k ^= maphash.Bytes(d.seed, der[:derCopyKeyEdge]) ^ bits.RotateLeft64(maphash.Bytes(d.seed, der[len(der)-derCopyKeyEdge:]), 17)
 	}
-	if c, ok := d.m[k]; ok && bytes.Equal(c, der) {
+	c, seen := d.m[k]
+	if c != nil && bytes.Equal(c, der) {
 		return c
 	}
 	if len(d.m) >= maxDERCopies || d.bytes+len(der) > maxDERCopyBytes {
 		clear(d.m)
-		d.bytes = 0
+		d.bytes, seen = 0, false
 	}
-	c := bytes.Clone(der)
-	if c == nil {
-		c = []byte{}
+	if !seen {
+		d.m[k] = nil
+		return nil
 	}
+	c = append(make([]byte, 0, len(der)), der...)
 	d.m[k] = c // a colliding certificate replaces the other one
 	d.bytes += len(c)
 	return c

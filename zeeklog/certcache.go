@@ -50,6 +50,8 @@ type certCache struct {
 	bytes int
 	// Evictions counts entries dropped to keep the cache within its bounds.
 	Evictions uint64
+	// the bounds: maxCertCacheEntries and maxCertCacheBytes, or a share of them (lines.go)
+	maxEntries, maxBytes int
 
 	// the event a Set is dispatching and its entry, so its builders hash it only once
 	curEv *tlsmon.Certificate
@@ -57,7 +59,7 @@ type certCache struct {
 }
 
 func newCertCache() *certCache {
-	return &certCache{seed: maphash.MakeSeed(), m: make(map[uint64]*certInfo)}
+	return &certCache{seed: maphash.MakeSeed(), m: make(map[uint64]*certInfo), maxEntries: maxCertCacheEntries, maxBytes: maxCertCacheBytes}
 }
 
 // lookup returns the entry of the certificate of ev, creating it if needed.
@@ -78,7 +80,7 @@ func (c *certCache) lookup(ev *tlsmon.Certificate) *certInfo {
 	e := &certInfo{key: key, sum: sha256.Sum256(certs.OpenSSLEncoding(ev.DER))}
 	e.fp = hexSHA256(&e.sum)
 	e.size = certEntryOverhead + len(e.fp) + len(ev.DER)
-	if e.size <= maxCertCacheBytes && chain < maxCertChain {
+	if e.size <= c.maxBytes && chain < maxCertChain {
 		e.der = bytes.Clone(ev.DER)
 		c.insert(e)
 	}
@@ -177,7 +179,7 @@ func (c *certCache) insert(e *certInfo) {
 
 // shrink evicts arbitrary entries other than keep until the cache is within its bounds.
 func (c *certCache) shrink(keep *certInfo) {
-	for c.n > maxCertCacheEntries || c.bytes > maxCertCacheBytes {
+	for c.n > c.maxEntries || c.bytes > c.maxBytes {
 		victim := keep
 	pick:
 		for _, e := range c.m {

@@ -65,3 +65,11 @@ func (s *Set) SetWeirds(h tlsmon.Handler) {
 		setExtWeirds(b, h)
 	}
 }
+
+// ShareCertCache bounds the certificate cache of the set (its ssl.log's and x509.log's) to
+// 1/n of its size: for the sets of a sharded run, whose caches together then hold what one
+// set's holds. An eviction costs a later parse, never a different row.
+func (s *Set) ShareCertCache(n int) {
+	s.certs.maxEntries = max(maxCertCacheEntries/n, 1)
+	s.certs.maxBytes = max(maxCertCacheBytes/n, 1)
+}

@@ -38,6 +38,7 @@ type splitRun struct {
 	weird   *zeeklog.WeirdLog    // nil if the run has no weird.log
 	json    bool
 	text    bool     // --events-text
+	n       int      // shards (--workers)
 	tallies []*tally // one per shard, summed by sum after the run
 }
 
@@ -48,7 +49,7 @@ func (o *outputs) newSplit(cfg config) *splitRun {
 		len(cfg.load) > 0 || cfg.fingerprints {
 		return nil
 	}
-	r := &splitRun{o: o, json: cfg.json, text: cfg.eventsText}
+	r := &splitRun{o: o, json: cfg.json, text: cfg.eventsText, n: cfg.workers}
 	for _, path := range shardLogs {
 		i := specIndex(o.specs, path)
 		if i < 0 {
@@ -84,6 +85,9 @@ func (o *outputs) newSplit(cfg config) *splitRun {
 	if o.events != nil {
 		r.events = o.events.w
 	}
+	// The certificate caches (the merger's x509.log's, each shard's ssl.log's) share one
+	// set's bounds: half for x509.log, half between the shards.
+	o.set.ShareCertCache(2)
 	return r
 }
 
@@ -117,6 +121,7 @@ func (r *splitRun) shard(s int, out *engine.Outbox) engine.ShardConsumer {
 	}
 	t := &tally{}
 	set.Observe(t)
+	set.ShareCertCache(2 * r.n)
 	r.tallies = append(r.tallies, t)
 	c.set = set
 	if r.events != nil {
