@@ -130,11 +130,11 @@ func (m *merger) emit(c *chunk, it *item) {
 			ev.DER = c.data[it.off:it.end:it.end]
 		}
 		ev.Conn = c.conn(it.conn)
-		m.sink.Event(ev)
+		m.sink.Event(ev, c.data[it.xoff:it.xend:it.xend])
 	case itemWeird:
 		ev := &c.weirds[it.idx]
 		ev.Conn = c.conn(it.conn)
-		m.sink.Event(ev)
+		m.sink.Event(ev, c.data[it.xoff:it.xend:it.xend])
 	}
 }
 

@@ -42,11 +42,11 @@ type Merged interface {
 	// Line receives a line a shard put for destination dest (Outbox.Line); line is valid
 	// only during the call.
 	Line(dest int, line []byte)
-	// Event receives a copy of an event a shard put (Outbox.Event), valid only during the
-	// call and not to be written: a Certificate's DER is its shard's copy of the
+	// Event receives a copy of an event a shard put (Outbox.Event) and the bytes put with
+	// it (extra; empty if none), valid only during the call and not to be written: a Certificate's DER is its shard's copy of the
 	// certificate (derCopies), the event and its Conn live in the merger's chunk, the Conn
 	// a snapshot taken when the event was put (UID, ID and StartTs as they were then).
-	Event(ev tlsmon.Event)
+	Event(ev tlsmon.Event, extra []byte)
 }
 
 // Bounds of a shard's outbox: a chunk is handed to the merger at the end of every batch, or
@@ -111,6 +111,8 @@ type item struct {
 	conn     int32 // index in conns, or -1
 	off, end int32 // itemLine: the line in data; itemCert with inData: the DER
 	inData   bool
+	// itemCert, itemWeird: the extra bytes put with the event, in data
+	xoff, xend int32
 }
 
 func newOutbox(e *Engine, id int) *Outbox {
@@ -158,11 +160,13 @@ func (o *Outbox) Line(dest int, p []byte) {
 }
 
 // Event puts a copy of ev for Merged.Event: a *tlsmon.Certificate (its DER copied) or a
-// *tlsmon.Weird; the copy's Conn is a snapshot of ev's. Any other event type is a
-// programming error (it panics).
-func (o *Outbox) Event(ev tlsmon.Event) {
+// *tlsmon.Weird; the copy's Conn is a snapshot of ev's. extra (copied) goes with it: what
+// the shard computed of the event that the serial side would otherwise compute again (the
+// command: a certificate's fingerprint). Any other event type is a programming error (it
+// panics).
+func (o *Outbox) Event(ev tlsmon.Event, extra []byte) {
 	if o.direct != nil {
-		o.direct.Event(ev)
+		o.direct.Event(ev, extra)
 		return
 	}
 	c := o.chunk()
@@ -193,6 +197,9 @@ func (o *Outbox) Event(ev tlsmon.Event) {
 		c.conns = append(c.conns, *m.Conn)
 	}
 	m.Conn = nil // set by the merger (conns may move)
+	it.xoff = int32(len(c.data))
+	c.data = append(c.data, extra...)
+	it.xend = int32(len(c.data))
 	o.put(c, it)
 }
 

@@ -1,6 +1,7 @@
 package engine
 
 import (
+	"bytes"
 	"crypto/sha256"
 	"fmt"
 	"path/filepath"
@@ -22,7 +23,14 @@ func (r *splitRender) Line(dest int, line []byte) {
 	}
 }
 
-func (r *splitRender) Event(ev tlsmon.Event) {
+func (r *splitRender) Event(ev tlsmon.Event, extra []byte) {
+	if c, ok := ev.(*tlsmon.Certificate); ok { // the consumer puts the DER's SHA-256 with it
+		if sum := sha256.Sum256(c.DER); !bytes.Equal(extra, sum[:]) {
+			r.b = fmt.Appendf(r.b, "wrong extra %x\n", extra)
+		}
+	} else if len(extra) != 0 {
+		r.b = fmt.Appendf(r.b, "extra %x\n", extra)
+	}
 	uid := "-"
 	if c := ev.EventMeta().Conn; c != nil {
 		uid = fmt.Sprintf("%s %v", c.UID, c.ID)
@@ -42,9 +50,13 @@ type splitConsumer struct {
 }
 
 func (c *splitConsumer) HandleEvent(ev tlsmon.Event) {
-	switch ev.(type) {
-	case *tlsmon.Certificate, *tlsmon.Weird:
-		c.out.Event(ev)
+	switch e := ev.(type) {
+	case *tlsmon.Certificate:
+		sum := sha256.Sum256(e.DER)
+		c.out.Event(ev, sum[:])
+		return
+	case *tlsmon.Weird:
+		c.out.Event(ev, nil)
 		return
 	}
 	var ok bool
@@ -98,9 +110,13 @@ func TestRunSplitMatchOne(t *testing.T) {
 		want := &splitRender{}
 		var line []byte
 		e := New(Options{Handler: tlsmon.HandlerFunc(func(ev tlsmon.Event) {
-			switch ev.(type) {
-			case *tlsmon.Certificate, *tlsmon.Weird:
-				want.Event(ev)
+			switch e := ev.(type) {
+			case *tlsmon.Certificate:
+				sum := sha256.Sum256(e.DER)
+				want.Event(ev, sum[:])
+				return
+			case *tlsmon.Weird:
+				want.Event(ev, nil)
 				return
 			}
 			var ok bool
@@ -142,4 +158,4 @@ func (m mergedFunc) Line(dest int, line []byte) {
 	m.r.Line(dest, line)
 }
 
-func (m mergedFunc) Event(ev tlsmon.Event) { m.r.Event(ev) }
+func (m mergedFunc) Event(ev tlsmon.Event, extra []byte) { m.r.Event(ev, extra) }

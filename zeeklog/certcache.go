@@ -52,6 +52,9 @@ type certCache struct {
 	Evictions uint64
 	// the bounds: maxCertCacheEntries and maxCertCacheBytes, or a share of them (lines.go)
 	maxEntries, maxBytes int
+	// the fingerprint of the certificate being looked up when its caller knows it
+	// (X509Log.HandleCertificate), or nil
+	givenSum *[32]byte
 
 	// the event a Set is dispatching and its entry, so its builders hash it only once
 	curEv *tlsmon.Certificate
@@ -77,7 +80,12 @@ func (c *certCache) lookup(ev *tlsmon.Certificate) *certInfo {
 	}
 	// Zeek hashes the certificate as OpenSSL encodes it back (the wire bytes, but for
 	// BER lengths outside the TBSCertificate and bytes trailing it).
-	e := &certInfo{key: key, sum: sha256.Sum256(certs.OpenSSLEncoding(ev.DER))}
+	e := &certInfo{key: key}
+	if c.givenSum != nil {
+		e.sum = *c.givenSum
+	} else {
+		e.sum = sha256.Sum256(certs.OpenSSLEncoding(ev.DER))
+	}
 	e.fp = hexSHA256(&e.sum)
 	e.size = certEntryOverhead + len(e.fp) + len(ev.DER)
 	if e.size <= c.maxBytes && chain < maxCertChain {

@@ -73,3 +73,18 @@ func (s *Set) ShareCertCache(n int) {
 	s.certs.maxEntries = max(maxCertCacheEntries/n, 1)
 	s.certs.maxBytes = max(maxCertCacheBytes/n, 1)
 }
+
+// CertificateSum returns the fingerprint (SHA-256, as Zeek computes it) of ev's
+// certificate, from the set's certificate cache: what a sharded run's shard hands over with
+// its copy of the event, for X509Log.HandleCertificate.
+func (s *Set) CertificateSum(ev *tlsmon.Certificate) [32]byte {
+	return s.certs.lookup(ev).sum
+}
+
+// HandleCertificate is HandleEvent of a Certificate whose fingerprint is known
+// (Set.CertificateSum of the same certificate): it is not computed again.
+func (l *X509Log) HandleCertificate(ev *tlsmon.Certificate, sum *[32]byte) {
+	l.certs.givenSum = sum
+	l.HandleEvent(ev)
+	l.certs.givenSum = nil
+}

@@ -142,16 +142,21 @@ func (r *splitRun) Line(dest int, line []byte) {
 	_, _ = r.events.Write(line)
 }
 
-// Event implements engine.Merged: a certificate for x509.log, a weird for weird.log.
-func (r *splitRun) Event(e tlsmon.Event) {
+// Event implements engine.Merged: a certificate for x509.log (extra: its fingerprint,
+// computed by the shard), a weird for weird.log.
+func (r *splitRun) Event(e tlsmon.Event, extra []byte) {
 	if r.o.abort.Load() {
 		return
 	}
-	switch e.(type) {
+	switch ev := e.(type) {
 	case *tlsmon.Certificate:
-		r.x509.HandleEvent(e)
+		if len(extra) == 32 {
+			r.x509.HandleCertificate(ev, (*[32]byte)(extra))
+		} else {
+			r.x509.HandleEvent(ev)
+		}
 	case *tlsmon.Weird:
-		r.weird.HandleEvent(e)
+		r.weird.HandleEvent(ev)
 	}
 }
 
@@ -180,14 +185,15 @@ func (c *shardOutputs) HandleEvent(e tlsmon.Event) {
 	if c.events != nil {
 		c.events.HandleEvent(e)
 	}
-	switch e.(type) {
+	switch ev := e.(type) {
 	case *tlsmon.Certificate:
-		if c.certs {
-			c.out.Event(e)
+		if c.certs { // with its fingerprint: the shard's ssl.log computes it anyway
+			sum := c.set.CertificateSum(ev)
+			c.out.Event(ev, sum[:])
 		}
 	case *tlsmon.Weird:
 		if c.weirds {
-			c.out.Event(e)
+			c.out.Event(ev, nil)
 		}
 		return
 	}
@@ -200,7 +206,7 @@ func (c *shardOutputs) End() { _ = c.set.Close(0) } // row writers: no #close, n
 // weirdsToMerger hands the weirds a shard's builders raise to the merger.
 type weirdsToMerger struct{ out *engine.Outbox }
 
-func (w weirdsToMerger) HandleEvent(e tlsmon.Event) { w.out.Event(e) }
+func (w weirdsToMerger) HandleEvent(e tlsmon.Event) { w.out.Event(e, nil) }
 
 // splitOptions prepares the split side of a run of cfg and returns its engine.Split, or
 // nil when the run keeps the turns.
