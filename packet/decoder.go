@@ -132,7 +132,7 @@ func (d *Decoder) Decode(linkType uint32, ts int64, data []byte, p *Packet) (Sta
 func (d *Decoder) decodeLen(linkType uint32, ts int64, data []byte, wireLen int, p *Packet) (Status, error) {
 	p.reset(ts)
 	d.stats.Packets++
-	if d.frags.pending() && ts >= d.frags.nextExpiry {
+	if d.frags.due(ts) {
 		d.stats.FragTimeouts += d.frags.expire(ts)
 	}
 	var st Status
