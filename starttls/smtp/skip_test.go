@@ -28,7 +28,7 @@ func (r *detailRec) HandleEvent(ev tlsmon.Event) {
 
 // converse runs an SMTP analyzer (framing the message body line by line or not) over a
 // conversation: each byte b of data's first quarter cuts the next delivery from the rest
-// (length b%64+1, originator when b&0x80 is 0), as sttest.Fuzz does.
+// (length b%64+1, originator when b&0x80 is 0; 0x7f: a gap), as sttest.Fuzz does.
 func converse(data []byte, frameBody bool) []string {
 	r := &detailRec{}
 	conn := &tlsmon.Conn{UID: "Ctest"}
@@ -45,6 +45,10 @@ func converse(data []byte, frameBody bool) []string {
 			break
 		}
 		ts++
+		if b == 0x7f {
+			a.Gap(ts, true, 10)
+			continue
+		}
 		n := min(int(b%64)+1, len(rest))
 		a.DeliverStream(ts, b&0x80 == 0, rest[:n])
 		rest = rest[n:]
@@ -78,10 +82,10 @@ func smtpSeed(turns ...string) []byte {
 	return append(ctl, rest[:len(ctl)*3]...)
 }
 
-// FuzzSMTPBody requires Lines.SkipPlain to change nothing: the events of a conversation
-// are the same whether the message body is framed line by line or skipped.
-func FuzzSMTPBody(f *testing.F) {
+// smtpBodySeeds are conversations that reach a message body, for FuzzSMTP.
+func smtpBodySeeds() [][]byte {
 	body := "Subject: x\r\n\r\nline one\r\nline two with a long tail of text to cross deliveries\r\n"
+	var seeds [][]byte
 	for _, data := range []string{
 		body + ".\r\n",
 		body + "..stuffed\r\n.\r\n",
@@ -91,14 +95,18 @@ func FuzzSMTPBody(f *testing.F) {
 		body + "\r\r\n.\r\n",
 		body + ".\r\nSTARTTLS\r\n",
 	} {
-		f.Add(smtpSeed("220 mx\r\n", "EHLO a\r\nMAIL FROM:<a@b>\r\nDATA\r\n", "250 ok\r\n250 ok\r\n354 go\r\n", data, "250 queued\r\n220 ready\r\n", "QUIT\r\n"))
+		seeds = append(seeds, smtpSeed("220 mx\r\n", "EHLO a\r\nMAIL FROM:<a@b>\r\nDATA\r\n", "250 ok\r\n250 ok\r\n354 go\r\n", data, "250 queued\r\n220 ready\r\n", "QUIT\r\n"))
 	}
-	f.Fuzz(func(t *testing.T, data []byte) {
-		framed, skipped := converse(data, true), converse(data, false)
-		if !slices.Equal(framed, skipped) {
-			t.Fatalf("framed:\n%q\nskipped:\n%q", framed, skipped)
-		}
-	})
+	return seeds
+}
+
+// sameWithoutSkip requires Lines.SkipPlain to change nothing: the events of a
+// conversation are the same whether the message body is framed line by line or skipped.
+func sameWithoutSkip(t *testing.T, data []byte) {
+	framed, skipped := converse(data, true), converse(data, false)
+	if !slices.Equal(framed, skipped) {
+		t.Fatalf("framed:\n%q\nskipped:\n%q", framed, skipped)
+	}
 }
 
 // TestSkipPlainSkips checks that the message body is skipped, not framed: the test above
