@@ -115,19 +115,22 @@ func (l *Lines) Next(data []byte) (line, rest []byte, ok bool) {
 	return line, data[end:], true
 }
 
-// SkipPlain returns the length of the longest prefix of data made of whole lines that
+// SkipPlain returns the length n of the longest prefix of data made of whole lines that
 // Next would return one by one, each ended by CRLF, with no other CR or LF in it, no NUL
 // while the framing still looks for one, and none equal to stop: lines Next frames without
 // buffering them, without a weird and without a change of state. A parser that has
 // nothing to do with such lines but find stop (SMTP's message body, ended by ".") drops
-// them at once instead of framing each. It returns 0 unless the framing is between lines
-// with nothing pending (no buffered part, CR or weird). Why: framing costs ≈ 290
-// instructions a line (three scans, and the calls between them); this, one scan a line.
-func (l *Lines) SkipPlain(data []byte, stop string) int {
+// them at once instead of framing each, frames the line at n with Next, and may skip
+// again after it. ok is false when one of the lines scanned held a lone CR or a NUL: then
+// n is 0 and the rest of data is to be framed line by line (skipping again after each
+// line would scan the same lines again). n is 0 unless the framing is between lines with
+// nothing pending (no buffered part, CR or weird). Why: framing costs ≈ 290 instructions
+// a line (three scans, and the calls between them); this, one scan a line.
+func (l *Lines) SkipPlain(data []byte, stop string) (n int, ok bool) {
 	if l.lastCR || l.singleCR || l.nulSeen || l.Split || !(l.reset || len(l.buf) == 0 && !l.trunc) {
-		return 0
+		return 0, true
 	}
-	n, lines := 0, 0
+	lines := 0
 	for {
 		i := bytes.IndexByte(data[n:], '\n')
 		if i < 1 || data[n+i-1] != '\r' || string(data[n:n+i-1]) == stop {
@@ -137,10 +140,10 @@ func (l *Lines) SkipPlain(data []byte, stop string) int {
 		lines++
 	}
 	// Every LF of data[:n] follows a CR; as many CRs as LFs means no other CR.
-	if n == 0 || bytes.Count(data[:n], []byte{'\r'}) != lines || l.NULs && !l.nulDone && bytes.IndexByte(data[:n], 0) >= 0 {
-		return 0
+	if bytes.Count(data[:n], []byte{'\r'}) != lines || l.NULs && !l.nulDone && bytes.IndexByte(data[:n], 0) >= 0 {
+		return 0, false
 	}
-	return n
+	return n, true
 }
 
 // NULInLine reports, once, that the first NUL of a NUL-sensitive direction was seen.

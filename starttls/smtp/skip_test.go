@@ -117,17 +117,18 @@ func TestSkipPlainSkips(t *testing.T) {
 	for _, tc := range []struct {
 		in   string
 		want int
+		ok   bool
 	}{
-		{"a\r\nb\r\n.\r\nc\r\n", 6},
-		{"a\r\nb\r\nc", 6},
-		{"a\r\nb\rx\r\n", 0},
-		{"a\r\nb\nc\r\n", 3},
-		{"a\r\n\x00\r\n", 0},
-		{".\r\n", 0},
-		{"\r\n\r\n", 4},
+		{"a\r\nb\r\n.\r\nc\r\n", 6, true},
+		{"a\r\nb\r\nc", 6, true},
+		{"a\r\nb\rx\r\n", 0, false},
+		{"a\r\nb\nc\r\n", 3, true},
+		{"a\r\n\x00\r\n", 0, false},
+		{".\r\n", 0, true},
+		{"\r\n\r\n", 4, true},
 	} {
-		if got := l.SkipPlain([]byte(tc.in), "."); got != tc.want {
-			t.Errorf("SkipPlain(%q) = %d, want %d", tc.in, got, tc.want)
+		if got, ok := l.SkipPlain([]byte(tc.in), "."); got != tc.want || ok != tc.ok {
+			t.Errorf("SkipPlain(%q) = %d, %v; want %d, %v", tc.in, got, ok, tc.want, tc.ok)
 		}
 	}
 }

@@ -61,13 +61,18 @@ func (p *parser) Deliver(h *starttls.Host, ts int64, isOrig bool, data []byte) i
 		return p.lines.Feed(h, p, ts, isOrig, data)
 	}
 	// Of the message body's lines, only the "." that ends it matters (command): the plain
-	// ones are skipped, the others (the end of a line begun in an earlier delivery, one
-	// with a bare CR, ...) framed one at a time.
+	// ones are skipped, the others (the end of a line begun in an earlier delivery, a bare
+	// LF, ...) framed one at a time; after a lone CR or a NUL, the rest of the delivery is
+	// framed.
 	l := &p.lines[0]
 	n := 0
 	for n < len(data) {
 		if p.inData {
-			n += l.SkipPlain(data[n:], ".")
+			k, ok := l.SkipPlain(data[n:], ".")
+			if !ok {
+				return n + p.lines.Feed(h, p, ts, isOrig, data[n:])
+			}
+			n += k
 		}
 		k, end := starttls.FeedLine(h, p, l, ts, isOrig, data[n:])
 		n += k
