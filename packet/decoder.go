@@ -127,12 +127,12 @@ func (d *Decoder) Decode(linkType uint32, ts int64, data []byte, p *Packet) (Sta
 	return d.DecodeLen(linkType, ts, data, -1, p)
 }
 
-// DecodeLen is Decode with the frame's length on the wire (capture.Frame.WireLen), which
-// Zeek compares with the IP length. wireLen < 0 means unknown.
-func (d *Decoder) DecodeLen(linkType uint32, ts int64, data []byte, wireLen int, p *Packet) (Status, error) {
+// decodeLen is DecodeLen without the fast path: every frame the fast path takes decodes
+// here to the same Packet (FuzzDecode compares them).
+func (d *Decoder) decodeLen(linkType uint32, ts int64, data []byte, wireLen int, p *Packet) (Status, error) {
 	p.reset(ts)
 	d.stats.Packets++
-	if d.frags.pending() && ts >= d.frags.nextExpiry {
+	if d.frags.due(ts) {
 		d.stats.FragTimeouts += d.frags.expire(ts)
 	}
 	var st Status

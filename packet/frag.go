@@ -58,9 +58,15 @@ type fragTable struct {
 	seq     uint64
 }
 
-func (t *fragTable) init() { t.m = make(map[fragKey]*datagram) }
+func (t *fragTable) init() {
+	t.m = make(map[fragKey]*datagram)
+	t.nextExpiry = 1<<63 - 1
+}
 
-func (t *fragTable) pending() bool { return len(t.m) > 0 }
+// due reports whether a datagram may have timed out by ts: one comparison a frame. With
+// nothing pending, nextExpiry is past every time, or an expiry that has since been
+// removed, for which expire finds nothing and moves nextExpiry past every time.
+func (t *fragTable) due(ts int64) bool { return ts >= t.nextExpiry }
 
 func (t *fragTable) cost(g *datagram) int { return cap(g.data) + cap(g.hdr) }
 

@@ -2,6 +2,7 @@ package packet
 
 import (
 	"errors"
+	"reflect"
 	"testing"
 
 	"github.com/gopacket/gopacket/layers"
@@ -20,6 +21,7 @@ func FuzzDecode(f *testing.F) {
 	var p Packet
 	var ts int64
 	f.Fuzz(func(t *testing.T, data []byte) {
+		checkFastPath(t, data)
 		for _, l := range fuzzLinks {
 			ts += 1000
 			st, err := d.Decode(l, ts, data, &p)
@@ -40,4 +42,29 @@ func FuzzDecode(f *testing.F) {
 			}
 		}
 	})
+}
+
+// checkFastPath requires DecodeLen, whose fast path takes most Ethernet frames, to give
+// what the general path (decodeLen) gives for any frame: status, error and every field of
+// the Packet, decoded into a Packet holding another frame's values, for several wire
+// lengths, with and without checksum verification.
+func checkFastPath(t *testing.T, data []byte) {
+	t.Helper()
+	stale := Packet{Ts: 1, IPVersion: 6, Src: [16]byte{1}, Dst: [16]byte{2}, Proto: 17, IPLen: 9, TTL: 9,
+		SrcPort: 9, DstPort: 9, Seq: 9, Ack: 9, Flags: 9, Window: 9, Payload: []byte{9}, PayloadLen: 9,
+		UDPLen: 9, Reassembled: true, Transport: []byte{9}, Weirds: make([]string, 1, 4)}
+	for _, verify := range []bool{false, true} {
+		for _, wire := range []int{-1, 0, 13, 14, len(data) - 1, len(data), len(data) + 100} {
+			fast, slow := stale, stale
+			fast.Weirds = append([]string(nil), stale.Weirds...)
+			slow.Weirds = append([]string(nil), stale.Weirds...)
+			df, ds := NewDecoder(Config{VerifyChecksums: verify}), NewDecoder(Config{VerifyChecksums: verify})
+			stf, errf := df.DecodeLen(LinkEthernet, 7, data, wire, &fast)
+			sts, errs := ds.decodeLen(LinkEthernet, 7, data, wire, &slow)
+			if stf != sts || !reflect.DeepEqual(errf, errs) || !reflect.DeepEqual(fast, slow) || df.Stats() != ds.Stats() {
+				t.Fatalf("wire %d verify %v: DecodeLen %v %v\n%+v\n%+v\ndecodeLen %v %v\n%+v\n%+v",
+					wire, verify, stf, errf, fast, df.Stats(), sts, errs, slow, ds.Stats())
+			}
+		}
+	}
 }

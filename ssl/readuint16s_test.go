@@ -19,6 +19,9 @@ func TestReadUint16s(t *testing.T) {
 		{[]byte{1, 2, 3, 4, 5}, 3, []uint64{0x0102, 0x0304}, false, 1},
 		{[]byte{1, 2}, 0, nil, true, 2},
 		{[]byte{0xff}, 1, nil, false, 1},
+		{[]byte{1, 2, 3, 4, 5, 6, 7, 8, 9, 10, 11}, 5, []uint64{0x0102, 0x0304, 0x0506, 0x0708, 0x090a}, true, 1},
+		{[]byte{1, 2, 3, 4, 5, 6, 7, 8, 9, 10, 11, 12, 13, 14, 15, 16, 17, 18}, 9, []uint64{0x0102, 0x0304, 0x0506, 0x0708, 0x090a, 0x0b0c, 0x0d0e, 0x0f10, 0x1112}, true, 0},
+		{[]byte{1, 2, 3, 4, 5, 6, 7, 8, 9, 10, 11}, 9, []uint64{0x0102, 0x0304, 0x0506, 0x0708, 0x090a}, false, 1},
 	} {
 		s := cryptobyte.String(tc.in)
 		got, ok := readUint16s([]uint64{7}, &s, tc.n)

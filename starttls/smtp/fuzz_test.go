@@ -8,5 +8,11 @@ import (
 
 func FuzzSMTP(f *testing.F) {
 	f.Add([]byte("\x05\x85\x10\x90ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnop"))
-	f.Fuzz(func(t *testing.T, data []byte) { sttest.Fuzz(data, 25, New) })
+	for _, s := range smtpBodySeeds() {
+		f.Add(s)
+	}
+	f.Fuzz(func(t *testing.T, data []byte) {
+		sttest.Fuzz(data, 25, New)
+		sameWithoutSkip(t, data)
+	})
 }

@@ -21,10 +21,14 @@ func Spec() analyzer.Spec {
 
 // New returns an SMTP analyzer for env's connection.
 func New(env *analyzer.Env) analyzer.Analyzer {
+	return starttls.NewHost(env, "SMTP", newParser())
+}
+
+func newParser() *parser {
 	p := &parser{}
 	p.lines.SetCR() // Zeek's default content line framing, NUL-sensitive
 	p.lines.SetNULs()
-	return starttls.NewHost(env, "SMTP", p)
+	return p
 }
 
 // maxPending caps the commands awaiting a reply (pipelining).
@@ -41,6 +45,9 @@ type parser struct {
 	pending []uint8 // commands awaiting a reply, oldest first
 	cont    int     // code of a multi-line reply in progress, 0 if none
 	inData  bool
+	// frameBody frames the message body line by line, without Lines.SkipPlain (the tests
+	// compare both ways).
+	frameBody bool
 }
 
 // EndOfData parses a line left unterminated when a side closed (Zeek's content line
@@ -50,7 +57,30 @@ func (p *parser) EndOfData(h *starttls.Host, ts int64, isOrig bool) {
 }
 
 func (p *parser) Deliver(h *starttls.Host, ts int64, isOrig bool, data []byte) int {
-	return p.lines.Feed(h, p, ts, isOrig, data)
+	if !isOrig || !p.inData || p.frameBody {
+		return p.lines.Feed(h, p, ts, isOrig, data)
+	}
+	// Of the message body's lines, only the "." that ends it matters (command): the plain
+	// ones are skipped, the others (the end of a line begun in an earlier delivery, a bare
+	// LF, ...) framed one at a time; after a lone CR or a NUL, the rest of the delivery is
+	// framed.
+	l := &p.lines[0]
+	n := 0
+	for n < len(data) {
+		if p.inData {
+			k, ok := l.SkipPlain(data[n:], ".")
+			if !ok {
+				return n + p.lines.Feed(h, p, ts, isOrig, data[n:])
+			}
+			n += k
+		}
+		k, end := starttls.FeedLine(h, p, l, ts, isOrig, data[n:])
+		n += k
+		if end {
+			break
+		}
+	}
+	return n
 }
 
 func (p *parser) Line(h *starttls.Host, ts int64, isOrig bool, line []byte) {
