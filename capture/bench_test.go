@@ -112,7 +112,7 @@ func BenchmarkPerfmixReadMapped(b *testing.B) {
 	var pkts uint64
 	runtime.LockOSThread() // threadCPU is this goroutine's: the reader's own CPU time
 	defer runtime.UnlockOSThread()
-	cpu0 := threadCPU()
+	cpu0, sys0 := threadCPU(), threadSys()
 	for range b.N {
 		fl, err := os.Open(p)
 		if err != nil {
@@ -133,4 +133,5 @@ func BenchmarkPerfmixReadMapped(b *testing.B) {
 	}
 	b.ReportMetric(float64(pkts)/b.Elapsed().Seconds(), "pkts/s")
 	b.ReportMetric(float64(threadCPU()-cpu0)/1e6/float64(b.N), "reader-cpu-ms/op")
+	b.ReportMetric(float64(threadSys()-sys0)/1e6/float64(b.N), "reader-sys-ms/op")
 }

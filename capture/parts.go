@@ -158,14 +158,10 @@ func (p *Parts) Resume(off int, num uint64) Reader {
 	r := p.r
 	r.off, r.num = off, num
 	r.dropped = max(r.dropped, min((off-mappedKeep)&^(pageSize-1), off&^(pageSize-1)), 0)
-	r.ahead = max(r.ahead, r.dropped)
 	r.touched = off
 	r.setPos()
 	return r
 }
-
-// Load maps in the pages of m[from:to] ahead of their use (one system call).
-func (p *Parts) Load(from, to int) { populate(p.r.m[from:to]) }
 
 // Release drops the pages wholly inside m[from:to] from the mapping (they stay in the page
 // cache) and publishes to as the reading position if it is further than the last one (the

@@ -19,7 +19,7 @@ import (
 // batches to the shards. Frame indices, batches' contents and routing are those of
 // dispatch, whatever the number of walkers.
 
-// partSize is the nominal size of a part: one Load (MADV_POPULATE_READ) call per part.
+// partSize is the nominal size of a part.
 const partSize = 2 << 20
 
 // partKeep is how many parts behind the one being handed out stay mapped (frames the shards
@@ -181,7 +181,6 @@ func walkParts(p *capture.Parts, j, readers, n int, free chan *batch, out chan<-
 			// few batches): dropped from the mapping, so the resident set stays small.
 			p.Release(p.Bounds[k-partKeep], p.Bounds[k-partKeep+1])
 		}
-		p.Load(off, end)
 		ok := true
 		for ok && off < end {
 			b := newBatch(free, n)
