@@ -22,6 +22,9 @@ type Parts struct {
 	Bounds []int
 }
 
+// LinkType is the link type of every frame of the file.
+func (p *Parts) LinkType() uint32 { return p.r.linkType }
+
 // Splitter is implemented by readers that can be cut into Parts (OpenMapped's, for
 // classic pcap files with 16-byte record headers, before their first frame is read).
 type Splitter interface {

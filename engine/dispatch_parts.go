@@ -38,14 +38,16 @@ type partMsg struct {
 	err  error
 }
 
-// readersFor is the number of walkers for a run of n shards on procs CPUs: one (the serial
-// dispatcher) below eight CPUs, where one dispatcher outruns the shards it shares the CPUs
-// with; then one per eight CPUs (a walker feeds ≈ 2 shards on perfmix, docs/PERFORMANCE.md).
+// readersFor is the number of walkers for a run of n shards on procs CPUs. A walker reads
+// and routes about as fast as the serial dispatcher, ≈ 2 shards' worth on perfmix
+// (docs/PERFORMANCE.md, "Parallel readers"), and takes a CPU from the shards while it
+// runs: below eight CPUs the serial dispatcher feeds what the other CPUs can process;
+// from eight on, one walker per three CPUs.
 func readersFor(n, procs int) int {
 	if n < 2 || procs < 8 {
 		return 1
 	}
-	return min(procs/4, 8)
+	return min(procs/3, 16)
 }
 
 // dispatchParts is dispatch over p with readers walkers (≥ 2), its sequencer running on the

@@ -265,3 +265,45 @@ func TestDispatchPartsTruncated(t *testing.T) {
 		f.Close()
 	}
 }
+
+// Run with parallel readers (a mapped capture of several parts, eight CPUs as far as
+// the dispatcher can tell) reports exactly what one engine reports: sample.pcap's records
+// repeated 250 times (5 MB), each copy 1,000 s after the previous one.
+func TestRunPartsMatchOne(t *testing.T) {
+	b, err := os.ReadFile(filepath.Join("..", "testdata", "sample.pcap"))
+	if err != nil {
+		t.Fatal(err)
+	}
+	if binary.LittleEndian.Uint32(b) != 0xa1b2c3d4 {
+		t.Skip("sample.pcap is not a little-endian microsecond pcap")
+	}
+	big := append([]byte(nil), b[:24]...)
+	for c := range 250 {
+		for off := 24; off+16 <= len(b); {
+			n := int(binary.LittleEndian.Uint32(b[off+8:]))
+			rec := append([]byte(nil), b[off:off+16+n]...)
+			binary.LittleEndian.PutUint32(rec, binary.LittleEndian.Uint32(rec)+uint32(c*1000))
+			big = append(big, rec...)
+			off += 16 + n
+		}
+	}
+	p := filepath.Join(t.TempDir(), "big.pcap")
+	if err := os.WriteFile(p, big, 0o644); err != nil {
+		t.Fatal(err)
+	}
+	defer runtime.GOMAXPROCS(runtime.GOMAXPROCS(8))
+	if readersFor(3, procs()) < 2 {
+		t.Fatal("no parallel readers with eight CPUs")
+	}
+	fl, _ := os.Open(p)
+	m, _ := capture.OpenMapped(p, fl, nil)
+	if parts, ok := m.(capture.Splitter).Split(partSize); !ok || len(parts.Bounds) < 3 {
+		t.Fatal("the capture is not cut into parts")
+	}
+	m.Close()
+	fl.Close()
+	want := renderRun(t, p, Options{})
+	if got := workersRun(t, p, Options{Workers: 3}); got != want { // mapped for 3 workers
+		t.Errorf("3 workers, parallel readers: %s", firstDiff(want, got))
+	}
+}

@@ -66,6 +66,22 @@ func (c *countingReader) Next(f *capture.Frame) error {
 	return nil
 }
 
+// Split implements capture.Splitter for the sharded engine's parallel readers, which read
+// the capture without calling Next (the run's stop reaches them through engine.Options.Stop):
+// only when the reader below can be split, no progress line is shown (it counts frames) and
+// the file's link type needs no warning.
+func (c *countingReader) Split(size int) (*capture.Parts, bool) {
+	sp, ok := c.Reader.(capture.Splitter)
+	if !ok || c.progress != nil || c.packets != 0 {
+		return nil, false
+	}
+	p, ok := sp.Split(size)
+	if !ok || (c.warn != nil && !packet.KnownLinkType(p.LinkType())) {
+		return nil, false
+	}
+	return p, true
+}
+
 func (c *countingReader) maybeProgress(f *capture.Frame) {
 	now := time.Now()
 	el := now.Sub(c.start)
