@@ -42,12 +42,12 @@ type partMsg struct {
 // and routes about as fast as the serial dispatcher, ≈ 2 shards' worth on perfmix
 // (docs/PERFORMANCE.md, "Parallel readers"), and takes a CPU from the shards while it
 // runs: below eight CPUs the serial dispatcher feeds what the other CPUs can process;
-// from eight on, one walker per three CPUs.
+// from eight on, one walker per three CPUs, rounded up (3 of 8, 6 of 16).
 func readersFor(n, procs int) int {
 	if n < 2 || procs < 8 {
 		return 1
 	}
-	return min(procs/3, 16)
+	return min((procs+2)/3, 16)
 }
 
 // dispatchParts is dispatch over p with readers walkers (≥ 2), its sequencer running on the
