@@ -214,7 +214,8 @@ func (r *mappedPcap) setPos() {
 	}
 	// Without a helper the pages are mapped by the reader's page faults: the kernel maps
 	// the cached pages around a faulting one (fault-around) more cheaply than
-	// MADV_POPULATE_READ maps them one by one (docs/PERFORMANCE.md, "Reading").
+	// MADV_POPULATE_READ maps them one by one (docs/PERFORMANCE.md, "Parallel readers and a
+	// leaner mapped reader").
 }
 
 // helpAhead is how far ahead of the reading readAhead works.

@@ -4,6 +4,7 @@ import (
 	"io"
 	"runtime"
 	"runtime/debug"
+	"sync"
 
 	"github.com/tlsmon/tlsmon/capture"
 	"github.com/tlsmon/tlsmon/packet"
@@ -66,12 +67,16 @@ func dispatchParts(p *capture.Parts, shards []*shard, free chan *batch, opts Opt
 		outs[j] = make(chan partMsg, 2)
 		go walkParts(p, j, readers, n, pool, outs[j], quit, done)
 	}
+	var stop sync.Once
 	stopWalkers := func() {
-		close(quit)
-		for range readers {
-			<-done
-		}
+		stop.Do(func() {
+			close(quit)
+			for range readers {
+				<-done
+			}
+		})
 	}
+	defer stopWalkers() // also when a fault in the sequencer's own reads unwinds it
 	route, _ := newRouteDecoder(opts, n)
 	var pk packet.Packet
 	i := uint64(1) // the next frame's index
