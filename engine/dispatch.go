@@ -141,8 +141,8 @@ func dispatch(r capture.Reader, shards []*shard, free chan *batch, opts Options)
 	return dispatchWith(r, shards, free, opts, readersFor(len(shards), procs()), partSize)
 }
 
-// dispatchWith is dispatch with the given number of readers (1: serial) and parts of
-// about size bytes.
+// dispatchWith is dispatch with the given number of readers (1: serial, frame by frame)
+// and parts of about size bytes.
 func dispatchWith(r capture.Reader, shards []*shard, free chan *batch, opts Options, readers, size int) error {
 	if sp, ok := r.(capture.Splitter); ok && readers >= 2 && len(shards) >= 2 {
 		if p, ok := sp.Split(size); ok && len(p.Bounds) > 2 {

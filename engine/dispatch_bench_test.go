@@ -283,8 +283,9 @@ func leanKey(f []byte) (k flow.Key, ok bool) {
 // frames copied into the batches), route (ShardOf) and hand the batches to shards that
 // only release them. With -cpu 1, pkts/s is what the dispatcher can feed on one core;
 // dispatcher-cpu-ms/op is its own thread's CPU time (with more CPUs the mapped reader's
-// read-ahead helper runs beside it). readers=R (mapped only) reads with R parallel walkers
-// (dispatchParts): dispatcher-cpu-ms/op is then the sequencer's thread, the serial part.
+// read-ahead helper runs beside it). readers=1 is the serial dispatcher (what Run does below
+// eight CPUs), readers=R ≥ 2 reads with R parallel walkers (dispatchParts):
+// dispatcher-cpu-ms/op is then the sequencer's thread, the serial part.
 func BenchmarkDispatcher(b *testing.B) {
 	path := perfmixPath(b)
 	for _, c := range []struct {
@@ -293,7 +294,7 @@ func BenchmarkDispatcher(b *testing.B) {
 	}{{true, 1}, {true, 2}, {true, 4}, {false, 1}} {
 		for _, shards := range []int{2, 8, 16} {
 			name := fmt.Sprintf("mapped=%v/shards=%d", c.mapped, shards)
-			if c.readers > 1 {
+			if c.mapped {
 				name = fmt.Sprintf("mapped=%v/readers=%d/shards=%d", c.mapped, c.readers, shards)
 			}
 			b.Run(name, func(b *testing.B) {

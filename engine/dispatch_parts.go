@@ -51,6 +51,69 @@ func readersFor(n, procs int) int {
 	return min((procs+2)/3, 16)
 }
 
+// sequencer numbers the batches of a parts read, routes what the walkers left and hands
+// them to the shards, in file order.
+type sequencer struct {
+	shards []*shard
+	free   chan *batch // where the shards release the batches
+	pool   chan *batch // where the walkers take them from
+	opts   Options
+	route  *packet.Decoder
+	pk     packet.Packet
+	i      uint64 // the next frame's index
+}
+
+func newSequencer(shards []*shard, free chan *batch, opts Options, pool int) *sequencer {
+	route, _ := newRouteDecoder(opts, len(shards)) // its fragments within its share of the budget
+	return &sequencer{shards: shards, free: free, pool: make(chan *batch, pool), opts: opts, route: route, i: 1}
+}
+
+// hand numbers a batch's frames, routes those left to it and hands the batch to the
+// shards; false at a stop.
+func (q *sequencer) hand(b *batch) bool {
+	n := len(q.shards)
+	b.first = q.i
+	q.i += uint64(len(b.frames))
+	if len(b.later) > 0 {
+		b.routeLater(q.route, n, &q.pk)
+	}
+	b.users.Store(int32(n))
+	for _, sh := range q.shards {
+		sh.in <- b
+	}
+	for more := true; more; { // the released batches go back to the walkers
+		select {
+		case x := <-q.free:
+			releaseBatch(q.pool, x)
+		default:
+			more = false
+		}
+	}
+	return q.opts.Stop == nil || !stopped(q.opts.Stop)
+}
+
+// walk walks p from at (a verified record boundary) to end itself and hands the batches;
+// it returns where it stopped, whether that is end (ok: else a record out of the
+// ordinary) and whether the run was stopped.
+func (q *sequencer) walk(p *capture.Parts, at, end int) (next int, ok, stop bool) {
+	n := len(q.shards)
+	for ok = true; ok && at < end; {
+		b := newBatch(q.pool, n)
+		b.frames, at, ok = p.Walk(frameSpace(b), at, end)
+		if len(b.frames) == 0 {
+			releaseBatch(q.pool, b)
+		} else if b.routeFast(n); !q.hand(b) {
+			return at, ok, true
+		}
+	}
+	return at, ok, false
+}
+
+// serial reads on from at with the serial reader.
+func (q *sequencer) serial(p *capture.Parts, at int) error {
+	return dispatchFrom(p.Resume(at, q.i-1), q.shards, q.free, q.opts, q.route, q.i)
+}
+
 // dispatchParts is dispatch over p with readers walkers (≥ 2), its sequencer running on the
 // caller's goroutine; the serial reader (p.Resume) reads what the parts cannot.
 func dispatchParts(p *capture.Parts, shards []*shard, free chan *batch, opts Options, readers int) error {
@@ -59,13 +122,13 @@ func dispatchParts(p *capture.Parts, shards []*shard, free chan *batch, opts Opt
 	quit := make(chan struct{})
 	outs := make([]chan partMsg, readers)
 	done := make(chan struct{}, readers)
-	// pool holds the batches the walkers fill: more are in flight than with one reader
+	// The pool holds the batches the walkers fill: more are in flight than with one reader
 	// (free, which the shards release them to, is small), so the sequencer moves the
-	// released ones here.
-	pool := make(chan *batch, 4*readers+16)
+	// released ones there.
+	q := newSequencer(shards, free, opts, 4*readers+16)
 	for j := range outs {
 		outs[j] = make(chan partMsg, 2)
-		go walkParts(p, j, readers, n, pool, outs[j], quit, done)
+		go walkParts(p, j, readers, n, q.pool, outs[j], quit, done)
 	}
 	var stop sync.Once
 	stopWalkers := func() {
@@ -77,79 +140,46 @@ func dispatchParts(p *capture.Parts, shards []*shard, free chan *batch, opts Opt
 		})
 	}
 	defer stopWalkers() // also when a fault in the sequencer's own reads unwinds it
-	route, _ := newRouteDecoder(opts, n)
-	var pk packet.Packet
-	i := uint64(1) // the next frame's index
-	// hand numbers a batch's frames, routes those left to it and hands the batch to the
-	// shards; false at a stop.
-	hand := func(b *batch) bool {
-		b.first = i
-		i += uint64(len(b.frames))
-		if len(b.later) > 0 {
-			b.routeLater(route, n, &pk)
-		}
-		b.users.Store(int32(n))
-		for _, sh := range shards {
-			sh.in <- b
-		}
-		for more := true; more; {
-			select {
-			case x := <-free:
-				releaseBatch(pool, x)
-			default:
-				more = false
-			}
-		}
-		return opts.Stop == nil || !stopped(opts.Stop)
-	}
-	serial := func(at int) error {
-		stopWalkers()
-		return dispatchFrom(p.Resume(at, i-1), shards, free, opts, route, i)
-	}
-	at := p.Bounds[0] // where the verified chain has reached
+	at := p.Bounds[0]   // where the verified chain has reached
 	for k := 0; k < np; k++ {
 		verified := p.Bounds[k] == at // else a start guessed inside a record
 		for {
 			msg := <-outs[k%readers]
 			if msg.err != nil {
-				stopWalkers()
 				return msg.err
 			}
 			if msg.last {
 				if verified {
 					at = msg.next
 					if !msg.ok {
-						return serial(at)
+						stopWalkers()
+						return q.serial(p, at)
 					}
 				}
 				break
 			}
 			if !verified {
-				releaseBatch(pool, msg.b)
-			} else if !hand(msg.b) {
-				stopWalkers()
+				releaseBatch(q.pool, msg.b)
+			} else if !q.hand(msg.b) {
 				return io.EOF
 			}
 		}
 		// A wrong start (a record header guessed inside a record): the walker's frames
 		// are dropped and the part walked here from where the previous one ended.
-		for at < p.Bounds[k+1] {
-			b := newBatch(pool, n)
-			var ok bool
-			b.frames, at, ok = p.Walk(frameSpace(b), at, p.Bounds[k+1])
-			if len(b.frames) == 0 {
-				releaseBatch(pool, b)
-			} else if b.routeFast(n); !hand(b) {
-				stopWalkers()
+		if at < p.Bounds[k+1] {
+			next, ok, stop := q.walk(p, at, p.Bounds[k+1])
+			if stop {
 				return io.EOF
 			}
-			if !ok {
-				return serial(at)
+			if at = next; !ok {
+				stopWalkers()
+				return q.serial(p, at)
 			}
 		}
 	}
+	stopWalkers()
 	p.Release(max(p.Bounds[max(np-partKeep, 0)], p.Bounds[0]), at)
-	return serial(at) // io.EOF: the last part ends at the end of the file
+	return q.serial(p, at) // io.EOF: the last part ends at the end of the file
 }
 
 // walkParts walks parts j, j+readers, ... in turn and sends their batches to out; it stops
