@@ -42,10 +42,19 @@ func (r *mappedPcap) Split(size int) (*Parts, bool) {
 	k := max((len(m)-r.off)/size, 1)
 	b := make([]int, k+1)
 	b[0], b[k] = r.off, len(m)
+	// A record starts within every snaplen+16 bytes of a file: a longer look finds nothing
+	// more, and files whose records do not look like records (Plausible) would otherwise
+	// be scanned whole here, serially.
+	look := int(r.snaplen) + 16
+	missed := 0
 	for i := k - 1; i >= 1; i-- {
-		o := Resync(m, r.off+i*size, b[i+1], r.snaplen, r.le, r.nano)
+		from := r.off + i*size
+		o := Resync(m, from, min(b[i+1], from+look), r.snaplen, r.le, r.nano)
 		if o < 0 {
-			o = b[i+1]
+			o = b[i+1] // none: the part is empty, the previous one walks on
+			if missed++; missed > 4 && missed > k/4 {
+				return nil, false // records that do not look like records: read serially
+			}
 		}
 		b[i] = o
 	}
