@@ -99,7 +99,8 @@ func BenchmarkPerfmixRead(b *testing.B) {
 	b.ReportMetric(float64(pkts)/b.Elapsed().Seconds(), "pkts/s")
 }
 
-// BenchmarkPerfmixReadMapped is BenchmarkPerfmixRead through OpenMapped.
+// BenchmarkPerfmixReadMapped is BenchmarkPerfmixRead through OpenMapped, reading ahead
+// (AheadReader) with two CPUs or more as a sharded run's dispatcher does.
 func BenchmarkPerfmixReadMapped(b *testing.B) {
 	p := os.Getenv("TLSMON_PERFMIX")
 	if p == "" {
@@ -121,6 +122,9 @@ func BenchmarkPerfmixReadMapped(b *testing.B) {
 		r, err := OpenMapped(p, fl, nil)
 		if r == nil || err != nil {
 			b.Fatal("not mapped", err)
+		}
+		if runtime.GOMAXPROCS(0) >= 2 {
+			r.(AheadReader).ReadAhead() // as a sharded run's dispatcher reads
 		}
 		var f Frame
 		var x int

@@ -49,9 +49,6 @@ func OpenMapped(name string, f *os.File, pos *atomic.Int64) (Reader, error) {
 	r := &mappedPcap{pcapReader: pr.(*pcapReader), m: m, unmap: unmap, off: 24, pos: pos}
 	r.br = nil
 	r.fast = r.le && r.recLen == 16
-	// Touching ahead pays only where the reader is a sharded run's serial part; one engine
-	// gains no wall time from it (docs/PERFORMANCE.md, perf9) and runs 50 instructions a frame.
-	r.touch = runtime.GOMAXPROCS(0) >= 2
 	// With four CPUs or more the reader (a sharded run's serial part) gets a helper; on
 	// fewer, the helper's extra CPU (≈ a third more than the reading it saves: lines
 	// read twice, by two cores) costs more than it gives (docs/PERFORMANCE.md).
@@ -83,7 +80,7 @@ type mappedPcap struct {
 	off     int  // offset of the next record
 	dropped int  // bytes at the start of m already dropped from the mapping
 	touched int  // bytes at the start of m already read once (touchAhead)
-	touch   bool // whether Next calls touchAhead (two CPUs or more)
+	touch   bool // whether Next calls touchAhead (ReadAhead)
 	fast    bool // Next's common case applies: little-endian, 16-byte headers, no error yet
 	sink    byte
 	posAt   int // off when pos was last updated
@@ -178,6 +175,9 @@ func (r *mappedPcap) nextSlow(f *Frame) error {
 	}
 	return nil
 }
+
+// ReadAhead implements AheadReader: Next reads ahead of the record chain (touchAhead).
+func (r *mappedPcap) ReadAhead() { r.touch = true }
 
 // touchAhead reads one byte of each cache line up to touchAhead bytes beyond off. The
 // record headers form a chain (each gives the next one's offset), so walking them waits

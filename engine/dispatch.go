@@ -144,6 +144,9 @@ func dispatch(r capture.Reader, shards []*shard, free chan *batch, opts Options)
 // dispatchWith is dispatch with the given number of readers (1: serial, frame by frame)
 // and parts of about size bytes.
 func dispatchWith(r capture.Reader, shards []*shard, free chan *batch, opts Options, readers, size int) error {
+	if a, ok := r.(capture.AheadReader); ok {
+		a.ReadAhead() // the reader is the serial part now
+	}
 	if sp, ok := r.(capture.Splitter); ok && readers >= 2 && len(shards) >= 2 {
 		if p, ok := sp.Split(size); ok && len(p.Bounds) > 2 {
 			return dispatchParts(p, shards, free, opts, readers)

@@ -89,6 +89,13 @@ func (c *countingReader) Split(size int) (*capture.Parts, bool) {
 	return p, true
 }
 
+// ReadAhead implements capture.AheadReader for the reader below, if it is one.
+func (c *countingReader) ReadAhead() {
+	if a, ok := c.Reader.(capture.AheadReader); ok {
+		a.ReadAhead()
+	}
+}
+
 func (c *countingReader) maybeProgress(f *capture.Frame) {
 	now := time.Now()
 	el := now.Sub(c.start)
