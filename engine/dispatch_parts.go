@@ -20,11 +20,13 @@ import (
 // batches to the shards. Frame indices, batches' contents and routing are those of
 // dispatch, whatever the number of walkers.
 
-// partSize is the nominal size of a part.
-const partSize = 2 << 20
+// partSize is the nominal size of a part (the resident set grows with it: partKeep).
+const partSize = 1 << 20
 
-// partKeep is how many parts behind the one being handed out stay mapped (frames the shards
-// may still read: the queues hold a few batches); older ones are dropped from the mapping.
+// partKeep is how many parts stay mapped behind the oldest a walker may be walking (the
+// walkers' own, one each, and the frames the shards may still read: the queues hold a few
+// batches); older ones are dropped from the mapping. Resident: about (partKeep + 2 ×
+// readers) parts.
 const partKeep = 8
 
 // partMsg is a walker's message: a batch of part k, or (last) the end of part k with the
@@ -48,7 +50,7 @@ func readersFor(n, procs int) int {
 	if n < 2 || procs < 8 {
 		return 1
 	}
-	return min((procs+2)/3, 16)
+	return min((procs+2)/3, 8) // 8: ≈ 17 shards' worth; the resident set grows with walkers
 }
 
 // sequencer numbers the batches of a parts read, routes what the walkers left and hands
@@ -178,7 +180,7 @@ func dispatchParts(p *capture.Parts, shards []*shard, free chan *batch, opts Opt
 		}
 	}
 	stopWalkers()
-	p.Release(max(p.Bounds[max(np-partKeep, 0)], p.Bounds[0]), at)
+	p.Release(p.Bounds[max(np-partKeep-readers, 0)], at)
 	return q.serial(p, at) // io.EOF: the last part ends at the end of the file
 }
 
@@ -213,10 +215,10 @@ func walkParts(p *capture.Parts, j, readers, n int, free chan *batch, out chan<-
 	np := len(p.Bounds) - 1
 	for k := j; k < np; k += readers {
 		off, end := p.Bounds[k], p.Bounds[k+1]
-		if k >= partKeep {
-			// Far behind every walker's part, hence behind what the shards still read (a
-			// few batches): dropped from the mapping, so the resident set stays small.
-			p.Release(p.Bounds[k-partKeep], p.Bounds[k-partKeep+1])
+		if old := k - partKeep - readers; old >= 0 {
+			// Behind every walker's part and what the shards still read (a few batches):
+			// dropped from the mapping, so the resident set stays small.
+			p.Release(p.Bounds[old], p.Bounds[old+1])
 		}
 		ok := true
 		for ok && off < end {
