@@ -8,7 +8,7 @@ import (
 // Parts is a mapped classic pcap (OpenMapped) cut into parts that several goroutines walk
 // at once: the record chain is a chain of dependent loads, the serial part of a sharded
 // run's reading. A part's start is found by looking for a plausible record header near a
-// nominal offset (Resync), which may be wrong: the caller must *verify* every part's start
+// nominal offset (resync), which may be wrong: the caller must *verify* every part's start
 // by walking the previous part, whose chain has to land exactly on it (Walk returns where
 // it landed). By induction from the first part (which starts where the reader stands), a
 // verified start is a true record boundary. When a start is not verified, or a record is
@@ -43,13 +43,13 @@ func (r *mappedPcap) Split(size int) (*Parts, bool) {
 	b := make([]int, k+1)
 	b[0], b[k] = r.off, len(m)
 	// A record starts within every snaplen+16 bytes of a file: a longer look finds nothing
-	// more, and files whose records do not look like records (Plausible) would otherwise
+	// more, and files whose records do not look like records (plausible) would otherwise
 	// be scanned whole here, serially.
 	look := int(r.snaplen) + 16
 	missed := 0
 	for i := k - 1; i >= 1; i-- {
 		from := r.off + i*size
-		o := Resync(m, from, min(b[i+1], from+look), r.snaplen, r.le, r.nano)
+		o := resync(m, from, min(b[i+1], from+look), r.snaplen, r.le, r.nano)
 		if o < 0 {
 			o = b[i+1] // none: the part is empty, the previous one walks on
 			if missed++; missed > 4 && missed > k/4 {
@@ -61,10 +61,10 @@ func (r *mappedPcap) Split(size int) (*Parts, bool) {
 	return &Parts{r: r, Bounds: b}, true
 }
 
-// Resync returns the first offset in m at or after from and before to where a record
-// header starts that looks like one (Plausible) and is followed by plausible ones up to
+// resync returns the first offset in m at or after from and before to where a record
+// header starts that looks like one (plausible) and is followed by plausible ones up to
 // resyncChain records (or exactly the end of m), or -1. It is a guess: see Parts.
-func Resync(m []byte, from, to int, snaplen uint32, le, nano bool) int {
+func resync(m []byte, from, to int, snaplen uint32, le, nano bool) int {
 	to = min(to, len(m)-16)
 	for o := max(from, 0); o <= to; o++ {
 		if chainPlausible(m, o, snaplen, le, nano) {
@@ -74,11 +74,11 @@ func Resync(m []byte, from, to int, snaplen uint32, le, nano bool) int {
 	return -1
 }
 
-// resyncChain is how many consecutive plausible records Resync asks for.
+// resyncChain is how many consecutive plausible records resync asks for.
 const resyncChain = 8
 
 func chainPlausible(m []byte, o int, snaplen uint32, le, nano bool) bool {
-	sec0, ok := Plausible(m[o:], snaplen, le, nano)
+	sec0, ok := plausible(m[o:], snaplen, le, nano)
 	if !ok {
 		return false
 	}
@@ -91,7 +91,7 @@ func chainPlausible(m []byte, o int, snaplen uint32, le, nano bool) bool {
 		if o > len(m)-16 {
 			return false
 		}
-		sec, ok := Plausible(m[o:], snaplen, le, nano)
+		sec, ok := plausible(m[o:], snaplen, le, nano)
 		if !ok || sec-sec0 > resyncSpan || sec0-sec > resyncSpan {
 			return false
 		}
@@ -99,14 +99,14 @@ func chainPlausible(m []byte, o int, snaplen uint32, le, nano bool) bool {
 	return true
 }
 
-// resyncSpan bounds the seconds between the records of a chain Resync accepts.
+// resyncSpan bounds the seconds between the records of a chain resync accepts.
 const resyncSpan = 86400
 
-// Plausible reports whether h (at least 16 bytes) looks like a record header of a file
+// plausible reports whether h (at least 16 bytes) looks like a record header of a file
 // with this snaplen (its effective one), byte order and resolution: sub-second field in
 // range, captured length not zero (runs of zero bytes would look like empty records), within
 // the snaplen and not above the length on the wire. It returns the seconds field.
-func Plausible(h []byte, snaplen uint32, le, nano bool) (sec int64, ok bool) {
+func plausible(h []byte, snaplen uint32, le, nano bool) (sec int64, ok bool) {
 	sec = int64(int32(hdrField(h, le)))
 	frac, capLen, wireLen := hdrField(h[4:], le), hdrField(h[8:], le), hdrField(h[12:], le)
 	lim := uint32(1_000_000)
