@@ -61,7 +61,7 @@ func (r *mappedPcap) Split(size int) (*Parts, bool) {
 	return &Parts{r: r, Bounds: b}, true
 }
 
-// resync returns the first offset in m at or after from and before to where a record
+// resync returns the first offset in m from from up to to where a record
 // header starts that looks like one (plausible) and is followed by plausible ones up to
 // resyncChain records (or exactly the end of m), or -1. It is a guess: see Parts.
 func resync(m []byte, from, to int, snaplen uint32, le, nano bool) int {
