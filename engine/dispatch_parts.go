@@ -14,7 +14,8 @@ import (
 // (capture.Parts) that several walkers read at once, each routing the frames it can route
 // without state (TCP over Ethernet: tcpAddrs; a negative timestamp: shard 0). A sequencer
 // takes the walkers' batches in file order, verifies that each part starts where the
-// previous one ended (else it goes on with the serial reader from there), numbers the
+// previous one ended (else it drops the walker's frames and walks that part itself from
+// there; a record out of the ordinary hands the rest to the serial reader), numbers the
 // frames, routes the rest with the one route decoder in frame order — exactly the calls the
 // serial dispatcher makes, so every frame gets the shard it would get there — and hands the
 // batches to the shards. Frame indices, batches' contents and routing are those of
@@ -43,7 +44,7 @@ type partMsg struct {
 
 // readersFor is the number of walkers for a run of n shards on procs CPUs. A walker reads
 // and routes about as fast as the serial dispatcher, ≈ 2 shards' worth on perfmix
-// (docs/PERFORMANCE.md, "Parallel readers"), and takes a CPU from the shards while it
+// (docs/PERFORMANCE.md, "Parallel readers and a leaner mapped reader"), and takes a CPU from the shards while it
 // runs: below eight CPUs the serial dispatcher feeds what the other CPUs can process;
 // from eight on, one walker per three CPUs, rounded up (3 of 8, 6 of 16).
 func readersFor(n, procs int) int {
