@@ -99,7 +99,8 @@ func BenchmarkPerfmixRead(b *testing.B) {
 	b.ReportMetric(float64(pkts)/b.Elapsed().Seconds(), "pkts/s")
 }
 
-// BenchmarkPerfmixReadMapped is BenchmarkPerfmixRead through OpenMapped.
+// BenchmarkPerfmixReadMapped is BenchmarkPerfmixRead through OpenMapped, reading ahead
+// (AheadReader) with two CPUs or more as a sharded run's dispatcher does.
 func BenchmarkPerfmixReadMapped(b *testing.B) {
 	p := os.Getenv("TLSMON_PERFMIX")
 	if p == "" {
@@ -112,7 +113,7 @@ func BenchmarkPerfmixReadMapped(b *testing.B) {
 	var pkts uint64
 	runtime.LockOSThread() // threadCPU is this goroutine's: the reader's own CPU time
 	defer runtime.UnlockOSThread()
-	cpu0 := threadCPU()
+	cpu0, sys0 := threadCPU(), threadSys()
 	for range b.N {
 		fl, err := os.Open(p)
 		if err != nil {
@@ -121,6 +122,9 @@ func BenchmarkPerfmixReadMapped(b *testing.B) {
 		r, err := OpenMapped(p, fl, nil)
 		if r == nil || err != nil {
 			b.Fatal("not mapped", err)
+		}
+		if runtime.GOMAXPROCS(0) >= 2 {
+			r.(AheadReader).ReadAhead() // as a sharded run's dispatcher reads
 		}
 		var f Frame
 		var x int
@@ -133,4 +137,5 @@ func BenchmarkPerfmixReadMapped(b *testing.B) {
 	}
 	b.ReportMetric(float64(pkts)/b.Elapsed().Seconds(), "pkts/s")
 	b.ReportMetric(float64(threadCPU()-cpu0)/1e6/float64(b.N), "reader-cpu-ms/op")
+	b.ReportMetric(float64(threadSys()-sys0)/1e6/float64(b.N), "reader-sys-ms/op")
 }

@@ -32,6 +32,15 @@ type Reader interface {
 	Close() error
 }
 
+// AheadReader is implemented by readers that can read ahead of the frames they hand out
+// (OpenMapped's: one byte per cache line beyond the record chain, so that its dependent
+// loads find the lines in the cache). That pays only where the reader is the serial part of
+// a sharded run; one engine gains no time from it (docs/PERFORMANCE.md, perf9) and would run
+// 50 instructions a frame more, so it is off until ReadAhead is called.
+type AheadReader interface {
+	ReadAhead()
+}
+
 // Error is a capture read error. Packet is the 1-based number of the packet being read when
 // the error occurred (0 for file-level errors such as a bad magic).
 type Error struct {

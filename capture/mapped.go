@@ -3,6 +3,7 @@ package capture
 import (
 	"bufio"
 	"bytes"
+	"encoding/binary"
 	"fmt"
 	"io"
 	"os"
@@ -47,9 +48,7 @@ func OpenMapped(name string, f *os.File, pos *atomic.Int64) (Reader, error) {
 	}
 	r := &mappedPcap{pcapReader: pr.(*pcapReader), m: m, unmap: unmap, off: 24, pos: pos}
 	r.br = nil
-	// Touching ahead pays only where the reader is a sharded run's serial part; one engine
-	// gains no wall time from it (docs/PERFORMANCE.md, perf9) and runs 50 instructions a frame.
-	r.touch = runtime.GOMAXPROCS(0) >= 2
+	r.fast = r.le && r.recLen == 16
 	// With four CPUs or more the reader (a sharded run's serial part) gets a helper; on
 	// fewer, the helper's extra CPU (≈ a third more than the reading it saves: lines
 	// read twice, by two cores) costs more than it gives (docs/PERFORMANCE.md).
@@ -66,9 +65,8 @@ const (
 	// how much is dropped at once (one madvise call per step).
 	mappedKeep = 4 << 20
 	mappedStep = 1 << 20
-	// mappedPosStep is how often the progress position is updated and the pages ahead
-	// mapped in (mappedAhead of them at a time: one system call instead of a page fault per
-	// few pages).
+	// mappedPosStep is how often the progress position is updated and the pages behind
+	// dropped; mappedAhead is how much the read-ahead helper maps in at once.
 	mappedPosStep = 1 << 20
 	mappedAhead   = 2 << 20
 )
@@ -81,9 +79,9 @@ type mappedPcap struct {
 	unmap   func()
 	off     int  // offset of the next record
 	dropped int  // bytes at the start of m already dropped from the mapping
-	ahead   int  // bytes at the start of m already mapped in (populated)
 	touched int  // bytes at the start of m already read once (touchAhead)
-	touch   bool // whether Next calls touchAhead (two CPUs or more)
+	touch   bool // whether Next calls touchAhead (ReadAhead)
+	fast    bool // Next's common case applies: little-endian, 16-byte headers, no error yet
 	sink    byte
 	posAt   int // off when pos was last updated
 	pos     *atomic.Int64
@@ -96,6 +94,45 @@ type mappedPcap struct {
 }
 
 func (r *mappedPcap) Next(f *Frame) error {
+	// The common case, in one place and without calls: a little-endian file, a whole record
+	// within the snaplen (so within MaxCapLen: no overflow below). Everything else, errors
+	// and the end of the file included, goes the general way (nextSlow).
+	if off, m := r.off, r.m; r.fast && off <= len(m)-16 {
+		h := m[off : off+16]
+		capLen := binary.LittleEndian.Uint32(h[8:])
+		start := off + 16
+		if end := start + int(capLen); capLen <= r.snaplen && end <= len(m) {
+			frac := int64(binary.LittleEndian.Uint32(h[4:]))
+			if r.nano {
+				frac /= 1000
+			}
+			r.num++
+			r.off = end
+			f.Data = m[start:end:end]
+			f.Ts = int64(int32(binary.LittleEndian.Uint32(h)))*1_000_000 + frac
+			f.LinkType = r.linkType
+			f.WireLen = int(binary.LittleEndian.Uint32(h[12:]))
+			f.Num = r.num
+			f.File = r.name
+			f.Stable = true
+			if r.touch && r.touched < end+touchAhead {
+				r.touchAhead(end)
+			}
+			if end-r.posAt >= mappedPosStep {
+				r.setPos()
+			}
+			return nil
+		}
+	}
+	err := r.nextSlow(f)
+	if err != nil {
+		r.fast = false
+	}
+	return err
+}
+
+// nextSlow is Next for every case.
+func (r *mappedPcap) nextSlow(f *Frame) error {
 	if r.err != nil {
 		return r.err
 	}
@@ -139,6 +176,9 @@ func (r *mappedPcap) Next(f *Frame) error {
 	return nil
 }
 
+// ReadAhead implements AheadReader: Next reads ahead of the record chain (touchAhead).
+func (r *mappedPcap) ReadAhead() { r.touch = true }
+
 // touchAhead reads one byte of each cache line up to touchAhead bytes beyond off. The
 // record headers form a chain (each gives the next one's offset), so walking them waits
 // for one memory load after the other; these loads do not depend on each other, so the
@@ -171,13 +211,11 @@ func (r *mappedPcap) setPos() {
 		case r.help <- min(r.off+helpAhead, len(r.m)):
 		default: // the helper is busy: it gets a later offset
 		}
-		return
 	}
-	for r.ahead < min(r.off+mappedAhead, len(r.m)) {
-		end := min(r.ahead+mappedAhead, len(r.m))
-		populate(r.m[r.ahead:end])
-		r.ahead = end
-	}
+	// Without a helper the pages are mapped by the reader's page faults: the kernel maps
+	// the cached pages around a faulting one (fault-around) more cheaply than
+	// MADV_POPULATE_READ maps them one by one (docs/PERFORMANCE.md, "Parallel readers and a
+	// leaner mapped reader").
 }
 
 // helpAhead is how far ahead of the reading readAhead works.
@@ -223,7 +261,7 @@ func (r *mappedPcap) Close() error {
 			<-r.helpDone
 		}
 		r.unmap()
-		r.m = nil
+		r.m, r.fast = nil, false
 		if r.err == nil {
 			r.err = &Error{File: r.name, Packet: r.num, Err: os.ErrClosed}
 		}

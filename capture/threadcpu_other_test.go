@@ -3,3 +3,4 @@
 package capture
 
 func threadCPU() int64 { return 0 }
+func threadSys() int64 { return 0 }

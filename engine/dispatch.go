@@ -115,7 +115,7 @@ const (
 )
 
 // batch is a run of consecutive frames, given to every shard (read-only): frame first+k is
-// frames[k]; own[s] lists the positions k of the frames shard s owns, ascending. Frames
+// frames[k] (whose Num is 0 when read by parallel readers: the index is first+k); own[s] lists the positions k of the frames shard s owns, ascending. Frames
 // that were not Stable have their bytes copied into data (copied lists them).
 type batch struct {
 	first  uint64
@@ -124,14 +124,40 @@ type batch struct {
 	data   []byte
 	copied []copiedFrame
 	users  atomic.Int32 // shards that have not finished with it
+	// later lists the frames a parallel reader left to the sequencer to route
+	// (dispatchParts); laterOwn and merge are routeLater's scratch.
+	later    []int32
+	laterOwn [][]int32
+	merge    []int32
 }
 
 // copiedFrame is a frame whose bytes were copied into its batch's data at off.
 type copiedFrame struct{ k, off int32 }
 
-// dispatch reads r, numbers the frames from 1 and hands them to the shards in batches.
+// dispatch reads r, numbers the frames from 1 and hands them to the shards in batches: with
+// parallel readers (dispatchParts) when r can be cut into parts and the machine has the
+// CPUs for them (readersFor), else serially.
 func dispatch(r capture.Reader, shards []*shard, free chan *batch, opts Options) error {
+	return dispatchWith(r, shards, free, opts, readersFor(len(shards), procs()), partSize)
+}
+
+// dispatchWith is dispatch with the given number of readers (1: serial, frame by frame)
+// and parts of about size bytes.
+func dispatchWith(r capture.Reader, shards []*shard, free chan *batch, opts Options, readers, size int) error {
+	if a, ok := r.(capture.AheadReader); ok {
+		a.ReadAhead() // the reader is the serial part now
+	}
+	if sp, ok := r.(capture.Splitter); ok && readers >= 2 && len(shards) >= 2 {
+		if p, ok := sp.Split(size); ok && len(p.Bounds) > 2 {
+			return dispatchParts(p, shards, free, opts, readers)
+		}
+	}
 	route, _ := newRouteDecoder(opts, len(shards)) // its fragments within its share of the budget
+	return dispatchFrom(r, shards, free, opts, route, 1)
+}
+
+// dispatchFrom reads r serially, its next frame being frame i, and routes with route.
+func dispatchFrom(r capture.Reader, shards []*shard, free chan *batch, opts Options, route *packet.Decoder, i uint64) error {
 	var p packet.Packet
 	var f capture.Frame
 	n := len(shards)
@@ -144,7 +170,7 @@ func dispatch(r capture.Reader, shards []*shard, free chan *batch, opts Options)
 		}
 		b = nil
 	}
-	for i := uint64(1); ; i++ {
+	for ; ; i++ {
 		err := r.Next(&f)
 		if err == nil && opts.Stop != nil && i%batchFrames == 0 && stopped(opts.Stop) {
 			err = io.EOF
@@ -190,7 +216,7 @@ func newBatch(free chan *batch, n int) *batch {
 	default:
 		b = &batch{own: make([][]int32, n)}
 	}
-	b.frames, b.data, b.copied = b.frames[:0], b.data[:0], b.copied[:0]
+	b.frames, b.data, b.copied, b.later = b.frames[:0], b.data[:0], b.copied[:0], b.later[:0]
 	for s := range b.own {
 		b.own[s] = b.own[s][:0]
 	}
@@ -207,10 +233,15 @@ func (b *batch) fixData() {
 	}
 }
 
-// shard runs one engine over the frames it owns, ticked by the others.
 // guardedDispatch is dispatch, with a fault on a truncated mapped capture recovered into
 // its error (Engine.Run's rule; the shards then flush what they have).
-func guardedDispatch(r capture.Reader, shards []*shard, free chan *batch, opts Options) (err error) {
+func guardedDispatch(r capture.Reader, shards []*shard, free chan *batch, opts Options) error {
+	return faultGuard(func() error { return dispatch(r, shards, free, opts) })
+}
+
+// faultGuard runs fn with memory faults turned into panics (SetPanicOnFault) and a fault's
+// panic recovered into fn's error (capture.FaultError); other panics go on.
+func faultGuard(fn func() error) (err error) {
 	defer debug.SetPanicOnFault(debug.SetPanicOnFault(true))
 	defer func() {
 		if v := recover(); v != nil {
@@ -221,5 +252,5 @@ func guardedDispatch(r capture.Reader, shards []*shard, free chan *batch, opts O
 			err = ferr
 		}
 	}()
-	return dispatch(r, shards, free, opts)
+	return fn()
 }

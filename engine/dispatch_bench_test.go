@@ -283,19 +283,28 @@ func leanKey(f []byte) (k flow.Key, ok bool) {
 // frames copied into the batches), route (ShardOf) and hand the batches to shards that
 // only release them. With -cpu 1, pkts/s is what the dispatcher can feed on one core;
 // dispatcher-cpu-ms/op is its own thread's CPU time (with more CPUs the mapped reader's
-// read-ahead helper runs beside it).
+// read-ahead helper runs beside it). readers=1 is the serial dispatcher (what Run does below
+// eight CPUs), readers=R ≥ 2 reads with R parallel walkers (dispatchParts):
+// dispatcher-cpu-ms/op is then the sequencer's thread, the serial part.
 func BenchmarkDispatcher(b *testing.B) {
 	path := perfmixPath(b)
-	for _, mapped := range []bool{true, false} {
+	for _, c := range []struct {
+		mapped  bool
+		readers int
+	}{{true, 1}, {true, 2}, {true, 4}, {false, 1}} {
 		for _, shards := range []int{2, 8, 16} {
-			b.Run(fmt.Sprintf("mapped=%v/shards=%d", mapped, shards), func(b *testing.B) {
+			name := fmt.Sprintf("mapped=%v/shards=%d", c.mapped, shards)
+			if c.mapped {
+				name = fmt.Sprintf("mapped=%v/readers=%d/shards=%d", c.mapped, c.readers, shards)
+			}
+			b.Run(name, func(b *testing.B) {
 				b.ReportAllocs()
 				var pkts uint64
 				runtime.LockOSThread() // threadCPU is the dispatcher's own CPU time
 				defer runtime.UnlockOSThread()
 				cpu0, t0 := cpuTime(), threadCPU()
 				for range b.N {
-					pkts += dispatchReal(b, path, shards, mapped)
+					pkts += dispatchReal(b, path, shards, c.mapped, c.readers)
 				}
 				reportPerfmix(b, pkts, cpu0)
 				b.ReportMetric(float64(threadCPU()-t0)/1e6/float64(b.N), "dispatcher-cpu-ms/op")
@@ -304,7 +313,7 @@ func BenchmarkDispatcher(b *testing.B) {
 	}
 }
 
-func dispatchReal(b *testing.B, path string, n int, mapped bool) uint64 {
+func dispatchReal(b *testing.B, path string, n int, mapped bool, readers int) uint64 {
 	var r capture.Reader
 	fl, err := os.Open(path)
 	if err != nil {
@@ -343,7 +352,7 @@ func dispatchReal(b *testing.B, path string, n int, mapped bool) uint64 {
 			owned.Add(k)
 		}()
 	}
-	err = dispatch(r, shards, free, Options{})
+	err = dispatchWith(r, shards, free, Options{}, readers, partSize)
 	for _, sh := range shards {
 		close(sh.in)
 	}

@@ -21,7 +21,7 @@ type countingReader struct {
 	// and how many of them have been read (size 0: unknown, as for stdin).
 	size     int64
 	position func() int64
-	packets  uint64
+	packets  uint64 // frames and bytes read, counted only for the progress line
 	bytes    uint64
 	last     time.Time // when the progress line was last printed
 	lastPos  int64     // position then
@@ -55,15 +55,45 @@ func (c *countingReader) Next(f *capture.Frame) error {
 	if err := c.Reader.Next(f); err != nil {
 		return err
 	}
-	c.packets++
-	c.bytes += uint64(len(f.Data))
 	if f.LinkType != c.knownLink && c.warn != nil {
 		c.linkChanged(f)
 	}
-	if c.progress != nil && c.packets%progressEvery == 0 {
-		c.maybeProgress(f)
+	if c.progress != nil {
+		c.count(f)
 	}
 	return nil
+}
+
+// count counts a frame for the progress line and prints it now and then.
+func (c *countingReader) count(f *capture.Frame) {
+	c.packets++
+	c.bytes += uint64(len(f.Data))
+	if c.packets%progressEvery == 0 {
+		c.maybeProgress(f)
+	}
+}
+
+// Split implements capture.Splitter for the sharded engine's parallel readers, which read
+// the capture without calling Next (the run's stop reaches them through engine.Options.Stop):
+// only when the reader below can be split, no progress line is shown (it counts frames) and
+// the file's link type needs no warning.
+func (c *countingReader) Split(size int) (*capture.Parts, bool) {
+	sp, ok := c.Reader.(capture.Splitter)
+	if !ok || c.progress != nil {
+		return nil, false
+	}
+	p, ok := sp.Split(size)
+	if !ok || (c.warn != nil && !packet.KnownLinkType(p.LinkType())) {
+		return nil, false
+	}
+	return p, true
+}
+
+// ReadAhead implements capture.AheadReader for the reader below, if it is one.
+func (c *countingReader) ReadAhead() {
+	if a, ok := c.Reader.(capture.AheadReader); ok {
+		a.ReadAhead()
+	}
 }
 
 func (c *countingReader) maybeProgress(f *capture.Frame) {
