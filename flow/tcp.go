@@ -361,8 +361,47 @@ func (c *Conn) steady(flags uint8) bool {
 
 // processSteady is processTCP for a segment c.steady accepts: what processTCP does then,
 // without the tests and calls that cannot apply (partial status, the first segment, SYN,
-// FIN and RST handling, the state machine).
+// FIN and RST handling, the state machine). Its common case makes no call before the
+// history update at its end (a call in the middle makes the compiler save every live value
+// around it): a segment with anything rarer to do (an underflow, a retransmission, a zero
+// window, a truncated payload, a one-letter history) goes to steadyRare instead.
 func (t *Table) processSteady(r *TCPResult, c *Conn, s uint8, p *packet.Packet) {
+	s &= 1
+	e, peer := &c.ep[s], &c.ep[s^1]
+	seq, n, ack := p.Seq, p.PayloadLen, p.Ack
+	rel, underflow := relSeq(e, seq, e.lastSeq, e.seqWraps)
+	a, under := relSeq(peer, ack, peer.ackSeq, peer.ackWraps)
+	past := seq + uint32(n)
+	moved := seqDelta(past, e.lastSeq) > 0
+	if underflow || under || p.Window == 0 || !moved && n > 0 || len(p.Payload) < n || c.histLen == 1 {
+		t.steadyRare(r, c, s, p)
+		return
+	}
+	*r = TCPResult{PeerAck: true, DataSeq: rel, Deliver: n > 0}
+	if !c.ep[0].didClose || !c.ep[1].didClose {
+		c.lastTs = p.Ts
+	}
+	if d := seqDelta(ack, peer.ackSeq); !(ack == 0 && d > tooLargeSeq) && d > 0 {
+		peer.updateAck(ack)
+		r.AckAdvanced = true
+	}
+	if finSeq := uint64(peer.dgram); peer.finSeen && a >= finSeq {
+		a = finSeq - 1
+	}
+	r.Ack = a
+	if moved {
+		e.updateLast(past)
+	}
+	r.SelfAcked = e.rel(e.ackSeq, e.ackWraps)
+	// Last: nothing above reads the history (the one-letter history, which epCheckHistory
+	// may flip, took steadyRare).
+	if !c.historyKnown(s, p.Flags, n) {
+		c.updateHistory(s, p.Flags, rel, n)
+	}
+}
+
+// steadyRare is processSteady for a segment with something rare to do, in processTCP's order.
+func (t *Table) steadyRare(r *TCPResult, c *Conn, s uint8, p *packet.Packet) {
 	*r = TCPResult{PeerAck: true}
 	s &= 1
 	e, peer := &c.ep[s], &c.ep[s^1]
