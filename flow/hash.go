@@ -23,36 +23,25 @@ func (m *connMap) init() {
 	m.seed = rand.Uint64() | 1 // random per table: chains cannot be predicted from outside
 }
 
-// hashKey hashes a key (already canonical, so both directions hash alike).
-func (m *connMap) hashKey(k *Key) uint32 {
-	return m.hashTuple(&k.A, &k.B, k.PA, k.PB, k.Proto)
+// get returns the connection of a key (already canonical, so both directions hash alike),
+// if any, and the key's hash.
+func (m *connMap) get(k *Key) (*Conn, uint32) {
+	return m.getTuple(&k.A, &k.B, k.PA, k.PB, k.Proto)
 }
 
-// hashTuple hashes a key given by its parts (a, pa: the endpoint that sorts first), so that
-// the per-packet path need not copy the addresses into a Key.
-func (m *connMap) hashTuple(a, b *[16]byte, pa, pb uint16, proto uint8) uint32 {
+// getTuple is get with the key given by its parts (a, pa: the endpoint that sorts first),
+// so that the per-packet path need not copy the addresses into a Key. It hashes the key
+// too, and the key comparison is written out: this is one of the few calls every packet
+// makes, and one call rather than three keeps the caller's values in registers.
+func (m *connMap) getTuple(a, b *[16]byte, pa, pb uint16, proto uint8) (*Conn, uint32) {
 	const m1, m2, m3 = 0xa0761d6478bd642f, 0xe7037ed1a0b428db, 0x8ebc6af09c88c6e3
 	a0 := binary.LittleEndian.Uint64(a[:8])
 	a1 := binary.LittleEndian.Uint64(a[8:])
 	b0 := binary.LittleEndian.Uint64(b[:8])
 	b1 := binary.LittleEndian.Uint64(b[8:])
-	p := uint64(pa)<<24 | uint64(pb)<<8 | uint64(proto)
-	h := mum(a0^m.seed, a1^m1) ^ mum(b0^m2, b1^m.seed) ^ mum(p^m3, m.seed^m2)
-	return uint32(h ^ h>>32)
-}
-
-func mum(a, b uint64) uint64 {
-	hi, lo := bits.Mul64(a, b)
-	return hi ^ lo
-}
-
-func (m *connMap) get(k *Key, h uint32) *Conn {
-	return m.getTuple(&k.A, &k.B, k.PA, k.PB, k.Proto, h)
-}
-
-// getTuple is get with the key given by its parts, as hashTuple. The key comparison is
-// written out here rather than called: this is one of the few calls every packet makes.
-func (m *connMap) getTuple(a, b *[16]byte, pa, pb uint16, proto uint8, h uint32) *Conn {
+	ports := uint64(pa)<<24 | uint64(pb)<<8 | uint64(proto)
+	h64 := mum(a0^m.seed, a1^m1) ^ mum(b0^m2, b1^m.seed) ^ mum(ports^m3, m.seed^m2)
+	h := uint32(h64 ^ h64>>32)
 	for c := m.buckets[h&uint32(len(m.buckets)-1)]; c != nil; c = c.next {
 		if c.hash != h || c.proto != proto {
 			continue
@@ -63,19 +52,24 @@ func (m *connMap) getTuple(a, b *[16]byte, pa, pb uint16, proto uint8, h uint32)
 		if c.origSide != 0 {
 			x, y, px, py = y, x, py, px
 		}
-		if px == pa && py == pb && addrIs(x, a) && addrIs(y, b) {
-			return c
+		if px == pa && py == pb && addrIs(x, a0, a1) && addrIs(y, b0, b1) {
+			return c, h
 		}
 	}
-	return nil
+	return nil, h
 }
 
-// addrIs reports whether x is the address a (IPv4 as IPv4-mapped), comparing two 8-byte
-// words: the compiler compares a [16]byte array in pieces of 8, 4, 1, 1, 1 and 1 bytes.
-func addrIs(x *netip.Addr, a *[16]byte) bool {
+func mum(a, b uint64) uint64 {
+	hi, lo := bits.Mul64(a, b)
+	return hi ^ lo
+}
+
+// addrIs reports whether x is the address whose 16 bytes read as the little-endian words
+// a0, a1 (IPv4 as IPv4-mapped), comparing two 8-byte words: the compiler compares a
+// [16]byte array in pieces of 8, 4, 1, 1, 1 and 1 bytes.
+func addrIs(x *netip.Addr, a0, a1 uint64) bool {
 	b := x.As16()
-	return binary.LittleEndian.Uint64(b[:8]) == binary.LittleEndian.Uint64(a[:8]) &&
-		binary.LittleEndian.Uint64(b[8:]) == binary.LittleEndian.Uint64(a[8:])
+	return binary.LittleEndian.Uint64(b[:8]) == a0 && binary.LittleEndian.Uint64(b[8:]) == a1
 }
 
 // put adds c, whose hash is set and whose key is not in the map.

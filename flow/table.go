@@ -145,7 +145,8 @@ func (t *Table) weird(c *Conn, name string) {
 // Find returns the connection of a 5-tuple, if any, and the physical side of its source.
 func (t *Table) Find(src, dst [16]byte, sp, dp uint16, proto uint8) (*Conn, uint8) {
 	k, s := MakeKey(src, dst, sp, dp, proto)
-	return t.m.get(&k, t.m.hashKey(&k)), s
+	c, _ := t.m.get(&k)
+	return c, s
 }
 
 // Result is what Packet reports about a packet.
@@ -199,8 +200,7 @@ func (t *Table) Packet(p *packet.Packet, r *Result) bool {
 			a, b, pa, pb, side = b, a, pb, pa, 1
 		}
 		t.Advance(p.Ts)
-		h = t.m.hashTuple(a, b, pa, pb, p.Proto)
-		if c = t.m.getTuple(a, b, pa, pb, p.Proto, h); c == nil {
+		if c, h = t.m.getTuple(a, b, pa, pb, p.Proto); c == nil {
 			k.A, k.B, k.PA, k.PB, k.Proto = *a, *b, pa, pb, p.Proto
 		}
 	} else {
@@ -209,8 +209,7 @@ func (t *Table) Packet(p *packet.Packet, r *Result) bool {
 			return false
 		}
 		t.Advance(p.Ts)
-		h = t.m.hashKey(k)
-		c = t.m.get(k, h)
+		c, h = t.m.get(k)
 	}
 	if c != nil && p.Proto == 6 && p.Flags&synFlag != 0 && t.isReuse(c, side, p) {
 		t.remove(c, p.Ts)
@@ -278,8 +277,8 @@ func (t *Table) Touch(p *packet.Packet) (*Conn, bool) {
 		return nil, false
 	}
 	t.Advance(p.Ts)
-	h := t.m.hashKey(k)
-	if c := t.m.get(k, h); c != nil {
+	c, h := t.m.get(k)
+	if c != nil {
 		return c, false
 	}
 	if t.cfg.MaxConns > 0 && t.m.n >= t.cfg.MaxConns {
