@@ -204,7 +204,16 @@ func (cs *connState) tcp(res *flow.Result, p *packet.Packet) {
 		} else {
 			capped = r.DataSent(e.now, t.DataSeq, data, t.SelfAcked, cs.sink(s))
 		}
-		cs.noteDelivered(s, before)
+		if r.Next() != before {
+			// noteMoved's usual outcome, without the call: without a Recovery nothing was
+			// acknowledged before its delivery, and once some of the side's data was
+			// acknowledged the initial window no longer matters.
+			if e.recovery == nil && !cs.Endpoint(s).NoDataAcked() {
+				cs.state |= csUnacked << s
+			} else {
+				cs.noteMoved(s)
+			}
+		}
 		if capped != stream.CapNone {
 			cs.capped(capped)
 		}
