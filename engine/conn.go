@@ -113,14 +113,20 @@ func (cs *connState) sink(side uint8) stream.Sink {
 	return (*sink1)(cs)
 }
 
-func (s *sink0) Deliver(ts int64, data []byte) { (*connState)(s).deliver(0, ts, data) }
+func (s *sink0) Deliver(ts int64, data []byte) {
+	(*connState)(s).deliver((*connState)(s).IsOrigSide(0), ts, data)
+}
 func (s *sink0) Gap(ts int64, n uint64)        { (*connState)(s).gap(0, ts, n) }
-func (s *sink1) Deliver(ts int64, data []byte) { (*connState)(s).deliver(1, ts, data) }
+func (s *sink1) Deliver(ts int64, data []byte) {
+	(*connState)(s).deliver((*connState)(s).IsOrigSide(1), ts, data)
+}
 func (s *sink1) Gap(ts int64, n uint64)        { (*connState)(s).gap(1, ts, n) }
 
-// deliver gives a side's reassembled bytes to the analyzer tree.
-func (cs *connState) deliver(side uint8, ts int64, data []byte) {
-	cs.e.reg.DeliverStream(&cs.det, ts, cs.IsOrigSide(side), data, cs)
+// deliver gives a direction's reassembled bytes to the analyzer tree. (It takes the
+// direction rather than the side so that it inlines into the sinks: one call fewer per
+// delivery.)
+func (cs *connState) deliver(isOrig bool, ts int64, data []byte) {
+	cs.e.reg.DeliverStream(&cs.det, ts, isOrig, data, cs)
 }
 
 func (cs *connState) gap(side uint8, ts int64, n uint64) {
