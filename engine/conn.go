@@ -116,11 +116,11 @@ func (cs *connState) sink(side uint8) stream.Sink {
 func (s *sink0) Deliver(ts int64, data []byte) {
 	(*connState)(s).deliver((*connState)(s).IsOrigSide(0), ts, data)
 }
-func (s *sink0) Gap(ts int64, n uint64)        { (*connState)(s).gap(0, ts, n) }
+func (s *sink0) Gap(ts int64, n uint64) { (*connState)(s).gap(0, ts, n) }
 func (s *sink1) Deliver(ts int64, data []byte) {
 	(*connState)(s).deliver((*connState)(s).IsOrigSide(1), ts, data)
 }
-func (s *sink1) Gap(ts int64, n uint64)        { (*connState)(s).gap(1, ts, n) }
+func (s *sink1) Gap(ts int64, n uint64) { (*connState)(s).gap(1, ts, n) }
 
 // deliver gives a direction's reassembled bytes to the analyzer tree. (It takes the
 // direction rather than the side so that it inlines into the sinks: one call fewer per
@@ -131,7 +131,7 @@ func (cs *connState) deliver(isOrig bool, ts int64, data []byte) {
 
 func (cs *connState) gap(side uint8, ts int64, n uint64) {
 	if cs.state&csClosing == 0 {
-		cs.AddGap(side, n)
+		cs.e.table.AddGap(&cs.Conn, side, n)
 	}
 	cs.det.DeliverGap(ts, cs.IsOrigSide(side), n)
 }

@@ -4,7 +4,6 @@ import (
 	"encoding/binary"
 	"math/bits"
 	"math/rand/v2"
-	"net/netip"
 )
 
 // connMap is the table's index: a chained hash table of connections by key. The chain
@@ -46,13 +45,13 @@ func (m *connMap) getTuple(a, b *[16]byte, pa, pb uint16, proto uint8) (*Conn, u
 		if c.hash != h || c.proto != proto {
 			continue
 		}
-		// The connection's key: its ID, unflipped (a, pa is the endpoint that sorts first).
+		// The key's ports: the ID's, unflipped (pa is the port of the endpoint that sorts first).
 		id := &c.Info.ID
-		x, y, px, py := &id.OrigH, &id.RespH, id.OrigP, id.RespP
+		px, py := id.OrigP, id.RespP
 		if c.origSide != 0 {
-			x, y, px, py = y, x, py, px
+			px, py = py, px
 		}
-		if px == pa && py == pb && addrIs(x, a0, a1) && addrIs(y, b0, b1) {
+		if px == pa && py == pb && c.keyA == [2]uint64{a0, a1} && c.keyB == [2]uint64{b0, b1} {
 			return c, h
 		}
 	}
@@ -62,14 +61,6 @@ func (m *connMap) getTuple(a, b *[16]byte, pa, pb uint16, proto uint8) (*Conn, u
 func mum(a, b uint64) uint64 {
 	hi, lo := bits.Mul64(a, b)
 	return hi ^ lo
-}
-
-// addrIs reports whether x is the address whose 16 bytes read as the little-endian words
-// a0, a1 (IPv4 as IPv4-mapped), comparing two 8-byte words: the compiler compares a
-// [16]byte array in pieces of 8, 4, 1, 1, 1 and 1 bytes.
-func addrIs(x *netip.Addr, a0, a1 uint64) bool {
-	b := x.As16()
-	return binary.LittleEndian.Uint64(b[:8]) == a0 && binary.LittleEndian.Uint64(b[8:]) == a1
 }
 
 // put adds c, whose hash is set and whose key is not in the map.

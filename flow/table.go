@@ -97,6 +97,10 @@ type Table struct {
 	// chk holds the bad-checksum counters of the connections that had one (checksum.go):
 	// rare, so kept here rather than in every Conn.
 	chk map[*Conn]*[2]scaledCount
+	// scaled holds the scaled history counters of the connections that have any
+	// (scaledLetter); freeScaled are cleared ones for reuse.
+	scaled     map[*Conn]*scaledCounts
+	freeScaled []*scaledCounts
 	// evicted counts the Evict calls since the last dropStaleTimers.
 	evicted int
 	// stale counts the heap entries of removed connections; fireDue drops them once they
@@ -385,6 +389,9 @@ func (t *Table) remove(c *Conn, ts int64) {
 	t.stale += int(c.timers)
 	if t.chk != nil {
 		delete(t.chk, c)
+	}
+	if t.scaled != nil {
+		t.dropScaled(c)
 	}
 	t.m.del(c)
 	t.stats.Removed++

@@ -273,7 +273,7 @@ func (t *Table) processTCP(r *TCPResult, c *Conn, s uint8, p *packet.Packet) {
 		c.updateHistory(s, flags, rel, n)
 	}
 	if p.Window == 0 && flags&rstFlag == 0 && peer.State != TCPClosed && e.State != TCPReset {
-		c.scaledSide(s, 'W', &c.hx[s].win0Cnt, &c.hx[s].win0Exp)
+		t.scaledLetter(c, s, scaledWin0, 'W')
 	}
 	if !c.ep[0].didClose || !c.ep[1].didClose {
 		c.lastTs = p.Ts
@@ -317,7 +317,7 @@ func (t *Table) processTCP(r *TCPResult, c *Conn, s uint8, p *packet.Packet) {
 	case dl > 0:
 		e.updateLast(past)
 	case n > 0:
-		c.scaledSide(s, 'T', &c.hx[s].rxmtCnt, &c.hx[s].rxmtExp)
+		t.scaledLetter(c, s, scaledRxmt, 'T')
 	}
 
 	// Without SYN, FIN or RST, the state machine changes nothing for an endpoint that is
@@ -414,7 +414,7 @@ func (t *Table) steadyRare(r *TCPResult, c *Conn, s uint8, p *packet.Packet) {
 		c.updateHistory(s, p.Flags, rel, n)
 	}
 	if p.Window == 0 {
-		c.scaledSide(s, 'W', &c.hx[s].win0Cnt, &c.hx[s].win0Exp)
+		t.scaledLetter(c, s, scaledWin0, 'W')
 	}
 	if !c.ep[0].didClose || !c.ep[1].didClose {
 		c.lastTs = p.Ts
@@ -435,7 +435,7 @@ func (t *Table) steadyRare(r *TCPResult, c *Conn, s uint8, p *packet.Packet) {
 	if past := seq + uint32(n); seqDelta(past, e.lastSeq) > 0 {
 		e.updateLast(past)
 	} else if n > 0 {
-		c.scaledSide(s, 'T', &c.hx[s].rxmtCnt, &c.hx[s].rxmtExp)
+		t.scaledLetter(c, s, scaledRxmt, 'T')
 	}
 	r.DataSeq = rel
 	r.SelfAcked = e.rel(e.ackSeq, e.ackWraps)
@@ -677,13 +677,13 @@ func (c *Conn) GapReportable() bool {
 	return clean(&c.ep[0]) && clean(&c.ep[1])
 }
 
-// AddGap records a content gap of n bytes in side s's stream (missed_bytes, 'G' history).
-func (c *Conn) AddGap(s uint8, n uint64) {
+// AddGap records a content gap of n bytes in side s's stream of c (missed_bytes, 'G'
+// history).
+func (t *Table) AddGap(c *Conn, s uint8, n uint64) {
 	if !c.GapReportable() {
 		return
 	}
-	h := &c.hx[s&1]
-	c.scaledSide(s&1, 'G', &h.gapCnt, &h.gapExp)
+	t.scaledLetter(c, s, scaledGap, 'G')
 	c.missed += n
 }
 
