@@ -1,6 +1,10 @@
 package flow
 
-import "github.com/tlsmon/tlsmon/packet"
+import (
+	mbits "math/bits"
+
+	"github.com/tlsmon/tlsmon/packet"
+)
 
 // Zeek's history masks (TCP_Endpoint::HIST_*); the responder's are shifted by 16.
 const (
@@ -179,13 +183,7 @@ func (c *Conn) updateHistory(side uint8, flags uint8, rel uint64, n int) {
 		return
 	}
 	e := &c.hx[side]
-	bits := 0
-	for _, f := range [...]uint8{synFlag, finFlag, rstFlag} {
-		if flags&f != 0 {
-			bits++
-		}
-	}
-	switch {
+	switch bits := mbits.OnesCount8(flags & (synFlag | finFlag | rstFlag)); {
 	case bits > 1:
 		if flags&finFlag != 0 && flags&rstFlag != 0 {
 			c.epCheckHistory(side, histFINRST, 'I')
@@ -261,7 +259,9 @@ func (t *Table) processTCP(r *TCPResult, c *Conn, s uint8, p *packet.Packet) {
 	}
 	past := seq + uint32(segLen)
 
-	if e.State == TCPInactive || flags&synFlag != 0 {
+	if e.State == TCPInactive {
+		e.initFirst(seq, past, flags)
+	} else if flags&synFlag != 0 {
 		t.initEndpoint(c, e, seq, past, flags)
 	}
 
@@ -278,7 +278,7 @@ func (t *Table) processTCP(r *TCPResult, c *Conn, s uint8, p *packet.Packet) {
 	if !c.ep[0].didClose || !c.ep[1].didClose {
 		c.lastTs = p.Ts
 	}
-	if flags&synFlag != 0 {
+	if flags&synFlag != 0 && (flags&(rstFlag|urgFlag) != 0 || n > 0) { // the test of synWeirds that inlines
 		t.synWeirds(c, flags, n)
 	}
 	if flags&finFlag != 0 {
@@ -453,16 +453,7 @@ func (t *Table) steadyRare(r *TCPResult, c *Conn, s uint8, p *packet.Packet) {
 func (t *Table) initEndpoint(c *Conn, e *Endpoint, seq, past uint32, flags uint8) {
 	switch e.State {
 	case TCPInactive:
-		last := past
-		if flags&synFlag != 0 {
-			e.ackSeq = seq
-			e.startSeq = seq
-		} else {
-			e.ackSeq = seq - 1
-			e.startSeq = seq - 1
-			last = seq
-		}
-		e.lastSeq = last
+		e.initFirst(seq, past, flags)
 	case TCPSynSent, TCPSynAckSent:
 		if flags&synFlag != 0 && seq != e.startSeq {
 			t.weird(c, "SYN_seq_jump")
@@ -479,6 +470,15 @@ func (t *Table) initEndpoint(c *Conn, e *Endpoint, seq, past uint32, flags uint8
 		if flags&synFlag != 0 && e.PrevState == TCPInactive {
 			e.initSeqs(seq, seq, past)
 		}
+	}
+}
+
+// initFirst is initEndpoint for the endpoint's first segment (TCPInactive).
+func (e *Endpoint) initFirst(seq, past uint32, flags uint8) {
+	if flags&synFlag != 0 {
+		e.initSeqs(seq, seq, past)
+	} else {
+		e.initSeqs(seq-1, seq-1, seq)
 	}
 }
 
