@@ -66,13 +66,27 @@ func (g *UIDGen) Next() string {
 	b := g.slab[:uidLen:uidLen]
 	g.slab = g.slab[uidLen:]
 	b[0] = 'C'
-	for i := 1; i < uidLen; i++ {
-		// 17 base62 digits draw on ~101 bits of the two words.
-		b[i] = base62[lo%62]
-		lo /= 62
-		if i == 9 {
-			lo ^= hi
-		}
+	// 17 base62 digits draw on ~101 bits of the two words: 9 from lo, then 8 from lo^hi
+	// (what is left of lo), least significant first; two at a time (one division by 62²).
+	for i := 1; i < 9; i += 2 {
+		d := &base62Pairs[lo%(62*62)]
+		b[i], b[i+1] = d[0], d[1]
+		lo /= 62 * 62
+	}
+	b[9] = base62[lo%62]
+	lo = lo/62 ^ hi
+	for i := 10; i < uidLen; i += 2 {
+		d := &base62Pairs[lo%(62*62)]
+		b[i], b[i+1] = d[0], d[1]
+		lo /= 62 * 62
 	}
 	return unsafe.String(&b[0], uidLen)
 }
+
+// base62Pairs[v] are the two base62 digits of v < 62², least significant first.
+var base62Pairs = func() (t [62 * 62][2]byte) {
+	for v := range t {
+		t[v] = [2]byte{base62[v%62], base62[v/62]}
+	}
+	return t
+}()
