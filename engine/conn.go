@@ -223,7 +223,7 @@ func (cs *connState) tcp(res *flow.Result, p *packet.Packet) {
 		if capped != stream.CapNone {
 			cs.capped(capped)
 		}
-		if (r.Undelivered() > maxAboveHoleWithoutAcks || r.Buffered() > maxExcessiveData) && !r.Skipping() {
+		if r.Exceeds(maxAboveHoleWithoutAcks, maxExcessiveData) && !r.Skipping() {
 			cs.checkBuffered(s)
 		}
 	}

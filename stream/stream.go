@@ -137,6 +137,17 @@ func (r *Reassembler) Undelivered() uint64 {
 	return bs[len(bs)-1].end() - r.next
 }
 
+// Exceeds reports whether Undelivered exceeds maxUndelivered or Buffered exceeds
+// maxBuffered: one test (and one load when nothing is held) for the per-packet path.
+func (r *Reassembler) Exceeds(maxUndelivered uint64, maxBuffered int) bool {
+	b := r.buf
+	if b == nil {
+		return false
+	}
+	n := len(b.blocks)
+	return n > 0 && b.blocks[n-1].end()-r.next > maxUndelivered || b.bytes > maxBuffered
+}
+
 // Skipping reports whether the direction stopped delivering (after SkipAll).
 func (r *Reassembler) Skipping() bool { return r.buf == skipped }
 
