@@ -172,7 +172,7 @@ func (cs *connState) tcp(res *flow.Result, p *packet.Packet) {
 			// Zeek's gap statistics (capture_loss.log): an ACK that moves the peer's acknowledged
 			// position forward while both endpoints are established counts; one past a hole, a gap.
 			var gap uint64
-			if pr.AckMatters(t.Ack) {
+			if t.Ack > before || e.recovery != nil { // AckMatters, the Recovery known here (recover.go)
 				gap = pr.AckReceived(e.now, t.Ack, cs.sink(peer))
 			}
 			if t.AckAdvanced && t.Ack > 1 { // 1: the SYN alone
