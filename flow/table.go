@@ -85,7 +85,7 @@ type Table struct {
 	tseq   uint64
 	cause  Cause // what the table is doing, during its hooks (Cause)
 	now    int64
-	uids   *UIDGen
+	uids   UIDGen // (a value: the frame index is stored with one load fewer)
 	hooks  Hooks
 	stats  Stats
 	key    Key // scratch: the current packet's key
@@ -122,7 +122,7 @@ const maxFree = 1024
 // NewTable returns an empty table.
 func NewTable(cfg Config, hooks Hooks) *Table {
 	cfg.defaults()
-	t := &Table{cfg: cfg, uids: NewUIDGen(cfg.UIDSeed), hooks: hooks, staleDrop: minStaleDrop,
+	t := &Table{cfg: cfg, uids: *NewUIDGen(cfg.UIDSeed), hooks: hooks, staleDrop: minStaleDrop,
 		attemptsAt: math.MaxInt64}
 	t.rel, _ = hooks.(Releaser)
 	t.m.init()
