@@ -7,19 +7,24 @@ import (
 )
 
 // connMap is the table's index: a chained hash table of connections by key. The chain
-// link and the key's hash live in Conn, and the key itself is compared against the
-// connection's ID, so the index costs one pointer per bucket and nothing per lookup.
+// link, the key's hash and its addresses live in Conn (its ports are the ID's), so the
+// index costs one pointer per bucket and nothing per lookup.
 type connMap struct {
 	buckets []*Conn
 	n       int
-	seed    uint64
+	// mix holds the hash's words: the table's random seed, three constants and the seed
+	// xor the second, loaded by the hash rather than built (a 64-bit constant costs an
+	// instruction of its own).
+	mix [5]uint64
 }
 
 const minBuckets = 1024
 
 func (m *connMap) init() {
 	m.buckets = make([]*Conn, minBuckets)
-	m.seed = rand.Uint64() | 1 // random per table: chains cannot be predicted from outside
+	seed := rand.Uint64() | 1 // random per table: chains cannot be predicted from outside
+	const m1, m2, m3 = 0xa0761d6478bd642f, 0xe7037ed1a0b428db, 0x8ebc6af09c88c6e3
+	m.mix = [5]uint64{seed, m1, m2, m3, seed ^ m2}
 }
 
 // get returns the connection of a key (already canonical, so both directions hash alike),
@@ -33,13 +38,13 @@ func (m *connMap) get(k *Key) (*Conn, uint32) {
 // too, and the key comparison is written out: this is one of the few calls every packet
 // makes, and one call rather than three keeps the caller's values in registers.
 func (m *connMap) getTuple(a, b *[16]byte, pa, pb uint16, proto uint8) (*Conn, uint32) {
-	const m1, m2, m3 = 0xa0761d6478bd642f, 0xe7037ed1a0b428db, 0x8ebc6af09c88c6e3
 	a0 := binary.LittleEndian.Uint64(a[:8])
 	a1 := binary.LittleEndian.Uint64(a[8:])
 	b0 := binary.LittleEndian.Uint64(b[:8])
 	b1 := binary.LittleEndian.Uint64(b[8:])
 	ports := uint64(pa)<<24 | uint64(pb)<<8 | uint64(proto)
-	h64 := mum(a0^m.seed, a1^m1) ^ mum(b0^m2, b1^m.seed) ^ mum(ports^m3, m.seed^m2)
+	x := &m.mix
+	h64 := mum(a0^x[0], a1^x[1]) ^ mum(b0^x[2], b1^x[0]) ^ mum(ports^x[3], x[4])
 	h := uint32(h64 ^ h64>>32)
 	for c := m.buckets[h&uint32(len(m.buckets)-1)]; c != nil; c = c.next {
 		if c.hash != h || c.proto != proto {

@@ -216,7 +216,7 @@ func (t *Table) Packet(p *packet.Packet, r *Result) bool {
 		return false
 	}
 	r.Conn, r.Side = c, side
-	e := &c.ep[side]
+	e := &c.ep[side&1] // (side is 0 or 1: no bounds check)
 	e.Pkts++
 	e.IPBytes += uint64(p.IPLen)
 	switch p.Proto {
