@@ -207,7 +207,7 @@ func (cs *connState) tcp(res *flow.Result, p *packet.Packet) {
 			peerBefore := cs.r[peer].Next()
 			capped = cs.holdData(s, t.DataSeq, data, t.Ack) // recover.go
 			cs.noteDelivered(peer, peerBefore)
-		} else {
+		} else if !r.RangeInOrder(t.DataSeq, len(data), t.SelfAcked) {
 			capped = r.DataSent(e.now, t.DataSeq, data, t.SelfAcked, cs.sink(s))
 		}
 		if r.Next() != before {

@@ -241,6 +241,19 @@ func (r *Reassembler) reserve(n int) int {
 	return CapNone
 }
 
+// RangeInOrder is DataSent for a segment of n bytes at seq when the direction keeps
+// sequence ranges only (DropData) and the segment is the next in order: it moves Next on,
+// which is all DataSent would do, and reports true. Otherwise it does nothing and reports
+// false (call DataSent). It inlines: most segments of a connection whose analyzers are done
+// are such segments.
+func (r *Reassembler) RangeInOrder(seq uint64, n int, acked uint64) bool {
+	if seq != r.next || acked > seq || n <= 0 || r.buf != rangesOnly || r.recovering() {
+		return false
+	}
+	r.next += uint64(n)
+	return true
+}
+
 // DataSent adds a segment's payload at relative sequence seq. acked is the highest sequence
 // the peer acknowledged (data below it is not reassembled again). In-order data and any
 // buffered data it makes contiguous go to sink. It returns a Cap* value when a cap stopped
