@@ -191,7 +191,7 @@ func (cs *connState) tcp(res *flow.Result, p *packet.Packet) {
 		} else if next != before {
 			cs.noteMoved(peer)
 		}
-		if !partialStart && cs.Endpoint(peer).Ended() { // the test of checkEOF that inlines
+		if !partialStart && t.Ended && cs.Endpoint(peer).Ended() { // the tests of checkEOF that inline
 			cs.checkEOF(peer, e.now)
 		}
 	}
@@ -230,7 +230,7 @@ func (cs *connState) tcp(res *flow.Result, p *packet.Packet) {
 	if e.recovery != nil {
 		cs.releaseHeld(e.now)
 	}
-	if cs.Endpoint(s).Ended() { // the test of checkEOF that inlines
+	if t.Ended && cs.Endpoint(s).Ended() { // the tests of checkEOF that inline
 		cs.checkEOF(s, e.now)
 	}
 	cs.endDetached(e.now)

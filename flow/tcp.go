@@ -35,6 +35,10 @@ type TCPResult struct {
 	// Close: the sender closed its side (FIN or RST); call Table.CloseTCP after delivering data.
 	Close    bool
 	genEvent bool
+	// Ended: an endpoint has ended (Endpoint.Ended), so that the caller need test neither
+	// side otherwise. Never for processSteady's segments: a FIN or RST leaves its sender
+	// closed or reset, never established.
+	Ended bool
 }
 
 func seqDelta(a, b uint32) int32 { return int32(a - b) }
@@ -342,6 +346,7 @@ func (t *Table) processTCP(r *TCPResult, c *Conn, s uint8, p *packet.Packet) {
 		r.DataSeq = rel + 1
 	}
 	r.SelfAcked = e.rel(e.ackSeq, e.ackWraps)
+	r.Ended = e.Ended() || peer.Ended()
 	if n > 0 && flags&rstFlag == 0 && !underflow {
 		if len(p.Payload) >= n {
 			r.Deliver = true
