@@ -213,8 +213,9 @@ func (cs *connState) tcp(res *flow.Result, p *packet.Packet) {
 		if r.Next() != before {
 			// noteMoved's usual outcome, without the call: without a Recovery nothing was
 			// acknowledged before its delivery, and once some of the side's data was
-			// acknowledged the initial window no longer matters.
-			if e.recovery == nil && !cs.Endpoint(s).NoDataAcked() {
+			// acknowledged the initial window no longer matters (SelfAcked > 1 is
+			// !NoDataAcked: its acknowledgement, relative to its initial sequence).
+			if e.recovery == nil && t.SelfAcked > 1 {
 				cs.state |= csUnacked << s
 			} else {
 				cs.noteMoved(s)
