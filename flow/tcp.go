@@ -383,15 +383,13 @@ func (t *Table) processSteady(r *TCPResult, c *Conn, s uint8, p *packet.Packet) 
 		return
 	}
 	*r = TCPResult{PeerAck: true, DataSeq: rel, Deliver: n > 0}
-	if !c.ep[0].didClose || !c.ep[1].didClose {
-		c.lastTs = p.Ts
-	}
+	// Both endpoints are established, so neither sent a FIN nor closed (a FIN or RST leaves
+	// its sender closed or reset for good): processTCP's tests of didClose (for lastTs) and
+	// of the peer's FIN (to cap the acknowledgement below it) cannot apply.
+	c.lastTs = p.Ts
 	if d := seqDelta(ack, peer.ackSeq); !(ack == 0 && d > tooLargeSeq) && d > 0 {
 		peer.updateAck(ack)
 		r.AckAdvanced = true
-	}
-	if finSeq := uint64(peer.dgram); peer.finSeen && a >= finSeq {
-		a = finSeq - 1
 	}
 	r.Ack = a
 	if moved {
