@@ -204,10 +204,8 @@ func (e *Engine) FrameAt(i uint64, f *capture.Frame) {
 	if f.Ts > e.now {
 		e.now = f.Ts
 	}
-	e.tun.slack = -1
-	if f.WireLen >= 0 {
-		e.tun.slack = f.WireLen - len(f.Data)
-	}
+	// negative when the wire length is unknown (-1)
+	e.tun.slack = f.WireLen - len(f.Data)
 	if st == packet.OK && len(e.pkt.Weirds) == 0 { // decoded's common case, without the call
 		e.stats.IPPackets++
 		e.Packet(&e.pkt)

@@ -28,7 +28,7 @@ type tunnels struct {
 	stack [maxTunnelDepth]tunnelLayer
 	dec   [maxTunnelDepth]*packet.Decoder // one per depth: each has its own reassembly buffer
 	pkt   [maxTunnelDepth]packet.Packet
-	slack int // the current frame's wire length minus its captured length (-1 unknown)
+	slack int // the current frame's wire length minus its captured length (negative: unknown)
 	ip    map[ipPair]*ipTunnel
 }
 

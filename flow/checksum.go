@@ -35,3 +35,45 @@ type scaledCount struct {
 	cnt uint32
 	exp uint8
 }
+
+// The scaled history letters of TCP, by their index in scaledCounts.
+const (
+	scaledRxmt = iota // 'T', retransmissions
+	scaledWin0        // 'W', zero windows
+	scaledGap         // 'G', content gaps
+)
+
+// scaledCounts are a connection's scaled history counters of TCP, by physical side and
+// scaled* letter. The table keeps them (Table.scaled) for the connections that have any
+// (retransmissions, zero windows and gaps are rare), so that a Conn need not carry them.
+type scaledCounts [2][3]scaledCount
+
+// scaledLetter counts a scaled history letter (code, upper case) of side s of c.
+func (t *Table) scaledLetter(c *Conn, s uint8, kind int, code byte) {
+	sc := t.scaled[c]
+	if sc == nil {
+		if t.scaled == nil {
+			t.scaled = map[*Conn]*scaledCounts{}
+		}
+		if n := len(t.freeScaled); n > 0 {
+			sc = t.freeScaled[n-1]
+			t.freeScaled = t.freeScaled[:n-1]
+		} else {
+			sc = new(scaledCounts)
+		}
+		t.scaled[c] = sc
+	}
+	n := &sc[s&1][kind]
+	c.scaledSide(s&1, code, &n.cnt, &n.exp)
+}
+
+// dropScaled forgets the scaled counters of a connection leaving the table.
+func (t *Table) dropScaled(c *Conn) {
+	if sc := t.scaled[c]; sc != nil {
+		delete(t.scaled, c)
+		if len(t.freeScaled) < maxFree {
+			*sc = scaledCounts{}
+			t.freeScaled = append(t.freeScaled, sc)
+		}
+	}
+}

@@ -1,6 +1,7 @@
 package flow
 
 import (
+	"encoding/binary"
 	"net/netip"
 
 	"github.com/tlsmon/tlsmon"
@@ -31,7 +32,7 @@ const (
 type Endpoint struct {
 	// Only the fields every segment reads or writes are here, so that both endpoints of a
 	// connection fit in two cache lines; the rarely changed history bookkeeping is apart
-	// (Conn.hx).
+	// (Conn.hx, and the table's scaled counters).
 	Pkts    uint64
 	IPBytes uint64
 
@@ -50,14 +51,11 @@ type Endpoint struct {
 }
 
 // epHistory is an endpoint's history bookkeeping, touched only by packets that add or may
-// add a history letter (SYN, FIN, RST, zero window, retransmission, gap).
+// add a history letter (SYN, FIN, RST). The scaled counters ('T', 'W', 'G') are the
+// table's (Table.scaled).
 type epHistory struct {
 	histSYN, histFIN uint32 // low 32 bits of relative sequences: enough to tell repeats
 	histRST          uint32
-	// Scaled history counters ('T', 'W', 'G'): the letter is added when the count reaches
-	// 10^exp, then exp grows.
-	rxmtCnt, win0Cnt, gapCnt uint32
-	rxmtExp, win0Exp, gapExp uint8
 }
 
 // Conn is one connection of the table.
@@ -71,10 +69,14 @@ type Conn struct {
 	next     *Conn  // hash chain
 	hash     uint32 // of the key
 	histSeen uint32
-	lastTs   int64
-	origSide uint8
-	proto    uint8
-	histLen  uint8
+	// keyA, keyB are the key's addresses (Key.A, Key.B) as two little-endian words each,
+	// which the lookup compares: netip.Addr's As16 costs byte swaps through the stack.
+	// (Their 32 bytes are those of the scaled history counters, which the table keeps.)
+	keyA, keyB [2]uint64
+	lastTs     int64
+	origSide   uint8
+	proto      uint8
+	histLen    uint8
 	// TCP adapter flags.
 	firstSeen uint8 // bit 1 orig, bit 2 resp (in orig/resp terms)
 	isPartial bool
@@ -190,6 +192,8 @@ func (c *Conn) flip() {
 
 func (c *Conn) setID(k *Key, origSide uint8) {
 	c.origSide = origSide
+	c.keyA = [2]uint64{binary.LittleEndian.Uint64(k.A[:8]), binary.LittleEndian.Uint64(k.A[8:])}
+	c.keyB = [2]uint64{binary.LittleEndian.Uint64(k.B[:8]), binary.LittleEndian.Uint64(k.B[8:])}
 	a := netip.AddrFrom16(k.A).Unmap()
 	b := netip.AddrFrom16(k.B).Unmap()
 	if origSide == 0 {

@@ -4,78 +4,68 @@ import (
 	"encoding/binary"
 	"math/bits"
 	"math/rand/v2"
-	"net/netip"
 )
 
 // connMap is the table's index: a chained hash table of connections by key. The chain
-// link and the key's hash live in Conn, and the key itself is compared against the
-// connection's ID, so the index costs one pointer per bucket and nothing per lookup.
+// link, the key's hash and its addresses live in Conn (its ports are the ID's), so the
+// index costs one pointer per bucket and nothing per lookup.
 type connMap struct {
 	buckets []*Conn
 	n       int
-	seed    uint64
+	// mix holds the hash's words: the table's random seed, three constants and the seed
+	// xor the second, loaded by the hash rather than built (a 64-bit constant costs an
+	// instruction of its own).
+	mix [5]uint64
 }
 
 const minBuckets = 1024
 
 func (m *connMap) init() {
 	m.buckets = make([]*Conn, minBuckets)
-	m.seed = rand.Uint64() | 1 // random per table: chains cannot be predicted from outside
-}
-
-// hashKey hashes a key (already canonical, so both directions hash alike).
-func (m *connMap) hashKey(k *Key) uint32 {
-	return m.hashTuple(&k.A, &k.B, k.PA, k.PB, k.Proto)
-}
-
-// hashTuple hashes a key given by its parts (a, pa: the endpoint that sorts first), so that
-// the per-packet path need not copy the addresses into a Key.
-func (m *connMap) hashTuple(a, b *[16]byte, pa, pb uint16, proto uint8) uint32 {
+	seed := rand.Uint64() | 1 // random per table: chains cannot be predicted from outside
 	const m1, m2, m3 = 0xa0761d6478bd642f, 0xe7037ed1a0b428db, 0x8ebc6af09c88c6e3
+	m.mix = [5]uint64{seed, m1, m2, m3, seed ^ m2}
+}
+
+// get returns the connection of a key (already canonical, so both directions hash alike),
+// if any, and the key's hash.
+func (m *connMap) get(k *Key) (*Conn, uint32) {
+	return m.getTuple(&k.A, &k.B, k.PA, k.PB, k.Proto)
+}
+
+// getTuple is get with the key given by its parts (a, pa: the endpoint that sorts first),
+// so that the per-packet path need not copy the addresses into a Key. It hashes the key
+// too, and the key comparison is written out: this is one of the few calls every packet
+// makes, and one call rather than three keeps the caller's values in registers.
+func (m *connMap) getTuple(a, b *[16]byte, pa, pb uint16, proto uint8) (*Conn, uint32) {
 	a0 := binary.LittleEndian.Uint64(a[:8])
 	a1 := binary.LittleEndian.Uint64(a[8:])
 	b0 := binary.LittleEndian.Uint64(b[:8])
 	b1 := binary.LittleEndian.Uint64(b[8:])
-	p := uint64(pa)<<24 | uint64(pb)<<8 | uint64(proto)
-	h := mum(a0^m.seed, a1^m1) ^ mum(b0^m2, b1^m.seed) ^ mum(p^m3, m.seed^m2)
-	return uint32(h ^ h>>32)
+	ports := uint64(pa)<<24 | uint64(pb)<<8 | uint64(proto)
+	x := &m.mix
+	h64 := mum(a0^x[0], a1^x[1]) ^ mum(b0^x[2], b1^x[0]) ^ mum(ports^x[3], x[4])
+	h := uint32(h64 ^ h64>>32)
+	for c := m.buckets[h&uint32(len(m.buckets)-1)]; c != nil; c = c.next {
+		if c.hash != h || c.proto != proto {
+			continue
+		}
+		// The key's ports: the ID's, unflipped (pa is the port of the endpoint that sorts first).
+		id := &c.Info.ID
+		px, py := id.OrigP, id.RespP
+		if c.origSide != 0 {
+			px, py = py, px
+		}
+		if px == pa && py == pb && c.keyA == [2]uint64{a0, a1} && c.keyB == [2]uint64{b0, b1} {
+			return c, h
+		}
+	}
+	return nil, h
 }
 
 func mum(a, b uint64) uint64 {
 	hi, lo := bits.Mul64(a, b)
 	return hi ^ lo
-}
-
-func (m *connMap) get(k *Key, h uint32) *Conn {
-	return m.getTuple(&k.A, &k.B, k.PA, k.PB, k.Proto, h)
-}
-
-// getTuple is get with the key given by its parts, as hashTuple. The key comparison is
-// written out here rather than called: this is one of the few calls every packet makes.
-func (m *connMap) getTuple(a, b *[16]byte, pa, pb uint16, proto uint8, h uint32) *Conn {
-	for c := m.buckets[h&uint32(len(m.buckets)-1)]; c != nil; c = c.next {
-		if c.hash != h || c.proto != proto {
-			continue
-		}
-		// The connection's key: its ID, unflipped (a, pa is the endpoint that sorts first).
-		id := &c.Info.ID
-		x, y, px, py := &id.OrigH, &id.RespH, id.OrigP, id.RespP
-		if c.origSide != 0 {
-			x, y, px, py = y, x, py, px
-		}
-		if px == pa && py == pb && addrIs(x, a) && addrIs(y, b) {
-			return c
-		}
-	}
-	return nil
-}
-
-// addrIs reports whether x is the address a (IPv4 as IPv4-mapped), comparing two 8-byte
-// words: the compiler compares a [16]byte array in pieces of 8, 4, 1, 1, 1 and 1 bytes.
-func addrIs(x *netip.Addr, a *[16]byte) bool {
-	b := x.As16()
-	return binary.LittleEndian.Uint64(b[:8]) == binary.LittleEndian.Uint64(a[:8]) &&
-		binary.LittleEndian.Uint64(b[8:]) == binary.LittleEndian.Uint64(a[8:])
 }
 
 // put adds c, whose hash is set and whose key is not in the map.

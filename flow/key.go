@@ -3,7 +3,10 @@
 // counters and timers (inactivity, attempt, close and delete), all driven by packet time.
 package flow
 
-import "encoding/binary"
+import (
+	"encoding/binary"
+	"math/bits"
+)
 
 // Key is a canonical (direction-independent) 5-tuple: the endpoint that sorts first is A.
 // It is comparable and fixed-size, so map lookups allocate nothing.
@@ -46,14 +49,14 @@ func (k *Key) Hash() uint64 {
 }
 
 // addrLess orders (a, pa) before (b, pb): addresses as big-endian 128-bit numbers, then ports.
+// (Equality is tested on the words as loaded; only an order needs them byte-swapped:
+// IPv4-mapped addresses share their first 8 bytes.)
 func addrLess(a, b *[16]byte, pa, pb uint16) bool {
-	a0, b0 := binary.BigEndian.Uint64(a[:8]), binary.BigEndian.Uint64(b[:8])
-	if a0 != b0 {
-		return a0 < b0
+	if a0, b0 := binary.LittleEndian.Uint64(a[:8]), binary.LittleEndian.Uint64(b[:8]); a0 != b0 {
+		return bits.ReverseBytes64(a0) < bits.ReverseBytes64(b0)
 	}
-	a1, b1 := binary.BigEndian.Uint64(a[8:]), binary.BigEndian.Uint64(b[8:])
-	if a1 != b1 {
-		return a1 < b1
+	if a1, b1 := binary.LittleEndian.Uint64(a[8:]), binary.LittleEndian.Uint64(b[8:]); a1 != b1 {
+		return bits.ReverseBytes64(a1) < bits.ReverseBytes64(b1)
 	}
 	return pa <= pb
 }

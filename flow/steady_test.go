@@ -14,6 +14,7 @@ func TestSteadyMatchesProcessTCP(t *testing.T) {
 	rng := rand.New(rand.NewPCG(3, 4))
 	var hs logHooks
 	tab := NewTable(Config{}, &hs)
+	tab.scaled = map[*Conn]*scaledCounts{}
 	src := [16]byte{10: 0xff, 11: 0xff, 12: 10, 15: 1}
 	dst := [16]byte{10: 0xff, 11: 0xff, 12: 10, 15: 2}
 	var seqs [2]uint32
@@ -60,6 +61,11 @@ func TestSteadyMatchesProcessTCP(t *testing.T) {
 
 			if c, s := tab.Find(p.Src, p.Dst, p.SrcPort, p.DstPort, 6); c != nil && c.steady(p.Flags) {
 				a, b := *c, *c
+				var sa, sb scaledCounts // the scaled counters are the table's: c's, copied
+				if sc := tab.scaled[c]; sc != nil {
+					sa, sb = *sc, *sc
+				}
+				tab.scaled[&a], tab.scaled[&b] = &sa, &sb
 				var ra, rb TCPResult
 				hs.log = hs.log[:0]
 				tab.processTCP(&ra, &a, s, &p)
@@ -67,7 +73,9 @@ func TestSteadyMatchesProcessTCP(t *testing.T) {
 				hs.log = hs.log[:0]
 				tab.processSteady(&rb, &b, s, &p)
 				wb := append([]string(nil), hs.log...)
-				if ra != rb || a.ep != b.ep || a.hx != b.hx || a.hist != b.hist || a.histLen != b.histLen ||
+				delete(tab.scaled, &a)
+				delete(tab.scaled, &b)
+				if ra != rb || a.ep != b.ep || a.hx != b.hx || sa != sb || a.hist != b.hist || a.histLen != b.histLen ||
 					a.histSeen != b.histSeen || a.lastTs != b.lastTs || a.firstSeen != b.firstSeen ||
 					a.isPartial != b.isPartial || len(wa) != len(wb) {
 					t.Fatalf("conn %d segment %d (%+v): processTCP gave %+v %+v %v, processSteady %+v %+v %v",

@@ -85,7 +85,7 @@ type Table struct {
 	tseq   uint64
 	cause  Cause // what the table is doing, during its hooks (Cause)
 	now    int64
-	uids   *UIDGen
+	uids   UIDGen // (a value: the frame index is stored with one load fewer)
 	hooks  Hooks
 	stats  Stats
 	key    Key // scratch: the current packet's key
@@ -97,6 +97,10 @@ type Table struct {
 	// chk holds the bad-checksum counters of the connections that had one (checksum.go):
 	// rare, so kept here rather than in every Conn.
 	chk map[*Conn]*[2]scaledCount
+	// scaled holds the scaled history counters of the connections that have any
+	// (scaledLetter); freeScaled are cleared ones for reuse.
+	scaled     map[*Conn]*scaledCounts
+	freeScaled []*scaledCounts
 	// evicted counts the Evict calls since the last dropStaleTimers.
 	evicted int
 	// stale counts the heap entries of removed connections; fireDue drops them once they
@@ -118,7 +122,7 @@ const maxFree = 1024
 // NewTable returns an empty table.
 func NewTable(cfg Config, hooks Hooks) *Table {
 	cfg.defaults()
-	t := &Table{cfg: cfg, uids: NewUIDGen(cfg.UIDSeed), hooks: hooks, staleDrop: minStaleDrop,
+	t := &Table{cfg: cfg, uids: *NewUIDGen(cfg.UIDSeed), hooks: hooks, staleDrop: minStaleDrop,
 		attemptsAt: math.MaxInt64}
 	t.rel, _ = hooks.(Releaser)
 	t.m.init()
@@ -145,7 +149,8 @@ func (t *Table) weird(c *Conn, name string) {
 // Find returns the connection of a 5-tuple, if any, and the physical side of its source.
 func (t *Table) Find(src, dst [16]byte, sp, dp uint16, proto uint8) (*Conn, uint8) {
 	k, s := MakeKey(src, dst, sp, dp, proto)
-	return t.m.get(&k, t.m.hashKey(&k)), s
+	c, _ := t.m.get(&k)
+	return c, s
 }
 
 // Result is what Packet reports about a packet.
@@ -186,51 +191,32 @@ func packetKey(p *packet.Packet, k *Key) (side uint8, oneWay, ok bool) {
 // TCP, UDP or ICMP, or an ICMP message shorter than its header: see ICMPTruncated) or the
 // connection cap refused a new connection.
 func (t *Table) Packet(p *packet.Packet, r *Result) bool {
-	k := &t.key
-	var side uint8
-	var oneWay bool
-	var h uint32
 	var c *Conn
+	var side uint8
 	if p.Proto == 6 || p.Proto == 17 {
 		// The common path: hash and look up the canonical 5-tuple in place; the key is
-		// copied out only to create a connection.
+		// copied out only to create a connection (connOf, which also has the SYNs: few
+		// values live across its call).
 		a, b, pa, pb := &p.Src, &p.Dst, p.SrcPort, p.DstPort
 		if !addrLess(a, b, pa, pb) {
 			a, b, pa, pb, side = b, a, pb, pa, 1
 		}
 		t.Advance(p.Ts)
-		h = t.m.hashTuple(a, b, pa, pb, p.Proto)
-		if c = t.m.getTuple(a, b, pa, pb, p.Proto, h); c == nil {
-			k.A, k.B, k.PA, k.PB, k.Proto = *a, *b, pa, pb, p.Proto
+		var h uint32
+		c, h = t.m.getTuple(a, b, pa, pb, p.Proto)
+		if c == nil || p.Flags&synFlag != 0 && p.Proto == 6 {
+			c = t.connOf(p, r, c, h, side)
+		} else {
+			r.IsNew = false
 		}
 	} else {
-		var ok bool
-		if side, oneWay, ok = packetKey(p, k); !ok {
-			return false
-		}
-		t.Advance(p.Ts)
-		h = t.m.hashKey(k)
-		c = t.m.get(k, h)
+		c, side = t.otherConn(p, r)
 	}
-	if c != nil && p.Proto == 6 && p.Flags&synFlag != 0 && t.isReuse(c, side, p) {
-		t.remove(c, p.Ts)
-		packetKey(p, k) // the fast path above did not fill the key of the new connection
-		c = nil
-	}
-	r.IsNew = false
 	if c == nil {
-		if t.cfg.MaxConns > 0 && t.m.n >= t.cfg.MaxConns {
-			t.stats.ConnCapHits++
-			return false
-		}
-		if t.cfg.Admit != nil && !t.cfg.Admit(p.Proto) {
-			return false
-		}
-		c = t.newConn(k, h, side, oneWay, p)
-		r.IsNew = true
+		return false
 	}
 	r.Conn, r.Side = c, side
-	e := &c.ep[side]
+	e := &c.ep[side&1] // (side is 0 or 1: no bounds check)
 	e.Pkts++
 	e.IPBytes += uint64(p.IPLen)
 	switch p.Proto {
@@ -260,6 +246,53 @@ func (t *Table) Packet(p *packet.Packet, r *Result) bool {
 	return true
 }
 
+// connOf is Packet's rarer half for a TCP or UDP packet whose lookup found c (hash h):
+// nil, or a SYN, which may reuse c's 5-tuple for a new connection. It returns the
+// packet's connection, made if need be (r.IsNew), or nil when the caps refuse it.
+func (t *Table) connOf(p *packet.Packet, r *Result, c *Conn, h uint32, side uint8) *Conn {
+	r.IsNew = false
+	if c != nil {
+		if p.Proto != 6 || !t.isReuse(c, side, p) {
+			return c
+		}
+		t.remove(c, p.Ts)
+	}
+	k := &t.key
+	packetKey(p, k)
+	return t.create(k, h, side, false, p, r)
+}
+
+// otherConn is Packet for a packet neither TCP nor UDP: its connection and the physical
+// side of its source (nil when it has none or the caps refuse it).
+func (t *Table) otherConn(p *packet.Packet, r *Result) (*Conn, uint8) {
+	k := &t.key
+	side, oneWay, ok := packetKey(p, k)
+	if !ok {
+		return nil, 0
+	}
+	t.Advance(p.Ts)
+	c, h := t.m.get(k)
+	r.IsNew = false
+	if c == nil {
+		c = t.create(k, h, side, oneWay, p, r)
+	}
+	return c, side
+}
+
+// create makes the connection of key k (hash h) for packet p, unless a cap refuses it
+// (then nil), and sets r.IsNew.
+func (t *Table) create(k *Key, h uint32, side uint8, oneWay bool, p *packet.Packet, r *Result) *Conn {
+	if t.cfg.MaxConns > 0 && t.m.n >= t.cfg.MaxConns {
+		t.stats.ConnCapHits++
+		return nil
+	}
+	if t.cfg.Admit != nil && !t.cfg.Admit(p.Proto) {
+		return nil
+	}
+	r.IsNew = true
+	return t.newConn(k, h, side, oneWay, p)
+}
+
 func (e *Endpoint) addSize(n int64) {
 	if e.dgram < 0 {
 		e.dgram = n
@@ -278,18 +311,13 @@ func (t *Table) Touch(p *packet.Packet) (*Conn, bool) {
 		return nil, false
 	}
 	t.Advance(p.Ts)
-	h := t.m.hashKey(k)
-	if c := t.m.get(k, h); c != nil {
+	c, h := t.m.get(k)
+	if c != nil {
 		return c, false
 	}
-	if t.cfg.MaxConns > 0 && t.m.n >= t.cfg.MaxConns {
-		t.stats.ConnCapHits++
-		return nil, false
-	}
-	if t.cfg.Admit != nil && !t.cfg.Admit(p.Proto) {
-		return nil, false
-	}
-	return t.newConn(k, h, side, oneWay, p), true
+	var r Result
+	c = t.create(k, h, side, oneWay, p, &r)
+	return c, c != nil
 }
 
 func (t *Table) newConn(k *Key, h uint32, side uint8, oneWay bool, p *packet.Packet) *Conn {
@@ -386,6 +414,9 @@ func (t *Table) remove(c *Conn, ts int64) {
 	t.stale += int(c.timers)
 	if t.chk != nil {
 		delete(t.chk, c)
+	}
+	if t.scaled != nil {
+		t.dropScaled(c)
 	}
 	t.m.del(c)
 	t.stats.Removed++

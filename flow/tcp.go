@@ -1,6 +1,10 @@
 package flow
 
-import "github.com/tlsmon/tlsmon/packet"
+import (
+	mbits "math/bits"
+
+	"github.com/tlsmon/tlsmon/packet"
+)
 
 // Zeek's history masks (TCP_Endpoint::HIST_*); the responder's are shifted by 16.
 const (
@@ -31,6 +35,10 @@ type TCPResult struct {
 	// Close: the sender closed its side (FIN or RST); call Table.CloseTCP after delivering data.
 	Close    bool
 	genEvent bool
+	// Ended: an endpoint has ended (Endpoint.Ended), so that the caller need test neither
+	// side otherwise. Never for processSteady's segments: a FIN or RST leaves its sender
+	// closed or reset, never established.
+	Ended bool
 }
 
 func seqDelta(a, b uint32) int32 { return int32(a - b) }
@@ -179,13 +187,7 @@ func (c *Conn) updateHistory(side uint8, flags uint8, rel uint64, n int) {
 		return
 	}
 	e := &c.hx[side]
-	bits := 0
-	for _, f := range [...]uint8{synFlag, finFlag, rstFlag} {
-		if flags&f != 0 {
-			bits++
-		}
-	}
-	switch {
+	switch bits := mbits.OnesCount8(flags & (synFlag | finFlag | rstFlag)); {
 	case bits > 1:
 		if flags&finFlag != 0 && flags&rstFlag != 0 {
 			c.epCheckHistory(side, histFINRST, 'I')
@@ -261,7 +263,9 @@ func (t *Table) processTCP(r *TCPResult, c *Conn, s uint8, p *packet.Packet) {
 	}
 	past := seq + uint32(segLen)
 
-	if e.State == TCPInactive || flags&synFlag != 0 {
+	if e.State == TCPInactive {
+		e.initFirst(seq, past, flags)
+	} else if flags&synFlag != 0 {
 		t.initEndpoint(c, e, seq, past, flags)
 	}
 
@@ -273,12 +277,12 @@ func (t *Table) processTCP(r *TCPResult, c *Conn, s uint8, p *packet.Packet) {
 		c.updateHistory(s, flags, rel, n)
 	}
 	if p.Window == 0 && flags&rstFlag == 0 && peer.State != TCPClosed && e.State != TCPReset {
-		c.scaledSide(s, 'W', &c.hx[s].win0Cnt, &c.hx[s].win0Exp)
+		t.scaledLetter(c, s, scaledWin0, 'W')
 	}
 	if !c.ep[0].didClose || !c.ep[1].didClose {
 		c.lastTs = p.Ts
 	}
-	if flags&synFlag != 0 {
+	if flags&synFlag != 0 && (flags&(rstFlag|urgFlag) != 0 || n > 0) { // the test of synWeirds that inlines
 		t.synWeirds(c, flags, n)
 	}
 	if flags&finFlag != 0 {
@@ -317,7 +321,7 @@ func (t *Table) processTCP(r *TCPResult, c *Conn, s uint8, p *packet.Packet) {
 	case dl > 0:
 		e.updateLast(past)
 	case n > 0:
-		c.scaledSide(s, 'T', &c.hx[s].rxmtCnt, &c.hx[s].rxmtExp)
+		t.scaledLetter(c, s, scaledRxmt, 'T')
 	}
 
 	// Without SYN, FIN or RST, the state machine changes nothing for an endpoint that is
@@ -342,6 +346,7 @@ func (t *Table) processTCP(r *TCPResult, c *Conn, s uint8, p *packet.Packet) {
 		r.DataSeq = rel + 1
 	}
 	r.SelfAcked = e.rel(e.ackSeq, e.ackWraps)
+	r.Ended = e.Ended() || peer.Ended()
 	if n > 0 && flags&rstFlag == 0 && !underflow {
 		if len(p.Payload) >= n {
 			r.Deliver = true
@@ -361,8 +366,45 @@ func (c *Conn) steady(flags uint8) bool {
 
 // processSteady is processTCP for a segment c.steady accepts: what processTCP does then,
 // without the tests and calls that cannot apply (partial status, the first segment, SYN,
-// FIN and RST handling, the state machine).
+// FIN and RST handling, the state machine). Its common case makes no call before the
+// history update at its end (a call in the middle makes the compiler save every live value
+// around it): a segment with anything rarer to do (an underflow, a retransmission, a zero
+// window, a truncated payload, a one-letter history) goes to steadyRare instead.
 func (t *Table) processSteady(r *TCPResult, c *Conn, s uint8, p *packet.Packet) {
+	s &= 1
+	e, peer := &c.ep[s], &c.ep[s^1]
+	seq, n, ack := p.Seq, p.PayloadLen, p.Ack
+	rel, underflow := relSeq(e, seq, e.lastSeq, e.seqWraps)
+	a, under := relSeq(peer, ack, peer.ackSeq, peer.ackWraps)
+	past := seq + uint32(n)
+	moved := seqDelta(past, e.lastSeq) > 0
+	if underflow || under || p.Window == 0 || !moved && n > 0 || len(p.Payload) < n || c.histLen == 1 {
+		t.steadyRare(r, c, s, p)
+		return
+	}
+	*r = TCPResult{PeerAck: true, DataSeq: rel, Deliver: n > 0}
+	// Both endpoints are established, so neither sent a FIN nor closed (a FIN or RST leaves
+	// its sender closed or reset for good): processTCP's tests of didClose (for lastTs) and
+	// of the peer's FIN (to cap the acknowledgement below it) cannot apply.
+	c.lastTs = p.Ts
+	if d := seqDelta(ack, peer.ackSeq); !(ack == 0 && d > tooLargeSeq) && d > 0 {
+		peer.updateAck(ack)
+		r.AckAdvanced = true
+	}
+	r.Ack = a
+	if moved {
+		e.updateLast(past)
+	}
+	r.SelfAcked = e.rel(e.ackSeq, e.ackWraps)
+	// Last: nothing above reads the history (the one-letter history, which epCheckHistory
+	// may flip, took steadyRare).
+	if !c.historyKnown(s, p.Flags, n) {
+		c.updateHistory(s, p.Flags, rel, n)
+	}
+}
+
+// steadyRare is processSteady for a segment with something rare to do, in processTCP's order.
+func (t *Table) steadyRare(r *TCPResult, c *Conn, s uint8, p *packet.Packet) {
 	*r = TCPResult{PeerAck: true}
 	s &= 1
 	e, peer := &c.ep[s], &c.ep[s^1]
@@ -375,7 +417,7 @@ func (t *Table) processSteady(r *TCPResult, c *Conn, s uint8, p *packet.Packet) 
 		c.updateHistory(s, p.Flags, rel, n)
 	}
 	if p.Window == 0 {
-		c.scaledSide(s, 'W', &c.hx[s].win0Cnt, &c.hx[s].win0Exp)
+		t.scaledLetter(c, s, scaledWin0, 'W')
 	}
 	if !c.ep[0].didClose || !c.ep[1].didClose {
 		c.lastTs = p.Ts
@@ -396,7 +438,7 @@ func (t *Table) processSteady(r *TCPResult, c *Conn, s uint8, p *packet.Packet) 
 	if past := seq + uint32(n); seqDelta(past, e.lastSeq) > 0 {
 		e.updateLast(past)
 	} else if n > 0 {
-		c.scaledSide(s, 'T', &c.hx[s].rxmtCnt, &c.hx[s].rxmtExp)
+		t.scaledLetter(c, s, scaledRxmt, 'T')
 	}
 	r.DataSeq = rel
 	r.SelfAcked = e.rel(e.ackSeq, e.ackWraps)
@@ -414,16 +456,7 @@ func (t *Table) processSteady(r *TCPResult, c *Conn, s uint8, p *packet.Packet) 
 func (t *Table) initEndpoint(c *Conn, e *Endpoint, seq, past uint32, flags uint8) {
 	switch e.State {
 	case TCPInactive:
-		last := past
-		if flags&synFlag != 0 {
-			e.ackSeq = seq
-			e.startSeq = seq
-		} else {
-			e.ackSeq = seq - 1
-			e.startSeq = seq - 1
-			last = seq
-		}
-		e.lastSeq = last
+		e.initFirst(seq, past, flags)
 	case TCPSynSent, TCPSynAckSent:
 		if flags&synFlag != 0 && seq != e.startSeq {
 			t.weird(c, "SYN_seq_jump")
@@ -440,6 +473,15 @@ func (t *Table) initEndpoint(c *Conn, e *Endpoint, seq, past uint32, flags uint8
 		if flags&synFlag != 0 && e.PrevState == TCPInactive {
 			e.initSeqs(seq, seq, past)
 		}
+	}
+}
+
+// initFirst is initEndpoint for the endpoint's first segment (TCPInactive).
+func (e *Endpoint) initFirst(seq, past uint32, flags uint8) {
+	if flags&synFlag != 0 {
+		e.initSeqs(seq, seq, past)
+	} else {
+		e.initSeqs(seq-1, seq-1, seq)
 	}
 }
 
@@ -638,13 +680,13 @@ func (c *Conn) GapReportable() bool {
 	return clean(&c.ep[0]) && clean(&c.ep[1])
 }
 
-// AddGap records a content gap of n bytes in side s's stream (missed_bytes, 'G' history).
-func (c *Conn) AddGap(s uint8, n uint64) {
+// AddGap records a content gap of n bytes in side s's stream of c (missed_bytes, 'G'
+// history).
+func (t *Table) AddGap(c *Conn, s uint8, n uint64) {
 	if !c.GapReportable() {
 		return
 	}
-	h := &c.hx[s&1]
-	c.scaledSide(s&1, 'G', &h.gapCnt, &h.gapExp)
+	t.scaledLetter(c, s, scaledGap, 'G')
 	c.missed += n
 }
 

@@ -79,17 +79,18 @@ func (h *timerHeap) pop() timer {
 	s[n] = timer{}
 	s = s[:n]
 	if n > 0 {
-		i := 0
+		// (Indices compared with len(s), and uint: the compiler then proves them in bounds.)
+		i := uint(0)
 		for {
 			l := 2*i + 1
-			if l >= n {
+			if l >= uint(len(s)) {
 				break
 			}
-			if r := l + 1; r < n && s[r].before(&s[l]) {
-				l = r
+			if r := l + 1; r < uint(len(s)) && s[r].before(&s[l]) {
+				s[i], i = s[r], r
+			} else {
+				s[i], i = s[l], l
 			}
-			s[i] = s[l]
-			i = l
 		}
 		for i > 0 {
 			p := (i - 1) / 2

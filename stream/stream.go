@@ -137,6 +137,17 @@ func (r *Reassembler) Undelivered() uint64 {
 	return bs[len(bs)-1].end() - r.next
 }
 
+// Exceeds reports whether Undelivered exceeds maxUndelivered or Buffered exceeds
+// maxBuffered: one test (and one load when nothing is held) for the per-packet path.
+func (r *Reassembler) Exceeds(maxUndelivered uint64, maxBuffered int) bool {
+	b := r.buf
+	if b == nil {
+		return false
+	}
+	n := len(b.blocks)
+	return n > 0 && b.blocks[n-1].end()-r.next > maxUndelivered || b.bytes > maxBuffered
+}
+
 // Skipping reports whether the direction stopped delivering (after SkipAll).
 func (r *Reassembler) Skipping() bool { return r.buf == skipped }
 
@@ -228,6 +239,19 @@ func (r *Reassembler) reserve(n int) int {
 		}
 	}
 	return CapNone
+}
+
+// RangeInOrder is DataSent for a segment of n bytes at seq when the direction keeps
+// sequence ranges only (DropData) and the segment is the next in order: it moves Next on,
+// which is all DataSent would do, and reports true. Otherwise it does nothing and reports
+// false (call DataSent). It inlines: most segments of a connection whose analyzers are done
+// are such segments.
+func (r *Reassembler) RangeInOrder(seq uint64, n int, acked uint64) bool {
+	if seq != r.next || acked > seq || n <= 0 || r.buf != rangesOnly || r.recovering() {
+		return false
+	}
+	r.next += uint64(n)
+	return true
 }
 
 // DataSent adds a segment's payload at relative sequence seq. acked is the highest sequence
