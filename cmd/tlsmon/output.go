@@ -9,7 +9,6 @@ import (
 	"time"
 
 	"github.com/tlsmon/tlsmon"
-	"github.com/tlsmon/tlsmon/fingerprint"
 	"github.com/tlsmon/tlsmon/sink"
 	"github.com/tlsmon/tlsmon/zeeklog"
 )
@@ -43,6 +42,9 @@ type outputs struct {
 	logWriters map[string]zeeklog.Writer
 	specs      []zeeklog.LogSpec
 	split      *splitRun // the run's consumers run in the shards (split.go), or nil
+	// shardExt makes a fresh copy of the run's column extensions for one shard (split.go);
+	// nil when the extensions cannot be split (policy scripts).
+	shardExt func() zeeklog.Extensions
 }
 
 // eventsFile is the name of --events' output.
@@ -127,8 +129,13 @@ func openOutputs(cfg config, onErr func(error)) (*outputs, error) {
 		}
 		ext = site.Extensions()
 	}
-	if cfg.fingerprints { // packages load after local.zeek's policy scripts: their columns come last
-		ext.SSL = append(ext.SSL, fingerprint.NewColumns())
+	// --fingerprints (shardExtensions, split.go): packages load after local.zeek's policy
+	// scripts, so their columns come last.
+	own := shardExtensions(cfg)
+	ext.SSL = append(ext.SSL, own.SSL...)
+	ext.Conn = append(ext.Conn, own.Conn...)
+	if len(cfg.load) == 0 {
+		o.shardExt = func() zeeklog.Extensions { return shardExtensions(cfg) }
 	}
 	// Files, stdout and Kafka get the same rows: those of the extended logs --logs selects.
 	var toDest func(zeeklog.LogSpec) zeeklog.Writer

@@ -5,6 +5,7 @@ import (
 
 	"github.com/tlsmon/tlsmon"
 	"github.com/tlsmon/tlsmon/engine"
+	"github.com/tlsmon/tlsmon/fingerprint"
 	"github.com/tlsmon/tlsmon/zeeklog"
 )
 
@@ -18,9 +19,12 @@ import (
 // merger writes every line with the log's own writer (zeeklog.LineWriter), so the files are
 // those of one engine. The summary's counts are kept per shard and summed at the end.
 //
+// --fingerprints' ssl.log columns keep only per-connection state (a connection's hellos):
+// each shard has its own extension (shardExtensions).
+//
 // Runs that need every event in one place keep the turns (engine.Options.Handler): policy
-// scripts (--load), --fingerprints, stdout and Kafka (their rows carry the stream's clock),
-// and live capture (its workers are engines of their own).
+// scripts (--load), stdout and Kafka (their rows carry the stream's clock), and live
+// capture (its workers are engines of their own).
 
 // The logs built in the shards, in the order of zeeklog.Logs (those of them the run
 // writes: splitRun.specs). A line's destination is its log's position in specs;
@@ -45,8 +49,7 @@ type splitRun struct {
 // newSplit returns the split side of the run's outputs, or nil when a run of cfg needs
 // every event in one place (above).
 func (o *outputs) newSplit(cfg config) *splitRun {
-	if cfg.workers <= 1 || len(cfg.sensor.ifaces) > 0 || o.dest != nil || !o.toFiles ||
-		len(cfg.load) > 0 || cfg.fingerprints {
+	if cfg.workers <= 1 || len(cfg.sensor.ifaces) > 0 || o.dest != nil || !o.toFiles || o.shardExt == nil {
 		return nil
 	}
 	r := &splitRun{o: o, json: cfg.json, text: cfg.eventsText, n: cfg.workers}
@@ -109,7 +112,7 @@ func (r *splitRun) engine() *engine.Split {
 // writing lines into out. Called by engine.Run before the shards start.
 func (r *splitRun) shard(s int, out *engine.Outbox) engine.ShardConsumer {
 	c := &shardOutputs{out: out, certs: r.x509 != nil, weirds: r.weird != nil}
-	set := zeeklog.NewSet(r.specs, func(spec zeeklog.LogSpec) zeeklog.Writer {
+	set := zeeklog.NewSet(r.shardSpecs(), func(spec zeeklog.LogSpec) zeeklog.Writer {
 		d := specIndex(r.specs, spec.Path)
 		if r.lines[d] == nil {
 			return discardWriter{}
@@ -128,6 +131,31 @@ func (r *splitRun) shard(s int, out *engine.Outbox) engine.ShardConsumer {
 		c.events = newEventFile(out.Writer(len(r.specs)), r.text)
 	}
 	return c
+}
+
+// shardSpecs returns the specs of one shard's logs: r.specs, with the shard's own column
+// extensions (fingerprint.Columns keeps each connection's hellos: one per shard).
+func (r *splitRun) shardSpecs() []zeeklog.LogSpec {
+	ext := r.o.shardExt()
+	if len(ext.SSL)+len(ext.Conn) == 0 {
+		return r.specs
+	}
+	all := zeeklog.LogsWith(ext)
+	specs := make([]zeeklog.LogSpec, len(r.specs))
+	for i, spec := range r.specs {
+		specs[i] = all[specIndex(all, spec.Path)]
+	}
+	return specs
+}
+
+// shardExtensions returns a fresh copy of the column extensions of a run of cfg without
+// policy scripts (openOutputs adds the same ones): a shard's own.
+func shardExtensions(cfg config) zeeklog.Extensions {
+	var ext zeeklog.Extensions
+	if cfg.fingerprints {
+		ext.SSL = append(ext.SSL, fingerprint.NewColumns())
+	}
+	return ext
 }
 
 // Line implements engine.Merged: a line of a log built in the shards, or of events.jsonl.

@@ -24,7 +24,7 @@ func TestWorkersSameOutput(t *testing.T) {
 		paths = append(paths, filepath.Join(dir, "pcaps", c.File))
 	}
 	tmp := t.TempDir()
-	for _, format := range [][]string{{"--events"}, {"--json", "--events", "--analyze-encrypted"}, {"--logs", "conn,x509,weird"}} {
+	for _, format := range [][]string{{"--events"}, {"--json", "--events", "--analyze-encrypted", "--fingerprints"}, {"--logs", "conn,x509,weird"}, {"--fingerprints", "--logs", "ssl"}} {
 		for pi, p := range paths {
 			var want map[string][]byte
 			var wantSummary string
@@ -69,7 +69,8 @@ func TestWorkersSplitWhen(t *testing.T) {
 		{[]string{"--workers", "3", "--json", "--events", "--events-text"}, true},
 		{[]string{"--workers", "2", "--logs", "ssl,weird"}, true},
 		{[]string{"--workers", "1"}, false},
-		{[]string{"--workers", "2", "--fingerprints"}, false},
+		{[]string{"--workers", "2", "--fingerprints"}, true},
+		{[]string{"--workers", "3", "--json", "--fingerprints", "--analyze-encrypted"}, true},
 		{[]string{"--workers", "2", "--load", "local"}, false},
 		{[]string{"--workers", "2", "-o", "-"}, false},
 	} {
