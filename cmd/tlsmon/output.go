@@ -172,6 +172,7 @@ func openOutputs(cfg config, onErr func(error)) (*outputs, error) {
 			o.logWriters[spec.Path] = r.w
 			return r.w
 		}
+		o.logWriters[spec.Path] = r
 		return r
 	})
 	o.logs = append(o.logs, set)

@@ -6,6 +6,7 @@ import (
 	"github.com/tlsmon/tlsmon"
 	"github.com/tlsmon/tlsmon/engine"
 	"github.com/tlsmon/tlsmon/fingerprint"
+	"github.com/tlsmon/tlsmon/sink"
 	"github.com/tlsmon/tlsmon/zeeklog"
 )
 
@@ -36,7 +37,8 @@ var shardLogs = [...]string{"ssl", "conn", "analyzer"}
 type splitRun struct {
 	o       *outputs
 	specs   []zeeklog.LogSpec    // of shardLogs, those the run has
-	lines   []zeeklog.LineWriter // their files; nil for a log that runs unwritten (--logs)
+	lines   []zeeklog.LineWriter // their files; nil for a log that runs unwritten (--logs), or without files
+	streams []bool               // their rows go to the run's stream too (stdout, Kafka: splitsink.go)
 	events  io.Writer            // events.jsonl, or nil
 	x509    *zeeklog.X509Log     // nil if the run has no x509.log (--logs)
 	weird   *zeeklog.WeirdLog    // nil if the run has no weird.log
@@ -49,7 +51,7 @@ type splitRun struct {
 // newSplit returns the split side of the run's outputs, or nil when a run of cfg needs
 // every event in one place (above).
 func (o *outputs) newSplit(cfg config) *splitRun {
-	if cfg.workers <= 1 || len(cfg.sensor.ifaces) > 0 || o.dest != nil || !o.toFiles || o.shardExt == nil {
+	if cfg.workers <= 1 || len(cfg.sensor.ifaces) > 0 || o.shardExt == nil {
 		return nil
 	}
 	r := &splitRun{o: o, json: cfg.json, text: cfg.eventsText, n: cfg.workers}
@@ -59,14 +61,26 @@ func (o *outputs) newSplit(cfg config) *splitRun {
 			continue
 		}
 		r.specs = append(r.specs, o.specs[i])
+		var line zeeklog.LineWriter
+		stream := false
 		switch w := o.logWriters[path].(type) {
 		case discardWriter:
-			r.lines = append(r.lines, nil)
+		case *rotLog: // the file and/or the stream
+			if w.w != nil {
+				lw, ok := w.w.(zeeklog.LineWriter)
+				if !ok {
+					return nil
+				}
+				line = lw
+			}
+			stream = w.dest != nil
 		case zeeklog.LineWriter:
-			r.lines = append(r.lines, w)
+			line = w
 		default:
 			return nil
 		}
+		r.lines = append(r.lines, line)
+		r.streams = append(r.streams, stream)
 	}
 	for _, b := range o.set.Builders() {
 		switch b := b.(type) {
@@ -114,10 +128,22 @@ func (r *splitRun) shard(s int, out *engine.Outbox) engine.ShardConsumer {
 	c := &shardOutputs{out: out, certs: r.x509 != nil, weirds: r.weird != nil}
 	set := zeeklog.NewSet(r.shardSpecs(), func(spec zeeklog.LogSpec) zeeklog.Writer {
 		d := specIndex(r.specs, spec.Path)
-		if r.lines[d] == nil {
-			return discardWriter{}
+		var file, stream zeeklog.Writer
+		if r.lines[d] != nil {
+			file = zeeklog.NewRowWriter(out.Writer(d), spec.Path, spec.Columns, r.json)
 		}
-		return zeeklog.NewRowWriter(out.Writer(d), spec.Path, spec.Columns, r.json)
+		if r.streams[d] {
+			stream = sink.Writers(&shardDest{out: out, dest: r.streamDest()})(spec)
+		}
+		switch {
+		case file != nil && stream != nil:
+			return teeWriter{file, stream}
+		case file != nil:
+			return file
+		case stream != nil:
+			return stream
+		}
+		return discardWriter{}
 	})
 	if c.weirds {
 		set.SetWeirds(weirdsToMerger{out}) // ssl.log's own weirds, for the one weird.log
@@ -129,6 +155,9 @@ func (r *splitRun) shard(s int, out *engine.Outbox) engine.ShardConsumer {
 	c.set = set
 	if r.events != nil {
 		c.events = newEventFile(out.Writer(len(r.specs)), r.text)
+	}
+	if r.o.stdout {
+		c.clock = &shardClock{out: out, dest: r.clockDest()}
 	}
 	return c
 }
@@ -163,11 +192,16 @@ func (r *splitRun) Line(dest int, line []byte) {
 	if r.o.abort.Load() {
 		return
 	}
-	if dest < len(r.lines) {
+	switch {
+	case dest < len(r.lines):
 		_ = r.lines[dest].WriteLine(line) // the file's error reaches onErr and Close
-		return
+	case dest == len(r.lines):
+		_, _ = r.events.Write(line)
+	case dest == r.streamDest():
+		r.putRow(line)
+	case dest == r.clockDest():
+		r.advanceClock(line)
 	}
-	_, _ = r.events.Write(line)
 }
 
 // Event implements engine.Merged: a certificate for x509.log (extra: its fingerprint,
@@ -203,13 +237,17 @@ func (r *splitRun) sum() {
 // a certificate before those ssl.log raises for it, as in one engine's log set.
 type shardOutputs struct {
 	out    *engine.Outbox
-	events *eventFile // nil without --events
+	clock  *shardClock // nil without stdout
+	events *eventFile  // nil without --events
 	set    *zeeklog.Set
 	// the run has x509.log, weird.log: certificates, weirds go to the merger
 	certs, weirds bool
 }
 
 func (c *shardOutputs) HandleEvent(e tlsmon.Event) {
+	if c.clock != nil { // first, as the one engine's clock (openOutputs)
+		c.clock.HandleEvent(e)
+	}
 	if c.events != nil {
 		c.events.HandleEvent(e)
 	}
