@@ -507,7 +507,7 @@ func (x *sslExt) established(ts int64, c *tlsmon.Conn, s *connState) {
 		}
 	}
 	if x.known && x.site.cfg.CertTracking.matches(resp) {
-		x.site.known.seen(ts, c, leaf)
+		x.site.seenCert(ts, c, leaf)
 	}
 	if x.expiring && x.site.cfg.NotifyCertsExpiration.matches(resp) {
 		x.expiringCerts(ts, c, leaf)

@@ -6,6 +6,7 @@ import (
 	"github.com/tlsmon/tlsmon"
 	"github.com/tlsmon/tlsmon/engine"
 	"github.com/tlsmon/tlsmon/fingerprint"
+	"github.com/tlsmon/tlsmon/policy"
 	"github.com/tlsmon/tlsmon/sink"
 	"github.com/tlsmon/tlsmon/zeeklog"
 )
@@ -96,6 +97,11 @@ func (o *outputs) newSplit(cfg config) *splitRun {
 			known++
 		}
 	}
+	for _, path := range policy.LogNames(cfg.load) { // written by the run's Site (Decode)
+		if specIndex(o.specs, path) >= 0 {
+			known++
+		}
+	}
 	if len(o.set.Builders()) != known {
 		return nil // a log this split does not know
 	}
@@ -126,7 +132,8 @@ func (r *splitRun) engine() *engine.Split {
 // writing lines into out. Called by engine.Run before the shards start.
 func (r *splitRun) shard(s int, out *engine.Outbox) engine.ShardConsumer {
 	c := &shardOutputs{out: out, certs: r.x509 != nil, weirds: r.weird != nil}
-	set := zeeklog.NewSet(r.shardSpecs(), func(spec zeeklog.LogSpec) zeeklog.Writer {
+	decisions := &policy.Encoder{Put: func(line []byte) { out.Line(r.decisionDest(), line) }}
+	set := zeeklog.NewSet(r.shardSpecs(decisions), func(spec zeeklog.LogSpec) zeeklog.Writer {
 		d := specIndex(r.specs, spec.Path)
 		var file, stream zeeklog.Writer
 		if r.lines[d] != nil {
@@ -163,9 +170,11 @@ func (r *splitRun) shard(s int, out *engine.Outbox) engine.ShardConsumer {
 }
 
 // shardSpecs returns the specs of one shard's logs: r.specs, with the shard's own column
-// extensions (fingerprint.Columns keeps each connection's hellos: one per shard).
-func (r *splitRun) shardSpecs() []zeeklog.LogSpec {
-	ext := r.o.shardExt()
+// extensions (fingerprint.Columns keeps each connection's hellos, the policy scripts'
+// extension each connection's record: one per shard), whose scripts hand their decisions
+// to f.
+func (r *splitRun) shardSpecs(f policy.Forwarder) []zeeklog.LogSpec {
+	ext := r.o.shardExt(f)
 	if len(ext.SSL)+len(ext.Conn) == 0 {
 		return r.specs
 	}
@@ -177,10 +186,14 @@ func (r *splitRun) shardSpecs() []zeeklog.LogSpec {
 	return specs
 }
 
-// shardExtensions returns a fresh copy of the column extensions of a run of cfg without
-// policy scripts (openOutputs adds the same ones): a shard's own.
-func shardExtensions(cfg config) zeeklog.Extensions {
+// shardExtensions returns a fresh copy of the column extensions of a run of cfg: with
+// site (--load), those of a shard's Site, whose decisions go to f; then tlsmon's own
+// (openOutputs adds those after the site's).
+func shardExtensions(cfg config, site *policy.Site, f policy.Forwarder) zeeklog.Extensions {
 	var ext zeeklog.Extensions
+	if site != nil {
+		ext = site.Shard(f).ShardExtensions()
+	}
 	if cfg.fingerprints {
 		ext.SSL = append(ext.SSL, fingerprint.NewColumns())
 	}
@@ -201,6 +214,8 @@ func (r *splitRun) Line(dest int, line []byte) {
 		r.putRow(line)
 	case dest == r.clockDest():
 		r.advanceClock(line)
+	case dest == r.decisionDest():
+		_ = policy.Decode(line, r.o.site) // a shard's Encoder's line: no error
 	}
 }
 

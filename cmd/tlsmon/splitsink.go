@@ -27,6 +27,10 @@ import (
 func (r *splitRun) streamDest() int { return len(r.specs) + 1 }
 func (r *splitRun) clockDest() int  { return len(r.specs) + 2 }
 
+// decisionDest is the destination of the lines of a shard's policy scripts' decisions
+// (policy.Encoder), which the run's Site makes (policy.Decode).
+func (r *splitRun) decisionDest() int { return len(r.specs) + 3 }
+
 // shardDest is a shard's sink.Dest: each row becomes a line for the merger,
 // uvarint(len(path)) path uvarint(len(key)) key JSON '\n'.
 type shardDest struct {

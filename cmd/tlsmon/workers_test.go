@@ -28,7 +28,8 @@ func TestWorkersSameOutput(t *testing.T) {
 		paths = append(paths, filepath.Join(dir, "pcaps", c.File))
 	}
 	tmp := t.TempDir()
-	for _, format := range [][]string{{"--events"}, {"--json", "--events", "--analyze-encrypted", "--fingerprints"}, {"--logs", "conn,x509,weird"}, {"--fingerprints", "--logs", "ssl"}} {
+	for _, format := range [][]string{{"--events"}, {"--json", "--events", "--analyze-encrypted", "--fingerprints"}, {"--logs", "conn,x509,weird"}, {"--fingerprints", "--logs", "ssl"},
+		{"--load", splitScripts, "--fingerprints"}, {"--json", "--load", splitScripts, "--logs", "notice,known_certs,weird"}} {
 		for pi, p := range paths {
 			var want map[string][]byte
 			var wantSummary string
@@ -61,6 +62,9 @@ func TestWorkersSameOutput(t *testing.T) {
 	}
 }
 
+// splitScripts are the policy scripts that run in the shards (all but the validate scripts).
+const splitScripts = "known-certs,expiring-certs,weak-keys,heartbleed,ssl-log-ext,community-id-logging"
+
 // The file runs with several workers build their logs in the shards; the runs that need
 // every event in one place keep the turns.
 func TestWorkersSplitWhen(t *testing.T) {
@@ -75,7 +79,10 @@ func TestWorkersSplitWhen(t *testing.T) {
 		{[]string{"--workers", "1"}, false},
 		{[]string{"--workers", "2", "--fingerprints"}, true},
 		{[]string{"--workers", "3", "--json", "--fingerprints", "--analyze-encrypted"}, true},
-		{[]string{"--workers", "2", "--load", "local"}, false},
+		{[]string{"--workers", "2", "--load", "local"}, false}, // the validate scripts (policy.Splittable)
+		{[]string{"--workers", "2", "--load", "validate-ocsp"}, false},
+		{[]string{"--workers", "2", "--load", "known-certs,weak-keys"}, true},
+		{[]string{"--workers", "2", "--load", "heartbleed,expiring-certs", "--logs", "notice"}, true},
 		{[]string{"--workers", "2", "-o", "-"}, true},
 		{[]string{"--workers", "2", "-o", "-", "--fingerprints", "--logs", "ssl,x509"}, true},
 	} {
