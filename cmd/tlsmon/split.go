@@ -22,11 +22,14 @@ import (
 // those of one engine. The summary's counts are kept per shard and summed at the end.
 //
 // --fingerprints' ssl.log columns keep only per-connection state (a connection's hellos):
-// each shard has its own extension (shardExtensions).
+// each shard has its own extension (shardExtensions). So do the policy scripts' columns
+// (a shard's policy.Site), whose decisions across connections (notices, known_certs) the
+// run's Site makes on the merger's goroutine (policy.Decode). The rows for stdout and Kafka
+// are rendered in the shards and put by the merger (splitsink.go).
 //
-// Runs that need every event in one place keep the turns (engine.Options.Handler): policy
-// scripts (--load), stdout and Kafka (their rows carry the stream's clock), and live
-// capture (its workers are engines of their own).
+// Runs that need every event in one place keep the turns (engine.Options.Handler): the
+// validate scripts (policy.Splittable: their caches span connections and their results
+// are ssl.log columns), and live capture (its workers are engines of their own).
 
 // The logs built in the shards, in the order of zeeklog.Logs (those of them the run
 // writes: splitRun.specs). A line's destination is its log's position in specs;
