@@ -130,26 +130,33 @@ func readOutputs(t *testing.T, dir string) map[string][]byte {
 
 // The stream on stdout (-o -) is byte-identical for N = 1, 2, 3 and 8 workers on every
 // corpus capture, _write_ts included (the shards' clock lines, splitsink.go), with the
-// fingerprints' columns and --analyze-encrypted.
+// fingerprints' columns and --analyze-encrypted, and with the policy scripts that split.
 func TestWorkersSameStream(t *testing.T) {
-	for _, p := range workerCaptures(t) {
-		var want, wantSummary string
-		for _, n := range []int{1, 2, 3, 8} {
-			code, stdout, stderr := runCLI(t, "-r", p, "-o", "-", "--no-progress", "--fingerprints", "--analyze-encrypted", "--workers", strconv.Itoa(n))
-			if code != exitOK {
-				t.Fatalf("%s, %d workers: exit %d: %s", p, n, code, stderr)
-			}
-			summary, _, _ := strings.Cut(stderr, "\n")
-			if n == 1 {
-				want, wantSummary = stdout, summary
-				continue
-			}
-			if stdout != want {
-				t.Errorf("%s, %d workers: stdout differs from one worker's", filepath.Base(p), n)
-			}
-			if summary != wantSummary {
-				t.Errorf("%s, %d workers: summary %q, one worker %q", filepath.Base(p), n, summary, wantSummary)
-			}
+	for _, opts := range [][]string{{"--fingerprints", "--analyze-encrypted"}, {"--load", splitScripts, "--logs", "ssl,notice,known_certs,weird"}} {
+		for _, p := range workerCaptures(t) {
+			sameStream(t, p, opts)
+		}
+	}
+}
+
+func sameStream(t *testing.T, p string, opts []string) {
+	var want, wantSummary string
+	for _, n := range []int{1, 2, 3, 8} {
+		args := append([]string{"-r", p, "-o", "-", "--no-progress", "--workers", strconv.Itoa(n)}, opts...)
+		code, stdout, stderr := runCLI(t, args...)
+		if code != exitOK {
+			t.Fatalf("%s %v, %d workers: exit %d: %s", p, opts, n, code, stderr)
+		}
+		summary, _, _ := strings.Cut(stderr, "\n")
+		if n == 1 {
+			want, wantSummary = stdout, summary
+			continue
+		}
+		if stdout != want {
+			t.Errorf("%s %v, %d workers: stdout differs from one worker's", filepath.Base(p), opts, n)
+		}
+		if summary != wantSummary {
+			t.Errorf("%s %v, %d workers: summary %q, one worker %q", filepath.Base(p), opts, n, summary, wantSummary)
 		}
 	}
 }
@@ -176,7 +183,7 @@ func TestWorkersSameKafka(t *testing.T) {
 			args := append([]string{"--no-progress", "--kafka", addr, "--kafka-topic", topic, "--uid-seed", "7",
 				"--fingerprints", "--workers", strconv.Itoa(n)}, caps[:2]...) // one capture: -r FILE
 			if mode == "files" {
-				args = append(args, "-o", dir, "--json")
+				args = append(args, "-o", dir, "--json", "--events")
 			} else {
 				args = append(args, "-o", "-")
 			}
@@ -191,8 +198,10 @@ func TestWorkersSameKafka(t *testing.T) {
 			files := map[string][]byte{}
 			if mode == "files" {
 				files = readOutputs(t, dir)
-				for _, b := range files {
-					rows += bytes.Count(b, []byte("\n"))
+				for name, b := range files {
+					if strings.HasSuffix(name, ".log") { // not events.jsonl
+						rows += bytes.Count(b, []byte("\n"))
+					}
 				}
 			}
 			recs := kafkatest.ReadAll(t, addr, rows, 20*time.Second, topic)
