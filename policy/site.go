@@ -16,6 +16,9 @@ type Site struct {
 	known   *knownCerts
 	ssl     *sslExt
 	forward Forwarder // a shard's Site (Shard): its notices and known certificates go there
+	// certCacheBytes bounds the certificate cache (0: maxCertCacheBytes); a shard's Site has
+	// its share, so that a sharded run's caches hold what one Site's does
+	certCacheBytes int
 	// Dropped counts notices and known certificates logged but not remembered because
 	// the suppression table or the known set was full (each also a weird, source "tlsmon":
 	// policy_notice_suppression_cap, policy_known_certs_cap).

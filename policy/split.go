@@ -33,11 +33,11 @@ type Forwarder interface {
 // validate script).
 func Splittable(scripts []string) bool { return !NeedsValidator(scripts) }
 
-// Shard returns a Site for one shard of a sharded run: its ShardExtensions keep each
-// connection's state; the notices it raises and the certificates known-certs sees go to f.
-// It must not be asked for Extensions' logs.
-func (s *Site) Shard(f Forwarder) *Site {
-	return &Site{cfg: s.cfg, forward: f}
+// Shard returns a Site for one of the shards of a sharded run: its ShardExtensions keep
+// each connection's state, with 1/shards of the certificate cache; the notices it raises and
+// the certificates known-certs sees go to f. It must not be asked for Extensions' logs.
+func (s *Site) Shard(f Forwarder, shards int) *Site {
+	return &Site{cfg: s.cfg, forward: f, certCacheBytes: max(maxCertCacheBytes/max(shards, 1), 1)}
 }
 
 // ShardExtensions returns the column extensions of a shard's Site (Shard): those of

@@ -191,14 +191,19 @@ func (r *splitRun) shardSpecs(f policy.Forwarder) []zeeklog.LogSpec {
 
 // shardExtensions returns a fresh copy of the column extensions of a run of cfg: with
 // site (--load), those of a shard's Site, whose decisions go to f; then tlsmon's own
-// (openOutputs adds those after the site's).
+// (openOutputs adds those after the site's). With f (a shard's), their caches get the
+// shard's share of their bounds.
 func shardExtensions(cfg config, site *policy.Site, f policy.Forwarder) zeeklog.Extensions {
 	var ext zeeklog.Extensions
 	if site != nil {
-		ext = site.Shard(f).ShardExtensions()
+		ext = site.Shard(f, cfg.workers).ShardExtensions()
 	}
 	if cfg.fingerprints {
-		ext.SSL = append(ext.SSL, fingerprint.NewColumns())
+		fp := fingerprint.NewColumns()
+		if f != nil { // a shard's: its share of the caches
+			fp.ShareCache(cfg.workers)
+		}
+		ext.SSL = append(ext.SSL, fp)
 	}
 	return ext
 }
