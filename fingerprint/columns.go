@@ -23,6 +23,11 @@ func NewColumns() *Columns {
 	return x
 }
 
+// ShareCache bounds the Tracker's fingerprint caches to 1/n of their size: for the
+// extensions of a sharded run's shards, whose caches together then hold what one holds. A
+// miss costs a hash, never a different value.
+func (x *Columns) ShareCache(n int) { x.maxCached = max(maxCached/max(n, 1), 1) }
+
 var sslColumns = []zeeklog.Column{{Name: "ja3", Type: "string"}, {Name: "ja3s", Type: "string"}, {Name: "ja4", Type: "string"}}
 
 // Columns returns ja3, ja3s and ja4.

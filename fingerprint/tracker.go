@@ -2,6 +2,7 @@ package fingerprint
 
 import (
 	"bytes"
+	"cmp"
 	"slices"
 	"unsafe"
 
@@ -65,6 +66,7 @@ type Tracker struct {
 	free         []*Result // results of forgotten connections, for reuse
 	b            Builder
 	manualForget bool // Forget drops connections (Columns), not ConnectionStateRemove
+	maxCached    int  // bound of each cache; 0: maxCached (Columns.ShareCache)
 
 	// The events of one hello are raised together, in one call of the analyzer: the hello
 	// whose events are arriving is kept here, once per Tracker, with its connection.
@@ -333,7 +335,7 @@ func (t *Tracker) clientFingerprints(h *ClientHello) clientFP {
 	if len(k) > maxKeyLen {
 		return fp
 	}
-	if len(t.clientCache) >= maxCached {
+	if len(t.clientCache) >= cmp.Or(t.maxCached, maxCached) {
 		clear(t.clientCache)
 	}
 	t.clientCache[string(k)] = fp
@@ -355,7 +357,7 @@ func (t *Tracker) serverFingerprint(h *ServerHello) serverFP {
 	if len(k) > maxKeyLen {
 		return fp
 	}
-	if len(t.serverCache) >= maxCached {
+	if len(t.serverCache) >= cmp.Or(t.maxCached, maxCached) {
 		clear(t.serverCache)
 	}
 	t.serverCache[string(k)] = fp

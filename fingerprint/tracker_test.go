@@ -267,3 +267,27 @@ func TestTrackerUnfinishedHello(t *testing.T) {
 		}
 	}
 }
+
+// A shard's Columns (ShareCache) keeps its share of the caches, with the same values.
+func TestColumnsShareCache(t *testing.T) {
+	x := NewColumns()
+	x.ShareCache(8)
+	for i := range maxCached / 4 {
+		c := testConn(tlsmon.ProtoTCP)
+		evs := clientHelloEvents(c, 0x0303, "h2")
+		ch := evs[len(evs)-1].(*tlsmon.SSLClientHello)
+		ch.Ciphers = append(ch.Ciphers, uint64(i%700+0x1000)) // 700 distinct hellos
+		feed(&x.Tracker, evs)
+		ref := New(Options{}) // a fresh cache
+		feed(ref, evs)
+		r, _ := x.Lookup(c)
+		want, _ := ref.Lookup(c)
+		if r.JA4 != want.JA4 || r.JA3 != want.JA3 || r.ja4 != want.ja4 || r.ja3 != want.ja3 {
+			t.Fatalf("hello %d: fingerprints differ from a fresh Tracker's", i)
+		}
+		x.Forget(c)
+	}
+	if n := len(x.clientCache); n > maxCached/8 || n == 0 {
+		t.Errorf("cache of %d entries, bound %d", n, maxCached/8)
+	}
+}

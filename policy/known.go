@@ -41,9 +41,10 @@ func newKnownCerts(dropped *uint64, max int) *knownCerts {
 	return &knownCerts{added: map[knownKey]int64{}, sweepAt: 1024, dropped: dropped, max: max}
 }
 
-// seen logs the certificate ci of the server of c at ts unless the pair is known.
-func (k *knownCerts) seen(ts int64, c *tlsmon.Conn, ci *certInfo) {
-	key := knownKey{host: c.ID.RespH.As16(), sha1: ci.sha1}
+// seen logs the certificate of the server of c (its SHA-1, subject, issuer and serial) at
+// ts unless the pair is known.
+func (k *knownCerts) seen(ts int64, c *tlsmon.Conn, sha1 [20]byte, subject, issuer, serial string) {
+	key := knownKey{host: c.ID.RespH.As16(), sha1: sha1}
 	if at, ok := k.added[key]; ok && ts < at+knownExpiry {
 		return
 	}
@@ -64,9 +65,8 @@ func (k *knownCerts) seen(ts int64, c *tlsmon.Conn, ci *certInfo) {
 	if k.w == nil {
 		return
 	}
-	cert := ci.cert
 	k.vals = append(k.vals[:0], zeeklog.Time(ts), zeeklog.Addr(c.ID.RespH), zeeklog.Port(c.ID.RespP),
-		zeeklog.String(cert.Subject), zeeklog.String(cert.Issuer), zeeklog.String(cert.Serial))
+		zeeklog.String(subject), zeeklog.String(issuer), zeeklog.String(serial))
 	if err := k.w.Write(k.vals); err != nil && k.err == nil {
 		k.err = err
 	}

@@ -15,6 +15,10 @@ type Site struct {
 	notices *notices
 	known   *knownCerts
 	ssl     *sslExt
+	forward Forwarder // a shard's Site (Shard): its notices and known certificates go there
+	// certCacheBytes bounds the certificate cache (0: maxCertCacheBytes); a shard's Site has
+	// its share, so that a sharded run's caches hold what one Site's does
+	certCacheBytes int
 	// Dropped counts notices and known certificates logged but not remembered because
 	// the suppression table or the known set was full (each also a weird, source "tlsmon":
 	// policy_notice_suppression_cap, policy_known_certs_cap).
@@ -48,7 +52,22 @@ func NeedsValidator(scripts []string) bool {
 }
 
 // raise is Zeek's NOTICE.
-func (s *Site) raise(n *Notice) { s.notices.raise(n) }
+func (s *Site) raise(n *Notice) {
+	if s.forward != nil {
+		s.forward.Notice(n)
+		return
+	}
+	s.notices.raise(n)
+}
+
+// seenCert is known-certs' check of the server's certificate ci.
+func (s *Site) seenCert(ts int64, c *tlsmon.Conn, ci *certInfo) {
+	if s.forward != nil {
+		s.forward.KnownCert(ts, c, ci.sha1, ci.cert.Subject, ci.cert.Issuer, ci.cert.Serial)
+		return
+	}
+	s.known.seen(ts, c, ci.sha1, ci.cert.Subject, ci.cert.Issuer, ci.cert.Serial)
+}
 
 // Extensions returns the columns and logs of the loaded scripts, for zeeklog.LogsWith.
 // Call it once per log set.

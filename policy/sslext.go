@@ -2,6 +2,7 @@ package policy
 
 import (
 	"bytes"
+	"cmp"
 	"crypto/sha1"
 	"crypto/sha256"
 	"encoding/hex"
@@ -214,7 +215,7 @@ func (x *sslExt) cert(der []byte) *certInfo {
 	if c, err := certs.Parse(der); err == nil {
 		ci.cert = c
 	}
-	if x.certBytes+len(der) > maxCertCacheBytes {
+	if x.certBytes+len(der) > cmp.Or(x.site.certCacheBytes, maxCertCacheBytes) {
 		clear(x.certs) // everything cached is a function of the DER: dropping it costs a re-parse
 		x.certBytes = 0
 	}
@@ -507,7 +508,7 @@ func (x *sslExt) established(ts int64, c *tlsmon.Conn, s *connState) {
 		}
 	}
 	if x.known && x.site.cfg.CertTracking.matches(resp) {
-		x.site.known.seen(ts, c, leaf)
+		x.site.seenCert(ts, c, leaf)
 	}
 	if x.expiring && x.site.cfg.NotifyCertsExpiration.matches(resp) {
 		x.expiringCerts(ts, c, leaf)

@@ -9,7 +9,7 @@ import (
 	"time"
 
 	"github.com/tlsmon/tlsmon"
-	"github.com/tlsmon/tlsmon/fingerprint"
+	"github.com/tlsmon/tlsmon/policy"
 	"github.com/tlsmon/tlsmon/sink"
 	"github.com/tlsmon/tlsmon/zeeklog"
 )
@@ -43,6 +43,11 @@ type outputs struct {
 	logWriters map[string]zeeklog.Writer
 	specs      []zeeklog.LogSpec
 	split      *splitRun // the run's consumers run in the shards (split.go), or nil
+	// shardExt makes a fresh copy of the run's column extensions for one shard (split.go),
+	// whose policy scripts hand their decisions to f; nil when the extensions cannot be
+	// split (the validate scripts). site is the run's Site (--load), or nil.
+	shardExt func(f policy.Forwarder) zeeklog.Extensions
+	site     *policy.Site
 }
 
 // eventsFile is the name of --events' output.
@@ -120,15 +125,22 @@ func openOutputs(cfg config, onErr func(error)) (*outputs, error) {
 		o.handlers = append(o.handlers, o.events)
 	}
 	var ext zeeklog.Extensions
+	var site *policy.Site
 	if len(cfg.load) > 0 {
-		site, err := newPolicySite(cfg)
-		if err != nil {
+		var err error
+		if site, err = newPolicySite(cfg); err != nil {
 			return fail(err)
 		}
 		ext = site.Extensions()
 	}
-	if cfg.fingerprints { // packages load after local.zeek's policy scripts: their columns come last
-		ext.SSL = append(ext.SSL, fingerprint.NewColumns())
+	// --fingerprints (shardExtensions, split.go): packages load after local.zeek's policy
+	// scripts, so their columns come last.
+	own := shardExtensions(cfg, nil, nil)
+	ext.SSL = append(ext.SSL, own.SSL...)
+	ext.Conn = append(ext.Conn, own.Conn...)
+	if len(cfg.load) == 0 || policy.Splittable(cfg.load) {
+		o.site = site
+		o.shardExt = func(f policy.Forwarder) zeeklog.Extensions { return shardExtensions(cfg, site, f) }
 	}
 	// Files, stdout and Kafka get the same rows: those of the extended logs --logs selects.
 	var toDest func(zeeklog.LogSpec) zeeklog.Writer
@@ -165,6 +177,7 @@ func openOutputs(cfg config, onErr func(error)) (*outputs, error) {
 			o.logWriters[spec.Path] = r.w
 			return r.w
 		}
+		o.logWriters[spec.Path] = r
 		return r
 	})
 	o.logs = append(o.logs, set)

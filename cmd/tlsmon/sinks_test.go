@@ -328,9 +328,11 @@ func TestSinkRunsLeaveNoGoroutine(t *testing.T) {
 		mu.Lock()
 		down = lose
 		mu.Unlock()
-		args := append(sinkCaptures(t), "-q", "-o", "-", "--kafka", addr, "--kafka-flush-timeout", "300ms")
-		if code, _, stderr := runCLI(t, args...); (code == exitLost) != lose {
-			t.Fatalf("lose %v: exit %d: %s", lose, code, stderr)
+		for _, workers := range []string{"1", "2"} { // 2: the split path's merger puts the rows
+			args := append(sinkCaptures(t), "-q", "-o", "-", "--kafka", addr, "--kafka-flush-timeout", "300ms", "--workers", workers)
+			if code, _, stderr := runCLI(t, args...); (code == exitLost) != lose {
+				t.Fatalf("lose %v, %s workers: exit %d: %s", lose, workers, code, stderr)
+			}
 		}
 	}
 	deadline := time.Now().Add(5 * time.Second)
@@ -351,10 +353,12 @@ func (brokenStdout) Write([]byte) (int, error) { return 0, errors.New("no space 
 // Standard output that cannot be written stops the run as a full disk does: exit 1, the
 // error printed once.
 func TestStdoutWriteError(t *testing.T) {
-	var e bytes.Buffer
-	code := run(append(sinkCaptures(t), "--no-progress", "-o", "-"), brokenStdout{}, &e)
-	lines := errorLines(e.String())
-	if code != exitRuntime || len(lines) != 1 || !strings.Contains(lines[0], "no space left on device") {
-		t.Fatalf("exit %d, stderr %q: want %d and the error once", code, e.String(), exitRuntime)
+	for _, workers := range []string{"1", "2"} { // 2: written by the split path's merger
+		var e bytes.Buffer
+		code := run(append(sinkCaptures(t), "--no-progress", "-o", "-", "--workers", workers), brokenStdout{}, &e)
+		lines := errorLines(e.String())
+		if code != exitRuntime || len(lines) != 1 || !strings.Contains(lines[0], "no space left on device") {
+			t.Fatalf("%s workers: exit %d, stderr %q: want %d and the error once", workers, code, e.String(), exitRuntime)
+		}
 	}
 }

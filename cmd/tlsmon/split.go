@@ -5,6 +5,9 @@ import (
 
 	"github.com/tlsmon/tlsmon"
 	"github.com/tlsmon/tlsmon/engine"
+	"github.com/tlsmon/tlsmon/fingerprint"
+	"github.com/tlsmon/tlsmon/policy"
+	"github.com/tlsmon/tlsmon/sink"
 	"github.com/tlsmon/tlsmon/zeeklog"
 )
 
@@ -18,9 +21,15 @@ import (
 // merger writes every line with the log's own writer (zeeklog.LineWriter), so the files are
 // those of one engine. The summary's counts are kept per shard and summed at the end.
 //
-// Runs that need every event in one place keep the turns (engine.Options.Handler): policy
-// scripts (--load), --fingerprints, stdout and Kafka (their rows carry the stream's clock),
-// and live capture (its workers are engines of their own).
+// --fingerprints' ssl.log columns keep only per-connection state (a connection's hellos):
+// each shard has its own extension (shardExtensions). So do the policy scripts' columns
+// (a shard's policy.Site), whose decisions across connections (notices, known_certs) the
+// run's Site makes on the merger's goroutine (policy.Decode). The rows for stdout and Kafka
+// are rendered in the shards and put by the merger (splitsink.go).
+//
+// Runs that need every event in one place keep the turns (engine.Options.Handler): the
+// validate scripts (policy.Splittable: their caches span connections and their results
+// are ssl.log columns), and live capture (its workers are engines of their own).
 
 // The logs built in the shards, in the order of zeeklog.Logs (those of them the run
 // writes: splitRun.specs). A line's destination is its log's position in specs;
@@ -32,7 +41,8 @@ var shardLogs = [...]string{"ssl", "conn", "analyzer"}
 type splitRun struct {
 	o       *outputs
 	specs   []zeeklog.LogSpec    // of shardLogs, those the run has
-	lines   []zeeklog.LineWriter // their files; nil for a log that runs unwritten (--logs)
+	lines   []zeeklog.LineWriter // their files; nil for a log that runs unwritten (--logs), or without files
+	streams []bool               // their rows go to the run's stream too (stdout, Kafka: splitsink.go)
 	events  io.Writer            // events.jsonl, or nil
 	x509    *zeeklog.X509Log     // nil if the run has no x509.log (--logs)
 	weird   *zeeklog.WeirdLog    // nil if the run has no weird.log
@@ -45,8 +55,7 @@ type splitRun struct {
 // newSplit returns the split side of the run's outputs, or nil when a run of cfg needs
 // every event in one place (above).
 func (o *outputs) newSplit(cfg config) *splitRun {
-	if cfg.workers <= 1 || len(cfg.sensor.ifaces) > 0 || o.dest != nil || !o.toFiles ||
-		len(cfg.load) > 0 || cfg.fingerprints {
+	if cfg.workers <= 1 || len(cfg.sensor.ifaces) > 0 || o.shardExt == nil {
 		return nil
 	}
 	r := &splitRun{o: o, json: cfg.json, text: cfg.eventsText, n: cfg.workers}
@@ -56,14 +65,26 @@ func (o *outputs) newSplit(cfg config) *splitRun {
 			continue
 		}
 		r.specs = append(r.specs, o.specs[i])
+		var line zeeklog.LineWriter
+		stream := false
 		switch w := o.logWriters[path].(type) {
 		case discardWriter:
-			r.lines = append(r.lines, nil)
+		case *rotLog: // the file and/or the stream
+			if w.w != nil {
+				lw, ok := w.w.(zeeklog.LineWriter)
+				if !ok {
+					return nil
+				}
+				line = lw
+			}
+			stream = w.dest != nil
 		case zeeklog.LineWriter:
-			r.lines = append(r.lines, w)
+			line = w
 		default:
 			return nil
 		}
+		r.lines = append(r.lines, line)
+		r.streams = append(r.streams, stream)
 	}
 	for _, b := range o.set.Builders() {
 		switch b := b.(type) {
@@ -76,6 +97,11 @@ func (o *outputs) newSplit(cfg config) *splitRun {
 	known := len(r.specs)
 	for _, ok := range []bool{r.x509 != nil, r.weird != nil} {
 		if ok {
+			known++
+		}
+	}
+	for _, path := range policy.LogNames(cfg.load) { // written by the run's Site (Decode)
+		if specIndex(o.specs, path) >= 0 {
 			known++
 		}
 	}
@@ -109,12 +135,25 @@ func (r *splitRun) engine() *engine.Split {
 // writing lines into out. Called by engine.Run before the shards start.
 func (r *splitRun) shard(s int, out *engine.Outbox) engine.ShardConsumer {
 	c := &shardOutputs{out: out, certs: r.x509 != nil, weirds: r.weird != nil}
-	set := zeeklog.NewSet(r.specs, func(spec zeeklog.LogSpec) zeeklog.Writer {
+	decisions := &policy.Encoder{Put: func(line []byte) { out.Line(r.decisionDest(), line) }}
+	set := zeeklog.NewSet(r.shardSpecs(decisions), func(spec zeeklog.LogSpec) zeeklog.Writer {
 		d := specIndex(r.specs, spec.Path)
-		if r.lines[d] == nil {
-			return discardWriter{}
+		var file, stream zeeklog.Writer
+		if r.lines[d] != nil {
+			file = zeeklog.NewRowWriter(out.Writer(d), spec.Path, spec.Columns, r.json)
 		}
-		return zeeklog.NewRowWriter(out.Writer(d), spec.Path, spec.Columns, r.json)
+		if r.streams[d] {
+			stream = sink.Writers(&shardDest{out: out, dest: r.streamDest()})(spec)
+		}
+		switch {
+		case file != nil && stream != nil:
+			return teeWriter{file, stream}
+		case file != nil:
+			return file
+		case stream != nil:
+			return stream
+		}
+		return discardWriter{}
 	})
 	if c.weirds {
 		set.SetWeirds(weirdsToMerger{out}) // ssl.log's own weirds, for the one weird.log
@@ -127,7 +166,46 @@ func (r *splitRun) shard(s int, out *engine.Outbox) engine.ShardConsumer {
 	if r.events != nil {
 		c.events = newEventFile(out.Writer(len(r.specs)), r.text)
 	}
+	if r.o.stdout {
+		c.clock = &shardClock{out: out, dest: r.clockDest()}
+	}
 	return c
+}
+
+// shardSpecs returns the specs of one shard's logs: r.specs, with the shard's own column
+// extensions (fingerprint.Columns keeps each connection's hellos, the policy scripts'
+// extension each connection's record: one per shard), whose scripts hand their decisions
+// to f.
+func (r *splitRun) shardSpecs(f policy.Forwarder) []zeeklog.LogSpec {
+	ext := r.o.shardExt(f)
+	if len(ext.SSL)+len(ext.Conn) == 0 {
+		return r.specs
+	}
+	all := zeeklog.LogsWith(ext)
+	specs := make([]zeeklog.LogSpec, len(r.specs))
+	for i, spec := range r.specs {
+		specs[i] = all[specIndex(all, spec.Path)]
+	}
+	return specs
+}
+
+// shardExtensions returns a fresh copy of the column extensions of a run of cfg: with
+// site (--load), those of a shard's Site, whose decisions go to f; then tlsmon's own
+// (openOutputs adds those after the site's). With f (a shard's), their caches get the
+// shard's share of their bounds.
+func shardExtensions(cfg config, site *policy.Site, f policy.Forwarder) zeeklog.Extensions {
+	var ext zeeklog.Extensions
+	if site != nil {
+		ext = site.Shard(f, cfg.workers).ShardExtensions()
+	}
+	if cfg.fingerprints {
+		fp := fingerprint.NewColumns()
+		if f != nil { // a shard's: its share of the caches
+			fp.ShareCache(cfg.workers)
+		}
+		ext.SSL = append(ext.SSL, fp)
+	}
+	return ext
 }
 
 // Line implements engine.Merged: a line of a log built in the shards, or of events.jsonl.
@@ -135,11 +213,18 @@ func (r *splitRun) Line(dest int, line []byte) {
 	if r.o.abort.Load() {
 		return
 	}
-	if dest < len(r.lines) {
+	switch {
+	case dest < len(r.lines):
 		_ = r.lines[dest].WriteLine(line) // the file's error reaches onErr and Close
-		return
+	case dest == len(r.lines):
+		_, _ = r.events.Write(line)
+	case dest == r.streamDest():
+		r.putRow(line)
+	case dest == r.clockDest():
+		r.advanceClock(line)
+	case dest == r.decisionDest():
+		_ = policy.Decode(line, r.o.site) // a shard's Encoder's line: no error
 	}
-	_, _ = r.events.Write(line)
 }
 
 // Event implements engine.Merged: a certificate for x509.log (extra: its fingerprint,
@@ -175,13 +260,17 @@ func (r *splitRun) sum() {
 // a certificate before those ssl.log raises for it, as in one engine's log set.
 type shardOutputs struct {
 	out    *engine.Outbox
-	events *eventFile // nil without --events
+	clock  *shardClock // nil without stdout
+	events *eventFile  // nil without --events
 	set    *zeeklog.Set
 	// the run has x509.log, weird.log: certificates, weirds go to the merger
 	certs, weirds bool
 }
 
 func (c *shardOutputs) HandleEvent(e tlsmon.Event) {
+	if c.clock != nil { // first, as the one engine's clock (openOutputs)
+		c.clock.HandleEvent(e)
+	}
 	if c.events != nil {
 		c.events.HandleEvent(e)
 	}

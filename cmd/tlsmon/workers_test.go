@@ -9,8 +9,12 @@ import (
 	"strconv"
 	"strings"
 	"testing"
+	"time"
+
+	"github.com/twmb/franz-go/pkg/kgo"
 
 	"github.com/tlsmon/tlsmon/internal/corpus"
+	"github.com/tlsmon/tlsmon/internal/kafkatest"
 )
 
 // --workers N writes the same files, byte for byte (but the run times in #open and #close),
@@ -24,7 +28,8 @@ func TestWorkersSameOutput(t *testing.T) {
 		paths = append(paths, filepath.Join(dir, "pcaps", c.File))
 	}
 	tmp := t.TempDir()
-	for _, format := range [][]string{{"--events"}, {"--json", "--events", "--analyze-encrypted"}, {"--logs", "conn,x509,weird"}} {
+	for _, format := range [][]string{{"--events"}, {"--json", "--events", "--analyze-encrypted", "--fingerprints"}, {"--logs", "conn,x509,weird"}, {"--fingerprints", "--logs", "ssl"},
+		{"--load", splitScripts, "--fingerprints"}, {"--json", "--load", splitScripts, "--logs", "notice,known_certs,weird"}} {
 		for pi, p := range paths {
 			var want map[string][]byte
 			var wantSummary string
@@ -57,6 +62,9 @@ func TestWorkersSameOutput(t *testing.T) {
 	}
 }
 
+// splitScripts are the policy scripts that run in the shards (all but the validate scripts).
+const splitScripts = "known-certs,expiring-certs,weak-keys,heartbleed,ssl-log-ext,community-id-logging"
+
 // The file runs with several workers build their logs in the shards; the runs that need
 // every event in one place keep the turns.
 func TestWorkersSplitWhen(t *testing.T) {
@@ -69,9 +77,14 @@ func TestWorkersSplitWhen(t *testing.T) {
 		{[]string{"--workers", "3", "--json", "--events", "--events-text"}, true},
 		{[]string{"--workers", "2", "--logs", "ssl,weird"}, true},
 		{[]string{"--workers", "1"}, false},
-		{[]string{"--workers", "2", "--fingerprints"}, false},
-		{[]string{"--workers", "2", "--load", "local"}, false},
-		{[]string{"--workers", "2", "-o", "-"}, false},
+		{[]string{"--workers", "2", "--fingerprints"}, true},
+		{[]string{"--workers", "3", "--json", "--fingerprints", "--analyze-encrypted"}, true},
+		{[]string{"--workers", "2", "--load", "local"}, false}, // the validate scripts (policy.Splittable)
+		{[]string{"--workers", "2", "--load", "validate-ocsp"}, false},
+		{[]string{"--workers", "2", "--load", "known-certs,weak-keys"}, true},
+		{[]string{"--workers", "2", "--load", "heartbleed,expiring-certs", "--logs", "notice"}, true},
+		{[]string{"--workers", "2", "-o", "-"}, true},
+		{[]string{"--workers", "2", "-o", "-", "--fingerprints", "--logs", "ssl,x509"}, true},
 	} {
 		args := append([]string{"-r", p}, c.args...)
 		if !slices.Contains(args, "-o") {
@@ -113,4 +126,118 @@ func readOutputs(t *testing.T, dir string) map[string][]byte {
 		m[e.Name()] = keep
 	}
 	return m
+}
+
+// The stream on stdout (-o -) is byte-identical for N = 1, 2, 3 and 8 workers on every
+// corpus capture, _write_ts included (the shards' clock lines, splitsink.go), with the
+// fingerprints' columns and --analyze-encrypted, and with the policy scripts that split.
+func TestWorkersSameStream(t *testing.T) {
+	for _, opts := range [][]string{{"--fingerprints", "--analyze-encrypted"}, {"--load", splitScripts, "--logs", "ssl,notice,known_certs,weird"}} {
+		for _, p := range workerCaptures(t) {
+			sameStream(t, p, opts)
+		}
+	}
+}
+
+func sameStream(t *testing.T, p string, opts []string) {
+	var want, wantSummary string
+	for _, n := range []int{1, 2, 3, 8} {
+		args := append([]string{"-r", p, "-o", "-", "--no-progress", "--workers", strconv.Itoa(n)}, opts...)
+		code, stdout, stderr := runCLI(t, args...)
+		if code != exitOK {
+			t.Fatalf("%s %v, %d workers: exit %d: %s", p, opts, n, code, stderr)
+		}
+		summary, _, _ := strings.Cut(stderr, "\n")
+		if n == 1 {
+			want, wantSummary = stdout, summary
+			continue
+		}
+		if stdout != want {
+			t.Errorf("%s %v, %d workers: stdout differs from one worker's", filepath.Base(p), opts, n)
+		}
+		if summary != wantSummary {
+			t.Errorf("%s %v, %d workers: summary %q, one worker %q", filepath.Base(p), opts, n, summary, wantSummary)
+		}
+	}
+}
+
+// Kafka gets the same records in the same order for N = 1, 2, 3 workers (one partition:
+// the order of the puts), alone with log files beside it, and together with stdout.
+func TestWorkersSameKafka(t *testing.T) {
+	ns := []int{1, 2, 3}
+	var topics []string
+	for _, mode := range []string{"files", "stdout"} {
+		for _, n := range ns {
+			topics = append(topics, mode+strconv.Itoa(n))
+		}
+	}
+	_, addr := kafkatest.Cluster(t, 1, topics...)
+	caps := sinkCaptures(t)
+	for _, mode := range []string{"files", "stdout"} {
+		var wantFiles map[string][]byte
+		var wantStdout string
+		var want []*kgo.Record
+		for _, n := range ns {
+			topic := mode + strconv.Itoa(n)
+			dir := t.TempDir()
+			args := append([]string{"--no-progress", "--kafka", addr, "--kafka-topic", topic, "--uid-seed", "7",
+				"--fingerprints", "--workers", strconv.Itoa(n)}, caps[:2]...) // one capture: -r FILE
+			if mode == "files" {
+				args = append(args, "-o", dir, "--json", "--events")
+			} else {
+				args = append(args, "-o", "-")
+			}
+			code, stdout, stderr := runCLI(t, args...)
+			if code != exitOK {
+				t.Fatalf("%s, %d workers: exit %d: %s", mode, n, code, stderr)
+			}
+			if !strings.Contains(stderr, " 0 dropped, 0 not acknowledged") {
+				t.Fatalf("%s, %d workers: rows lost: %s", mode, n, stderr)
+			}
+			rows := strings.Count(stdout, "\n")
+			files := map[string][]byte{}
+			if mode == "files" {
+				files = readOutputs(t, dir)
+				for name, b := range files {
+					if strings.HasSuffix(name, ".log") { // not events.jsonl
+						rows += bytes.Count(b, []byte("\n"))
+					}
+				}
+			}
+			recs := kafkatest.ReadAll(t, addr, rows, 20*time.Second, topic)
+			if n == 1 {
+				want, wantFiles, wantStdout = recs, files, stdout
+				if len(recs) == 0 {
+					t.Fatalf("%s: no record", mode)
+				}
+				continue
+			}
+			if len(recs) != len(want) {
+				t.Fatalf("%s, %d workers: %d records, one worker %d", mode, n, len(recs), len(want))
+			}
+			for i, r := range recs {
+				if !bytes.Equal(r.Value, want[i].Value) || !bytes.Equal(r.Key, want[i].Key) {
+					t.Fatalf("%s, %d workers: record %d differs:\n got %s %s\nwant %s %s", mode, n, i, r.Key, r.Value, want[i].Key, want[i].Value)
+				}
+			}
+			for name, b := range wantFiles {
+				if !bytes.Equal(files[name], b) {
+					t.Errorf("%s, %d workers: %s differs from one worker's", mode, n, name)
+				}
+			}
+			if stdout != wantStdout {
+				t.Errorf("%s, %d workers: stdout differs from one worker's", mode, n)
+			}
+		}
+	}
+}
+
+// workerCaptures are the sample capture and every corpus capture.
+func workerCaptures(t *testing.T) []string {
+	dir := corpus.Dir(t)
+	paths := []string{filepath.Join("..", "..", "testdata", "sample.pcap")}
+	for _, c := range corpus.Index(t, dir) {
+		paths = append(paths, filepath.Join(dir, "pcaps", c.File))
+	}
+	return paths
 }
