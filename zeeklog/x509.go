@@ -46,6 +46,8 @@ type X509Log struct {
 	// when a row's list fields exceed Zeek's container limits.
 	Weirds tlsmon.Handler
 	weird  tlsmon.Weird
+	// rows HandlePrepared formatted itself, not prepared by the shard (tests)
+	fallbacks uint64
 }
 
 // NewX509Log returns an x509.log builder writing to w.

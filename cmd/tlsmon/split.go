@@ -169,6 +169,10 @@ func (r *splitRun) shard(s int, out *engine.Outbox) engine.ShardConsumer {
 	if r.o.stdout {
 		c.clock = &shardClock{out: out, dest: r.clockDest()}
 	}
+	if i := specIndex(r.o.specs, "x509"); c.certs && i >= 0 { // x509.log's certificate work
+		_, rows := r.o.logWriters["x509"].(zeeklog.LineWriter)
+		c.x509 = set.NewX509Prep(r.o.specs[i].Columns, r.json, rows, r.n)
+	}
 	return c
 }
 
@@ -227,16 +231,19 @@ func (r *splitRun) Line(dest int, line []byte) {
 	}
 }
 
-// Event implements engine.Merged: a certificate for x509.log (extra: its fingerprint,
-// computed by the shard), a weird for weird.log.
+// Event implements engine.Merged: a certificate for x509.log (extra: what the shard
+// prepared of it, zeeklog.X509Prep, or its fingerprint), a weird for weird.log.
 func (r *splitRun) Event(e tlsmon.Event, extra []byte) {
 	if r.o.abort.Load() {
 		return
 	}
 	switch ev := e.(type) {
 	case *tlsmon.Certificate:
-		if len(extra) == 32 {
-			r.x509.HandleCertificate(ev, (*[32]byte)(extra))
+		if len(extra) > 32 && r.x509.HandlePrepared(ev, extra) {
+			return // the shard's prepared data (zeeklog.X509Prep)
+		}
+		if len(extra) >= 32 {
+			r.x509.HandleCertificate(ev, (*[32]byte)(extra[:32]))
 		} else {
 			r.x509.HandleEvent(ev)
 		}
@@ -265,6 +272,8 @@ type shardOutputs struct {
 	set    *zeeklog.Set
 	// the run has x509.log, weird.log: certificates, weirds go to the merger
 	certs, weirds bool
+	x509          *zeeklog.X509Prep // with certs and x509.log: its certificate work
+	prep          []byte            // the certificate's prepared data
 }
 
 func (c *shardOutputs) HandleEvent(e tlsmon.Event) {
@@ -276,7 +285,10 @@ func (c *shardOutputs) HandleEvent(e tlsmon.Event) {
 	}
 	switch ev := e.(type) {
 	case *tlsmon.Certificate:
-		if c.certs { // with its fingerprint: the shard's ssl.log computes it anyway
+		if c.x509 != nil { // with what x509.log needs of it, computed here
+			c.prep = c.x509.Prepare(c.prep[:0], ev)
+			c.out.Event(ev, c.prep)
+		} else if c.certs { // with its fingerprint: the shard's ssl.log computes it anyway
 			sum := c.set.CertificateSum(ev)
 			c.out.Event(ev, sum[:])
 		}
