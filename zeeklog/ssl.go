@@ -238,6 +238,17 @@ func (l *SSLLog) HandleEvent(e tlsmon.Event) {
 	if l.sslEvent(e) {
 		return
 	}
+	l.otherEvent(e)
+}
+
+// sslRest is an SSLLog as Set hands it the events sslEvent does not take, after offering
+// them to sslEvent itself (Set.sslDirect): only the other events, without a second offer.
+type sslRest SSLLog
+
+func (r *sslRest) HandleEvent(e tlsmon.Event) { (*SSLLog)(r).otherEvent(e) }
+
+// otherEvent handles the events HandleEvent reads that sslEvent does not take.
+func (l *SSLLog) otherEvent(e tlsmon.Event) {
 	m := e.EventMeta()
 	if m.Conn == nil {
 		return
