@@ -45,6 +45,10 @@ type Certificate struct {
 	IsOrig   bool   // sent by the connection's originator
 	Index    int    // position in the chain, 0 is the end-entity certificate
 	DER      []byte // aliases analyzer buffers: valid only during the call
+	// Same, when not zero, vouches for DER: every Certificate with the same Same carries
+	// the same DER (the SSL analyzer's, for a message it matched byte by byte with one it
+	// keeps).
+	Same SameBytes
 }
 
 // Name returns "x509_certificate_seen"; it is not an SSL event.

@@ -94,8 +94,8 @@ func (e *emitter) emitEstablished() {
 	e.h.HandleEvent(&e.established)
 }
 
-func (e *emitter) emitCertificate(isClient, isOrig bool, index int, der []byte) {
-	e.certificate = tlsmon.Certificate{Meta: e.meta(), IsClient: isClient, IsOrig: isOrig, Index: index, DER: der}
+func (e *emitter) emitCertificate(isClient, isOrig bool, index int, der []byte, same tlsmon.SameBytes) {
+	e.certificate = tlsmon.Certificate{Meta: e.meta(), IsClient: isClient, IsOrig: isOrig, Index: index, DER: der, Same: same}
 	e.h.HandleEvent(&e.certificate)
 }
 

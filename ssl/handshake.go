@@ -56,8 +56,9 @@ type Handshake struct {
 	ev    *emitter
 	cb    Callbacks
 	dir   [2]hsReasm
-	cache *msgCache // large messages seen lately (hs_cache.go); nil: none
-	sh    *Shared   // the engine's limits and free lists (nil: defaults, no recycling)
+	cache *msgCache         // large messages seen lately (hs_cache.go); nil: none
+	msgID *tlsmon.MessageID // while parsing a message from the cache: its identity
+	sh    *Shared           // the engine's limits and free lists (nil: defaults, no recycling)
 	// maxMsg and maxFrags are the limits (Config.MaxHandshakeMessage, MaxHandshakeFragments).
 	maxMsg, maxFrags int
 
@@ -221,7 +222,9 @@ func (h *Handshake) Deliver(ts int64, isOrig bool, recordVersion uint16, data []
 		if r.size() == 4+n {
 			buf := r.complete(h.cache)
 			r.frags = 0
+			h.msgID = r.proven()
 			ok := h.message(isOrig, buf[0], buf[4:], n)
+			h.msgID = nil
 			r.remember(h.cache, 4+n)
 			r.release()
 			if !ok {

@@ -1,6 +1,10 @@
 package ssl
 
-import "slices"
+import (
+	"slices"
+
+	"github.com/tlsmon/tlsmon"
+)
 
 // Real traffic repeats the same large handshake messages over and over: every connection
 // to a server carries the same certificate chain. Reassembling such a message costs two
@@ -41,6 +45,10 @@ type cachedMsg struct {
 	b       []byte
 	refs    int  // directions in verify mode against this entry
 	evicted bool // no longer in the cache: the last reference gives the buffer back
+	// its identity for consumers (tlsmon.SameBytes): the bytes of b are never written
+	// again once there (an entry only grows, by copying), so all the messages parsed from
+	// it are the same bytes
+	id tlsmon.MessageID
 }
 
 // Bounds of a message cache. Only messages of more than cacheMinMessage bytes (header
@@ -211,6 +219,15 @@ func (r *hsReasm) complete(c *msgCache) []byte {
 		c.hits++
 	}
 	return r.join()
+}
+
+// proven returns the identity of the message complete returned when it is a cached one,
+// or nil.
+func (r *hsReasm) proven() *tlsmon.MessageID {
+	if r.ver == nil {
+		return nil
+	}
+	return &r.ver.id
 }
 
 // endVerify drops r's reference to its cached message.

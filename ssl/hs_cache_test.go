@@ -10,15 +10,40 @@ import (
 	"github.com/tlsmon/tlsmon/analyzer"
 )
 
-// cacheRecorder keeps recorder's lines, with a digest of each certificate's bytes.
-type cacheRecorder struct{ recorder }
+// cacheRecorder keeps recorder's lines, with a digest of each certificate's bytes, and
+// checks the certificates' Same against those of the other connections of its run.
+type cacheRecorder struct {
+	recorder
+	same *sameCheck
+}
 
 func (r *cacheRecorder) HandleEvent(e tlsmon.Event) {
 	if c, ok := e.(*tlsmon.Certificate); ok {
-		r.lines = append(r.lines, fmt.Sprintf("cert %d %v %x", c.Index, c.IsClient, sha256.Sum256(c.DER)))
+		sum := sha256.Sum256(c.DER)
+		r.lines = append(r.lines, fmt.Sprintf("cert %d %v %x", c.Index, c.IsClient, sum))
+		r.same.check(c.Same, sum)
 		return
 	}
 	r.recorder.HandleEvent(e)
+}
+
+// sameCheck collects the Same of a run's certificates: the certificates with one Same
+// must have the same bytes.
+type sameCheck struct {
+	sums    map[tlsmon.SameBytes][32]byte
+	bad     []string // Sames vouching for different bytes
+	vouched int      // certificates with a Same
+}
+
+func (s *sameCheck) check(same tlsmon.SameBytes, sum [32]byte) {
+	if s == nil || same.Msg == nil { // nil: not checked
+		return
+	}
+	s.vouched++
+	if old, ok := s.sums[same]; ok && old != sum {
+		s.bad = append(s.bad, fmt.Sprintf("offset %d: %x and %x", same.Off, old[:4], sum[:4]))
+	}
+	s.sums[same] = sum
 }
 
 // cacheConn is the responder's side of one connection of a cache test.
@@ -47,8 +72,9 @@ func (c cacheConn) stream() []byte {
 
 // cacheRun is the outcome of a run of connections.
 type cacheRun struct {
-	lines [][]string // events of each connection
-	cache *msgCache  // the cache used (nil: none)
+	lines   [][]string // events of each connection
+	cache   *msgCache  // the cache used (nil: none)
+	vouched int        // certificates with a Same
 }
 
 // runCacheConns analyzes conns with one shared message cache (or none): one after the
@@ -65,8 +91,9 @@ func runCacheConns(t *testing.T, conns []cacheConn, cached, interleaved bool) ca
 	as := make([]*Analyzer, len(conns))
 	recs := make([]*cacheRecorder, len(conns))
 	streams := make([][]byte, len(conns))
+	same := &sameCheck{sums: map[tlsmon.SameBytes][32]byte{}}
 	for i, c := range conns {
-		recs[i] = &cacheRecorder{}
+		recs[i] = &cacheRecorder{same: same}
 		env := &analyzer.Env{Conn: testConn, Events: recs[i], Detach: func() {}}
 		as[i] = newA(env).(*Analyzer)
 		streams[i] = c.stream()
@@ -111,6 +138,10 @@ func runCacheConns(t *testing.T, conns []cacheConn, cached, interleaved bool) ca
 		as[i].Done(2)
 		run.lines = append(run.lines, recs[i].lines)
 	}
+	if len(same.bad) > 0 || !cached && same.vouched > 0 {
+		t.Errorf("certificates of one Same with different bytes: %q; %d vouched for, cache %v", same.bad, same.vouched, cached)
+	}
+	run.vouched = same.vouched
 	if c := run.cache; c != nil {
 		for _, e := range c.entries {
 			if e.refs != 0 {
@@ -132,6 +163,9 @@ func sameWithCache(t *testing.T, conns []cacheConn) (seq, inter *msgCache) {
 			if !slices.Equal(got.lines[i], want.lines[i]) {
 				t.Errorf("interleaved %v, connection %d: events differ with the cache\n got %q\nwant %q", interleaved, i, got.lines[i], want.lines[i])
 			}
+		}
+		if got.vouched > 0 && got.cache.hits == 0 {
+			t.Errorf("interleaved %v: %d certificates vouched for without a message from the cache", interleaved, got.vouched)
 		}
 		if interleaved {
 			inter = got.cache
@@ -178,6 +212,50 @@ func TestHandshakeCacheSameEvents(t *testing.T) {
 				t.Errorf("messages parsed from a cache entry (one after the other, interleaved): %v, want %v", got, tc.hits)
 			}
 		})
+	}
+}
+
+// The certificates of a message parsed from a cache entry carry its identity (Same), one
+// per certificate; another message, differing in one byte, never carries it.
+func TestHandshakeCacheSameBytes(t *testing.T) {
+	m := certChainMsg(3, 20000)
+	conns := []cacheConn{{msgs: [][]byte{m}}, {msgs: [][]byte{m}, seg: 777}, {msgs: [][]byte{flip(m, len(m)-1)}}, {msgs: [][]byte{m}}}
+	for _, interleaved := range []bool{false, true} {
+		run := runCacheConns(t, conns, true, interleaved) // checks that a Same has one content
+		if run.vouched != 3*run.cache.hits || run.cache.hits < 2 {
+			t.Errorf("interleaved %v: %d certificates vouched for, %d messages from the cache (3 certificates each)", interleaved, run.vouched, run.cache.hits)
+		}
+	}
+	// the certificates themselves, and a message completed without the cache
+	var got []tlsmon.SameBytes
+	c := NewShared(Config{}).cache
+	for _, msg := range [][]byte{m, m, flip(m, len(m)-1), m} {
+		var certs []tlsmon.SameBytes
+		rec := tlsmon.HandlerFunc(func(e tlsmon.Event) {
+			if c, ok := e.(*tlsmon.Certificate); ok {
+				certs = append(certs, c.Same)
+			}
+		})
+		a := newAnalyzer(&analyzer.Env{Conn: testConn, Events: rec, Detach: func() {}}, c.sh).(*Analyzer)
+		a.DeliverStream(1, false, cacheConn{msgs: [][]byte{msg}}.stream())
+		a.Done(2)
+		if len(certs) != 3 {
+			t.Fatalf("%d certificates, want 3", len(certs))
+		}
+		got = append(got, certs...)
+	}
+	for i := 1; i < 3; i++ {
+		if got[i] == got[0] || got[i].Msg != got[0].Msg || got[i].Off <= got[i-1].Off {
+			t.Errorf("certificate %d of one message: %+v after %+v", i, got[i], got[i-1])
+		}
+	}
+	if got[3] != got[0] || got[4] != got[1] || got[5] != got[2] {
+		t.Errorf("the same message from the cache: %+v, want %+v", got[3:6], got[:3])
+	}
+	for i := 6; i < 9; i++ {
+		if got[i].Msg == got[0].Msg {
+			t.Errorf("certificate %d of a message differing in its last byte: %+v, like the cached one", i-6, got[i])
+		}
 	}
 }
 

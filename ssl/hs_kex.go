@@ -25,21 +25,27 @@ func (h *Handshake) certificate(isOrig bool, body []byte) error {
 			return errCertificate
 		}
 	}
-	h.certList(isOrig, list)
+	h.certList(isOrig, list, 4+3) // the message's header, the list's length
 	return nil
 }
 
 // certList raises one Certificate event per non-empty entry of a validated list of
-// 24-bit length prefixed certificates.
-func (h *Handshake) certList(isOrig bool, list cryptobyte.String) {
+// 24-bit length prefixed certificates, which begins at offset at of its message.
+func (h *Handshake) certList(isOrig bool, list cryptobyte.String, at int) {
 	for i := 0; len(list) > 0; i++ {
 		var c cryptobyte.String
 		readPrefixed24(&list, &c)
+		at += 3
 		if len(c) == 0 {
 			h.ev.emitWeird("zero_length_certificate", "")
 			continue
 		}
-		h.ev.emitCertificate(h.isClient(isOrig), isOrig, i, c)
+		var same tlsmon.SameBytes
+		if h.msgID != nil {
+			same = tlsmon.SameBytes{Msg: h.msgID, Off: at}
+		}
+		h.ev.emitCertificate(h.isClient(isOrig), isOrig, i, c, same)
+		at += len(c)
 	}
 }
 

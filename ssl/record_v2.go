@@ -84,7 +84,7 @@ func (a *session) v2ServerHello(isOrig bool, d *recordDir, b []byte) (int, error
 	if len(cert) == 0 {
 		a.ev.emitWeird("zero_length_certificate", "")
 	} else {
-		a.ev.emitCertificate(a.isClient(isOrig), isOrig, 0, cert)
+		a.ev.emitCertificate(a.isClient(isOrig), isOrig, 0, cert, tlsmon.SameBytes{})
 	}
 	return n, nil
 }

@@ -66,6 +66,37 @@ func TestCertCacheCollision(t *testing.T) {
 
 // Certificates alike at both ends (where the hash looks) are still told apart, and the
 // chain they share stays capped.
+// An event's Same spares the comparison only with the entry whose bytes were compared under
+// that Same; a zero Same or another one compares the bytes.
+func TestCertCacheSameBytes(t *testing.T) {
+	c := newCertCache()
+	der := []byte("certificate bytes")
+	m1, m2 := &tlsmon.MessageID{}, &tlsmon.MessageID{}
+	fake := &certInfo{key: c.key(der), der: []byte("other bytes"), fp: "fake", size: 1}
+	c.insert(fake) // a colliding entry, vouched for by nothing
+	for _, same := range []tlsmon.SameBytes{{}, {Msg: m1, Off: 7}} {
+		if e := c.lookup(&tlsmon.Certificate{DER: der, Same: same}); e == fake {
+			t.Fatalf("Same %+v: lookup returned the colliding entry", same)
+		}
+	}
+	e := c.lookup(&tlsmon.Certificate{DER: der})
+	if e.same != (tlsmon.SameBytes{Msg: m1, Off: 7}) {
+		t.Errorf("entry vouched for by %+v, want the Same of the lookup that compared its bytes", e.same)
+	}
+	fake.same = tlsmon.SameBytes{Msg: m2, Off: 7}
+	if got := c.lookup(&tlsmon.Certificate{DER: der, Same: tlsmon.SameBytes{Msg: m2, Off: 8}}); got != e {
+		t.Error("another offset of the message was taken for the entry's bytes")
+	}
+	if e.same != (tlsmon.SameBytes{Msg: m2, Off: 8}) {
+		t.Errorf("entry vouched for by %+v after a lookup under another Same", e.same)
+	}
+	// the analyzer's word is taken (it never gives one Same to different bytes)
+	c.evict(e)
+	if got := c.lookup(&tlsmon.Certificate{DER: der, Same: fake.same}); got != fake {
+		t.Error("an event vouched for by an entry's Same did not get that entry")
+	}
+}
+
 func TestCertCacheSameEdges(t *testing.T) {
 	c := newCertCache()
 	base := make([]byte, 1000)

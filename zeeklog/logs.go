@@ -2,6 +2,7 @@ package zeeklog
 
 import (
 	"errors"
+	"slices"
 	"strings"
 
 	tlsmon "github.com/tlsmon/tlsmon"
@@ -125,6 +126,11 @@ func NewSet(specs []LogSpec, open func(LogSpec) Writer) *Set {
 		s.sslOnly, _ = o[0].(*SSLLog)
 		if s.sslOnly != nil && len(s.sslOnly.ext.exts) == 0 {
 			s.sslDirect = s.sslOnly
+			for c := range evOther { // HandleEvent offers it every event first
+				if i := slices.Index(s.byClass[c], tlsmon.Handler(s.sslDirect)); i >= 0 {
+					s.byClass[c][i] = (*sslRest)(s.sslDirect)
+				}
+			}
 		}
 	}
 	s.certs = newCertCache()

@@ -102,6 +102,7 @@ type SSLLog struct {
 	weird       tlsmon.Weird
 	ext         extended
 	onSession   func(*SSLSession) // NewSSLSessions; w is nil then
+	names       sslNames          // the names looked up last (namememo.go)
 }
 
 // NewSSLLog returns an ssl.log builder writing to w.
@@ -238,6 +239,17 @@ func (l *SSLLog) HandleEvent(e tlsmon.Event) {
 	if l.sslEvent(e) {
 		return
 	}
+	l.otherEvent(e)
+}
+
+// sslRest is an SSLLog as Set hands it the events sslEvent does not take, after offering
+// them to sslEvent itself (Set.sslDirect): only the other events, without a second offer.
+type sslRest SSLLog
+
+func (r *sslRest) HandleEvent(e tlsmon.Event) { (*SSLLog)(r).otherEvent(e) }
+
+// otherEvent handles the events HandleEvent reads that sslEvent does not take.
+func (l *SSLLog) otherEvent(e tlsmon.Event) {
 	m := e.EventMeta()
 	if m.Conn == nil {
 		return
@@ -286,9 +298,9 @@ func (l *SSLLog) sslEvent(e tlsmon.Event) bool {
 	case *tlsmon.SSLServerHello:
 		s := l.session(m)
 		if !s.hasVersion {
-			s.versionNum, s.hasVersion, s.version = ev.Version, true, VersionName(ev.Version)
+			s.versionNum, s.hasVersion, s.version = ev.Version, true, l.names.version.name(ev.Version, VersionName)
 		}
-		s.cipher, s.hasCipher = CipherName(ev.Cipher), true
+		s.cipher, s.hasCipher = l.names.cipher.name(ev.Cipher, CipherName), true
 		if bytes.Equal(ev.ServerRandom, hrrRandom) {
 			s.hrrSeen = true
 		}
@@ -304,16 +316,16 @@ func (l *SSLLog) sslEvent(e tlsmon.Event) bool {
 			return true
 		}
 		s := l.session(m)
-		s.versionNum, s.hasVersion, s.version = ev.Versions[0], true, VersionName(ev.Versions[0])
+		s.versionNum, s.hasVersion, s.version = ev.Versions[0], true, l.names.version.name(ev.Versions[0], VersionName)
 	case *tlsmon.SSLECDHServerParams:
 		s := l.session(m)
-		s.curve, s.hasCurve = CurveName(ev.Curve), true
+		s.curve, s.hasCurve = l.names.curve.name(ev.Curve, CurveName), true
 	case *tlsmon.SSLExtensionKeyShare:
 		if ev.IsClient || len(ev.Curves) != 1 {
 			return true
 		}
 		s := l.session(m)
-		s.curve, s.hasCurve = CurveName(ev.Curves[0]), true
+		s.curve, s.hasCurve = l.names.curve.name(ev.Curves[0], CurveName), true
 	case *tlsmon.SSLExtensionServerName:
 		s := l.session(m)
 		if ev.IsClient && len(ev.Names) > 0 {
