@@ -128,8 +128,11 @@ func (c *certCache) key(der []byte) uint64 {
 }
 
 // begin makes ev the event being dispatched; end forgets it. Between the two, lookup of
-// ev costs nothing.
+// ev costs nothing. A begin of ev after Set.CertificateSum(ev) keeps its entry.
 func (c *certCache) begin(ev *tlsmon.Certificate) {
+	if ev == c.curEv && c.cur != nil {
+		return
+	}
 	c.curEv, c.cur = nil, nil
 	c.cur = c.lookup(ev)
 	c.curEv = ev

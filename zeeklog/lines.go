@@ -76,9 +76,12 @@ func (s *Set) ShareCertCache(n int) {
 
 // CertificateSum returns the fingerprint (SHA-256, as Zeek computes it) of ev's
 // certificate, from the set's certificate cache: what a sharded run's shard hands over with
-// its copy of the event, for X509Log.HandleCertificate.
+// its copy of the event, for X509Log.HandleCertificate. The entry found stays the set's
+// current one for its next HandleEvent, which must be of ev, during the same event (the
+// certificate is then looked up once, not twice).
 func (s *Set) CertificateSum(ev *tlsmon.Certificate) [32]byte {
-	return s.certs.lookup(ev).sum
+	s.certs.begin(ev)
+	return s.certs.cur.sum
 }
 
 // HandleCertificate is HandleEvent of a Certificate whose fingerprint is known
