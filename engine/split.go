@@ -78,6 +78,7 @@ type Outbox struct {
 	// chunkBytes; tests make them small)
 	maxItems, maxBytes int
 	ders               derCopies
+	stableEv           tlsmon.Certificate // StableCertificate's event, with direct
 }
 
 // chunk is a run of one shard's items, owned by the shard until handed to the merger, then
@@ -165,7 +166,23 @@ func (o *Outbox) Line(dest int, p []byte) {
 // command: a certificate's fingerprint). Any other event type is a programming error (it
 // panics).
 func (o *Outbox) Event(ev tlsmon.Event, extra []byte) {
+	o.event(ev, nil, extra)
+}
+
+// StableCertificate is Event of a copy of ev whose DER is der: bytes equal to ev.DER that
+// are never written again (zeeklog.Set.CertificateStable's), which Merged.Event then
+// receives as they are, neither copied nor compared here.
+func (o *Outbox) StableCertificate(ev *tlsmon.Certificate, der, extra []byte) {
+	o.event(ev, der, extra)
+}
+
+func (o *Outbox) event(ev tlsmon.Event, stable, extra []byte) {
 	if o.direct != nil {
+		if stable != nil { // the copy the sink may keep
+			o.stableEv = *ev.(*tlsmon.Certificate)
+			o.stableEv.DER = stable
+			ev = &o.stableEv
+		}
 		o.direct.Event(ev, extra)
 		return
 	}
@@ -176,7 +193,9 @@ func (o *Outbox) Event(ev tlsmon.Event, extra []byte) {
 	case *tlsmon.Certificate:
 		it.kind, it.idx = itemCert, int32(len(c.certs))
 		c.certs = append(c.certs, *ev)
-		if der := o.ders.stable(ev.DER); der != nil {
+		if stable != nil {
+			c.certs[it.idx].DER = stable
+		} else if der := o.ders.stable(ev.DER); der != nil {
 			c.certs[it.idx].DER = der
 		} else { // its first sighting: copied into the chunk
 			c.certs[it.idx].DER = nil

@@ -55,6 +55,9 @@ type certCache struct {
 	// the fingerprint of the certificate being looked up when its caller knows it
 	// (X509Log.HandleCertificate), or nil
 	givenSum *[32]byte
+	// givenStable: the DER being looked up is never written again (X509Log.HandleCertificate
+	// with stable), so a new entry keeps it instead of a copy
+	givenStable bool
 
 	// the event a Set is dispatching and its entry, so its builders hash it only once
 	curEv *tlsmon.Certificate
@@ -89,7 +92,9 @@ func (c *certCache) lookup(ev *tlsmon.Certificate) *certInfo {
 	e.fp = hexSHA256(&e.sum)
 	e.size = certEntryOverhead + len(e.fp) + len(ev.DER)
 	if e.size <= c.maxBytes && chain < maxCertChain {
-		e.der = bytes.Clone(ev.DER)
+		if e.der = ev.DER; !c.givenStable {
+			e.der = bytes.Clone(ev.DER)
+		}
 		c.insert(e)
 	}
 	return e
