@@ -42,10 +42,12 @@ type Merged interface {
 	// Line receives a line a shard put for destination dest (Outbox.Line); line is valid
 	// only during the call.
 	Line(dest int, line []byte)
-	// Event receives a copy of an event a shard put (Outbox.Event) and the bytes put with
-	// it (extra; empty if none), valid only during the call and not to be written: a Certificate's DER is its shard's copy of the
-	// certificate (derCopies), the event and its Conn live in the merger's chunk, the Conn
-	// a snapshot taken when the event was put (UID, ID and StartTs as they were then).
+	// Event receives a copy of an event a shard put (Outbox.Event, StableCertificate) and
+	// the bytes put with it (extra; empty if none), valid only during the call and not to be
+	// written: a Certificate's DER is its shard's copy of the certificate (derCopies) or the
+	// one given to StableCertificate (which stays valid: the sink may keep it), the event
+	// and its Conn live in the merger's chunk, the Conn a snapshot taken when the event was
+	// put (UID, ID and StartTs as they were then).
 	Event(ev tlsmon.Event, extra []byte)
 }
 
