@@ -86,21 +86,7 @@ func (e *Engine) Tick(i uint64, ts int64) {
 	e.table.Advance(e.now)
 }
 
-// tickDue reports whether Tick at time ts (of a frame another engine processes) would fire
-// a timer; if not, it moves the engine's clock as Tick would, and the Tick can be skipped:
-// it would change nothing else that any event can see.
-func (e *Engine) tickDue(ts int64) bool {
-	if ts < 0 {
-		return false
-	}
-	if max(e.now, ts) >= e.table.Due() {
-		return true
-	}
-	e.now = max(e.now, ts)
-	return false
-}
-
-// tickedTo leaves the engine as Tick of frame i would when no timer is due (tickDue false):
+// tickedTo leaves the engine as Tick of frame i would when no timer is due (shard.process):
 // at the end of a batch whose last frames were skipped, so that the engine's state does not
 // depend on which Ticks were skipped.
 func (e *Engine) tickedTo(i uint64) {

@@ -194,35 +194,48 @@ func (sh *shard) guardedProcess(b *batch) {
 	sh.process(b)
 }
 
-// process runs the shard's frames of a batch and moves its clock over the others'.
+// process runs the shard's frames of a batch and moves its clock over the others', in
+// one pass with the clock in locals: most frames are another shard's, and most of those
+// only move the clock.
 func (sh *shard) process(b *batch) {
-	next := 0
-	for _, k := range b.own[sh.id] {
-		sh.ticks(b, next, int(k))
-		i := b.first + uint64(k)
-		sh.publish(i)
-		sh.e.FrameAt(i, &b.frames[k])
-		next = int(k) + 1
-	}
-	sh.ticks(b, next, len(b.frames))
-	sh.e.tickedTo(b.first + uint64(len(b.frames)) - 1)
-	// Every later event of this shard is at a later frame.
-	sh.publish(b.first + uint64(len(b.frames)))
-}
-
-// ticks moves the shard's clock over frames from..to-1 of b, which other shards own:
-// Engine.Tick at a frame where a timer falls due, only the clock elsewhere.
-func (sh *shard) ticks(b *batch, from, to int) {
 	e := sh.e
-	for k := from; k < to; k++ {
-		ts := b.frames[k].Ts
-		if !e.tickDue(ts) {
-			continue
+	frames, first, own := b.frames, b.first, b.own[sh.id]
+	k := 0
+	for j := 0; j <= len(own); j++ {
+		to := len(frames)
+		if j < len(own) {
+			to = int(own[j])
 		}
-		i := b.first + uint64(k)
-		sh.publish(i)
-		e.Tick(i, ts)
+		// Other shards' frames k..to-1: Tick where a timer falls due (its deadline, Due, is
+		// at or before the frame's time or the clock); elsewhere only the clock moves, as
+		// Tick would move it, and skipping the Tick changes nothing any event can see. A
+		// frame with a negative time moves nothing.
+		now, due := e.now, e.table.Due()
+		for ; k < to; k++ {
+			ts := frames[k].Ts
+			if ts < 0 {
+				continue
+			}
+			if now = max(now, ts); now < due {
+				continue
+			}
+			e.now = now
+			i := first + uint64(k)
+			sh.publish(i)
+			e.Tick(i, ts)
+			now, due = e.now, e.table.Due()
+		}
+		e.now = now
+		if j < len(own) {
+			i := first + uint64(k)
+			sh.publish(i)
+			e.FrameAt(i, &frames[k])
+			k++
+		}
 	}
+	e.tickedTo(first + uint64(len(frames)) - 1)
+	// Every later event of this shard is at a later frame.
+	sh.publish(first + uint64(len(frames)))
 }
 
 // HandleEvent waits for the shard's turn, then passes the event on.

@@ -42,10 +42,12 @@ type Merged interface {
 	// Line receives a line a shard put for destination dest (Outbox.Line); line is valid
 	// only during the call.
 	Line(dest int, line []byte)
-	// Event receives a copy of an event a shard put (Outbox.Event) and the bytes put with
-	// it (extra; empty if none), valid only during the call and not to be written: a Certificate's DER is its shard's copy of the
-	// certificate (derCopies), the event and its Conn live in the merger's chunk, the Conn
-	// a snapshot taken when the event was put (UID, ID and StartTs as they were then).
+	// Event receives a copy of an event a shard put (Outbox.Event, StableCertificate) and
+	// the bytes put with it (extra; empty if none), valid only during the call and not to be
+	// written: a Certificate's DER is its shard's copy of the certificate (derCopies) or the
+	// one given to StableCertificate (which stays valid: the sink may keep it), the event
+	// and its Conn live in the merger's chunk, the Conn a snapshot taken when the event was
+	// put (UID, ID and StartTs as they were then).
 	Event(ev tlsmon.Event, extra []byte)
 }
 
@@ -78,6 +80,7 @@ type Outbox struct {
 	// chunkBytes; tests make them small)
 	maxItems, maxBytes int
 	ders               derCopies
+	stableEv           tlsmon.Certificate // StableCertificate's event, with direct
 }
 
 // chunk is a run of one shard's items, owned by the shard until handed to the merger, then
@@ -165,7 +168,23 @@ func (o *Outbox) Line(dest int, p []byte) {
 // command: a certificate's fingerprint). Any other event type is a programming error (it
 // panics).
 func (o *Outbox) Event(ev tlsmon.Event, extra []byte) {
+	o.event(ev, nil, extra)
+}
+
+// StableCertificate is Event of a copy of ev whose DER is der: bytes equal to ev.DER that
+// are never written again (zeeklog.Set.CertificateStable's), which Merged.Event then
+// receives as they are, neither copied nor compared here.
+func (o *Outbox) StableCertificate(ev *tlsmon.Certificate, der, extra []byte) {
+	o.event(ev, der, extra)
+}
+
+func (o *Outbox) event(ev tlsmon.Event, stable, extra []byte) {
 	if o.direct != nil {
+		if stable != nil { // the copy the sink may keep
+			o.stableEv = *ev.(*tlsmon.Certificate)
+			o.stableEv.DER = stable
+			ev = &o.stableEv
+		}
 		o.direct.Event(ev, extra)
 		return
 	}
@@ -176,7 +195,9 @@ func (o *Outbox) Event(ev tlsmon.Event, extra []byte) {
 	case *tlsmon.Certificate:
 		it.kind, it.idx = itemCert, int32(len(c.certs))
 		c.certs = append(c.certs, *ev)
-		if der := o.ders.stable(ev.DER); der != nil {
+		if stable != nil {
+			c.certs[it.idx].DER = stable
+		} else if der := o.ders.stable(ev.DER); der != nil {
 			c.certs[it.idx].DER = der
 		} else { // its first sighting: copied into the chunk
 			c.certs[it.idx].DER = nil

@@ -45,14 +45,19 @@ func (r *splitRender) Event(ev tlsmon.Event, extra []byte) {
 }
 
 type splitConsumer struct {
-	out  *Outbox
-	line []byte
+	out    *Outbox
+	line   []byte
+	stable bool // certificates put with a copy of their DER (StableCertificate)
 }
 
 func (c *splitConsumer) HandleEvent(ev tlsmon.Event) {
 	switch e := ev.(type) {
 	case *tlsmon.Certificate:
 		sum := sha256.Sum256(e.DER)
+		if c.stable {
+			c.out.StableCertificate(e, bytes.Clone(e.DER), sum[:])
+			return
+		}
 		c.out.Event(ev, sum[:])
 		return
 	case *tlsmon.Weird:
@@ -79,7 +84,7 @@ func TestRunSplitMatchOne(t *testing.T) {
 	for _, c := range corpus.Index(t, dir) {
 		paths = append(paths, filepath.Join(dir, "pcaps", c.File))
 	}
-	run := func(p string, n, maxItems int) (string, int) {
+	run := func(p string, n, maxItems int, stable bool) (string, int) {
 		r, err := capture.Open(p)
 		if err != nil {
 			t.Fatal(err)
@@ -92,7 +97,7 @@ func TestRunSplitMatchOne(t *testing.T) {
 				if maxItems > 0 {
 					out.maxItems = maxItems
 				}
-				return &splitConsumer{out: out}
+				return &splitConsumer{out: out, stable: stable}
 			},
 			Merged: mergedFunc{sink, &ends},
 		}
@@ -133,12 +138,17 @@ func TestRunSplitMatchOne(t *testing.T) {
 				if maxItems == 1 && n != 3 {
 					continue
 				}
-				got, ends := run(p, n, maxItems)
-				if got != string(want.b) {
-					t.Errorf("%s, %d shards, chunks of %d: %s", filepath.Base(p), n, maxItems, firstDiff(string(want.b), got))
-				}
-				if ends != n {
-					t.Errorf("%s, %d shards: End wrote %d lines", filepath.Base(p), n, ends)
+				for _, stable := range []bool{false, true} {
+					if stable && maxItems == 1 {
+						continue
+					}
+					got, ends := run(p, n, maxItems, stable)
+					if got != string(want.b) {
+						t.Errorf("%s, %d shards, chunks of %d, stable DER %v: %s", filepath.Base(p), n, maxItems, stable, firstDiff(string(want.b), got))
+					}
+					if ends != n {
+						t.Errorf("%s, %d shards: End wrote %d lines", filepath.Base(p), n, ends)
+					}
 				}
 			}
 		}

@@ -56,6 +56,9 @@ type certCache struct {
 	// the fingerprint of the certificate being looked up when its caller knows it
 	// (X509Log.HandleCertificate), or nil
 	givenSum *[32]byte
+	// givenStable: the DER being looked up is never written again (X509Log.HandleCertificate
+	// with stable), so a new entry keeps it instead of a copy
+	givenStable bool
 
 	// the event a Set is dispatching and its entry, so its builders hash it only once
 	curEv *tlsmon.Certificate
@@ -98,7 +101,9 @@ func (c *certCache) lookup(ev *tlsmon.Certificate) *certInfo {
 	e.fp = hexSHA256(&e.sum)
 	e.size = certEntryOverhead + len(e.fp) + len(ev.DER)
 	if e.size <= c.maxBytes && chain < maxCertChain {
-		e.der = bytes.Clone(ev.DER)
+		if e.der = ev.DER; !c.givenStable {
+			e.der = bytes.Clone(ev.DER)
+		}
 		c.insert(e)
 	}
 	return e
@@ -137,8 +142,11 @@ func (c *certCache) key(der []byte) uint64 {
 }
 
 // begin makes ev the event being dispatched; end forgets it. Between the two, lookup of
-// ev costs nothing.
+// ev costs nothing. A begin of ev after Set.CertificateSum(ev) keeps its entry.
 func (c *certCache) begin(ev *tlsmon.Certificate) {
+	if ev == c.curEv && c.cur != nil {
+		return
+	}
 	c.curEv, c.cur = nil, nil
 	c.cur = c.lookup(ev)
 	c.curEv = ev

@@ -1,6 +1,7 @@
 package zeeklog
 
 import (
+	"bytes"
 	"io"
 
 	tlsmon "github.com/tlsmon/tlsmon"
@@ -76,9 +77,27 @@ func (s *Set) ShareCertCache(n int) {
 
 // CertificateSum returns the fingerprint (SHA-256, as Zeek computes it) of ev's
 // certificate, from the set's certificate cache: what a sharded run's shard hands over with
-// its copy of the event, for X509Log.HandleCertificate.
+// its copy of the event, for X509Log.HandleCertificate. The entry found stays the set's
+// current one for its next HandleEvent, which must be of ev, during the same event (the
+// certificate is then looked up once, not twice).
 func (s *Set) CertificateSum(ev *tlsmon.Certificate) [32]byte {
-	return s.certs.lookup(ev).sum
+	s.certs.begin(ev)
+	return s.certs.cur.sum
+}
+
+// CertificateStable is CertificateSum, with a copy of ev's DER that is never written
+// again: the set's cache entry's own copy, or a new one when the cache does not keep this
+// certificate. A sharded run's shard hands that copy over instead of copying the DER again
+// (engine.Outbox.StableCertificate), and the merger's x509.log keeps it
+// (HandleStableCertificate), so that the certificate's later lookups there compare a
+// pointer, not the bytes.
+func (s *Set) CertificateStable(ev *tlsmon.Certificate) (sum [32]byte, der []byte) {
+	s.certs.begin(ev)
+	e := s.certs.cur
+	if der = e.der; der == nil {
+		der = bytes.Clone(ev.DER)
+	}
+	return e.sum, der
 }
 
 // HandleCertificate is HandleEvent of a Certificate whose fingerprint is known
@@ -87,4 +106,12 @@ func (l *X509Log) HandleCertificate(ev *tlsmon.Certificate, sum *[32]byte) {
 	l.certs.givenSum = sum
 	l.HandleEvent(ev)
 	l.certs.givenSum = nil
+}
+
+// HandleStableCertificate is HandleCertificate of a Certificate whose DER is never written
+// again (Set.CertificateStable's copy): the cache keeps it instead of a copy of its own.
+func (l *X509Log) HandleStableCertificate(ev *tlsmon.Certificate, sum *[32]byte) {
+	l.certs.givenStable = true
+	l.HandleCertificate(ev, sum)
+	l.certs.givenStable = false
 }

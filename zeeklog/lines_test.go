@@ -2,7 +2,10 @@ package zeeklog
 
 import (
 	"bytes"
+	"crypto/sha256"
+	"io"
 	"net/netip"
+	"strings"
 	"testing"
 
 	tlsmon "github.com/tlsmon/tlsmon"
@@ -73,5 +76,48 @@ func TestRowWriterLines(t *testing.T) {
 	lw.Close(5)
 	if !bytes.Equal(direct.Bytes(), lines.Bytes()) || !bytes.Contains(rows.Bytes(), []byte(`\x23a`)) {
 		t.Errorf("rowBuf: direct\n%s\nthrough lines\n%s", direct.Bytes(), lines.Bytes())
+	}
+}
+
+// A shard's set hands over the DER of its cache entry (CertificateStable), the same slice
+// for every sighting, with the fingerprint; the merger's x509.log keeps that slice as its
+// entry's (HandleStableCertificate) and writes the rows HandleEvent writes.
+func TestCertificateStable(t *testing.T) {
+	der := testCert(t, "cn.example", []string{"*.example.com"}, nil)
+	shard := NewSet(Logs()[1:2], func(spec LogSpec) Writer { return NewJSONWriter(io.Discard, spec.Columns) })
+	var want, got bytes.Buffer
+	direct := NewX509Log(NewJSONWriter(&want, X509Columns))
+	merged := NewX509Log(NewJSONWriter(&got, X509Columns))
+	buf := make([]byte, len(der))
+	ev := &tlsmon.Certificate{}
+	var first []byte
+	for i, ts := range []int64{1_000_000, 2_000_000, 3_000_000 + 24*3600*1_000_000} {
+		buf = append(buf[:0], der...) // the pipeline reuses the event and its buffer
+		*ev = tlsmon.Certificate{Meta: tlsmon.Meta{Ts: ts, Conn: testConn()}, DER: buf}
+		sum, stable := shard.CertificateStable(ev)
+		shard.HandleEvent(ev)
+		if !bytes.Equal(stable, der) || sum != sha256.Sum256(der) {
+			t.Fatalf("sighting %d: DER or fingerprint differs", i)
+		}
+		if i == 0 {
+			first = stable
+		} else if &stable[0] != &first[0] {
+			t.Errorf("sighting %d: another copy of the DER", i)
+		}
+		if &stable[0] == &buf[0] {
+			t.Fatal("the event's own buffer handed over")
+		}
+		direct.HandleEvent(ev)
+		cp := *ev
+		cp.DER = stable
+		merged.HandleStableCertificate(&cp, &sum)
+	}
+	if e := merged.certs.lookup(&tlsmon.Certificate{DER: der}); &e.der[0] != &first[0] {
+		t.Error("x509.log's cache copied the stable DER")
+	}
+	direct.Close(0)
+	merged.Close(0)
+	if want.String() != got.String() || strings.Count(got.String(), "\n") != 2 {
+		t.Errorf("rows differ:\n%s\nwant\n%s", got.String(), want.String())
 	}
 }
