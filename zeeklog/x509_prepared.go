@@ -141,7 +141,20 @@ func (s *Set) NewX509Prep(cols []Column, json, rows bool, shards int) *X509Prep 
 // returns it. It parses the certificate if the shard's cache has not (for ssl.log too);
 // a row is prepared when the shard's own known map says the certificate is logged.
 func (p *X509Prep) Prepare(b []byte, ev *tlsmon.Certificate) []byte {
+	b, _ = p.PrepareStable(b, ev)
+	return b
+}
+
+// PrepareStable is Prepare, which also returns the shard's cache's own copy of ev's DER
+// (never written again; nil when the cache does not keep this certificate), for
+// engine.Outbox.StableCertificate: the merger then gets it without another copy or
+// comparison (Set.CertificateStable's rule).
+func (p *X509Prep) PrepareStable(b []byte, ev *tlsmon.Certificate) (prep, der []byte) {
 	info := p.certs.lookup(ev)
+	return p.prepare(b, ev, info), info.der
+}
+
+func (p *X509Prep) prepare(b []byte, ev *tlsmon.Certificate, info *certInfo) []byte {
 	var pr x509Prep
 	pr.sum = info.sum
 	key := certKey{fp: info.sum, host: ev.Index == 0, clientSd: ev.IsClient}

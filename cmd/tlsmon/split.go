@@ -286,8 +286,12 @@ func (c *shardOutputs) HandleEvent(e tlsmon.Event) {
 	switch ev := e.(type) {
 	case *tlsmon.Certificate:
 		if c.x509 != nil { // with what x509.log needs of it, computed here
-			c.prep = c.x509.Prepare(c.prep[:0], ev)
-			c.out.Event(ev, c.prep)
+			var der []byte
+			if c.prep, der = c.x509.PrepareStable(c.prep[:0], ev); der != nil {
+				c.out.StableCertificate(ev, der, c.prep) // the shard cache's copy, not copied again
+			} else {
+				c.out.Event(ev, c.prep)
+			}
 		} else if c.certs { // with its fingerprint: the shard's ssl.log computes it anyway
 			sum := c.set.CertificateSum(ev)
 			c.out.Event(ev, sum[:])
