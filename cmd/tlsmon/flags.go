@@ -142,10 +142,11 @@ func parseArgs(args []string, stdout, stderr io.Writer) (cfg config, code int, d
 		"drop packets with a bad IP, TCP, UDP or ICMP checksum, with\n"+
 			"Zeek's weirds, as Zeek without -C (see Checksums below)")
 	addSinkFlags(fs, &cfg.sink)
-	fs.IntVar(&cfg.workers, "workers", 1,
+	fs.IntVar(&cfg.workers, "workers", 0,
 		"spread the connections over `N` engines on N cores (the output is the\n"+
-			"same for every N, byte for byte; not yet faster: docs/SCALING.md);\n"+
-			"with -i: N sockets per interface in its fanout group, one engine each")
+			"same for every N, byte for byte); default: reading files, one per usable\n"+
+			"CPU (1 from stdin or with a validate script in --load). With -i: N\n"+
+			"sockets per interface in its fanout group, one engine each (default 1)")
 	cfg.maxMemory = defaultMaxMemory // issue 10: memory.go
 	fs.Var(&cfg.maxMemory, "max-memory",
 		"the memory `SIZE` (512M, 2G; none: no budget) that connections and their\n"+
@@ -175,6 +176,9 @@ func parseArgs(args []string, stdout, stderr io.Writer) (cfg config, code int, d
 		return cfg, exitUsage, true
 	case cfg.sensor.check(cfg.reads, stderr) != nil: // issue 12: -i/-r and the filter expression
 		return cfg, exitUsage, true
+	case cfg.workers < 0:
+		fmt.Fprintf(stderr, "tlsmon: --workers %d: give a number of engines, or 0 for the default\n", cfg.workers)
+		return cfg, exitUsage, true
 	case len(cfg.sensor.ifaces) > 0 && cfg.workers > 1 && cfg.sensor.live.NoFanout:
 		// Live workers share each interface through its fanout group (docs/SCALING.md).
 		fmt.Fprintln(stderr, "tlsmon: --workers above 1 with -i needs the fanout group: drop --af-packet-no-fanout")
@@ -192,6 +196,9 @@ func parseArgs(args []string, stdout, stderr io.Writer) (cfg config, code int, d
 		return cfg, exitUsage, true
 	}
 	cfg.progress = !*noProgress
+	if cfg.workers <= 0 {
+		cfg.workers = defaultWorkers(cfg) // workers.go
+	}
 	return cfg, exitOK, false
 }
 
@@ -208,7 +215,7 @@ func printUsage(w io.Writer, fs *flag.FlagSet) {
 			name += " " + arg
 		}
 		fmt.Fprintf(w, "  %-22s %s", name, strings.ReplaceAll(text, "\n", "\n"+strings.Repeat(" ", 25)))
-		if f.DefValue != "" && f.DefValue != "false" {
+		if f.DefValue != "" && f.DefValue != "false" && f.DefValue != "0" { // 0: a default the text gives
 			fmt.Fprintf(w, " (default %q)", f.DefValue)
 		}
 		fmt.Fprintln(w)
