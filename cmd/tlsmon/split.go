@@ -14,22 +14,25 @@ import (
 // A file run with several workers builds its per-connection outputs in the shards
 // (engine.Split, docs/SCALING.md "Consumers in the shards"): each shard has its own
 // ssl.log, conn.log and analyzer.log builders and events.jsonl encoder, which keep only
-// per-connection state, and puts their lines into its outbox; the consumers whose decisions
-// span connections — x509.log (its per-day known-certificate cache, and the weirds its
-// parse raises), weird.log (sampling, did_log) — run on the merger's goroutine, on the
-// copies of the certificate and weird events the shards put, in one engine's order. The
-// merger writes every line with the log's own writer (zeeklog.LineWriter), so the files are
-// those of one engine. The summary's counts are kept per shard and summed at the end.
+// per-connection state, and puts their lines into its outbox. x509.log's certificate work
+// (the parse, its weirds, the formatted row) is done in the shards too
+// (zeeklog.X509Prep); the decisions that span connections — x509.log's per-day
+// known-certificate cache and the write, weird.log (sampling, did_log) — run on the
+// merger's goroutine, on the copies of the certificate and weird events the shards put, in
+// one engine's order. The merger writes every line with the log's own writer
+// (zeeklog.LineWriter), so the files are those of one engine. The summary's counts are
+// kept per shard and summed at the end.
 //
 // --fingerprints' ssl.log columns keep only per-connection state (a connection's hellos):
 // each shard has its own extension (shardExtensions). So do the policy scripts' columns
-// (a shard's policy.Site), whose decisions across connections (notices, known_certs) the
-// run's Site makes on the merger's goroutine (policy.Decode). The rows for stdout and Kafka
-// are rendered in the shards and put by the merger (splitsink.go).
+// (a shard's policy.Site), whose decisions across connections (notices, known_certs, and
+// the validate scripts' checks) the run's Site makes on the merger's goroutine
+// (policy.Decode); the ssl.log rows the validate scripts' results complete are written
+// there (splitvalidate.go). The rows for stdout and Kafka are rendered in the shards and
+// put by the merger (splitsink.go).
 //
-// Runs that need every event in one place keep the turns (engine.Options.Handler): the
-// validate scripts (policy.Splittable: their caches span connections and their results
-// are ssl.log columns), and live capture (its workers are engines of their own).
+// Live capture keeps its own workers (engines of their own); a run with a log this file
+// does not know keeps the turns (engine.Options.Handler).
 
 // The logs built in the shards, in the order of zeeklog.Logs (those of them the run
 // writes: splitRun.specs). A line's destination is its log's position in specs;
