@@ -91,7 +91,9 @@ func DecodeRow(b []byte, vals []Value) ([]Value, error) {
 				d.err = errRowCodec
 				break
 			}
-			v.ss = make([]string, 0, m)
+			if m > 0 { // else nil: empty and nil write alike
+				v.ss = make([]string, 0, m)
+			}
 			for range m {
 				v.ss = append(v.ss, string(d.bytes(d.uvarint())))
 			}
@@ -101,7 +103,9 @@ func DecodeRow(b []byte, vals []Value) ([]Value, error) {
 				d.err = errRowCodec
 				break
 			}
-			v.cs = make([]uint64, 0, m)
+			if m > 0 {
+				v.cs = make([]uint64, 0, m)
+			}
 			for range m {
 				v.cs = append(v.cs, d.uvarint())
 			}
