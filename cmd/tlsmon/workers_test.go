@@ -187,7 +187,7 @@ func TestWorkersSameKafka(t *testing.T) {
 			args := append([]string{"--no-progress", "--kafka", addr, "--kafka-topic", topic, "--uid-seed", "7",
 				"--fingerprints", "--workers", strconv.Itoa(n)}, caps[:2]...) // one capture: -r FILE
 			if mode == "files" {
-				args = append(args, "-o", dir, "--json", "--events")
+				args = append(args, "-o", dir, "--json", "--events", "--load", "local") // validate scripts: splitvalidate.go
 			} else {
 				args = append(args, "-o", "-")
 			}
