@@ -19,6 +19,11 @@ type Site struct {
 	// certCacheBytes bounds the certificate cache (0: maxCertCacheBytes); a shard's Site has
 	// its share, so that a sharded run's caches hold what one Site's does
 	certCacheBytes int
+	// a shard's Site: its index and the run's shards (its request ids, validatesplit.go)
+	shardIndex, shards int
+	requests           uint64
+	// pending holds the run's Site's results of the shards' validations until their rows
+	pending map[uint64]*valResult
 	// Dropped counts notices and known certificates logged but not remembered because
 	// the suppression table or the known set was full (each also a weird, source "tlsmon":
 	// policy_notice_suppression_cap, policy_known_certs_cap).

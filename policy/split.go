@@ -17,27 +17,26 @@ import (
 // it raises and each certificate known-certs sees to a Forwarder (Shard), which encodes it
 // (Encoder) for the merger, which hands it to the run's Site (Decode).
 //
-// The validate scripts cannot be split so: a chain's validation depends on the
-// intermediate certificates of earlier connections (the Validator's caches), of every
-// shard, and its result is a column of the connection's row. Splittable says so.
+// The validate scripts' checks are such decisions too: the run's Site makes them, and
+// completes the shards' ssl.log rows with their results (validatesplit.go).
 
 // Forwarder receives the decisions of a shard's Site that span connections. The *Site of
 // the run implements it: Notice is Zeek's NOTICE (suppression, notice.log), KnownCert is
-// known-certs' check of a server's certificate (known_certs.log).
+// known-certs' check of a server's certificate (known_certs.log), Validate is one of the
+// validate scripts' checks (validatesplit.go).
 type Forwarder interface {
 	Notice(n *Notice)
 	KnownCert(ts int64, c *tlsmon.Conn, sha1 [20]byte, subject, issuer, serial string)
+	Validate(v *Validation)
 }
 
-// Splittable reports whether the loaded scripts can run in a sharded run's shards (no
-// validate script).
-func Splittable(scripts []string) bool { return !NeedsValidator(scripts) }
-
-// Shard returns a Site for one of the shards of a sharded run: its ShardExtensions keep
-// each connection's state, with 1/shards of the certificate cache; the notices it raises and
-// the certificates known-certs sees go to f. It must not be asked for Extensions' logs.
-func (s *Site) Shard(f Forwarder, shards int) *Site {
-	return &Site{cfg: s.cfg, forward: f, certCacheBytes: max(maxCertCacheBytes/max(shards, 1), 1)}
+// Shard returns a Site for shard index of a sharded run of shards: its ShardExtensions keep
+// each connection's state, with 1/shards of the certificate cache; the notices it raises,
+// the certificates known-certs sees and the validate scripts' checks go to f. It must not
+// be asked for Extensions' logs.
+func (s *Site) Shard(f Forwarder, index, shards int) *Site {
+	return &Site{cfg: s.cfg, forward: f, certCacheBytes: max(maxCertCacheBytes/max(shards, 1), 1),
+		shardIndex: index, shards: shards}
 }
 
 // ShardExtensions returns the column extensions of a shard's Site (Shard): those of
@@ -231,6 +230,12 @@ func Decode(line []byte, f Forwarder) error {
 			return errDecode
 		}
 		f.KnownCert(ts, conn, sha1, subject, issuer, serial)
+	case decValidate:
+		v, ok := d.validation(&c)
+		if !ok {
+			return errDecode
+		}
+		f.Validate(&v)
 	default:
 		return errDecode
 	}

@@ -6,6 +6,7 @@ import (
 	"testing"
 
 	tlsmon "github.com/tlsmon/tlsmon"
+	"github.com/tlsmon/tlsmon/certs/validate"
 )
 
 // recorder is a Forwarder that keeps what it is given.
@@ -13,6 +14,14 @@ type recorder struct {
 	notices []Notice
 	conns   []*tlsmon.Conn
 	known   []string
+	valids  []Validation
+}
+
+func (r *recorder) Validate(v *Validation) {
+	c := *v
+	cc := *v.Conn
+	c.Conn = &cc
+	r.valids = append(r.valids, c)
 }
 
 func (r *recorder) Notice(n *Notice) {
@@ -51,6 +60,15 @@ func TestEncoderDecode(t *testing.T) {
 	}
 	sha := [20]byte{1, 2, 3, '\n', 19: 0xff}
 	e.KnownCert(42, c4, sha, "CN=a", "CN=b", "01AB")
+	valids := []Validation{
+		{ID: 7, Ts: 99, Conn: c4, Chain: [][]byte{[]byte("leaf\n"), nil, {}}, Subject: "CN=x", SHA1: "ab12",
+			SCTs: []validate.SCT{{Version: 0, LogID: []byte{1, 2}, Timestamp: 5, HashAlg: 4, SigAlg: 3,
+				Signature: []byte{9}, Source: validate.SCTFromOCSP}}, OCSPResponse: []byte{}},
+		{ID: 1 << 40, OCSP: true, Ts: -1, Conn: c6, Chain: [][]byte{[]byte("l")}, OCSPResponse: []byte("resp")},
+	}
+	for i := range valids {
+		e.Validate(&valids[i])
+	}
 	got := &recorder{}
 	for _, l := range lines {
 		if l[len(l)-1] != '\n' {
@@ -65,6 +83,9 @@ func TestEncoderDecode(t *testing.T) {
 	}
 	if len(got.known) != 1 || got.known[0] != string(sha[:])+"|CN=a|CN=b|01AB" || !reflect.DeepEqual(got.conns[0], c4) {
 		t.Errorf("known: %q %+v", got.known, got.conns)
+	}
+	if !reflect.DeepEqual(got.valids, valids) {
+		t.Errorf("validations:\n got %+v\nwant %+v", got.valids, valids)
 	}
 	// Malformed lines are errors, never a panic.
 	for _, l := range lines {

@@ -54,6 +54,19 @@ type certInfo struct {
 	sha1   [20]byte
 	sha1x  string // hex of sha1
 	sha256 string // hex: x509.log's fingerprint
+	// the SCTs of its SCT list extension (validate-sct), parsed at its first use: a pure
+	// function of the DER, and parsing the leaf for them at every connection was a third of
+	// what --load local cost on perfmix (docs/PERFORMANCE.md)
+	scts    []validate.SCT
+	hasSCTs bool
+}
+
+// certSCTs returns validate.SCTsFromCertificate of the certificate, once per cache entry.
+func (ci *certInfo) certSCTs() []validate.SCT {
+	if !ci.hasSCTs {
+		ci.scts, ci.hasSCTs = validate.SCTsFromCertificate(ci.der), true
+	}
+	return ci.scts
 }
 
 // optCount is a count field that may be unset.
@@ -97,14 +110,10 @@ type connState struct {
 	hasVersion      bool
 	finished        bool // ssl_finishing ran for the row (at ssl_established, or when it was written)
 
-	validation               string
-	hasValidation            bool
+	res                      valResult // the validate scripts' columns
+	reqID                    uint64    // a shard's: the id of its requests to the run's Site (deferred)
 	ocspResponse             []byte
-	ocspStatus               string
-	hasOCSP                  bool
 	scts                     []validate.SCT
-	ctLogs, ctOps            uint64
-	hasCT                    bool
 	ext                      logExt
 	origHB, respHB           uint64 // heartbleed's originator_/responder_heartbeats
 	lastOrigHB, lastRespHB   uint64
@@ -124,6 +133,8 @@ type sslExt struct {
 	lastC *tlsmon.Conn
 
 	validateCerts, validateOCSP, validateSCT, known, expiring, weak, heartbleed, logExt bool
+	// deferred: a shard's extension whose validations the run's Site makes (validatesplit.go)
+	deferred bool
 
 	certs     map[string]*certInfo // by DER
 	certBytes int
@@ -156,6 +167,7 @@ func newSSLExt(s *Site) *sslExt {
 	x.weak = s.cfg.has(WeakKeys)
 	x.heartbleed = s.cfg.has(Heartbleed)
 	x.logExt = s.cfg.has(SSLLogExt)
+	x.deferred = s.forward != nil && NeedsValidator(s.cfg.Scripts)
 	if x.validateCerts {
 		x.cols = append(x.cols, validateCertsColumns...)
 	}
@@ -399,14 +411,10 @@ func (x *sslExt) AppendValues(dst []zeeklog.Value, c *tlsmon.Conn) []zeeklog.Val
 		x.finishing(s.lastTs, c, s)
 		s.finished = true
 	}
-	if x.validateCerts {
-		dst = append(dst, optStringSet(s.hasValidation, s.validation))
-	}
-	if x.validateOCSP {
-		dst = append(dst, optStringSet(s.hasOCSP, s.ocspStatus))
-	}
-	if x.validateSCT {
-		dst = append(dst, optCount{s.ctLogs, s.hasCT}.value(), optCount{s.ctOps, s.hasCT}.value())
+	if x.deferred {
+		dst = x.appendDeferred(dst, s)
+	} else {
+		dst = x.site.appendValidation(dst, &s.res)
 	}
 	if x.logExt {
 		e := &s.ext
@@ -455,40 +463,29 @@ func (x *sslExt) chainDER(s *connState) [][]byte {
 	return x.chainBuf
 }
 
-// finishing is the ssl_finishing hook: validate-certs (priority 20), then validate-sct (19).
+// finishing is the ssl_finishing hook: validate-certs (priority 20), then validate-sct (19),
+// made by the Site (Site.finish), or by the run's Site for a shard's (deferred).
 func (x *sslExt) finishing(ts int64, c *tlsmon.Conn, s *connState) {
 	leaf := s.leaf()
-	if leaf == nil || x.site.cfg.Validator == nil {
+	if leaf == nil || x.site.cfg.Validator == nil || !(x.validateCerts || x.validateSCT) {
 		return
 	}
-	v := x.site.cfg.Validator
-	var res *validate.Result
-	if x.validateCerts {
-		r, ok := v.ValidateCerts(x.chainDER(s), ts)
-		if ok {
-			res = &r
-			s.validation, s.hasValidation = r.Status, true
-			if !r.OK() {
-				x.site.raise(&Notice{Ts: ts, Conn: c, Note: "SSL::Invalid_Server_Cert",
-					Msg: "SSL certificate validation failed with (" + r.Status + ")", Sub: leaf.cert.Subject,
-					Identifier: fmt.Sprintf("%s%s%s%d", c.ID.RespH.Unmap(), zeekPort(c), leaf.sha1x, r.Code)})
-			}
-		}
-	}
+	v := Validation{Ts: ts, Conn: c, Chain: x.chainDER(s), Subject: leaf.cert.Subject, SHA1: leaf.sha1x}
 	if x.validateSCT {
 		scts := x.sctBuf[:0]
-		for i := range s.scts {
-			scts = append(scts, s.scts[i])
-		}
-		scts = append(scts, validate.SCTsFromCertificate(leaf.der)...)
+		scts = append(scts, s.scts...)
+		scts = append(scts, leaf.certSCTs()...)
 		if s.ocspResponse != nil {
 			scts = append(scts, validate.SCTsFromOCSP(s.ocspResponse)...)
 		}
-		r := v.VerifySCTs(x.chainDER(s), res, scts, ts)
-		s.ctLogs, s.ctOps, s.hasCT = uint64(r.Logs), uint64(r.Operators), true
-		clear(scts)
-		x.sctBuf = scts[:0]
+		v.SCTs = scts
+		defer func() { clear(scts); x.sctBuf = scts[:0] }()
 	}
+	if x.deferred {
+		x.forward(s, &v)
+		return
+	}
+	x.site.finish(&v, &s.res)
 }
 
 // established runs the scripts' ssl_established handlers (priority 3, in load order).
@@ -499,12 +496,12 @@ func (x *sslExt) established(ts int64, c *tlsmon.Conn, s *connState) {
 	}
 	resp := c.ID.RespH
 	if x.validateOCSP && s.ocspResponse != nil && x.site.cfg.Validator != nil {
-		r := x.site.cfg.Validator.VerifyOCSP(x.chainDER(s), s.ocspResponse, ts)
-		s.ocspStatus, s.hasOCSP = r.Status, true
-		if !r.OK() {
-			x.site.raise(&Notice{Ts: ts, Conn: c, Note: "SSL::Invalid_Ocsp_Response",
-				Msg: "OCSP response validation failed with (" + r.Status + ")", Sub: leaf.cert.Subject,
-				Identifier: fmt.Sprintf("%s%s%s", resp.Unmap(), zeekPort(c), r.Status)})
+		v := Validation{OCSP: true, Ts: ts, Conn: c, Chain: x.chainDER(s), OCSPResponse: s.ocspResponse,
+			Subject: leaf.cert.Subject, SHA1: leaf.sha1x}
+		if x.deferred {
+			x.forward(s, &v)
+		} else {
+			x.site.verifyOCSP(&v, &s.res)
 		}
 	}
 	if x.known && x.site.cfg.CertTracking.matches(resp) {

@@ -14,8 +14,9 @@ import (
 // give it. Fields are raw encodings; nothing aliases caller memory.
 type cert struct {
 	der        []byte
-	ok         bool   // the outer structure parsed
-	tbs        []byte // the TBSCertificate, full TLV (what the signature covers)
+	sha1       *[20]byte // SHA-1 of der, computed at its first use (sum1)
+	ok         bool      // the outer structure parsed
+	tbs        []byte    // the TBSCertificate, full TLV (what the signature covers)
 	sigOID     asn1.ObjectIdentifier
 	sigParams  []byte // outer signatureAlgorithm parameters, full TLV (nil if absent)
 	tbsSigOID  asn1.ObjectIdentifier

@@ -35,7 +35,7 @@ func (v *Validator) VerifySCTs(chain [][]byte, res *Result, scts []SCT, now int6
 		return out
 	}
 	leaf := v.parse(chain[0])
-	leafSHA1 := sha1.Sum(chain[0])
+	leafSHA1 := leaf.sum1()
 	ops := map[string]bool{}
 	logs := map[[32]byte]bool{}
 	var issuerKeyHash []byte

@@ -1,10 +1,12 @@
 package validate
 
 import (
+	"bytes"
 	"crypto/sha1"
 	"crypto/sha256"
 	"encoding/pem"
 	"fmt"
+	"hash/maphash"
 	"os"
 	"time"
 )
@@ -27,7 +29,12 @@ type Validator struct {
 	// scts is SSL::recently_validated_scts.
 	scts *lru[[20]byte, bool]
 
-	parsed *lru[[32]byte, *cert] // parsed certificates by SHA-256, to spare re-parsing
+	// parsed certificates by a maphash of the DER (checked against the cached copy on a
+	// hit), to spare re-parsing. Why not SHA-256: hashing every certificate of every chain
+	// at each call was most of what the validate scripts cost in a sharded run's merger
+	// (docs/PERFORMANCE.md, "The validate scripts in the shards").
+	parsed *lru[uint64, *cert]
+	seed   maphash.Seed
 }
 
 // maxParsed bounds the parsed-certificate cache.
@@ -68,7 +75,8 @@ func New(cfg Config) (*Validator, error) {
 		intermediates:      newLRU[[32]byte, [][]byte](max),
 		results:            newLRU[string, Result](max),
 		scts:               newLRU[[20]byte, bool](max),
-		parsed:             newLRU[[32]byte, *cert](maxParsed),
+		parsed:             newLRU[uint64, *cert](maxParsed),
+		seed:               maphash.MakeSeed(),
 	}
 	for i := range cfg.CTLogs {
 		l := cfg.CTLogs[i]
@@ -117,7 +125,7 @@ func (v *Validator) ValidateCerts(chain [][]byte, now int64) (res Result, ok boo
 func (v *Validator) cacheValidate(chain [][]byte, now int64) Result {
 	key := make([]byte, 0, len(chain)*sha1.Size)
 	for _, c := range chain {
-		h := sha1.Sum(c)
+		h := v.parse(c).sum1()
 		key = append(key, h[:]...)
 	}
 	if r, found := v.results.get(string(key), now, v.expiry); found {
@@ -142,8 +150,8 @@ func (v *Validator) cacheValidate(chain [][]byte, now int64) Result {
 // parse returns the parsed form of der, from the cache when it was seen before. The
 // cached certificate keeps its own copy of der.
 func (v *Validator) parse(der []byte) *cert {
-	k := sha256.Sum256(der)
-	if c, ok := v.parsed.get(k, 0, -1); ok {
+	k := maphash.Bytes(v.seed, der)
+	if c, ok := v.parsed.get(k, 0, -1); ok && bytes.Equal(c.der, der) {
 		return c
 	}
 	c := parseCert(append([]byte(nil), der...))

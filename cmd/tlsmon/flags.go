@@ -145,8 +145,8 @@ func parseArgs(args []string, stdout, stderr io.Writer) (cfg config, code int, d
 	fs.IntVar(&cfg.workers, "workers", 0,
 		"spread the connections over `N` engines on N cores (the output is the\n"+
 			"same for every N, byte for byte); default: reading files, one per usable\n"+
-			"CPU (1 from stdin or with a validate script in --load). With -i: N\n"+
-			"sockets per interface in its fanout group, one engine each (default 1)")
+			"CPU (1 from stdin). With -i: N sockets per interface in its fanout\n"+
+			"group, one engine each (default 1)")
 	cfg.maxMemory = defaultMaxMemory // issue 10: memory.go
 	fs.Var(&cfg.maxMemory, "max-memory",
 		"the memory `SIZE` (512M, 2G; none: no budget) that connections and their\n"+

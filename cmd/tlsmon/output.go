@@ -44,9 +44,8 @@ type outputs struct {
 	specs      []zeeklog.LogSpec
 	split      *splitRun // the run's consumers run in the shards (split.go), or nil
 	// shardExt makes a fresh copy of the run's column extensions for one shard (split.go),
-	// whose policy scripts hand their decisions to f; nil when the extensions cannot be
-	// split (the validate scripts). site is the run's Site (--load), or nil.
-	shardExt func(f policy.Forwarder) zeeklog.Extensions
+	// whose policy scripts hand their decisions to f. site is the run's Site (--load), or nil.
+	shardExt func(f policy.Forwarder, shard int) zeeklog.Extensions
 	site     *policy.Site
 }
 
@@ -135,13 +134,11 @@ func openOutputs(cfg config, onErr func(error)) (*outputs, error) {
 	}
 	// --fingerprints (shardExtensions, split.go): packages load after local.zeek's policy
 	// scripts, so their columns come last.
-	own := shardExtensions(cfg, nil, nil)
+	own := shardExtensions(cfg, nil, nil, 0)
 	ext.SSL = append(ext.SSL, own.SSL...)
 	ext.Conn = append(ext.Conn, own.Conn...)
-	if len(cfg.load) == 0 || policy.Splittable(cfg.load) {
-		o.site = site
-		o.shardExt = func(f policy.Forwarder) zeeklog.Extensions { return shardExtensions(cfg, site, f) }
-	}
+	o.site = site
+	o.shardExt = func(f policy.Forwarder, s int) zeeklog.Extensions { return shardExtensions(cfg, site, f, s) }
 	// Files, stdout and Kafka get the same rows: those of the extended logs --logs selects.
 	var toDest func(zeeklog.LogSpec) zeeklog.Writer
 	if o.dest != nil {

@@ -14,22 +14,25 @@ import (
 // A file run with several workers builds its per-connection outputs in the shards
 // (engine.Split, docs/SCALING.md "Consumers in the shards"): each shard has its own
 // ssl.log, conn.log and analyzer.log builders and events.jsonl encoder, which keep only
-// per-connection state, and puts their lines into its outbox; the consumers whose decisions
-// span connections — x509.log (its per-day known-certificate cache, and the weirds its
-// parse raises), weird.log (sampling, did_log) — run on the merger's goroutine, on the
-// copies of the certificate and weird events the shards put, in one engine's order. The
-// merger writes every line with the log's own writer (zeeklog.LineWriter), so the files are
-// those of one engine. The summary's counts are kept per shard and summed at the end.
+// per-connection state, and puts their lines into its outbox. x509.log's certificate work
+// (the parse, its weirds, the formatted row) is done in the shards too
+// (zeeklog.X509Prep); the decisions that span connections — x509.log's per-day
+// known-certificate cache and the write, weird.log (sampling, did_log) — run on the
+// merger's goroutine, on the copies of the certificate and weird events the shards put, in
+// one engine's order. The merger writes every line with the log's own writer
+// (zeeklog.LineWriter), so the files are those of one engine. The summary's counts are
+// kept per shard and summed at the end.
 //
 // --fingerprints' ssl.log columns keep only per-connection state (a connection's hellos):
 // each shard has its own extension (shardExtensions). So do the policy scripts' columns
-// (a shard's policy.Site), whose decisions across connections (notices, known_certs) the
-// run's Site makes on the merger's goroutine (policy.Decode). The rows for stdout and Kafka
-// are rendered in the shards and put by the merger (splitsink.go).
+// (a shard's policy.Site), whose decisions across connections (notices, known_certs, and
+// the validate scripts' checks) the run's Site makes on the merger's goroutine
+// (policy.Decode); the ssl.log rows the validate scripts' results complete are written
+// there (splitvalidate.go). The rows for stdout and Kafka are rendered in the shards and
+// put by the merger (splitsink.go).
 //
-// Runs that need every event in one place keep the turns (engine.Options.Handler): the
-// validate scripts (policy.Splittable: their caches span connections and their results
-// are ssl.log columns), and live capture (its workers are engines of their own).
+// Live capture keeps its own workers (engines of their own); a run with a log this file
+// does not know keeps the turns (engine.Options.Handler).
 
 // The logs built in the shards, in the order of zeeklog.Logs (those of them the run
 // writes: splitRun.specs). A line's destination is its log's position in specs;
@@ -50,6 +53,10 @@ type splitRun struct {
 	text    bool     // --events-text
 	n       int      // shards (--workers)
 	tallies []*tally // one per shard, summed by sum after the run
+	// validateAt is the index in ssl.log's columns of the validate scripts' first, whose
+	// cell tells a deferred row (validatesplit.go); -1 without them
+	validateAt int
+	vals       []zeeklog.Value // a deferred row being written
 }
 
 // newSplit returns the split side of the run's outputs, or nil when a run of cfg needs
@@ -111,6 +118,10 @@ func (o *outputs) newSplit(cfg config) *splitRun {
 	if o.events != nil {
 		r.events = o.events.w
 	}
+	r.validateAt = -1
+	if i := specIndex(o.specs, "ssl"); i >= 0 && policy.NeedsValidator(cfg.load) {
+		r.validateAt = policy.ValidationColumn(o.specs[i].Columns)
+	}
 	// The certificate caches (the merger's x509.log's, each shard's ssl.log's) share one
 	// set's bounds: half for x509.log, half between the shards.
 	o.set.ShareCertCache(2)
@@ -136,8 +147,9 @@ func (r *splitRun) engine() *engine.Split {
 func (r *splitRun) shard(s int, out *engine.Outbox) engine.ShardConsumer {
 	c := &shardOutputs{out: out, certs: r.x509 != nil, weirds: r.weird != nil}
 	decisions := &policy.Encoder{Put: func(line []byte) { out.Line(r.decisionDest(), line) }}
-	set := zeeklog.NewSet(r.shardSpecs(decisions), func(spec zeeklog.LogSpec) zeeklog.Writer {
+	set := zeeklog.NewSet(r.shardSpecs(decisions, s), func(spec zeeklog.LogSpec) zeeklog.Writer {
 		d := specIndex(r.specs, spec.Path)
+		var w zeeklog.Writer = discardWriter{}
 		var file, stream zeeklog.Writer
 		if r.lines[d] != nil {
 			file = zeeklog.NewRowWriter(out.Writer(d), spec.Path, spec.Columns, r.json)
@@ -147,13 +159,16 @@ func (r *splitRun) shard(s int, out *engine.Outbox) engine.ShardConsumer {
 		}
 		switch {
 		case file != nil && stream != nil:
-			return teeWriter{file, stream}
+			w = teeWriter{file, stream}
 		case file != nil:
-			return file
+			w = file
 		case stream != nil:
-			return stream
+			w = stream
 		}
-		return discardWriter{}
+		if spec.Path == "ssl" && r.validateAt >= 0 { // the validate scripts' rows (validatesplit.go)
+			w = &deferWriter{w: w, at: r.validateAt, out: out, dest: r.deferDest()}
+		}
+		return w
 	})
 	if c.weirds {
 		set.SetWeirds(weirdsToMerger{out}) // ssl.log's own weirds, for the one weird.log
@@ -180,8 +195,8 @@ func (r *splitRun) shard(s int, out *engine.Outbox) engine.ShardConsumer {
 // extensions (fingerprint.Columns keeps each connection's hellos, the policy scripts'
 // extension each connection's record: one per shard), whose scripts hand their decisions
 // to f.
-func (r *splitRun) shardSpecs(f policy.Forwarder) []zeeklog.LogSpec {
-	ext := r.o.shardExt(f)
+func (r *splitRun) shardSpecs(f policy.Forwarder, s int) []zeeklog.LogSpec {
+	ext := r.o.shardExt(f, s)
 	if len(ext.SSL)+len(ext.Conn) == 0 {
 		return r.specs
 	}
@@ -194,13 +209,13 @@ func (r *splitRun) shardSpecs(f policy.Forwarder) []zeeklog.LogSpec {
 }
 
 // shardExtensions returns a fresh copy of the column extensions of a run of cfg: with
-// site (--load), those of a shard's Site, whose decisions go to f; then tlsmon's own
+// site (--load), those of shard s's Site, whose decisions go to f; then tlsmon's own
 // (openOutputs adds those after the site's). With f (a shard's), their caches get the
 // shard's share of their bounds.
-func shardExtensions(cfg config, site *policy.Site, f policy.Forwarder) zeeklog.Extensions {
+func shardExtensions(cfg config, site *policy.Site, f policy.Forwarder, s int) zeeklog.Extensions {
 	var ext zeeklog.Extensions
 	if site != nil {
-		ext = site.Shard(f, cfg.workers).ShardExtensions()
+		ext = site.Shard(f, s, cfg.workers).ShardExtensions()
 	}
 	if cfg.fingerprints {
 		fp := fingerprint.NewColumns()
@@ -228,6 +243,8 @@ func (r *splitRun) Line(dest int, line []byte) {
 		r.advanceClock(line)
 	case dest == r.decisionDest():
 		_ = policy.Decode(line, r.o.site) // a shard's Encoder's line: no error
+	case dest == r.deferDest():
+		r.writeDeferred(line)
 	}
 }
 

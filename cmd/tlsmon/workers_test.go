@@ -28,13 +28,14 @@ func TestWorkersSameOutput(t *testing.T) {
 		paths = append(paths, filepath.Join(dir, "pcaps", c.File))
 	}
 	tmp := t.TempDir()
-	for _, format := range [][]string{{"--events"}, {"--json", "--events", "--analyze-encrypted", "--fingerprints"}, {"--logs", "conn,x509,weird"}, {"--fingerprints", "--logs", "ssl"},
-		{"--load", splitScripts, "--fingerprints"}, {"--json", "--load", splitScripts, "--logs", "notice,known_certs,weird"}} {
+	for fi, format := range [][]string{{"--events"}, {"--json", "--events", "--analyze-encrypted", "--fingerprints"}, {"--logs", "conn,x509,weird"}, {"--fingerprints", "--logs", "ssl"},
+		{"--load", splitScripts, "--fingerprints"}, {"--json", "--load", splitScripts, "--logs", "notice,known_certs,weird"},
+		{"--load", "local"}, {"--json", "--load", "local", "--fingerprints"}} {
 		for pi, p := range paths {
 			var want map[string][]byte
 			var wantSummary string
 			for _, n := range []int{1, 2, 3, 8} {
-				out := filepath.Join(tmp, format[0], strconv.Itoa(pi), strconv.Itoa(n))
+				out := filepath.Join(tmp, strconv.Itoa(fi), strconv.Itoa(pi), strconv.Itoa(n))
 				args := append([]string{"-r", p, "-o", out, "--no-progress", "--workers", strconv.Itoa(n)}, format...)
 				code, _, stderr := runCLI(t, args...)
 				if code != exitOK {
@@ -62,7 +63,8 @@ func TestWorkersSameOutput(t *testing.T) {
 	}
 }
 
-// splitScripts are the policy scripts that run in the shards (all but the validate scripts).
+// splitScripts are the policy scripts but the validate scripts (whose checks the merger
+// makes: splitvalidate.go).
 const splitScripts = "known-certs,expiring-certs,weak-keys,heartbleed,ssl-log-ext,community-id-logging"
 
 // The file runs with several workers build their logs in the shards; the runs that need
@@ -79,8 +81,9 @@ func TestWorkersSplitWhen(t *testing.T) {
 		{[]string{"--workers", "1"}, false},
 		{[]string{"--workers", "2", "--fingerprints"}, true},
 		{[]string{"--workers", "3", "--json", "--fingerprints", "--analyze-encrypted"}, true},
-		{[]string{"--workers", "2", "--load", "local"}, false}, // the validate scripts (policy.Splittable)
-		{[]string{"--workers", "2", "--load", "validate-ocsp"}, false},
+		{[]string{"--workers", "2", "--load", "local"}, true}, // the validate scripts too (splitvalidate.go)
+		{[]string{"--workers", "2", "--load", "validate-ocsp"}, true},
+		{[]string{"--workers", "3", "--json", "--load", "validate-sct", "--logs", "notice", "-o", "-"}, true},
 		{[]string{"--workers", "2", "--load", "known-certs,weak-keys"}, true},
 		{[]string{"--workers", "2", "--load", "heartbleed,expiring-certs", "--logs", "notice"}, true},
 		{[]string{"--workers", "2", "-o", "-"}, true},
@@ -132,7 +135,8 @@ func readOutputs(t *testing.T, dir string) map[string][]byte {
 // corpus capture, _write_ts included (the shards' clock lines, splitsink.go), with the
 // fingerprints' columns and --analyze-encrypted, and with the policy scripts that split.
 func TestWorkersSameStream(t *testing.T) {
-	for _, opts := range [][]string{{"--fingerprints", "--analyze-encrypted"}, {"--load", splitScripts, "--logs", "ssl,notice,known_certs,weird"}} {
+	for _, opts := range [][]string{{"--fingerprints", "--analyze-encrypted"}, {"--load", splitScripts, "--logs", "ssl,notice,known_certs,weird"},
+		{"--load", "local", "--logs", "ssl,notice"}} {
 		for _, p := range workerCaptures(t) {
 			sameStream(t, p, opts)
 		}
@@ -183,7 +187,7 @@ func TestWorkersSameKafka(t *testing.T) {
 			args := append([]string{"--no-progress", "--kafka", addr, "--kafka-topic", topic, "--uid-seed", "7",
 				"--fingerprints", "--workers", strconv.Itoa(n)}, caps[:2]...) // one capture: -r FILE
 			if mode == "files" {
-				args = append(args, "-o", dir, "--json", "--events")
+				args = append(args, "-o", dir, "--json", "--events", "--load", "local") // validate scripts: splitvalidate.go
 			} else {
 				args = append(args, "-o", "-")
 			}
