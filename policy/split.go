@@ -5,8 +5,9 @@ import (
 	"errors"
 	"net/netip"
 
-	tlsmon "github.com/tlsmon/tlsmon"
+	"github.com/tlsmon/tlsmon/internal/bindec"
 	"github.com/tlsmon/tlsmon/zeeklog"
+	tlsmon "github.com/tlsmon/tlsmon"
 )
 
 // A sharded run (the command's --workers on a file, docs/SCALING.md "Consumers in the
@@ -138,48 +139,15 @@ func appendLenAddr(b []byte, a netip.Addr) []byte {
 var errDecode = errors.New("policy: malformed decision")
 
 // decoder reads an Encoder's line.
-type decoder struct {
-	b   []byte
-	err error
-}
+type decoder struct{ bindec.Reader }
 
-func (d *decoder) varint() int64 {
-	v, n := binary.Varint(d.b)
-	if n <= 0 {
-		d.err = errDecode
-		return 0
-	}
-	d.b = d.b[n:]
-	return v
-}
-
-func (d *decoder) uvarint() uint64 {
-	v, n := binary.Uvarint(d.b)
-	if n <= 0 {
-		d.err = errDecode
-		return 0
-	}
-	d.b = d.b[n:]
-	return v
-}
-
-func (d *decoder) bytes(n uint64) []byte {
-	if d.err != nil || uint64(len(d.b)) < n {
-		d.err = errDecode
-		return nil
-	}
-	p := d.b[:n]
-	d.b = d.b[n:]
-	return p
-}
-
-func (d *decoder) string() string { return string(d.bytes(d.uvarint())) }
-func (d *decoder) bool() bool     { p := d.bytes(1); return len(p) == 1 && p[0] != 0 }
+func (d *decoder) string() string { return string(d.Bytes(d.Uvarint())) }
+func (d *decoder) bool() bool     { p := d.Bytes(1); return len(p) == 1 && p[0] != 0 }
 
 func (d *decoder) addr() netip.Addr {
 	var a netip.Addr
-	if p := d.bytes(d.uvarint()); d.err == nil && a.UnmarshalBinary(p) != nil {
-		d.err = errDecode
+	if p := d.Bytes(d.Uvarint()); d.Err == nil && a.UnmarshalBinary(p) != nil {
+		d.Err = errDecode
 	}
 	return a
 }
@@ -188,9 +156,9 @@ func (d *decoder) conn(c *tlsmon.Conn) *tlsmon.Conn {
 	if !d.bool() {
 		return nil
 	}
-	*c = tlsmon.Conn{UID: d.string(), StartTs: d.varint()}
+	*c = tlsmon.Conn{UID: d.string(), StartTs: d.Varint()}
 	c.ID.OrigH, c.ID.RespH = d.addr(), d.addr()
-	if p := d.bytes(5); len(p) == 5 {
+	if p := d.Bytes(5); len(p) == 5 {
 		c.ID.OrigP, c.ID.RespP, c.ID.Proto = binary.BigEndian.Uint16(p), binary.BigEndian.Uint16(p[2:]), tlsmon.Proto(p[4])
 	}
 	return c
@@ -206,27 +174,27 @@ func Decode(line []byte, f Forwarder) error {
 	if len(line) == 0 {
 		return errDecode
 	}
-	d := &decoder{b: line[1:]}
+	d := &decoder{bindec.Reader{B: line[1:], Malformed: errDecode}}
 	var c tlsmon.Conn
 	switch line[0] {
 	case decNotice:
-		n := Notice{Ts: d.varint()}
+		n := Notice{Ts: d.Varint()}
 		n.Conn = d.conn(&c)
 		n.Note, n.Msg, n.Sub, n.FileDesc, n.Identifier = d.string(), d.string(), d.string(), d.string(), d.string()
-		n.N = d.uvarint()
+		n.N = d.Uvarint()
 		n.HasN = d.bool()
-		n.SuppressFor = d.varint()
-		if d.err != nil || len(d.b) != 0 {
+		n.SuppressFor = d.Varint()
+		if d.Err != nil || len(d.B) != 0 {
 			return errDecode
 		}
 		f.Notice(&n)
 	case decKnown:
-		ts := d.varint()
+		ts := d.Varint()
 		conn := d.conn(&c)
 		var sha1 [20]byte
-		copy(sha1[:], d.bytes(20))
+		copy(sha1[:], d.Bytes(20))
 		subject, issuer, serial := d.string(), d.string(), d.string()
-		if d.err != nil || len(d.b) != 0 || conn == nil {
+		if d.Err != nil || len(d.B) != 0 || conn == nil {
 			return errDecode
 		}
 		f.KnownCert(ts, conn, sha1, subject, issuer, serial)

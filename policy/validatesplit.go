@@ -242,34 +242,34 @@ func appendBytes(b, p []byte) []byte {
 
 // validation decodes an Encoder's Validate line (after its kind byte).
 func (d *decoder) validation(c *tlsmon.Conn) (Validation, bool) {
-	v := Validation{ID: d.uvarint(), OCSP: d.bool(), Ts: d.varint()}
+	v := Validation{ID: d.Uvarint(), OCSP: d.bool(), Ts: d.Varint()}
 	v.Conn = d.conn(c)
-	n := d.uvarint()
-	if d.err != nil || n > uint64(len(d.b)) {
+	n := d.Uvarint()
+	if d.Err != nil || n > uint64(len(d.B)) {
 		return v, false
 	}
 	v.Chain = make([][]byte, 0, n)
 	for range n {
 		if d.bool() {
-			v.Chain = append(v.Chain, d.bytes(d.uvarint()))
+			v.Chain = append(v.Chain, d.Bytes(d.Uvarint()))
 		} else {
 			v.Chain = append(v.Chain, nil)
 		}
 	}
-	n = d.uvarint()
-	if d.err != nil || n > uint64(len(d.b)) {
+	n = d.Uvarint()
+	if d.Err != nil || n > uint64(len(d.B)) {
 		return v, false
 	}
 	for range n {
-		t := validate.SCT{Version: d.uvarint(), LogID: d.bytes(d.uvarint()), Timestamp: d.uvarint(),
-			HashAlg: d.uvarint(), SigAlg: d.uvarint(), Signature: d.bytes(d.uvarint())}
-		if p := d.bytes(1); len(p) == 1 {
+		t := validate.SCT{Version: d.Uvarint(), LogID: d.Bytes(d.Uvarint()), Timestamp: d.Uvarint(),
+			HashAlg: d.Uvarint(), SigAlg: d.Uvarint(), Signature: d.Bytes(d.Uvarint())}
+		if p := d.Bytes(1); len(p) == 1 {
 			t.Source = validate.SCTSource(p[0])
 		}
 		v.SCTs = append(v.SCTs, t)
 	}
 	hasResp := d.bool()
-	resp := d.bytes(d.uvarint())
+	resp := d.Bytes(d.Uvarint())
 	if hasResp {
 		v.OCSPResponse = resp
 		if v.OCSPResponse == nil {
@@ -277,5 +277,5 @@ func (d *decoder) validation(c *tlsmon.Conn) (Validation, bool) {
 		}
 	}
 	v.Subject, v.SHA1 = d.string(), d.string()
-	return v, d.err == nil && len(d.b) == 0 && v.Conn != nil && v.ID != 0
+	return v, d.Err == nil && len(d.B) == 0 && v.Conn != nil && v.ID != 0
 }

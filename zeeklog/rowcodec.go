@@ -4,6 +4,8 @@ import (
 	"encoding/binary"
 	"errors"
 	"math"
+
+	"github.com/tlsmon/tlsmon/internal/bindec"
 )
 
 // A row's values encoded as bytes, to be written on another goroutine: a sharded run's
@@ -57,113 +59,70 @@ var errRowCodec = errors.New("zeeklog: malformed encoded row")
 // DecodeRow appends to vals the values AppendRow encoded in b (which must be exactly one
 // encoding). The values' strings are copies: b may be reused after the call.
 func DecodeRow(b []byte, vals []Value) ([]Value, error) {
-	d := rowDecoder{b: b}
-	n := d.uvarint()
+	d := rowDecoder{bindec.Reader{B: b, Malformed: errRowCodec}}
+	n := d.Uvarint()
 	if n > uint64(len(b)) {
 		return vals, errRowCodec
 	}
 	for range n {
-		if d.err != nil {
+		if d.Err != nil {
 			break
 		}
 		var v Value
-		v.k = kind(d.byte())
+		v.k = kind(d.Byte())
 		switch v.k {
 		case kUnset:
 		case kTime, kInterval, kDouble:
-			if p := d.bytes(8); p != nil {
+			if p := d.Bytes(8); p != nil {
 				v.f = math.Float64frombits(binary.BigEndian.Uint64(p))
 			}
 		case kString, kEnum:
-			v.u = d.uvarint()
-			v.s = string(d.bytes(d.uvarint()))
+			v.u = d.Uvarint()
+			v.s = string(d.Bytes(d.Uvarint()))
 		case kAddr:
-			if p := d.bytes(d.uvarint()); d.err == nil && v.a.UnmarshalBinary(p) != nil {
-				d.err = errRowCodec
+			if p := d.Bytes(d.Uvarint()); d.Err == nil && v.a.UnmarshalBinary(p) != nil {
+				d.Err = errRowCodec
 			}
 		case kPort, kCount, kBool:
-			v.u = d.uvarint()
+			v.u = d.Uvarint()
 		case kInt:
-			v.i = d.varint()
+			v.i = d.Varint()
 		case kStrings:
-			m := d.uvarint()
-			if m > uint64(len(d.b)) {
-				d.err = errRowCodec
+			m := d.Uvarint()
+			if m > uint64(len(d.B)) {
+				d.Err = errRowCodec
 				break
 			}
 			if m > 0 { // else nil: empty and nil write alike
 				v.ss = make([]string, 0, m)
 			}
 			for range m {
-				v.ss = append(v.ss, string(d.bytes(d.uvarint())))
+				v.ss = append(v.ss, string(d.Bytes(d.Uvarint())))
 			}
 		case kCounts:
-			m := d.uvarint()
-			if m > uint64(len(d.b)) {
-				d.err = errRowCodec
+			m := d.Uvarint()
+			if m > uint64(len(d.B)) {
+				d.Err = errRowCodec
 				break
 			}
 			if m > 0 {
 				v.cs = make([]uint64, 0, m)
 			}
 			for range m {
-				v.cs = append(v.cs, d.uvarint())
+				v.cs = append(v.cs, d.Uvarint())
 			}
 		default:
-			d.err = errRowCodec
+			d.Err = errRowCodec
 		}
 		vals = append(vals, v)
 	}
-	if d.err != nil || len(d.b) != 0 {
+	if d.Err != nil || len(d.B) != 0 {
 		return vals, errRowCodec
 	}
 	return vals, nil
 }
 
-type rowDecoder struct {
-	b   []byte
-	err error
-}
-
-func (d *rowDecoder) byte() byte {
-	if len(d.b) == 0 {
-		d.err = errRowCodec
-		return 0
-	}
-	c := d.b[0]
-	d.b = d.b[1:]
-	return c
-}
-
-func (d *rowDecoder) uvarint() uint64 {
-	v, n := binary.Uvarint(d.b)
-	if n <= 0 {
-		d.err = errRowCodec
-		return 0
-	}
-	d.b = d.b[n:]
-	return v
-}
-
-func (d *rowDecoder) varint() int64 {
-	v, n := binary.Varint(d.b)
-	if n <= 0 {
-		d.err = errRowCodec
-		return 0
-	}
-	d.b = d.b[n:]
-	return v
-}
-
-func (d *rowDecoder) bytes(n uint64) []byte {
-	if d.err != nil || uint64(len(d.b)) < n {
-		d.err = errRowCodec
-		return nil
-	}
-	p := d.b[:n]
-	d.b = d.b[n:]
-	return p
-}
+type rowDecoder struct{ bindec.Reader }
 
 // CountValue returns v's count and true if v is a count (Count).
 func (v Value) CountValue() (uint64, bool) { return v.u, v.k == kCount }
