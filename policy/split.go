@@ -5,9 +5,9 @@ import (
 	"errors"
 	"net/netip"
 
+	tlsmon "github.com/tlsmon/tlsmon"
 	"github.com/tlsmon/tlsmon/internal/bindec"
 	"github.com/tlsmon/tlsmon/zeeklog"
-	tlsmon "github.com/tlsmon/tlsmon"
 )
 
 // A sharded run (the command's --workers on a file, docs/SCALING.md "Consumers in the
