@@ -53,8 +53,9 @@ func (j *jsonWriter) WriteLine(line []byte) error {
 // Builders returns the set's builders, in the order of its specs.
 func (s *Set) Builders() []Builder { return s.builders }
 
-// SetWeirds gives h the weirds the set's builders raise themselves (those NewSet gives the
-// set's weird.log): for a set without weird.log whose weirds a weird.log elsewhere reads.
+// SetWeirds gives h the weirds the set's builders raise themselves: NewSet gives them to
+// the set's weird.log; a set without one whose weirds a weird.log elsewhere reads (a shard's)
+// gives them to h.
 func (s *Set) SetWeirds(h tlsmon.Handler) {
 	for _, b := range s.builders {
 		switch b := b.(type) {

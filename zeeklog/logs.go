@@ -143,15 +143,7 @@ func NewSet(specs []LogSpec, open func(LogSpec) Writer) *Set {
 		}
 	}
 	if weird != nil {
-		for _, b := range s.builders {
-			switch b := b.(type) {
-			case *SSLLog:
-				b.WeirdEvents = weird
-			case *X509Log:
-				b.Weirds = weird
-			}
-			setExtWeirds(b, weird)
-		}
+		s.SetWeirds(weird)
 	}
 	return s
 }
