@@ -1,11 +1,13 @@
 #!/usr/bin/env bash
 # One engine on one core against N workers on N cores, interleaved runs, medians.
-#   scripts/workers-bench.sh RUNS CAPTURE N BIN...
+#   [FLAGS="-o DIR ..."] scripts/workers-bench.sh RUNS CAPTURE N BIN...
+# FLAGS are the run's output options, DIR standing for a scratch directory (default "-o DIR";
+# e.g. FLAGS="-o - --fingerprints": stdout, discarded; FLAGS="-o DIR --load local").
 # For each BIN: RUNS × (GOMAXPROCS=1 --workers 1, GOMAXPROCS=N --workers N), interleaved; prints
 # per (BIN, workers) the medians of wall, user, sys, CPU (user+sys) seconds and the largest
 # peak RSS (/usr/bin/time -f "%e %U %S %M"), and the load average before and after.
 set -euo pipefail
-runs=$1 capture=$2 n=$3
+runs=$1 capture=$2 n=$3 flags=${FLAGS:--o DIR}
 shift 3
 raw=$(mktemp) out=$(mktemp -d)
 trap 'rm -rf "$raw" "$out"' EXIT
@@ -14,7 +16,8 @@ for _ in $(seq "$runs"); do
   for b in "$@"; do
     for w in 1 "$n"; do
       rm -rf "$out/logs"
-      r=$(GOMAXPROCS=$w /usr/bin/time -f "%e %U %S %M" "$b" -r "$capture" -o "$out/logs" --no-progress -q --workers "$w" 2>&1 | tail -1)
+      # shellcheck disable=SC2086 # FLAGS is a list of options
+      r=$(GOMAXPROCS=$w /usr/bin/time -f "%e %U %S %M" "$b" -r "$capture" ${flags//DIR/$out/logs} --no-progress -q --workers "$w" 2>&1 >/dev/null | tail -1)
       echo "$b w$w $r" >>"$raw"
     done
   done
