@@ -46,8 +46,10 @@ func ShardOf(d *packet.Decoder, f *capture.Frame, n int, p *packet.Packet) int {
 	return addrShard(a, b, n)
 }
 
-// addr is an IP address in the decoder's 16-byte form (IPv4-mapped) as two words.
-type addr [2]uint64
+// addr is an IP address in the decoder's 16-byte form (IPv4-mapped) as two words: a
+// struct, not an array, so that it travels in registers (Go passes arrays on the stack,
+// and reloading them whole after word stores stalled the routing).
+type addr struct{ hi, lo uint64 }
 
 func addrWords(a *[16]byte) addr {
 	return addr{binary.BigEndian.Uint64(a[:8]), binary.BigEndian.Uint64(a[8:])}
@@ -77,8 +79,8 @@ func tcpAddrs(b []byte) (src, dst addr, ok bool) {
 			return
 		}
 		const mapped = 0xffff << 32 // ::ffff:a.b.c.d
-		src[1] = mapped | uint64(binary.BigEndian.Uint32(ip[12:]))
-		dst[1] = mapped | uint64(binary.BigEndian.Uint32(ip[16:]))
+		src.lo = mapped | uint64(binary.BigEndian.Uint32(ip[12:]))
+		dst.lo = mapped | uint64(binary.BigEndian.Uint32(ip[16:]))
 		return src, dst, true
 	case 0x86dd:
 		if len(ip) < 40 || ip[0]>>4 != 6 || ip[6] != 6 {
@@ -100,8 +102,8 @@ func addrShard(a, b addr, n int) int {
 }
 
 func mixAddr(a addr) uint64 {
-	h := (a[0] ^ 0x9e3779b97f4a7c15) * 0xbf58476d1ce4e5b9
-	h = (h ^ h>>31 ^ a[1]) * 0x94d049bb133111eb
+	h := (a.hi ^ 0x9e3779b97f4a7c15) * 0xbf58476d1ce4e5b9
+	h = (h ^ h>>31 ^ a.lo) * 0x94d049bb133111eb
 	return h ^ h>>32
 }
 
