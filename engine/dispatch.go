@@ -122,6 +122,10 @@ const (
 type batch struct {
 	first  uint64
 	frames []capture.Frame
+	// net[k] is the largest non-negative time (Ts) of frames[0..k], -1 if none: a shard
+	// finds in it, without reading the other shards' frames, where its next timer may fall
+	// due (shard.process).
+	net    []int64
 	own    [][]int32
 	data   []byte
 	copied []copiedFrame
@@ -164,6 +168,7 @@ func dispatchFrom(r capture.Reader, shards []*shard, free chan *batch, opts Opti
 	var f capture.Frame
 	n := len(shards)
 	var b *batch
+	var net int64 // b.net's last
 	send := func() {
 		b.fixData()
 		b.users.Store(int32(n))
@@ -186,10 +191,13 @@ func dispatchFrom(r capture.Reader, shards []*shard, free chan *batch, opts Opti
 		if b == nil {
 			b = newBatch(free, n)
 			b.first = i
+			net = -1
 		}
 		own := ShardOf(route, &f, n, &p)
 		k := int32(len(b.frames))
 		b.frames = append(b.frames, f)
+		net = max(net, f.Ts)
+		b.net = append(b.net, net)
 		if !f.Stable && len(f.Data) > 0 {
 			b.copied = append(b.copied, copiedFrame{k, int32(len(b.data))})
 			b.data = append(b.data, f.Data...)
@@ -218,7 +226,7 @@ func newBatch(free chan *batch, n int) *batch {
 	default:
 		b = &batch{own: make([][]int32, n)}
 	}
-	b.frames, b.data, b.copied, b.later = b.frames[:0], b.data[:0], b.copied[:0], b.later[:0]
+	b.frames, b.net, b.data, b.copied, b.later = b.frames[:0], b.net[:0], b.data[:0], b.copied[:0], b.later[:0]
 	for s := range b.own {
 		b.own[s] = b.own[s][:0]
 	}

@@ -258,8 +258,11 @@ func releaseBatch(free chan *batch, b *batch) {
 // routeFast fills the batch's lists with the frames that need no state to route (ShardOf's
 // own shortcuts) and puts the others in later, for the sequencer.
 func (b *batch) routeFast(n int) {
+	net := int64(-1)
 	for k := range b.frames {
 		f := &b.frames[k]
+		net = max(net, f.Ts)
+		b.net = append(b.net, net)
 		s := 0
 		if f.Ts >= 0 {
 			if f.LinkType != 1 {
