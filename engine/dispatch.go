@@ -21,13 +21,15 @@ import (
 // arrive through several outer ones (Teredo), which must then share a shard with it. d is
 // the dispatcher's own decoder (it reassembles fragments as the shards' do).
 func ShardOf(d *packet.Decoder, f *capture.Frame, n int, p *packet.Packet) int {
-	if n <= 1 || !packet.KnownLinkType(f.LinkType) || f.Ts < 0 {
+	if n <= 1 || f.Ts < 0 {
 		return 0
 	}
 	if f.LinkType == 1 { // Ethernet
-		if a, b, ok := tcpAddrs(f.Data); ok {
-			return addrShard(a, b, n)
+		if s := etherShard(f.Data, n); s >= 0 {
+			return s
 		}
+	} else if !packet.KnownLinkType(f.LinkType) {
+		return 0
 	}
 	d.DecodeLen(f.LinkType, f.Ts, f.Data, f.WireLen, p)
 	if p.IPVersion == 0 {
@@ -93,12 +95,34 @@ func tcpAddrs(b []byte) (src, dst addr, ok bool) {
 	return
 }
 
+// etherShard is the shard of an Ethernet frame whose addresses tcpAddrs finds (-1 if it
+// finds none): addrShard of them, with the most common layout (untagged IPv4 carrying
+// TCP) read and hashed in place, since this is the serial dispatcher's per-frame work.
+func etherShard(b []byte, n int) int {
+	if len(b) >= 34 && b[12] == 0x08 && b[13] == 0 && b[14]>>4 == 4 && b[23] == 6 {
+		return reduceShard(mixV4(binary.BigEndian.Uint32(b[26:]))+mixV4(binary.BigEndian.Uint32(b[30:])), n)
+	}
+	a, c, ok := tcpAddrs(b)
+	if !ok {
+		return -1
+	}
+	return addrShard(a, c, n)
+}
+
 // addrShard is the shard of an address pair: a symmetric hash (the sum of both addresses'
 // mixes), reduced to [0, n) by a multiply-shift instead of a division.
-func addrShard(a, b addr, n int) int {
-	h := mixAddr(a) + mixAddr(b)
+func addrShard(a, b addr, n int) int { return reduceShard(mixAddr(a)+mixAddr(b), n) }
+
+func reduceShard(h uint64, n int) int {
 	h ^= h >> 29
 	return int((h >> 32) * uint64(n) >> 32)
+}
+
+// mixV4 is mixAddr of the IPv4 address x in its mapped form (addr{0, 0xffff<<32 | x}),
+// with the first round, which depends on the constant word only, folded in.
+func mixV4(x uint32) uint64 {
+	h := (0xd674ee3ac06e57a5 ^ uint64(x)) * 0x94d049bb133111eb
+	return h ^ h>>32
 }
 
 func mixAddr(a addr) uint64 {

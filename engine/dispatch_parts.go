@@ -269,12 +269,10 @@ func (b *batch) routeFast(n int) {
 				b.later = append(b.later, int32(k))
 				continue
 			}
-			a, c, ok := tcpAddrs(f.Data)
-			if !ok {
+			if s = etherShard(f.Data, n); s < 0 {
 				b.later = append(b.later, int32(k))
 				continue
 			}
-			s = addrShard(a, c, n)
 		}
 		b.own[s] = append(b.own[s], int32(k))
 	}

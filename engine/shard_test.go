@@ -222,8 +222,17 @@ func TestRunWorkersCaptureError(t *testing.T) {
 	}
 }
 
+// mixV4 is mixAddr of an IPv4-mapped address.
+func TestMixV4(t *testing.T) {
+	for _, x := range []uint32{0, 1, 0x0a000001, 0xc0a80101, 0x7f000001, 0xffffffff, 0x80000000} {
+		if got, want := mixV4(x), mixAddr(addr{0, 0xffff<<32 | uint64(x)}); got != want {
+			t.Errorf("%#x: %#x, mixAddr %#x", x, got, want)
+		}
+	}
+}
+
 // The dispatcher's shortcut finds the addresses the decoder finds, on every Ethernet TCP
-// frame of the corpus.
+// frame of the corpus, and etherShard the shard of those addresses.
 func TestTCPAddrsAsDecoder(t *testing.T) {
 	dir := corpus.Dir(t)
 	checked := 0
@@ -246,6 +255,11 @@ func TestTCPAddrsAsDecoder(t *testing.T) {
 			checked++
 			if a != addrWords(&p.Src) || b != addrWords(&p.Dst) {
 				t.Fatalf("%s frame %d: %x %x, decoder %x %x", c.File, f.Num, a, b, p.Src, p.Dst)
+			}
+			for _, n := range []int{2, 3, 8} { // the in-place hash is addrShard's
+				if s, want := etherShard(f.Data, n), addrShard(a, b, n); s != want {
+					t.Fatalf("%s frame %d: etherShard %d, addrShard %d (%d shards)", c.File, f.Num, s, want, n)
+				}
 			}
 		}
 		r.Close()
