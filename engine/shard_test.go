@@ -2,6 +2,7 @@ package engine
 
 import (
 	"bytes"
+	"encoding/binary"
 	"fmt"
 	"io"
 	"os"
@@ -349,5 +350,42 @@ func TestRunWorkersStop(t *testing.T) {
 	}
 	if st.Packets != 0 || removed != int(st.Connections) || all.Packets == 0 {
 		t.Errorf("stopped run: %d packets processed (of %d), %d connections, %d removed", st.Packets, all.Packets, st.Connections, removed)
+	}
+}
+
+// The shards' clock over other shards' frames (shard.process, batch.net): a capture whose
+// times jump (timers fall due in runs of frames a shard does not own), go back and are
+// negative gives with several workers the events one engine gives.
+func TestRunWorkersClockEdges(t *testing.T) {
+	b, err := os.ReadFile(filepath.Join("..", "testdata", "sample.pcap"))
+	if err != nil {
+		t.Fatal(err)
+	}
+	out := append([]byte(nil), b[:24]...) // little-endian, microseconds
+	for c := range 4 {
+		for off, j := 24, 0; off+16 <= len(b); j++ {
+			l := int(binary.LittleEndian.Uint32(b[off+8:]))
+			rec := append([]byte(nil), b[off:off+16+l]...)
+			sec := binary.LittleEndian.Uint32(rec) + uint32(c)*400 // past the inactivity timeouts
+			switch {
+			case j%13 == 5:
+				sec |= 0x80000000 // a negative time
+			case j%11 == 3:
+				sec -= 40 // back in time
+			}
+			binary.LittleEndian.PutUint32(rec, sec)
+			out = append(out, rec...)
+			off += 16 + l
+		}
+	}
+	path := filepath.Join(t.TempDir(), "clock.pcap")
+	if err := os.WriteFile(path, out, 0o644); err != nil {
+		t.Fatal(err)
+	}
+	want := renderRun(t, path, Options{})
+	for _, n := range []int{2, 3, 8} {
+		if got := workersRun(t, path, Options{Workers: n}); got != want {
+			t.Errorf("%d workers: %s", n, firstDiff(want, got))
+		}
 	}
 }
