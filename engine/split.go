@@ -154,6 +154,9 @@ func (o *Outbox) Line(dest int, p []byte) {
 		if last.kind == itemLine && int(last.dest) == dest && int(last.end) == len(c.data) && c.data[last.end-1] != '\n' {
 			c.data = append(c.data, p...)
 			last.end = int32(len(c.data))
+			if p[len(p)-1] == '\n' { // the line is whole: the chunk may be full (put's rule)
+				o.full(c, last.order.Frame)
+			}
 			return
 		}
 	}
@@ -242,10 +245,16 @@ func (o *Outbox) put(c *chunk, it *item) {
 	} else {
 		o.e.orderAt(&it.order)
 	}
-	open := it.kind == itemLine && c.data[it.end-1] != '\n' // to be continued in this chunk
-	if (len(c.items) >= o.maxItems || len(c.data) >= o.maxBytes) && !open {
-		// Every later item of the engine is at this item's Order or after.
-		o.send(it.order.Frame, false)
+	if it.kind != itemLine || c.data[it.end-1] == '\n' { // else to be continued in this chunk
+		o.full(c, it.order.Frame)
+	}
+}
+
+// full hands c over if it holds maxItems items or maxBytes bytes; every later item of the
+// engine is at frame or after (its last item's Order).
+func (o *Outbox) full(c *chunk, frame uint64) {
+	if len(c.items) >= o.maxItems || len(c.data) >= o.maxBytes {
+		o.send(frame, false)
 	}
 }
 
