@@ -21,13 +21,15 @@ import (
 // arrive through several outer ones (Teredo), which must then share a shard with it. d is
 // the dispatcher's own decoder (it reassembles fragments as the shards' do).
 func ShardOf(d *packet.Decoder, f *capture.Frame, n int, p *packet.Packet) int {
-	if n <= 1 || !packet.KnownLinkType(f.LinkType) || f.Ts < 0 {
+	if n <= 1 || f.Ts < 0 {
 		return 0
 	}
 	if f.LinkType == 1 { // Ethernet
-		if a, b, ok := tcpAddrs(f.Data); ok {
-			return addrShard(a, b, n)
+		if s := etherShard(f.Data, n); s >= 0 {
+			return s
 		}
+	} else if !packet.KnownLinkType(f.LinkType) {
+		return 0
 	}
 	d.DecodeLen(f.LinkType, f.Ts, f.Data, f.WireLen, p)
 	if p.IPVersion == 0 {
@@ -46,8 +48,10 @@ func ShardOf(d *packet.Decoder, f *capture.Frame, n int, p *packet.Packet) int {
 	return addrShard(a, b, n)
 }
 
-// addr is an IP address in the decoder's 16-byte form (IPv4-mapped) as two words.
-type addr [2]uint64
+// addr is an IP address in the decoder's 16-byte form (IPv4-mapped) as two words: a
+// struct, not an array, so that it travels in registers (Go passes arrays on the stack,
+// and reloading them whole after word stores stalled the routing).
+type addr struct{ hi, lo uint64 }
 
 func addrWords(a *[16]byte) addr {
 	return addr{binary.BigEndian.Uint64(a[:8]), binary.BigEndian.Uint64(a[8:])}
@@ -77,8 +81,8 @@ func tcpAddrs(b []byte) (src, dst addr, ok bool) {
 			return
 		}
 		const mapped = 0xffff << 32 // ::ffff:a.b.c.d
-		src[1] = mapped | uint64(binary.BigEndian.Uint32(ip[12:]))
-		dst[1] = mapped | uint64(binary.BigEndian.Uint32(ip[16:]))
+		src.lo = mapped | uint64(binary.BigEndian.Uint32(ip[12:]))
+		dst.lo = mapped | uint64(binary.BigEndian.Uint32(ip[16:]))
 		return src, dst, true
 	case 0x86dd:
 		if len(ip) < 40 || ip[0]>>4 != 6 || ip[6] != 6 {
@@ -91,17 +95,39 @@ func tcpAddrs(b []byte) (src, dst addr, ok bool) {
 	return
 }
 
+// etherShard is the shard of an Ethernet frame whose addresses tcpAddrs finds (-1 if it
+// finds none): addrShard of them, with the most common layout (untagged IPv4 carrying
+// TCP) read and hashed in place, since this is the serial dispatcher's per-frame work.
+func etherShard(b []byte, n int) int {
+	if len(b) >= 34 && b[12] == 0x08 && b[13] == 0 && b[14]>>4 == 4 && b[23] == 6 {
+		return reduceShard(mixV4(binary.BigEndian.Uint32(b[26:]))+mixV4(binary.BigEndian.Uint32(b[30:])), n)
+	}
+	a, c, ok := tcpAddrs(b)
+	if !ok {
+		return -1
+	}
+	return addrShard(a, c, n)
+}
+
 // addrShard is the shard of an address pair: a symmetric hash (the sum of both addresses'
 // mixes), reduced to [0, n) by a multiply-shift instead of a division.
-func addrShard(a, b addr, n int) int {
-	h := mixAddr(a) + mixAddr(b)
+func addrShard(a, b addr, n int) int { return reduceShard(mixAddr(a)+mixAddr(b), n) }
+
+func reduceShard(h uint64, n int) int {
 	h ^= h >> 29
 	return int((h >> 32) * uint64(n) >> 32)
 }
 
+// mixV4 is mixAddr of the IPv4 address x in its mapped form (addr{0, 0xffff<<32 | x}),
+// with the first round, which depends on the constant word only, folded in.
+func mixV4(x uint32) uint64 {
+	h := (0xd674ee3ac06e57a5 ^ uint64(x)) * 0x94d049bb133111eb
+	return h ^ h>>32
+}
+
 func mixAddr(a addr) uint64 {
-	h := (a[0] ^ 0x9e3779b97f4a7c15) * 0xbf58476d1ce4e5b9
-	h = (h ^ h>>31 ^ a[1]) * 0x94d049bb133111eb
+	h := (a.hi ^ 0x9e3779b97f4a7c15) * 0xbf58476d1ce4e5b9
+	h = (h ^ h>>31 ^ a.lo) * 0x94d049bb133111eb
 	return h ^ h>>32
 }
 
@@ -120,6 +146,10 @@ const (
 type batch struct {
 	first  uint64
 	frames []capture.Frame
+	// net[k] is the largest non-negative time (Ts) of frames[0..k], -1 if none: a shard
+	// finds in it, without reading the other shards' frames, where its next timer may fall
+	// due (shard.process).
+	net    []int64
 	own    [][]int32
 	data   []byte
 	copied []copiedFrame
@@ -162,6 +192,7 @@ func dispatchFrom(r capture.Reader, shards []*shard, free chan *batch, opts Opti
 	var f capture.Frame
 	n := len(shards)
 	var b *batch
+	var net int64 // b.net's last
 	send := func() {
 		b.fixData()
 		b.users.Store(int32(n))
@@ -184,10 +215,13 @@ func dispatchFrom(r capture.Reader, shards []*shard, free chan *batch, opts Opti
 		if b == nil {
 			b = newBatch(free, n)
 			b.first = i
+			net = -1
 		}
 		own := ShardOf(route, &f, n, &p)
 		k := int32(len(b.frames))
 		b.frames = append(b.frames, f)
+		net = max(net, f.Ts)
+		b.net = append(b.net, net)
 		if !f.Stable && len(f.Data) > 0 {
 			b.copied = append(b.copied, copiedFrame{k, int32(len(b.data))})
 			b.data = append(b.data, f.Data...)
@@ -216,7 +250,7 @@ func newBatch(free chan *batch, n int) *batch {
 	default:
 		b = &batch{own: make([][]int32, n)}
 	}
-	b.frames, b.data, b.copied, b.later = b.frames[:0], b.data[:0], b.copied[:0], b.later[:0]
+	b.frames, b.net, b.data, b.copied, b.later = b.frames[:0], b.net[:0], b.data[:0], b.copied[:0], b.later[:0]
 	for s := range b.own {
 		b.own[s] = b.own[s][:0]
 	}

@@ -258,20 +258,21 @@ func releaseBatch(free chan *batch, b *batch) {
 // routeFast fills the batch's lists with the frames that need no state to route (ShardOf's
 // own shortcuts) and puts the others in later, for the sequencer.
 func (b *batch) routeFast(n int) {
+	net := int64(-1)
 	for k := range b.frames {
 		f := &b.frames[k]
+		net = max(net, f.Ts)
+		b.net = append(b.net, net)
 		s := 0
 		if f.Ts >= 0 {
 			if f.LinkType != 1 {
 				b.later = append(b.later, int32(k))
 				continue
 			}
-			a, c, ok := tcpAddrs(f.Data)
-			if !ok {
+			if s = etherShard(f.Data, n); s < 0 {
 				b.later = append(b.later, int32(k))
 				continue
 			}
-			s = addrShard(a, c, n)
 		}
 		b.own[s] = append(b.own[s], int32(k))
 	}

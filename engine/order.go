@@ -60,15 +60,22 @@ func cmpU(a, b uint64) int {
 }
 
 // Order returns the position of the event being raised (call it from the handler).
-func (e *Engine) Order() Order {
+func (e *Engine) Order() (o Order) {
+	e.orderAt(&o)
+	return o
+}
+
+// orderAt sets *o, a zero Order, to Order(), field by field (Outbox.put: in place).
+func (e *Engine) orderAt(o *Order) {
 	c := e.table.Cause()
 	switch {
 	case c.Flush:
-		return Order{Frame: math.MaxUint64, Phase: PhaseFlush, Born: c.Born, Key: c.Key}
+		o.Frame, o.Phase, o.Born, o.Key = math.MaxUint64, PhaseFlush, c.Born, c.Key
 	case c.Timer:
-		return Order{Frame: e.frame, Phase: PhaseTimer, At: c.At, Born: c.Born}
+		o.Frame, o.Phase, o.At, o.Born = e.frame, PhaseTimer, c.At, c.Born
+	default:
+		o.Frame, o.Phase = e.frame, e.phase
 	}
-	return Order{Frame: e.frame, Phase: e.phase}
 }
 
 // Tick tells the engine of frame i, time ts (µs), which another engine processes: network

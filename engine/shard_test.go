@@ -2,6 +2,7 @@ package engine
 
 import (
 	"bytes"
+	"encoding/binary"
 	"fmt"
 	"io"
 	"os"
@@ -222,8 +223,17 @@ func TestRunWorkersCaptureError(t *testing.T) {
 	}
 }
 
+// mixV4 is mixAddr of an IPv4-mapped address.
+func TestMixV4(t *testing.T) {
+	for _, x := range []uint32{0, 1, 0x0a000001, 0xc0a80101, 0x7f000001, 0xffffffff, 0x80000000} {
+		if got, want := mixV4(x), mixAddr(addr{0, 0xffff<<32 | uint64(x)}); got != want {
+			t.Errorf("%#x: %#x, mixAddr %#x", x, got, want)
+		}
+	}
+}
+
 // The dispatcher's shortcut finds the addresses the decoder finds, on every Ethernet TCP
-// frame of the corpus.
+// frame of the corpus, and etherShard the shard of those addresses.
 func TestTCPAddrsAsDecoder(t *testing.T) {
 	dir := corpus.Dir(t)
 	checked := 0
@@ -246,6 +256,11 @@ func TestTCPAddrsAsDecoder(t *testing.T) {
 			checked++
 			if a != addrWords(&p.Src) || b != addrWords(&p.Dst) {
 				t.Fatalf("%s frame %d: %x %x, decoder %x %x", c.File, f.Num, a, b, p.Src, p.Dst)
+			}
+			for _, n := range []int{2, 3, 8} { // the in-place hash is addrShard's
+				if s, want := etherShard(f.Data, n), addrShard(a, b, n); s != want {
+					t.Fatalf("%s frame %d: etherShard %d, addrShard %d (%d shards)", c.File, f.Num, s, want, n)
+				}
 			}
 		}
 		r.Close()
@@ -335,5 +350,42 @@ func TestRunWorkersStop(t *testing.T) {
 	}
 	if st.Packets != 0 || removed != int(st.Connections) || all.Packets == 0 {
 		t.Errorf("stopped run: %d packets processed (of %d), %d connections, %d removed", st.Packets, all.Packets, st.Connections, removed)
+	}
+}
+
+// The shards' clock over other shards' frames (shard.process, batch.net): a capture whose
+// times jump (timers fall due in runs of frames a shard does not own), go back and are
+// negative gives with several workers the events one engine gives.
+func TestRunWorkersClockEdges(t *testing.T) {
+	b, err := os.ReadFile(filepath.Join("..", "testdata", "sample.pcap"))
+	if err != nil {
+		t.Fatal(err)
+	}
+	out := append([]byte(nil), b[:24]...) // little-endian, microseconds
+	for c := range 4 {
+		for off, j := 24, 0; off+16 <= len(b); j++ {
+			l := int(binary.LittleEndian.Uint32(b[off+8:]))
+			rec := append([]byte(nil), b[off:off+16+l]...)
+			sec := binary.LittleEndian.Uint32(rec) + uint32(c)*400 // past the inactivity timeouts
+			switch {
+			case j%13 == 5:
+				sec |= 0x80000000 // a negative time
+			case j%11 == 3:
+				sec -= 40 // back in time
+			}
+			binary.LittleEndian.PutUint32(rec, sec)
+			out = append(out, rec...)
+			off += 16 + l
+		}
+	}
+	path := filepath.Join(t.TempDir(), "clock.pcap")
+	if err := os.WriteFile(path, out, 0o644); err != nil {
+		t.Fatal(err)
+	}
+	want := renderRun(t, path, Options{})
+	for _, n := range []int{2, 3, 8} {
+		if got := workersRun(t, path, Options{Workers: n}); got != want {
+			t.Errorf("%d workers: %s", n, firstDiff(want, got))
+		}
 	}
 }

@@ -196,10 +196,10 @@ func (sh *shard) guardedProcess(b *batch) {
 
 // process runs the shard's frames of a batch and moves its clock over the others', in
 // one pass with the clock in locals: most frames are another shard's, and most of those
-// only move the clock.
+// only move the clock, which the batch's network times (net) give without reading them.
 func (sh *shard) process(b *batch) {
 	e := sh.e
-	frames, first, own := b.frames, b.first, b.own[sh.id]
+	frames, net, first, own := b.frames, b.net[:len(b.frames)], b.first, b.own[sh.id]
 	k := 0
 	for j := 0; j <= len(own); j++ {
 		to := len(frames)
@@ -211,19 +211,36 @@ func (sh *shard) process(b *batch) {
 		// Tick would move it, and skipping the Tick changes nothing any event can see. A
 		// frame with a negative time moves nothing.
 		now, due := e.now, e.table.Due()
-		for ; k < to; k++ {
+		for k < to {
+			if now < due {
+				// Skip to the first frame whose network time reaches due (net ascends).
+				if net[to-1] < due {
+					now, k = max(now, net[to-1]), to
+					break
+				}
+				lo, hi := k, to-1
+				for lo < hi {
+					if m := int(uint(lo+hi) >> 1); net[m] >= due {
+						hi = m
+					} else {
+						lo = m + 1
+					}
+				}
+				if lo > k {
+					now, k = max(now, net[lo-1]), lo
+				}
+			}
 			ts := frames[k].Ts
-			if ts < 0 {
-				continue
+			if ts >= 0 {
+				if now = max(now, ts); now >= due {
+					e.now = now
+					i := first + uint64(k)
+					sh.publish(i)
+					e.Tick(i, ts)
+					now, due = e.now, e.table.Due()
+				}
 			}
-			if now = max(now, ts); now < due {
-				continue
-			}
-			e.now = now
-			i := first + uint64(k)
-			sh.publish(i)
-			e.Tick(i, ts)
-			now, due = e.now, e.table.Due()
+			k++
 		}
 		e.now = now
 		if j < len(own) {

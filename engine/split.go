@@ -154,12 +154,17 @@ func (o *Outbox) Line(dest int, p []byte) {
 		if last.kind == itemLine && int(last.dest) == dest && int(last.end) == len(c.data) && c.data[last.end-1] != '\n' {
 			c.data = append(c.data, p...)
 			last.end = int32(len(c.data))
+			if p[len(p)-1] == '\n' { // the line is whole: the chunk may be full (put's rule)
+				o.full(c, last.order.Frame)
+			}
 			return
 		}
 	}
 	off := len(c.data)
 	c.data = append(c.data, p...)
-	o.put(c, item{kind: itemLine, dest: int32(dest), off: int32(off), end: int32(len(c.data)), conn: -1})
+	it := c.add()
+	it.kind, it.dest, it.off, it.end, it.conn = itemLine, int32(dest), int32(off), int32(len(c.data)), -1
+	o.put(c, it)
 }
 
 // Event puts a copy of ev for Merged.Event: a *tlsmon.Certificate (its DER copied) or a
@@ -189,7 +194,8 @@ func (o *Outbox) event(ev tlsmon.Event, stable, extra []byte) {
 		return
 	}
 	c := o.chunk()
-	it := item{conn: -1}
+	it := c.add()
+	it.conn = -1
 	var m *tlsmon.Meta
 	switch ev := ev.(type) {
 	case *tlsmon.Certificate:
@@ -224,18 +230,31 @@ func (o *Outbox) event(ev tlsmon.Event, stable, extra []byte) {
 	o.put(c, it)
 }
 
-// put tags it with the engine's Order and adds it to c; a full chunk is handed over.
-func (o *Outbox) put(c *chunk, it item) {
+// add appends a zero item to c and returns it, to be filled in place: an item built aside
+// and copied in was reloaded whole right after its fields' narrower stores, which stalled
+// on store forwarding.
+func (c *chunk) add() *item {
+	c.items = append(c.items, item{})
+	return &c.items[len(c.items)-1]
+}
+
+// put tags it, c's last item, with the engine's Order; a full chunk is handed over.
+func (o *Outbox) put(c *chunk, it *item) {
 	if o.ending {
-		it.order = Order{Frame: math.MaxUint64, Phase: phaseEnd, Born: uint64(o.id)}
+		it.order.Frame, it.order.Phase, it.order.Born = math.MaxUint64, phaseEnd, uint64(o.id)
 	} else {
-		it.order = o.e.Order()
+		o.e.orderAt(&it.order)
 	}
-	c.items = append(c.items, it)
-	open := it.kind == itemLine && c.data[it.end-1] != '\n' // to be continued in this chunk
-	if (len(c.items) >= o.maxItems || len(c.data) >= o.maxBytes) && !open {
-		// Every later item of the engine is at this item's Order or after.
-		o.send(it.order.Frame, false)
+	if it.kind != itemLine || c.data[it.end-1] == '\n' { // else to be continued in this chunk
+		o.full(c, it.order.Frame)
+	}
+}
+
+// full hands c over if it holds maxItems items or maxBytes bytes; every later item of the
+// engine is at frame or after (its last item's Order).
+func (o *Outbox) full(c *chunk, frame uint64) {
+	if len(c.items) >= o.maxItems || len(c.data) >= o.maxBytes {
+		o.send(frame, false)
 	}
 }
 

@@ -169,3 +169,37 @@ func (m mergedFunc) Line(dest int, line []byte) {
 }
 
 func (m mergedFunc) Event(ev tlsmon.Event, extra []byte) { m.r.Event(ev, extra) }
+
+// A shard's outbox hands a chunk over once it is full, also when every line is written in
+// pieces (events.jsonl's are), and never in the middle of a line.
+func TestOutboxHandsOverWholeLines(t *testing.T) {
+	o := newOutbox(New(Options{}), 0)
+	o.maxItems, o.maxBytes = 1000, 64
+	type got struct{ items, bytes int }
+	var chunks []got
+	done := make(chan struct{})
+	go func() {
+		defer close(done)
+		for c := range o.out {
+			if len(c.data) > 0 && c.data[len(c.data)-1] != '\n' {
+				t.Errorf("a chunk handed over in the middle of a line: %q", c.data)
+			}
+			chunks = append(chunks, got{len(c.items), len(c.data)})
+			o.free <- c
+		}
+	}()
+	for range 20 { // 21-byte lines in two pieces
+		o.Line(0, []byte("abcdefghij"))
+		o.Line(0, []byte("0123456789\n"))
+	}
+	close(o.out)
+	<-done
+	if len(chunks) != 20*21/84 {
+		t.Fatalf("chunks handed over: %v, want %d of 4 lines", chunks, 20*21/84)
+	}
+	for _, c := range chunks {
+		if c.items != 4 || c.bytes != 84 {
+			t.Errorf("chunk of %d lines, %d bytes: want 4, 84", c.items, c.bytes)
+		}
+	}
+}
