@@ -3,7 +3,6 @@ package engine
 import (
 	"io"
 	"runtime"
-	"runtime/debug"
 	"sync"
 
 	"github.com/tlsmon/tlsmon/capture"
@@ -189,19 +188,16 @@ func dispatchParts(p *capture.Parts, shards []*shard, free chan *batch, opts Opt
 // at quit, and signals done when it has.
 func walkParts(p *capture.Parts, j, readers, n int, free chan *batch, out chan<- partMsg, quit <-chan struct{}, done chan<- struct{}) {
 	defer func() { done <- struct{}{} }()
-	defer debug.SetPanicOnFault(debug.SetPanicOnFault(true))
-	defer func() {
-		if v := recover(); v != nil {
-			ferr, ok := capture.FaultError(v)
-			if !ok {
-				panic(v)
-			}
-			select {
-			case out <- partMsg{err: ferr}:
-			case <-quit:
-			}
+	if err := faultGuard(func() error { walkOwn(p, j, readers, n, free, out, quit); return nil }); err != nil {
+		select {
+		case out <- partMsg{err: err}:
+		case <-quit:
 		}
-	}()
+	}
+}
+
+// walkOwn is walkParts' walk (a fault on the mapping panics out of it).
+func walkOwn(p *capture.Parts, j, readers, n int, free chan *batch, out chan<- partMsg, quit <-chan struct{}) {
 	send := func(m partMsg) bool {
 		select {
 		case out <- m:

@@ -212,23 +212,8 @@ func TestDispatchPartsTruncated(t *testing.T) {
 	if runtime.GOOS != "linux" {
 		t.Skip("memory-mapped reading is tested on Linux")
 	}
-	b, err := os.ReadFile(filepath.Join("..", "testdata", "sample.pcap"))
-	if err != nil {
-		t.Fatal(err)
-	}
 	for _, cut := range []int{4096, 12288} {
-		p := filepath.Join(t.TempDir(), "sample.pcap")
-		if err := os.WriteFile(p, b, 0o644); err != nil {
-			t.Fatal(err)
-		}
-		f, err := os.Open(p)
-		if err != nil {
-			t.Fatal(err)
-		}
-		r, err := capture.OpenMapped(p, f, nil)
-		if err != nil || r == nil {
-			t.Fatalf("OpenMapped: %v, %v", r, err)
-		}
+		p, r := mappedSampleCopy(t) // mapped_fault_test.go
 		// Cut after the split: the walkers meet the fault.
 		parts, ok := r.(capture.Splitter).Split(1000)
 		if !ok {
@@ -253,7 +238,7 @@ func TestDispatchPartsTruncated(t *testing.T) {
 				}
 			}()
 		}
-		err = faultGuard(func() error { return dispatchParts(parts, shards, free, Options{}, 2) })
+		err := faultGuard(func() error { return dispatchParts(parts, shards, free, Options{}, 2) })
 		for _, sh := range shards {
 			close(sh.in)
 		}
@@ -262,7 +247,6 @@ func TestDispatchPartsTruncated(t *testing.T) {
 			t.Errorf("cut at %d: %v, want ErrMappedFault", cut, err)
 		}
 		r.Close()
-		f.Close()
 	}
 }
 
