@@ -148,9 +148,12 @@ func (p *X509Prep) Prepare(b []byte, ev *tlsmon.Certificate) []byte {
 // PrepareStable is Prepare, which also returns the shard's cache's own copy of ev's DER
 // (never written again; nil when the cache does not keep this certificate), for
 // engine.Outbox.StableCertificate: the merger then gets it without another copy or
-// comparison (Set.CertificateStable's rule).
+// comparison (Set.CertificateStable's rule). As with Set.CertificateSum, the cache entry
+// found stays current for the set's next HandleEvent, which must be of ev during the same
+// event: the certificate is looked up once for x509.log's data and ssl.log.
 func (p *X509Prep) PrepareStable(b []byte, ev *tlsmon.Certificate) (prep, der []byte) {
-	info := p.certs.lookup(ev)
+	p.certs.begin(ev) // the entry stays current for the set's HandleEvent of ev (CertificateSum's rule)
+	info := p.certs.cur
 	return p.prepare(b, ev, info), info.der
 }
 
