@@ -329,34 +329,11 @@ func dispatchReal(b *testing.B, path string, n int, mapped bool, readers int) ui
 		b.Fatal("cannot read", path, err)
 	}
 	defer r.Close()
-	shards := make([]*shard, n)
-	free := make(chan *batch, 4)
-	var wg sync.WaitGroup
 	var owned atomic.Uint64
-	for s := range shards {
-		sh := &shard{id: s, in: make(chan *batch, 2)}
-		shards[s] = sh
-		wg.Add(1)
-		go func() {
-			defer wg.Done()
-			var k uint64
-			for bt := range sh.in {
-				k += uint64(len(bt.own[sh.id]))
-				if bt.users.Add(-1) == 0 {
-					select {
-					case free <- bt:
-					default:
-					}
-				}
-			}
-			owned.Add(k)
-		}()
-	}
-	err = dispatchWith(r, shards, free, Options{}, readers, partSize)
-	for _, sh := range shards {
-		close(sh.in)
-	}
-	wg.Wait()
+	err = runFakeShards(n, func(s int, bt *batch) { owned.Add(uint64(len(bt.own[s]))) },
+		func(shards []*shard, free chan *batch) error {
+			return dispatchWith(r, shards, free, Options{}, readers, partSize)
+		})
 	if err != io.EOF {
 		b.Fatal(err)
 	}

@@ -9,7 +9,6 @@ import (
 	"path/filepath"
 	"runtime"
 	"strings"
-	"sync"
 	"testing"
 
 	"github.com/tlsmon/tlsmon/capture"
@@ -36,45 +35,28 @@ func dispatchRecord(t *testing.T, path string, n, readers, size int) string {
 		}
 	}
 	defer r.Close()
-	shards := make([]*shard, n)
-	free := make(chan *batch, 4)
 	got := make([][]string, n)
-	var wg sync.WaitGroup
-	for s := range shards {
-		sh := &shard{id: s, in: make(chan *batch, 2)}
-		shards[s] = sh
-		wg.Add(1)
-		go func() {
-			defer wg.Done()
-			next := uint64(1)
-			for bt := range sh.in {
-				if bt.first != next {
-					got[sh.id] = append(got[sh.id], fmt.Sprintf("batch at %d, want %d", bt.first, next))
-				}
-				next = bt.first + uint64(len(bt.frames))
-				prev := int32(-1)
-				for _, k := range bt.own[sh.id] {
-					if k <= prev {
-						got[sh.id] = append(got[sh.id], "list not ascending")
-					}
-					prev = k
-					f := &bt.frames[k]
-					h := fnv.New64a()
-					h.Write(f.Data)
-					got[sh.id] = append(got[sh.id], fmt.Sprintf("%d: ts %d lt %d wire %d %s len %d %x",
-						bt.first+uint64(k), f.Ts, f.LinkType, f.WireLen, f.File, len(f.Data), h.Sum64()))
-				}
-				if bt.users.Add(-1) == 0 {
-					releaseBatch(free, bt)
-				}
+	next := make([]uint64, n)
+	err = runFakeShards(n, func(s int, bt *batch) {
+		if want := max(next[s], 1); bt.first != want {
+			got[s] = append(got[s], fmt.Sprintf("batch at %d, want %d", bt.first, want))
+		}
+		next[s] = bt.first + uint64(len(bt.frames))
+		prev := int32(-1)
+		for _, k := range bt.own[s] {
+			if k <= prev {
+				got[s] = append(got[s], "list not ascending")
 			}
-		}()
-	}
-	err = dispatchWith(r, shards, free, Options{}, readers, size)
-	for _, sh := range shards {
-		close(sh.in)
-	}
-	wg.Wait()
+			prev = k
+			f := &bt.frames[k]
+			h := fnv.New64a()
+			h.Write(f.Data)
+			got[s] = append(got[s], fmt.Sprintf("%d: ts %d lt %d wire %d %s len %d %x",
+				bt.first+uint64(k), f.Ts, f.LinkType, f.WireLen, f.File, len(f.Data), h.Sum64()))
+		}
+	}, func(shards []*shard, free chan *batch) error {
+		return dispatchWith(r, shards, free, Options{}, readers, size)
+	})
 	var b strings.Builder
 	for s, l := range got {
 		fmt.Fprintf(&b, "shard %d: %d frames\n%s\n", s, len(l), strings.Join(l, "\n"))
@@ -222,27 +204,9 @@ func TestDispatchPartsTruncated(t *testing.T) {
 		if err := os.Truncate(p, int64(cut)); err != nil {
 			t.Fatal(err)
 		}
-		shards := make([]*shard, 2)
-		free := make(chan *batch, 4)
-		var wg sync.WaitGroup
-		for s := range shards {
-			sh := &shard{id: s, in: make(chan *batch, 2)}
-			shards[s] = sh
-			wg.Add(1)
-			go func() {
-				defer wg.Done()
-				for bt := range sh.in {
-					if bt.users.Add(-1) == 0 {
-						releaseBatch(free, bt)
-					}
-				}
-			}()
-		}
-		err := faultGuard(func() error { return dispatchParts(parts, shards, free, Options{}, 2) })
-		for _, sh := range shards {
-			close(sh.in)
-		}
-		wg.Wait()
+		err := runFakeShards(2, nil, func(shards []*shard, free chan *batch) error {
+			return faultGuard(func() error { return dispatchParts(parts, shards, free, Options{}, 2) })
+		})
 		if !errors.Is(err, capture.ErrMappedFault) {
 			t.Errorf("cut at %d: %v, want ErrMappedFault", cut, err)
 		}
