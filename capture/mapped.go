@@ -91,6 +91,10 @@ type mappedPcap struct {
 	help     chan int
 	helpDone chan struct{}
 	helpSink atomic.Uint32 // keeps readAhead's reads from being optimized away
+	// group, when not nil, makes this reader one of a mapping's cursors (Cursors), number
+	// slot: the group drops the pages and publishes the position.
+	group *cursorGroup
+	slot  int
 }
 
 func (r *mappedPcap) Next(f *Frame) error {
@@ -199,6 +203,10 @@ const touchAhead = 8 << 10
 // setPos publishes the reading position and drops the pages far behind it.
 func (r *mappedPcap) setPos() {
 	r.posAt = r.off
+	if r.group != nil {
+		r.group.advance(r.slot, r.off)
+		return
+	}
 	if r.pos != nil {
 		r.pos.Store(int64(r.off))
 	}
@@ -254,6 +262,12 @@ func readAhead(m []byte, req <-chan int, done chan<- struct{}, sink *atomic.Uint
 }
 
 func (r *mappedPcap) Close() error {
+	if r.group != nil {
+		if !r.closed {
+			r.closeCursor()
+		}
+		return nil
+	}
 	if !r.closed {
 		r.closed = true
 		if r.help != nil {

@@ -47,13 +47,28 @@ func shardOptions(o Options, n int) Options {
 // only changes which shard its frame goes to (by its addresses rather than by what its
 // reassembled datagram carries), the shards reassemble and report as before.
 func newRouteDecoder(o Options, n int) (*packet.Decoder, *budget.Budget) {
+	return routeDecoder(o, n, 1)
+}
+
+// routeDecoder returns one of the routing decoders of a run of n shards: 1 for the
+// dispatcher, n when every shard routes every frame itself (selfroute.go). Each gets an
+// equal part of the dispatcher's share and of the fragment cap, the same for every router
+// (their routing must agree), so that together they hold what the dispatcher would.
+func routeDecoder(o Options, n, routers int) (*packet.Decoder, *budget.Budget) {
 	d, _ := dispatcherShare(o, n)
 	var mem *budget.Budget
 	if d > 0 {
-		mem = &budget.Budget{Max: d}
+		mem = &budget.Budget{Max: max(d/int64(routers), 1)}
+	}
+	frag := o.Limits.MaxFragmentBytes
+	if routers > 1 {
+		if frag <= 0 {
+			frag = 16 << 20 // packet's default
+		}
+		frag = max(frag/routers, 1)
 	}
 	dec := packet.NewDecoder(packet.Config{
-		MaxFragmentBytes:        o.Limits.MaxFragmentBytes,
+		MaxFragmentBytes:        frag,
 		MaxFragmentsPerDatagram: o.Limits.MaxFragmentsPerDatagram,
 		VerifyChecksums:         o.VerifyChecksums,
 		Budget:                  mem,

@@ -387,5 +387,8 @@ func TestRunWorkersClockEdges(t *testing.T) {
 		if got := workersRun(t, path, Options{Workers: n}); got != want {
 			t.Errorf("%d workers: %s", n, firstDiff(want, got))
 		}
+		if got, _ := selfRoutedRun(t, path, Options{}, n, n == 3); got != want { // selfroute.go
+			t.Errorf("%d self-routed shards: %s", n, firstDiff(want, got))
+		}
 	}
 }

@@ -27,7 +27,10 @@ import (
 // valid after the next read (capture.Frame.Stable: a mapped file) are handed over by
 // reference, the others copied. With opts.Split the shards' consumers run in the shards
 // instead, and a merger goroutine orders their output (split.go, merge.go).
-func Run(r capture.Reader, opts Options) (Stats, error) {
+func Run(r capture.Reader, opts Options) (Stats, error) { return runRouted(r, opts, routeAuto) }
+
+// runRouted is Run, routing as route says (selfroute.go).
+func runRouted(r capture.Reader, opts Options, route routing) (Stats, error) {
 	n := min(opts.Workers, maxWorkers)
 	if n <= 1 {
 		if opts.Split != nil {
@@ -71,20 +74,25 @@ func Run(r capture.Reader, opts Options) (Stats, error) {
 	} else {
 		close(merged)
 	}
-	free := make(chan *batch, 4)
-	var wg sync.WaitGroup
-	for _, sh := range shards {
-		wg.Add(1)
-		go func() {
-			defer wg.Done()
-			sh.run(free, opts.Stop)
-		}()
+	var err error
+	if cs, ok := selfRouted(r, n, route); ok { // selfroute.go: no dispatcher
+		err = runSelfRouted(cs, shards, opts)
+	} else {
+		free := make(chan *batch, 4)
+		var wg sync.WaitGroup
+		for _, sh := range shards {
+			wg.Add(1)
+			go func() {
+				defer wg.Done()
+				sh.run(free, opts.Stop)
+			}()
+		}
+		err = guardedDispatch(r, shards, free, opts)
+		for _, sh := range shards {
+			close(sh.in)
+		}
+		wg.Wait()
 	}
-	err := guardedDispatch(r, shards, free, opts)
-	for _, sh := range shards {
-		close(sh.in)
-	}
-	wg.Wait()
 	<-merged
 	all := make([]Stats, len(shards))
 	for i, sh := range shards {
@@ -132,6 +140,8 @@ type shard struct {
 	next  tlsmon.Handler
 	known []uint64 // the other shards' frames as last read (below)
 	err   error    // a fault on a truncated mapped capture (guardedProcess)
+	// readErr is a self-routed shard's read error (selfroute.go): io.EOF at the end.
+	readErr error
 	// With Options.Split (turns nil): the shard's consumer (the engine's Handler) and its
 	// outbox, handed over at the end of every batch.
 	box *Outbox
@@ -161,6 +171,12 @@ func (sh *shard) run(free chan *batch, stop <-chan struct{}) {
 			}
 		}
 	}
+	sh.finish()
+}
+
+// finish ends the shard's run once it has seen its last frame: its connections flushed
+// (unless a fault left its state incomplete), its last events and outbox handed over.
+func (sh *shard) finish() {
 	sh.publish(math.MaxUint64 - 1) // below the flush's events (Frame MaxUint64)
 	if sh.box != nil {
 		sh.box.send(math.MaxUint64-1, false)
@@ -201,58 +217,90 @@ func (sh *shard) process(b *batch) {
 	e := sh.e
 	frames, net, first, own := b.frames, b.net[:len(b.frames)], b.first, b.own[sh.id]
 	k := 0
+	c := clock{e.now, e.table.Due()}
 	for j := 0; j <= len(own); j++ {
 		to := len(frames)
 		if j < len(own) {
 			to = int(own[j])
 		}
-		// Other shards' frames k..to-1: Tick where a timer falls due (its deadline, Due, is
-		// at or before the frame's time or the clock); elsewhere only the clock moves, as
-		// Tick would move it, and skipping the Tick changes nothing any event can see. A
-		// frame with a negative time moves nothing.
-		now, due := e.now, e.table.Due()
+		// Other shards' frames k..to-1 (other): where no timer can fall due, skip to the
+		// first frame whose network time reaches due (net ascends) at once.
 		for k < to {
-			if now < due {
-				// Skip to the first frame whose network time reaches due (net ascends).
-				if net[to-1] < due {
-					now, k = max(now, net[to-1]), to
+			if c.now < c.due {
+				if net[to-1] < c.due {
+					c.now, k = max(c.now, net[to-1]), to
 					break
 				}
 				lo, hi := k, to-1
 				for lo < hi {
-					if m := int(uint(lo+hi) >> 1); net[m] >= due {
+					if m := int(uint(lo+hi) >> 1); net[m] >= c.due {
 						hi = m
 					} else {
 						lo = m + 1
 					}
 				}
 				if lo > k {
-					now, k = max(now, net[lo-1]), lo
+					c.now, k = max(c.now, net[lo-1]), lo
 				}
 			}
-			ts := frames[k].Ts
-			if ts >= 0 {
-				if now = max(now, ts); now >= due {
-					e.now = now
-					i := first + uint64(k)
-					sh.publish(i)
-					e.Tick(i, ts)
-					now, due = e.now, e.table.Due()
-				}
+			if ts := frames[k].Ts; c.over(ts) {
+				c = sh.tick(c, first+uint64(k), ts)
 			}
 			k++
 		}
-		e.now = now
 		if j < len(own) {
-			i := first + uint64(k)
-			sh.publish(i)
-			e.FrameAt(i, &frames[k])
+			c = sh.own(c, first+uint64(k), &frames[k])
 			k++
 		}
 	}
-	e.tickedTo(first + uint64(len(frames)) - 1)
-	// Every later event of this shard is at a later frame.
-	sh.publish(first + uint64(len(frames)))
+	sh.batchEnd(c, first+uint64(len(frames)))
+}
+
+// clock is a shard's network time (now) and the deadline of its next timer (due), kept in
+// locals while the shard goes over a run of frames (process, walk) and stored in the
+// engine around the calls into it.
+type clock struct{ now, due int64 }
+
+// over moves the clock over a frame of time ts that another shard owns, and reports
+// whether a timer falls due there (its deadline, Due, is at or before the frame's time or
+// the clock): then the shard calls tick. Elsewhere only the clock moves, as Tick would
+// move it, and skipping the Tick changes nothing any event can see. A frame with a
+// negative time moves nothing.
+func (c *clock) over(ts int64) bool {
+	if ts < 0 {
+		return false
+	}
+	c.now = max(c.now, ts)
+	return c.now >= c.due
+}
+
+// tick is Tick of frame i, of time ts, where a timer falls due (over). The clock travels
+// by value (tick, own), so that it stays in registers.
+func (sh *shard) tick(c clock, i uint64, ts int64) clock {
+	e := sh.e
+	e.now = c.now
+	sh.publish(i)
+	e.Tick(i, ts)
+	return clock{e.now, e.table.Due()}
+}
+
+// own processes frame i, which the shard owns.
+func (sh *shard) own(c clock, i uint64, f *capture.Frame) clock {
+	e := sh.e
+	e.now = c.now
+	sh.publish(i)
+	e.FrameAt(i, f)
+	return clock{e.now, e.table.Due()}
+}
+
+// batchEnd ends a run of frames before frame next (a batch): the engine is left as a Tick
+// of its last frame would leave it when no timer is due (tickedTo), so that its state does
+// not depend on which Ticks were skipped, and every later event of the shard is at a later
+// frame.
+func (sh *shard) batchEnd(c clock, next uint64) {
+	sh.e.now = c.now
+	sh.e.tickedTo(next - 1)
+	sh.publish(next)
 }
 
 // HandleEvent waits for the shard's turn, then passes the event on.

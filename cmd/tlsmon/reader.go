@@ -55,13 +55,20 @@ func (c *countingReader) Next(f *capture.Frame) error {
 	if err := c.Reader.Next(f); err != nil {
 		return err
 	}
+	if f.LinkType != c.knownLink && c.warn != nil || c.progress != nil {
+		c.seen(f)
+	}
+	return nil
+}
+
+// seen warns of a frame's link type and counts it for the progress line, as needed.
+func (c *countingReader) seen(f *capture.Frame) {
 	if f.LinkType != c.knownLink && c.warn != nil {
 		c.linkChanged(f)
 	}
 	if c.progress != nil {
 		c.count(f)
 	}
-	return nil
 }
 
 // count counts a frame for the progress line and prints it now and then.
@@ -87,6 +94,36 @@ func (c *countingReader) Split(size int) (*capture.Parts, bool) {
 		return nil, false
 	}
 	return p, true
+}
+
+// Cursors implements capture.Cursors for the sharded engine's self-routing shards, which
+// each read the whole capture with a cursor of their own (the run's stop reaches them
+// through engine.Options.Stop): the first cursor's frames are counted for the progress
+// line and looked at for the link-type warning, as Next's are.
+func (c *countingReader) Cursors(n int) ([]capture.Reader, bool) {
+	cr, ok := c.Reader.(capture.Cursors)
+	if !ok {
+		return nil, false
+	}
+	cs, ok := cr.Cursors(n)
+	if ok {
+		cs[0] = countedCursor{cs[0], c}
+	}
+	return cs, ok
+}
+
+// countedCursor is a cursor whose frames the countingReader sees.
+type countedCursor struct {
+	capture.Reader
+	c *countingReader
+}
+
+func (k countedCursor) Next(f *capture.Frame) error {
+	if err := k.Reader.Next(f); err != nil {
+		return err
+	}
+	k.c.seen(f)
+	return nil
 }
 
 // ReadAhead implements capture.AheadReader for the reader below, if it is one.
