@@ -20,6 +20,12 @@ type Cursors interface {
 	Cursors(n int) (cs []Reader, ok bool)
 }
 
+// cursorsStep is how much the cursors drop from the mapping at once: more than a single
+// reader's mappedStep, since each drop interrupts every other core running one of them (to
+// flush their TLBs), which showed in profiles of two cursors (docs/PERFORMANCE.md,
+// "selfroute").
+const cursorsStep = 8 << 20
+
 // cursorGroup is what the cursors of one mapping share: the pages behind the slowest of
 // them are dropped from the mapping (never those another cursor may still read), and the
 // progress position is the slowest one's.
@@ -69,7 +75,7 @@ func (g *cursorGroup) advance(slot, off int) {
 		}
 	}
 	upTo := (low - mappedKeep) &^ int64(pageSize-1)
-	if d := g.dropped.Load(); upTo-d >= mappedStep && g.dropped.CompareAndSwap(d, upTo) {
+	if d := g.dropped.Load(); upTo-d >= cursorsStep && g.dropped.CompareAndSwap(d, upTo) {
 		dropPages(g.m[d:upTo])
 	}
 }

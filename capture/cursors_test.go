@@ -63,7 +63,7 @@ func TestCursorsMatchReader(t *testing.T) {
 func TestCursorsReleaseBehindSlowest(t *testing.T) {
 	data := make([]byte, 60_000)
 	var recs []pcapRec
-	for i := range 200 { // ≈ 12 MB: beyond mappedKeep + mappedStep
+	for i := range 400 { // ≈ 24 MB: beyond mappedKeep + cursorsStep
 		recs = append(recs, pcapRec{sec: uint32(i), data: data})
 	}
 	file := pcapFile(binary.LittleEndian, 0xa1b2c3d4, 65535, 1, recs...)
@@ -80,7 +80,7 @@ func TestCursorsReleaseBehindSlowest(t *testing.T) {
 	if d := g.dropped.Load(); d != 0 || pos.Load() != 24 {
 		t.Fatalf("one cursor at the end, one at the start: %d bytes dropped, position %d", d, pos.Load())
 	}
-	for range 150 {
+	for range 300 {
 		if err := cs[1].Next(&f); err != nil {
 			t.Fatal(err)
 		}

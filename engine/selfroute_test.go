@@ -11,6 +11,7 @@ import (
 	"github.com/tlsmon/tlsmon/analyzer"
 	"github.com/tlsmon/tlsmon/capture"
 	"github.com/tlsmon/tlsmon/internal/corpus"
+	"github.com/tlsmon/tlsmon/packet"
 )
 
 // openMappedT opens a capture through a memory map (nil if it cannot be: pcapng).
@@ -213,4 +214,40 @@ func TestSelfRouteFor(t *testing.T) {
 	if _, ok := selfRouted(r, 2, routeSelf); ok {
 		t.Error("a reader without cursors self-routed")
 	}
+}
+
+// BenchmarkSelfRouteWalk is what a self-routed shard does besides its own frames, alone:
+// walk the whole mapped perfmix with a cursor and route every frame (ShardOf, 2 shards).
+// pkts/s with -cpu 1 is one shard's walking rate; cpu-ms/op its cost per pass, which every
+// shard pays.
+func BenchmarkSelfRouteWalk(b *testing.B) {
+	path := perfmixPath(b)
+	var pkts uint64
+	cpu0 := cpuTime()
+	for range b.N {
+		fl, err := os.Open(path)
+		if err != nil {
+			b.Fatal(err)
+		}
+		r, err := capture.OpenMapped(path, fl, nil)
+		if r == nil || err != nil {
+			b.Fatal("cannot map", path, err)
+		}
+		cs, _ := r.(capture.Cursors).Cursors(1)
+		route, _ := routeDecoder(Options{}, 2, 2)
+		var f capture.Frame
+		var p packet.Packet
+		owned := 0
+		for cs[0].Next(&f) == nil {
+			pkts++
+			owned += ShardOf(route, &f, 2, &p)
+		}
+		cs[0].Close()
+		r.Close()
+		fl.Close()
+		if owned == 0 {
+			b.Fatal("no frame for shard 1")
+		}
+	}
+	reportPerfmix(b, pkts, cpu0)
 }
