@@ -11,7 +11,7 @@ import (
 )
 
 // The counting reader hands the sharded engine the mapped reader's cursors
-// (capture.Cursors, selfroute): the first cursor's frames are counted for the progress
+// (capture.Cursors, selfroute): the last cursor's frames are counted for the progress
 // line (and looked at for the link-type warning), the others' are not.
 func TestCountingReaderCursors(t *testing.T) {
 	path := filepath.Join("..", "..", "testdata", "sample.pcap")

@@ -98,8 +98,9 @@ func (c *countingReader) Split(size int) (*capture.Parts, bool) {
 
 // Cursors implements capture.Cursors for the sharded engine's self-routing shards, which
 // each read the whole capture with a cursor of their own (the run's stop reaches them
-// through engine.Options.Stop): the first cursor's frames are counted for the progress
-// line and looked at for the link-type warning, as Next's are.
+// through engine.Options.Stop): the last cursor's frames are counted for the progress
+// line and looked at for the link-type warning, as Next's are (the last: shard 0 has the
+// most frames to process, those that may carry tunnels and those without IP).
 func (c *countingReader) Cursors(n int) ([]capture.Reader, bool) {
 	cr, ok := c.Reader.(capture.Cursors)
 	if !ok {
@@ -107,7 +108,7 @@ func (c *countingReader) Cursors(n int) ([]capture.Reader, bool) {
 	}
 	cs, ok := cr.Cursors(n)
 	if ok {
-		cs[0] = countedCursor{cs[0], c}
+		cs[n-1] = countedCursor{cs[n-1], c}
 	}
 	return cs, ok
 }
