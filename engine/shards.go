@@ -26,7 +26,10 @@ import (
 // The Handler is called from the shards' goroutines, one call at a time. Frames that stay
 // valid after the next read (capture.Frame.Stable: a mapped file) are handed over by
 // reference, the others copied. With opts.Split the shards' consumers run in the shards
-// instead, and a merger goroutine orders their output (split.go, merge.go).
+// instead, and a merger goroutine orders their output (split.go, merge.go). A reader with
+// cursors (capture.Cursors: a mapped pcap) on fewer than eight CPUs, with no more shards
+// than CPUs, has no dispatcher: every shard reads and routes every frame itself
+// (selfroute.go).
 func Run(r capture.Reader, opts Options) (Stats, error) { return runRouted(r, opts, routeAuto) }
 
 // runRouted is Run, routing as route says (selfroute.go).
