@@ -46,8 +46,9 @@ func (m *connMap) getTuple(a, b *[16]byte, pa, pb uint16, proto uint8) (*Conn, u
 	a1 := binary.LittleEndian.Uint64(a[8:])
 	b0 := binary.LittleEndian.Uint64(b[:8])
 	b1 := binary.LittleEndian.Uint64(b[8:])
-	if c := m.last; c != nil && c.keyA == [2]uint64{a0, a1} && c.keyB == [2]uint64{b0, b1} &&
-		c.proto == proto && c.hasPorts(pa, pb) {
+	// (the second words first: an IPv4 address's first word is zero, as IPv4-mapped)
+	if c := m.last; c != nil && c.keyA[1] == a1 && c.keyB[1] == b1 && c.hasPorts(pa, pb) &&
+		c.keyA[0] == a0 && c.keyB[0] == b0 && c.proto == proto {
 		return c, c.hash
 	}
 	ports := uint64(pa)<<24 | uint64(pb)<<8 | uint64(proto)
