@@ -208,6 +208,13 @@ func (e *Engine) FrameAt(i uint64, f *capture.Frame) {
 	e.tun.slack = f.WireLen - len(f.Data)
 	if st == packet.OK && len(e.pkt.Weirds) == 0 { // decoded's common case, without the call
 		e.stats.IPPackets++
+		if e.pkt.Proto == 6 && !e.opts.VerifyChecksums {
+			// Packet's tests that cannot apply: network time is the frame's already, and a
+			// TCP packet is neither ICMP nor a tunnel
+			e.phase = PhasePacket
+			e.connPacket(&e.pkt)
+			return
+		}
 		e.Packet(&e.pkt)
 		return
 	}
@@ -319,6 +326,12 @@ func (e *Engine) Packet(p *packet.Packet) {
 		e.badChecksum(p)
 		return
 	}
+	e.connPacket(p)
+}
+
+// connPacket is Packet for a TCP or UDP packet once its checks passed: the connection's
+// part.
+func (e *Engine) connPacket(p *packet.Packet) {
 	res := &e.res
 	if !e.table.Packet(p, res) {
 		e.table.Advance(e.now)

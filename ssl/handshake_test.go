@@ -231,3 +231,45 @@ func TestFlippedConnection(t *testing.T) {
 		t.Errorf("is_client not corrected:\n%s", strings.Join(r.lines, "\n"))
 	}
 }
+
+// TestExtensionParsersUnread runs TestExtensionParsers' malformed and well-formed lists
+// of the extensions whose events may be left out (Config.Events reads none of them): the
+// parser skips building those events' lists, and must still find the same errors (a
+// violation, and no hello event) as when it builds them.
+func TestExtensionParsersUnread(t *testing.T) {
+	tests := []struct {
+		name string
+		e    ext
+		bad  bool
+	}{
+		{"curves", ext{10, prefixed16(u16s(29, 23, 24))}, false},
+		{"curves-odd-length", ext{10, append(prefixed16(u16s(29, 23)), 1)}, false},
+		{"curves-count-odd", ext{10, []byte{0, 5, 0, 29, 0, 23, 0}}, false},
+		{"curves-short", ext{10, []byte{0, 6, 0, 29}}, true},
+		{"curves-one-short", ext{10, []byte{0, 4, 0, 29, 0}}, true},
+		{"curves-no-length", ext{10, []byte{0}}, true},
+		{"curves-empty-list", ext{10, []byte{0, 0}}, false},
+	}
+	feed := func(events func(string) bool, e ext) *recorder {
+		r := &recorder{}
+		env := &analyzer.Env{Conn: testConn, Events: r, Detach: func() {}}
+		a := SpecShared(NewShared(Config{Events: events})).New(env)
+		body := clientHelloBody(versionTLS12, seqRandom(1), nil, []uint16{0xc02f, 0x002f}, []ext{e})
+		a.DeliverStream(1_000_000, true, record(ctHandshake, versionTLS10, hsMsg(hsClientHello, body)))
+		return r
+	}
+	for _, tc := range tests {
+		t.Run(tc.name, func(t *testing.T) {
+			all := feed(nil, tc.e)
+			none := feed(func(string) bool { return false }, tc.e)
+			for _, r := range []*recorder{all, none} {
+				if tc.bad != r.has("violation Binpac exception") || tc.bad == r.has("ssl_client_hello") {
+					t.Errorf("malformed = %v, events:\n%s", tc.bad, strings.Join(r.lines, "\n"))
+				}
+			}
+			if none.has("ssl_extension_elliptic_curves") {
+				t.Errorf("ssl_extension_elliptic_curves raised though not read")
+			}
+		})
+	}
+}

@@ -75,16 +75,20 @@ func (h *Handshake) extension(isOrig bool, msgType uint8, typ uint16, data crypt
 		if !data.ReadUint16(&n) {
 			return errExtension
 		}
+		if !h.ev.reads(evEllipticCurves) {
+			if len(data) < int(n)/2*2 { // readUint16s's test, without the list
+				return errExtension
+			}
+			break
+		}
 		ev := &h.ev.curves
 		list, ok := readUint16s(ev.Curves[:0], &data, int(n)/2)
 		ev.Curves = list
 		if !ok {
 			return errExtension
 		}
-		if h.ev.reads(evEllipticCurves) {
-			*ev = tlsmon.SSLExtensionEllipticCurves{Meta: h.ev.meta(), IsClient: isClient, Curves: list}
-			h.ev.h.HandleEvent(ev)
-		}
+		*ev = tlsmon.SSLExtensionEllipticCurves{Meta: h.ev.meta(), IsClient: isClient, Curves: list}
+		h.ev.h.HandleEvent(ev)
 	case extECPointFormats:
 		var formats []byte
 		if !readPrefixed8(&data, (*cryptobyte.String)(&formats)) {

@@ -10,9 +10,30 @@ import (
 // first and writes them in place, two at a time from the end: strconv formats into a
 // stack buffer and copies it, ≈ 120 instructions a number, and the log rows write ≈ 12
 // numbers each (PERFORMANCE.md, branch perf7).
+//
+// Numbers below 100,000 (ports, packet counts, most byte counts) are written by one append
+// of their digits, from at most three digit pairs, without counting the digits first.
 func appendUint(b []byte, u uint64) []byte {
-	if u < 10 {
+	switch {
+	case u < 10:
 		return append(b, byte('0'+u))
+	case u < 100:
+		p := decimalPairs[u]
+		return append(b, byte(p), byte(p>>8))
+	case u < 10000:
+		q := u / 100
+		lo := decimalPairs[u-q*100]
+		if q < 10 {
+			return append(b, byte('0'+q), byte(lo), byte(lo>>8))
+		}
+		hi := decimalPairs[q]
+		return append(b, byte(hi), byte(hi>>8), byte(lo), byte(lo>>8))
+	case u < 100000:
+		q := u / 100
+		lo := decimalPairs[u-q*100]
+		q2 := q / 100
+		mid := decimalPairs[q-q2*100]
+		return append(b, byte('0'+q2), byte(mid), byte(mid>>8), byte(lo), byte(lo>>8))
 	}
 	n := decimalLen(u)
 	l := len(b)
