@@ -24,7 +24,9 @@ type mergeHead struct {
 	c     *chunk // being read, or nil
 	pos   int    // next item of c
 	frame uint64 // every item not yet received has an Order.Frame of at least frame
-	done  bool   // the shard sends nothing more
+	// progress is Order{Frame: frame}: below every item not yet received
+	progress Order
+	done     bool // the shard sends nothing more
 }
 
 func newMerger(sink Merged, boxes []*Outbox) *merger {
@@ -36,6 +38,7 @@ func (h *mergeHead) has() bool { return h.c != nil && h.pos < len(h.c.items) }
 
 // run merges until every shard is done.
 func (m *merger) run() {
+	top := Order{Frame: math.MaxUint64, Phase: math.MaxUint8} // above every item
 	for {
 		// Take the chunks that have arrived for the shards with nothing queued.
 		for s := range m.heads {
@@ -49,7 +52,7 @@ func (m *merger) run() {
 		}
 		best := -1
 		for s := range m.heads {
-			if h := &m.heads[s]; h.has() && (best < 0 || h.c.items[h.pos].order.Compare(&m.heads[best].c.items[m.heads[best].pos].order) < 0) {
+			if h := &m.heads[s]; h.has() && (best < 0 || orderLess(h.head(), m.heads[best].head())) {
 				best = s
 			}
 		}
@@ -67,26 +70,34 @@ func (m *merger) run() {
 			m.take(wait, <-m.boxes[wait].out)
 			continue
 		}
-		// The bound: the least Order another shard may still put ahead of best's items.
-		bound := Order{Frame: math.MaxUint64, Phase: math.MaxUint8}
-		wait := -1
+		// The bound: the least Order another shard may still put ahead of best's items (its
+		// queued item, or its progress); by: the shard whose queued item it is (-1: none);
+		// rest: the least bound of the shards other than best and by.
+		bound, rest, by := &top, &top, -1
 		for s := range m.heads {
 			h := &m.heads[s]
+			var o *Order
 			switch {
 			case s == best || (h.done && !h.has()):
+				continue
 			case h.has():
-				if o := &h.c.items[h.pos].order; o.Compare(&bound) < 0 {
-					bound = *o
-				}
+				o = h.head()
 			default:
-				if o := (Order{Frame: h.frame}); o.Compare(&bound) < 0 {
-					bound = o
+				o = &h.progress
+			}
+			if orderLess(o, bound) {
+				rest, bound, by = bound, o, -1
+				if h.has() {
+					by = s
 				}
+			} else if orderLess(o, rest) {
+				rest = o
 			}
 		}
 		h := &m.heads[best]
-		if o := &h.c.items[h.pos].order; o.Compare(&bound) >= 0 {
+		if o := h.head(); !orderLess(o, bound) {
 			// A shard with nothing queued is not yet past this frame: wait for it.
+			wait := -1
 			for s := range m.heads {
 				if g := &m.heads[s]; s != best && !g.has() && !g.done && g.frame <= o.Frame {
 					wait = s
@@ -103,11 +114,33 @@ func (m *merger) run() {
 			h.pos++
 			continue
 		}
-		for h.has() && h.c.items[h.pos].order.Compare(&bound) < 0 {
-			m.emit(h.c, &h.c.items[h.pos])
-			h.pos++
+		for {
+			for h.has() && orderLess(h.head(), bound) {
+				m.emit(h.c, &h.c.items[h.pos])
+				h.pos++
+			}
+			// When the bound is shard by's queued item and best's next item comes before
+			// every other shard's bound (rest), by's run is next, bounded by best's item: the
+			// two shards' runs alternate without the other shards being looked at again
+			// (they have not changed).
+			if by < 0 || !h.has() || !orderLess(h.head(), rest) {
+				break
+			}
+			bound, best, by = h.head(), by, best
+			h = &m.heads[best]
 		}
 	}
+}
+
+// head returns the Order of h's next item (h.has()).
+func (h *mergeHead) head() *Order { return &h.c.items[h.pos].order }
+
+// orderLess is a.Compare(b) < 0, with the common case (different frames) inlined.
+func orderLess(a, b *Order) bool {
+	if a.Frame != b.Frame {
+		return a.Frame < b.Frame
+	}
+	return a.Compare(b) < 0
 }
 
 // take makes c the chunk read of shard s, giving the one before back to the shard.
@@ -117,6 +150,7 @@ func (m *merger) take(s int, c *chunk) {
 		m.boxes[s].free <- h.c // never blocks: the shard has at most chunksInFlight
 	}
 	h.c, h.pos, h.frame, h.done = c, 0, c.frame, c.done
+	h.progress = Order{Frame: c.frame}
 }
 
 // emit hands one item to the sink.
