@@ -1,6 +1,7 @@
 #!/usr/bin/env bash
 # Where a run's CPUs sat idle, from an execution trace (tlsmon --trace FILE): how long 0, 1,
-# 2 … goroutines were running, each goroutine's running time, and, for the time fewer than
+# 2 … goroutines were running (in a system call counts: a write's copy uses the CPU), each
+# goroutine's running time, and, for the time fewer than
 # PROCS goroutines ran, what the waiting goroutines were blocked in (the first tlsmon/engine
 # function of the stack that blocked them: (*shard).run is a shard waiting for its input,
 # (*Outbox).chunk one waiting for the merger to give a chunk back, dispatchFrom.func1 the
@@ -33,14 +34,15 @@ go tool trace -d=parsed "$trace" | awk '
     dt = $1 - last
     if (dt > 0) {
       n = 0; key = ""
-      for (x in st) if (st[x] == "Running") { n++; ran[x] += dt }
+      for (x in st) if (st[x] == "Running" || st[x] == "Syscall") { n++; ran[x] += dt }
       hist[n] += dt
       if (n < procs) {
         for (x in st) if (st[x] == "Waiting" && wait[x] != "-") key = key " G" x ":" wait[x]
         idle[n " running;" key] += dt
       }
     }
-    last = $1; st[$2] = $4
+    # a goroutine already in a system call when the trace starts is blocked there (os/signal)
+    last = $1; st[$2] = ($4 == "Syscall" && ($3 == "Undetermined" || st[$2] == "Blocked")) ? "Blocked" : $4
     if ($4 == "Waiting") wait[$2] = $5
     if ($4 == "Running" && $5 != "-") name[$2] = $5
     if ($3 == "Running" && $4 == "Waiting" && $5 != "-" && !($2 in label)) label[$2] = $5
