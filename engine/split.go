@@ -269,7 +269,7 @@ func (o *Outbox) chunk() *chunk {
 	default:
 		if o.made < chunksInFlight {
 			o.made++
-			c = &chunk{}
+			c = o.newChunk()
 		} else {
 			c = <-o.free // backpressure: the merger is chunksInFlight chunks behind
 		}
@@ -278,6 +278,13 @@ func (o *Outbox) chunk() *chunk {
 	c.frame, c.done = 0, false
 	o.cur = c
 	return c
+}
+
+// newChunk returns a chunk whose buffers start at a quarter of the bounds, which most
+// chunks (a batch's items) stay below, instead of growing through the reallocations append
+// makes from empty (docs/PERFORMANCE.md, "merger").
+func (o *Outbox) newChunk() *chunk {
+	return &chunk{items: make([]item, 0, o.maxItems/4), data: make([]byte, 0, o.maxBytes/4)}
 }
 
 // send hands the current chunk (an empty one if none: the shard's progress alone) to the

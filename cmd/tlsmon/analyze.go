@@ -196,7 +196,7 @@ func analyze(cfg config, stderr io.Writer) error {
 	}
 	stop.adopt(out)
 
-	stopProfiles, err := startProfiles(cfg.cpuProfile, cfg.memProfile)
+	stopProfiles, err := startProfiles(cfg.cpuProfile, cfg.memProfile, cfg.trace)
 	if err != nil {
 		out.Close()
 		in.Close()

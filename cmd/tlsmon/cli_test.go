@@ -400,7 +400,7 @@ func TestHelpComplete(t *testing.T) {
 		t.Fatal(code)
 	}
 	fs := []string{"-r FILE", "-o DIR", "--json", "--events", "--events-text", "--analyze-encrypted", "--verify-checksums",
-		"-q", "--no-progress", "--version", "--memstats", "--cpuprofile", "--memprofile"}
+		"-q", "--no-progress", "--version", "--memstats", "--cpuprofile", "--memprofile", "--trace"}
 	for _, name := range outputNames() {
 		fs = append(fs, name)
 	}

@@ -22,6 +22,7 @@ type config struct {
 	memstats         bool // print the Go allocation counters at the end
 	cpuProfile       string
 	memProfile       string
+	trace            string // --trace: an execution trace (go tool trace)
 
 	// --load: Zeek policy scripts (policy.ParseLoad), in Zeek's load order
 	load      []string
@@ -121,6 +122,7 @@ func parseArgs(args []string, stdout, stderr io.Writer) (cfg config, code int, d
 	fs.BoolVar(&cfg.memstats, "memstats", false, "also print Go allocation counters at the end (for performance work)")
 	fs.StringVar(&cfg.cpuProfile, "cpuprofile", "", "write a CPU profile (go tool pprof) to `FILE`")
 	fs.StringVar(&cfg.memProfile, "memprofile", "", "write an allocation profile (go tool pprof) to `FILE` at the end")
+	fs.StringVar(&cfg.trace, "trace", "", "write an execution trace (go tool trace) to `FILE`")
 	fs.Func("load", "also run Zeek's policy `SCRIPTS` (comma-separated: validate-certs, validate-ocsp, validate-sct,\n"+
 		"known-certs, expiring-certs, weak-keys, heartbleed, ssl-log-ext, community-id-logging;\n"+
 		"\""+policy.UsualSet+"\" for all of them): their ssl.log and conn.log columns, notice.log, known_certs.log", func(s string) error {

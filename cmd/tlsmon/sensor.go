@@ -214,7 +214,7 @@ func analyzeLive(cfg config, stderr io.Writer) error {
 			return &exitError{code: exitUsage, err: fmt.Errorf("--metrics %s: %w", cfg.sensor.metricsAddr, err)}
 		}
 	}
-	stopProfiles, err := startProfiles(cfg.cpuProfile, cfg.memProfile)
+	stopProfiles, err := startProfiles(cfg.cpuProfile, cfg.memProfile, cfg.trace)
 	if err != nil {
 		closeSrcs()
 		out.Close()

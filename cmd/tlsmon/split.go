@@ -294,12 +294,31 @@ type shardOutputs struct {
 }
 
 func (c *shardOutputs) HandleEvent(e tlsmon.Event) {
+	if c.clock != nil || c.events != nil {
+		c.handleStreams(e)
+	}
+	_, cert := e.(*tlsmon.Certificate)
+	if _, weird := e.(*tlsmon.Weird); cert || weird {
+		c.handleShared(e)
+		return
+	}
+	c.set.HandleEvent(e) // the common case: one direct call, the rest out of line
+}
+
+// handleStreams hands e to the stream's clock and events.jsonl, before the logs (as the
+// one engine's outputs do: openOutputs).
+func (c *shardOutputs) handleStreams(e tlsmon.Event) {
 	if c.clock != nil { // first, as the one engine's clock (openOutputs)
 		c.clock.HandleEvent(e)
 	}
 	if c.events != nil {
 		c.events.HandleEvent(e)
 	}
+}
+
+// handleShared handles the events the merger's logs read too: a certificate (to the
+// outbox, then to the shard's logs), a weird (to the outbox only).
+func (c *shardOutputs) handleShared(e tlsmon.Event) {
 	switch ev := e.(type) {
 	case *tlsmon.Certificate:
 		if c.x509 != nil { // with what x509.log needs of it, computed here
@@ -313,13 +332,12 @@ func (c *shardOutputs) HandleEvent(e tlsmon.Event) {
 			sum := c.set.CertificateSum(ev)
 			c.out.Event(ev, sum[:])
 		}
+		c.set.HandleEvent(e)
 	case *tlsmon.Weird:
 		if c.weirds {
 			c.out.Event(ev, nil)
 		}
-		return
 	}
-	c.set.HandleEvent(e)
 }
 
 // End writes the rows of the shard's connections that never ended.
