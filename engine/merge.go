@@ -125,7 +125,7 @@ func (m *merger) next(h *mergeHead) {
 		h.key = &h.c.items[h.pos].order
 		return
 	}
-	m.boxes[h.s].free <- h.c // never blocks: the shard has at most chunksInFlight
+	m.boxes[h.s].free <- h.c // never blocks: the shard has at most inFlight
 	h.c, h.key = nil, &h.progress
 }
 

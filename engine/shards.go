@@ -57,7 +57,7 @@ func runRouted(r capture.Reader, opts Options, route routing) (Stats, error) {
 		o := shardOptions(opts, n) // dispatch_budget.go: the budget less the dispatcher's share, divided
 		o.Handler = sh
 		if opts.Split != nil { // split.go: the shard's own consumer, its items to the merger
-			sh.box = newOutbox(nil, s)
+			sh.box = newOutbox(nil, s, n)
 			sh.end = opts.Split.Shard(s, sh.box)
 			o.Handler = sh.end
 			boxes = append(boxes, sh.box)

@@ -52,13 +52,20 @@ type Merged interface {
 }
 
 // Bounds of a shard's outbox: a chunk is handed to the merger at the end of every batch, or
-// sooner when it holds chunkItems items or chunkBytes bytes; at most chunksInFlight chunks
-// of a shard exist, after which the shard waits for the merger to give one back.
+// sooner when it holds chunkItems items or chunkBytes bytes; at most inFlight(n) chunks of
+// a shard exist, after which the shard waits for the merger to give one back.
 const (
-	chunkItems     = 4096
-	chunkBytes     = 256 << 10
-	chunksInFlight = 4
+	chunkItems        = 4096
+	chunkBytes        = 256 << 10
+	minChunksInFlight = 4
+	allChunksInFlight = 32 // of all shards together
 )
+
+// inFlight is how many chunks each of n shards may have: how far (in batches) a shard may
+// run ahead of the slowest before it waits. The shards' loads differ from batch to batch, so
+// a short window has them wait on each other (two workers with 4: one core idle ≈ 22 % of a
+// perfmix run); the total bounds the chunks' memory (docs/PERFORMANCE.md, "window").
+func inFlight(n int) int { return max(minChunksInFlight, allChunksInFlight/max(n, 1)) }
 
 // phaseEnd follows PhaseFlush: the items of ShardConsumer.End (Order.Born is the shard).
 const phaseEnd = PhaseFlush + 1
@@ -75,7 +82,9 @@ type Outbox struct {
 	out    chan *chunk // full chunks, to the merger
 	free   chan *chunk // chunks the merger has finished with
 	made   int
-	ending bool // ShardConsumer.End is running
+	// inFlight bounds made: the chunks of this shard (inFlight)
+	inFlight int
+	ending   bool // ShardConsumer.End is running
 	// a chunk is handed over when it holds maxItems items or maxBytes bytes (chunkItems,
 	// chunkBytes; tests make them small)
 	maxItems, maxBytes int
@@ -118,8 +127,10 @@ type item struct {
 	xoff, xend int32
 }
 
-func newOutbox(e *Engine, id int) *Outbox {
-	return &Outbox{e: e, id: id, out: make(chan *chunk, chunksInFlight), free: make(chan *chunk, chunksInFlight),
+// newOutbox returns the outbox of shard id of n.
+func newOutbox(e *Engine, id, n int) *Outbox {
+	k := inFlight(n)
+	return &Outbox{e: e, id: id, out: make(chan *chunk, k), free: make(chan *chunk, k), inFlight: k,
 		maxItems: chunkItems, maxBytes: chunkBytes}
 }
 
@@ -267,11 +278,11 @@ func (o *Outbox) chunk() *chunk {
 	select {
 	case c = <-o.free:
 	default:
-		if o.made < chunksInFlight {
+		if o.made < o.inFlight {
 			o.made++
 			c = o.newChunk()
 		} else {
-			c = <-o.free // backpressure: the merger is chunksInFlight chunks behind
+			c = <-o.free // backpressure: the merger is inFlight chunks behind
 		}
 	}
 	c.items, c.data, c.certs, c.weirds, c.conns = c.items[:0], c.data[:0], c.certs[:0], c.weirds[:0], c.conns[:0]

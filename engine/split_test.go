@@ -173,7 +173,7 @@ func (m mergedFunc) Event(ev tlsmon.Event, extra []byte) { m.r.Event(ev, extra) 
 // A shard's outbox hands a chunk over once it is full, also when every line is written in
 // pieces (events.jsonl's are), and never in the middle of a line.
 func TestOutboxHandsOverWholeLines(t *testing.T) {
-	o := newOutbox(New(Options{}), 0)
+	o := newOutbox(New(Options{}), 0, 1)
 	o.maxItems, o.maxBytes = 1000, 64
 	type got struct{ items, bytes int }
 	var chunks []got
