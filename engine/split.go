@@ -64,7 +64,9 @@ const (
 // inFlight is how many chunks each of n shards may have: how far (in batches) a shard may
 // run ahead of the slowest before it waits. The shards' loads differ from batch to batch, so
 // a short window has them wait on each other (two workers with 4: one core idle ≈ 22 % of a
-// perfmix run); the total bounds the chunks' memory (docs/PERFORMANCE.md, "window").
+// perfmix run). A shard's chunks are smaller when it has more of them (newOutbox), so that
+// its lines and items in flight stay within minChunksInFlight chunks' bounds
+// (docs/PERFORMANCE.md, "window").
 func inFlight(n int) int { return max(minChunksInFlight, allChunksInFlight/max(n, 1)) }
 
 // phaseEnd follows PhaseFlush: the items of ShardConsumer.End (Order.Born is the shard).
@@ -131,7 +133,7 @@ type item struct {
 func newOutbox(e *Engine, id, n int) *Outbox {
 	k := inFlight(n)
 	return &Outbox{e: e, id: id, out: make(chan *chunk, k), free: make(chan *chunk, k), inFlight: k,
-		maxItems: chunkItems, maxBytes: chunkBytes}
+		maxItems: chunkItems * minChunksInFlight / k, maxBytes: chunkBytes * minChunksInFlight / k}
 }
 
 // Writer returns an io.Writer whose writes are Line(dest, p).
