@@ -87,8 +87,8 @@ type Outbox struct {
 	// inFlight bounds made: the chunks of this shard (inFlight)
 	inFlight int
 	ending   bool // ShardConsumer.End is running
-	// a chunk is handed over when it holds maxItems items or maxBytes bytes (chunkItems,
-	// chunkBytes; tests make them small)
+	// a chunk is handed over when it holds maxItems items or maxBytes bytes (chunkItems and
+	// chunkBytes scaled by newOutbox; tests make them small)
 	maxItems, maxBytes int
 	ders               derCopies
 	stableEv           tlsmon.Certificate // StableCertificate's event, with direct
