@@ -138,14 +138,7 @@ func TestSelfRoutedMatchOne(t *testing.T) {
 // A self-routed run over a capture whose last record is cut short reports the error one
 // engine reports, once, after the same events.
 func TestSelfRoutedCaptureError(t *testing.T) {
-	b, err := os.ReadFile(filepath.Join("..", "testdata", "sample.pcap"))
-	if err != nil {
-		t.Fatal(err)
-	}
-	cut := filepath.Join(t.TempDir(), "cut.pcap")
-	if err := os.WriteFile(cut, b[:len(b)*2/3], 0o644); err != nil {
-		t.Fatal(err)
-	}
+	cut := cutSampleT(t)
 	var want []byte
 	r := openMappedT(t, cut)
 	wantErr := New(Options{Handler: tlsmon.HandlerFunc(func(ev tlsmon.Event) { want, _ = renderEvent(want, ev) })}).Run(r)

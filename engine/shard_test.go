@@ -194,14 +194,7 @@ func TestRunWorkersMatchOne(t *testing.T) {
 // A capture cut short: Run with several workers reports the error one engine reports, after
 // the same events (every connection flushed).
 func TestRunWorkersCaptureError(t *testing.T) {
-	b, err := os.ReadFile(filepath.Join("..", "testdata", "sample.pcap"))
-	if err != nil {
-		t.Fatal(err)
-	}
-	cut := filepath.Join(t.TempDir(), "cut.pcap")
-	if err := os.WriteFile(cut, b[:len(b)*2/3], 0o644); err != nil {
-		t.Fatal(err)
-	}
+	cut := cutSampleT(t)
 	run := func(n int) (string, string) {
 		r, err := capture.Open(cut)
 		if err != nil {
@@ -391,4 +384,19 @@ func TestRunWorkersClockEdges(t *testing.T) {
 			t.Errorf("%d self-routed shards: %s", n, firstDiff(want, got))
 		}
 	}
+}
+
+// cutSampleT writes testdata/sample.pcap cut after two thirds of its bytes (its last record
+// cut short) into a temporary file and returns its path.
+func cutSampleT(t *testing.T) string {
+	t.Helper()
+	b, err := os.ReadFile(filepath.Join("..", "testdata", "sample.pcap"))
+	if err != nil {
+		t.Fatal(err)
+	}
+	cut := filepath.Join(t.TempDir(), "cut.pcap")
+	if err := os.WriteFile(cut, b[:len(b)*2/3], 0o644); err != nil {
+		t.Fatal(err)
+	}
+	return cut
 }
