@@ -24,12 +24,13 @@ func TestOutputFullDisk(t *testing.T) {
 	if _, err := os.Stat("/dev/full"); err != nil {
 		t.Skip("no /dev/full")
 	}
-	// With 2 workers the lines are written by the merger (split.go), batches and chunks
-	// behind the reading (at most a few thousand frames): a longer capture shows the stop.
+	// With 2 workers the lines are written by the merger (split.go), behind the reading by
+	// up to a shard's chunks in flight (engine's inFlight: 16 batches of 1,024 frames for
+	// two shards): a longer capture shows the stop.
 	for _, c := range []struct {
 		workers string
 		n       int
-	}{{"1", 3000}, {"2", 20000}} {
+	}{{"1", 3000}, {"2", 60000}} {
 		t.Run("workers="+c.workers, func(t *testing.T) {
 			in := filepath.Join(t.TempDir(), "many.pcap")
 			os.WriteFile(in, manyUDP(c.n), 0o644)
