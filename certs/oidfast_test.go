@@ -63,3 +63,15 @@ func TestCommonOIDsMatchTables(t *testing.T) {
 		}
 	}
 }
+
+// TestRFC2253PlainTable checks the table plainRFC2253 reads against the byte test it
+// replaced.
+func TestRFC2253PlainTable(t *testing.T) {
+	for i := range 256 {
+		c := byte(i)
+		want := !(c < 0x20 || c >= 0x7f || c == '\\' || c < 64 && rfc2253Specials>>c&1 != 0)
+		if rfc2253Plain[c] != want {
+			t.Errorf("rfc2253Plain[%#x] = %v, want %v", c, rfc2253Plain[c], want)
+		}
+	}
+}
