@@ -118,27 +118,44 @@ func isDER(e berElem, depth int) bool {
 // derElements reports whether b is a run of elements that readBER reads at depth with
 // DER lengths, those inside constructed ones too: isDER's walk over the elements of a
 // constructed one, without building their berElems (every certificate is checked so).
+// One loop with a stack of the open constructed elements' ends, not a call per
+// constructed element: the calls were half of the walk's instructions.
 func derElements(b []byte, depth int) bool {
-	for len(b) > 0 {
-		if len(b) < 2 || depth > maxBERDepth {
+	var ends [16]int // ends[k]: where the k-th open level's content ends (certificates nest ≈ 8 deep)
+	sp, pos := 0, 0
+	ends[0] = len(b)
+	end := len(b)
+	for {
+		for pos == end {
+			if sp == 0 {
+				return true
+			}
+			sp--
+			depth--
+			end = ends[sp]
+		}
+		if end-pos < 2 || depth > maxBERDepth {
 			return false
 		}
-		i, ok := tagLen(b)
-		if !ok {
-			return false
+		e := b[pos:end:end]
+		i := 1
+		if e[0]&0x1f == 0x1f {
+			var ok bool
+			if i, ok = tagLen(e); !ok {
+				return false
+			}
 		}
-		constructed := b[0]&0x20 != 0
-		l := int(b[i])
+		l := int(e[i])
 		i++
 		if l >= 0x80 {
 			// long form: DER only with at most 4 octets, no leading zero, a value >= 0x80
 			// (0x80 itself is the indefinite length)
 			n := l & 0x7f
-			if n == 0 || n > 4 || n > len(b)-i || b[i] == 0 {
+			if n == 0 || n > 4 || n > len(e)-i || e[i] == 0 {
 				return false
 			}
 			l = 0
-			for _, c := range b[i : i+n] {
+			for _, c := range e[i : i+n] {
 				l = l<<8 | int(c)
 			}
 			if l < 0x80 {
@@ -146,15 +163,26 @@ func derElements(b []byte, depth int) bool {
 			}
 			i += n
 		}
-		if l > len(b)-i {
+		if l > len(e)-i {
 			return false
 		}
-		if constructed && !derElements(b[i:i+l], depth+1) {
-			return false
+		switch {
+		case e[0]&0x20 == 0: // primitive
+			pos += i + l
+		case sp+1 < len(ends):
+			// its content is the next level (depth+1)
+			sp++
+			end = pos + i + l
+			ends[sp] = end
+			depth++
+			pos += i
+		default: // deeper than the stack: a walk of its own
+			if !derElements(e[i:i+l], depth+1) {
+				return false
+			}
+			pos += i + l
 		}
-		b = b[i+l:]
 	}
-	return true
 }
 
 // appendDER appends the element in DER lengths (contents of primitive elements as they

@@ -44,7 +44,7 @@ func validECPoint(curveOID string, orderBits uint64, p []byte) bool {
 		return true
 	}
 	field := orderBits
-	if f, ok := fieldBits[curveOID]; ok {
+	if f, ok := fieldBitsOf(curveOID); ok {
 		field = f
 	}
 	fb := int(field+7) / 8

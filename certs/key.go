@@ -28,7 +28,7 @@ func parseKey(c *Certificate, spki cryptobyte.String) {
 		return
 	}
 	algOID := oidString(oid)
-	if ln, ok := algLongNames[algOID]; ok {
+	if ln, ok := algLongName(algOID); ok {
 		c.KeyAlg = ln
 	} else {
 		c.KeyAlg = algOID
@@ -56,16 +56,16 @@ func parseKey(c *Certificate, spki cryptobyte.String) {
 			var curve cryptobyte.String
 			readASN1(&alg, &curve, asn1.OBJECT_IDENTIFIER)
 			curveOID := oidString(curve)
-			info, ok := curveNames[curveOID]
+			name, orderBits, ok := curveName(curveOID)
 			if !ok {
 				return // OpenSSL cannot load a key on a curve it does not know
 			}
-			if !validECPoint(curveOID, info.bits, bits.Bytes) {
+			if !validECPoint(curveOID, orderBits, bits.Bytes) {
 				return // OpenSSL cannot decode the point: the key fields stay absent
 			}
 			c.KeyType = "ecdsa"
-			c.Curve = info.name
-			c.KeyLength = info.bits
+			c.Curve = name
+			c.KeyLength = orderBits
 			return
 		}
 		// explicit parameters: SEQUENCE { version, fieldID, curve, base, order, ... }

@@ -152,12 +152,22 @@ func plainRFC2253(v []byte) bool {
 		return len(v) == 0
 	}
 	for _, c := range v {
-		if c < 0x20 || c >= 0x7f || c == '\\' || c < 64 && rfc2253Specials>>c&1 != 0 {
+		if !rfc2253Plain[c] {
 			return false
 		}
 	}
 	return true
 }
+
+// rfc2253Plain tells the bytes appendEscChar leaves as they are anywhere in a value
+// (printable ASCII but for the backslash and rfc2253Specials): one load per byte of
+// every name's values. Read-only after init.
+var rfc2253Plain = func() (t [256]bool) {
+	for c := 0x20; c < 0x7f; c++ {
+		t[c] = c != '\\' && (c >= 64 || rfc2253Specials>>c&1 == 0)
+	}
+	return t
+}()
 
 // putUTF8 encodes like OpenSSL's UTF8_putc (no validity checks on surrogates).
 func putUTF8(b []byte, c uint32) []byte {

@@ -7,6 +7,9 @@ package certs
 // others print dotted, with their value dumped. The attribute names kept by hand
 // (attrShortNames) come first, then OpenSSL's whole table (objects_table.go).
 func attrShortName(oid string) (string, bool) {
+	if sn, ok := commonAttrShortName(oid); ok {
+		return sn, true
+	}
 	if sn, ok := attrShortNames[oid]; ok {
 		return sn, true
 	}

@@ -10,6 +10,9 @@ import (
 // (the first arc pair split as 0/1/2). The OIDs of this package's tables come from
 // knownOIDs (no formatting, no allocation: a certificate names a dozen of them).
 func oidString(b []byte) string {
+	if s, ok := commonOID(b); ok {
+		return s
+	}
 	if s, ok := knownOIDs()[string(b)]; ok {
 		return s
 	}

@@ -86,7 +86,7 @@ func Parse(der []byte) (*Certificate, error) {
 
 	var sigOID cryptobyte.String
 	if readASN1(&sigAlg, &sigOID, asn1.OBJECT_IDENTIFIER) {
-		c.SigAlg = algLongNames[oidString(sigOID)]
+		c.SigAlg, _ = algLongName(oidString(sigOID))
 	}
 
 	// optional issuerUniqueID [1], subjectUniqueID [2], extensions [3]

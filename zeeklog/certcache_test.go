@@ -42,7 +42,7 @@ func TestCertCacheCollision(t *testing.T) {
 	c := newCertCache()
 	der := []byte("certificate bytes")
 	fake := &certInfo{key: c.key(der), der: []byte("other bytes"), fp: "fake", size: 1}
-	c.insert(fake)
+	c.insert(fake, c.m[fake.key])
 	e := c.lookup(&tlsmon.Certificate{DER: der})
 	if e == fake || e.fp == "fake" {
 		t.Fatal("lookup returned the colliding entry")
@@ -57,7 +57,7 @@ func TestCertCacheCollision(t *testing.T) {
 	if c.m[e.key] != e || e.next != nil || c.n != 1 {
 		t.Error("evicting the chain's tail broke the chain")
 	}
-	c.insert(fake)
+	c.insert(fake, c.m[fake.key])
 	c.evict(e) // from the middle of the chain
 	if c.m[e.key] != fake || fake.next != nil {
 		t.Error("evicting inside the chain broke it")
@@ -73,7 +73,7 @@ func TestCertCacheSameBytes(t *testing.T) {
 	der := []byte("certificate bytes")
 	m1, m2 := &tlsmon.MessageID{}, &tlsmon.MessageID{}
 	fake := &certInfo{key: c.key(der), der: []byte("other bytes"), fp: "fake", size: 1}
-	c.insert(fake) // a colliding entry, vouched for by nothing
+	c.insert(fake, c.m[fake.key]) // a colliding entry, vouched for by nothing
 	for _, same := range []tlsmon.SameBytes{{}, {Msg: m1, Off: 7}} {
 		if e := c.lookup(&tlsmon.Certificate{DER: der, Same: same}); e == fake {
 			t.Fatalf("Same %+v: lookup returned the colliding entry", same)

@@ -36,7 +36,7 @@ type certKey struct {
 // client_cert within the last day is not logged again (Zeek's known_log_certs).
 type X509Log struct {
 	w     Writer
-	known map[certKey]int64 // first-logged time
+	known knownCerts // first-logged time
 	certs *certCache
 	row   rowBuf
 	err   error
@@ -52,7 +52,7 @@ type X509Log struct {
 
 // NewX509Log returns an x509.log builder writing to w.
 func NewX509Log(w Writer) *X509Log {
-	return &X509Log{w: w, known: make(map[certKey]int64), certs: newCertCache(), row: newRowBuf(w, len(X509Columns))}
+	return &X509Log{w: w, known: newKnownCerts(), certs: newCertCache(), row: newRowBuf(w, len(X509Columns))}
 }
 
 // HandleEvent consumes Certificate events and ignores every other event.
@@ -73,7 +73,7 @@ func (l *X509Log) HandleEvent(e tlsmon.Event) {
 	}
 	// only certificates that parsed are ever known, so a known one needs no parse
 	key := certKey{fp: info.sum, host: ev.Index == 0, clientSd: ev.IsClient}
-	t, seen := l.known[key]
+	t, seen := l.known.get(key)
 	if seen && ev.Ts-t < x509RelogAfter {
 		if !info.parsed {
 			// not logged again, but parsed as Zeek parses every certificate: an entry
@@ -99,8 +99,8 @@ func (l *X509Log) HandleEvent(e tlsmon.Event) {
 		l.fileWeirds(ev, c.TimeWeirds)
 	}
 	l.certs.fill(info, c)
-	if seen || len(l.known) < x509MaxKnownHashes {
-		l.known[key] = ev.Ts
+	if seen || l.known.len() < x509MaxKnownHashes {
+		l.known.set(key, ev.Ts)
 	}
 	l.write(ev, c, info.fp)
 }

@@ -102,8 +102,8 @@ func decodeX509Prep(b []byte) (p x509Prep, ok bool) {
 // X509Prep prepares x509.log's data for the certificates of one shard (above). It belongs
 // to the shard's goroutine.
 type X509Prep struct {
-	certs    *certCache        // the shard's set's, shared with its ssl.log
-	known    map[certKey]int64 // the shard's own view of x509.log's known certificates
+	certs    *certCache // the shard's set's, shared with its ssl.log
+	known    knownCerts // the shard's own view of x509.log's known certificates
 	maxKnown int
 	rows     bool     // prepare rows (the run writes x509.log)
 	log      *X509Log // formats the rows, into line
@@ -131,7 +131,7 @@ func (t *weirdTally) HandleEvent(tlsmon.Event) { t.n++ }
 // formats them, which the run's x509.log writer must write as its own (a LineWriter of
 // the same format and columns); without, it prepares the parse and its weirds only.
 func (s *Set) NewX509Prep(cols []Column, json, rows bool, shards int) *X509Prep {
-	p := &X509Prep{certs: s.certs, known: make(map[certKey]int64), maxKnown: max(x509MaxKnownHashes/max(shards, 1), 1), rows: rows}
+	p := &X509Prep{certs: s.certs, known: newKnownCerts(), maxKnown: max(x509MaxKnownHashes/max(shards, 1), 1), rows: rows}
 	p.log = NewX509Log(NewRowWriter(&p.line, "x509", cols, json))
 	p.log.Weirds = &p.truncs
 	return p
@@ -161,7 +161,7 @@ func (p *X509Prep) prepare(b []byte, ev *tlsmon.Certificate, info *certInfo) []b
 	var pr x509Prep
 	pr.sum = info.sum
 	key := certKey{fp: info.sum, host: ev.Index == 0, clientSd: ev.IsClient}
-	t, seen := p.known[key]
+	t, seen := p.known.get(key)
 	logs := p.rows && !(seen && ev.Ts-t < x509RelogAfter)
 	var c *certs.Certificate
 	if logs && (!info.parsed || info.ok) {
@@ -178,8 +178,8 @@ func (p *X509Prep) prepare(b []byte, ev *tlsmon.Certificate, info *certInfo) []b
 	}
 	pr.parsed = true
 	if c != nil {
-		if seen || len(p.known) < p.maxKnown {
-			p.known[key] = ev.Ts
+		if seen || p.known.len() < p.maxKnown {
+			p.known.set(key, ev.Ts)
 		}
 		p.line.b, p.truncs.n = p.line.b[:0], 0
 		p.log.write(ev, c, info.fp)
@@ -220,12 +220,12 @@ func (l *X509Log) HandlePrepared(ev *tlsmon.Certificate, prep []byte) bool {
 		}
 	}
 	key := certKey{fp: p.sum, host: ev.Index == 0, clientSd: ev.IsClient}
-	t, seen := l.known[key]
+	t, seen := l.known.get(key)
 	if seen && ev.Ts-t < x509RelogAfter {
 		return true
 	}
-	if seen || len(l.known) < x509MaxKnownHashes {
-		l.known[key] = ev.Ts
+	if seen || l.known.len() < x509MaxKnownHashes {
+		l.known.set(key, ev.Ts)
 	}
 	if lw, isLines := l.w.(LineWriter); isLines && p.hasRow {
 		for range p.truncs {
