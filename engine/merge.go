@@ -90,7 +90,10 @@ func lessSameFrame(a, b *mergeHead) bool {
 	return a.s < b.s
 }
 
-// down restores the heap below position i after the key there grew.
+// down restores the heap below position i after the key there grew. A sift of its own,
+// not container/heap: heap.Fix's Less and Swap through an interface made the merger
+// 20-30 % slower (BenchmarkMerger: 2 shards 43 against 55 M items/s, 8 shards 16.5
+// against 23-25 M, 16 shards 10.6 against 13-14 M).
 func (m *merger) down(i int) {
 	hp := m.heap
 	for {

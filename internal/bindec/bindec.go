@@ -38,15 +38,10 @@ func (r *Reader) Uvarint() uint64 {
 	return v
 }
 
-// Varint reads a signed varint (binary.AppendVarint).
+// Varint reads a signed varint (binary.AppendVarint): an unsigned one, zig-zag decoded.
 func (r *Reader) Varint() int64 {
-	v, n := binary.Varint(r.B)
-	if n <= 0 {
-		r.fail()
-		return 0
-	}
-	r.B = r.B[n:]
-	return v
+	u := r.Uvarint()
+	return int64(u>>1) ^ -int64(u&1)
 }
 
 // Bytes reads the next n bytes: a slice of B, valid as long as B is.
