@@ -69,7 +69,7 @@ const sessionCost = 4096
 
 // newSession returns a session whose handshake layer uses sh (nil: nothing shared).
 func newSession(sh *Shared) *session {
-	a := &session{ev: newEmitter(nil, nil, "SSL")}
+	a := &session{ev: newEmitter(sh, nil, nil, "SSL")}
 	a.ev.unread, a.ev.args = sh.unreadEvents(), sh.argFilter()
 	a.hs = newHandshake(sh, a.ev, Callbacks{Violation: a.violation, Confirm: a.confirm})
 	a.hs.cache = sh.msgCache() // TLS over TCP only: DTLS's handshakes (Shared.NewHandshake) have none

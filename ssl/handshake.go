@@ -106,7 +106,7 @@ func (sh *Shared) NewHandshake(conn *tlsmon.Conn, h tlsmon.Handler, analyzerName
 		ev = sh.emitters.get()
 	}
 	if ev == nil {
-		ev = new(emitter)
+		ev = &emitter{emitEvents: sh.eventStructs()}
 	}
 	if h == nil {
 		h = tlsmon.HandlerFunc(func(tlsmon.Event) {})
@@ -116,9 +116,9 @@ func (sh *Shared) NewHandshake(conn *tlsmon.Conn, h tlsmon.Handler, analyzerName
 	return newHandshake(sh, ev, cb)
 }
 
-// Shared.emitters holds the emitters (2.2 kB each) of released handshakes for NewHandshake.
-// The DTLS analyzer releases one per UDP connection; 512 cover the connections that end
-// close together in a busy capture while keeping at most ≈ 1.1 MB.
+// Shared.emitters holds the emitters of released handshakes for NewHandshake. The DTLS
+// analyzer releases one per UDP connection; 512 cover the connections that end close
+// together in a busy capture.
 
 // Release ends the use of a handshake made by NewHandshake, and of the RecordEvents made
 // with it: their event structs and large buffers are recycled. Neither may be used after.
