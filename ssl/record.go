@@ -231,7 +231,7 @@ func (a *session) record(isOrig bool, d *recordDir, body []byte) bool {
 		return true
 	}
 	d.emptyRun = 0
-	if a.env.Options.Recover && !a.wholeRecordCheck(isOrig, d, body) {
+	if a.recover && !a.wholeRecordCheck(isOrig, d, body) {
 		return true // continues a handshake message begun in lost bytes (resync.go)
 	}
 	rec := Record{ContentType: d.contentType, Version: d.rawVersion, Length: d.length}
