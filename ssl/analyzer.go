@@ -51,6 +51,11 @@ type session struct {
 	dir [2]recordDir
 	rs  [2]resync // Options.Recover only (resync.go)
 
+	// recover and partial are env's Options.Recover and Partial, read on every delivery:
+	// kept here, beside the record state, rather than fetched from env each time
+	recover bool
+	partial func() bool
+
 	recordLayerVersion uint16 // 0 until known; versionSSLv2 for SSLv2 connections
 	confirmed          bool
 
@@ -69,7 +74,7 @@ const sessionCost = 4096
 
 // newSession returns a session whose handshake layer uses sh (nil: nothing shared).
 func newSession(sh *Shared) *session {
-	a := &session{ev: newEmitter(nil, nil, "SSL")}
+	a := &session{ev: newEmitter(sh, nil, nil, "SSL")}
 	a.ev.unread, a.ev.args = sh.unreadEvents(), sh.argFilter()
 	a.hs = newHandshake(sh, a.ev, Callbacks{Violation: a.violation, Confirm: a.confirm})
 	a.hs.cache = sh.msgCache() // TLS over TCP only: DTLS's handshakes (Shared.NewHandshake) have none
@@ -92,6 +97,7 @@ func newAnalyzer(env *analyzer.Env, sh *Shared) analyzer.Analyzer {
 
 func (a *session) reset(env *analyzer.Env) {
 	a.env = env
+	a.recover, a.partial = env.Options.Recover, env.Partial
 	h := env.Events
 	if h == nil {
 		h = tlsmon.HandlerFunc(func(tlsmon.Event) {})
@@ -125,8 +131,8 @@ func (w *Analyzer) DeliverStream(ts int64, isOrig bool, data []byte) {
 	if w.s == nil && (w.ignored() || w.session() == nil) {
 		return
 	}
-	partial := w.s.env.Partial != nil && w.s.env.Partial()
-	if !partial || w.s.env.Options.Recover {
+	partial := w.s.partial != nil && w.s.partial()
+	if !partial || w.s.recover {
 		w.s.deliverStream(ts, isOrig, data, partial)
 	}
 }
@@ -137,7 +143,7 @@ func (w *Analyzer) DeliverStream(ts int64, isOrig bool, data []byte) {
 func (w *Analyzer) Gap(ts int64, isOrig bool, n uint64) {
 	if w.s != nil || !w.ignored() && w.session() != nil {
 		w.s.bytes += n
-		if w.s.env.Options.Recover && w.s.recordLayerVersion != versionSSLv2 {
+		if w.s.recover && w.s.recordLayerVersion != versionSSLv2 {
 			w.s.gapRecover(isOrig, n)
 			return
 		}
@@ -162,7 +168,7 @@ func (w *Analyzer) EndOfData(ts int64, isOrig bool) {
 	if w.s == nil { // no bytes, no gap: nothing to resynchronise
 		return
 	}
-	if w.s.env.Options.Recover && !w.s.detached {
+	if w.s.recover && !w.s.detached {
 		w.s.ev.ts = ts
 		w.s.resyncEnd(isOrig)
 	}
@@ -176,7 +182,7 @@ func (w *Analyzer) Done(ts int64) {
 	}
 	s := w.s
 	w.s = nil
-	s.env = nil
+	s.env, s.partial = nil, nil
 	s.ev.h, s.ev.conn = nil, nil
 	for i := range s.hs.dir {
 		s.hs.dir[i].release() // a message left incomplete gives its large buffer back
@@ -229,7 +235,7 @@ func (a *session) deliverStream(ts int64, isOrig bool, data []byte, partial bool
 		return
 	}
 	a.ev.ts = ts
-	if a.env.Options.Recover && a.recoverDelivery(isOrig, data, partial) {
+	if a.recover && a.recoverDelivery(isOrig, data, partial) {
 		a.endOfCall()
 		return
 	}

@@ -4,15 +4,28 @@ import (
 	"github.com/tlsmon/tlsmon"
 )
 
-// emitter raises events for one connection. Every event struct is allocated once per
-// connection and reused: handlers must not keep events past the HandleEvent call, as the
-// tlsmon package documents. Slices inside the reused structs double as scratch space, so
-// steady-state parsing allocates nothing.
+// emitter raises events for one connection. Handlers must not keep events past the
+// HandleEvent call, as the tlsmon package documents, so the event structs are reused: they
+// are the emitter's emitEvents, which the emitters of one Shared (one engine) share.
 type emitter struct {
 	h    tlsmon.Handler
 	conn *tlsmon.Conn
 	ts   int64
+	*emitEvents
+	analyzerName string
+	unread       eventSet   // the optional events not raised
+	args         *argFilter // the values read of ssl_extension and ssl_plaintext_data; nil: all
+	extRaised    bool       // an ssl_extension raised for the connection
+	plainRaised  bool       // an ssl_plaintext_data raised for the connection
+}
 
+// emitEvents holds a struct of each event an emitter raises. One set serves all the
+// emitters of a Shared: events are raised and handled one at a time on the engine's
+// goroutine, and no handler keeps one, so the connections take turns in the same structs,
+// which stay in the processor's cache instead of each connection writing its own 2 kB.
+// Slices inside the structs double as scratch space, so steady-state parsing allocates
+// nothing.
+type emitEvents struct {
 	clientHello      tlsmon.SSLClientHello
 	serverHello      tlsmon.SSLServerHello
 	extension        tlsmon.SSLExtension
@@ -52,19 +65,14 @@ type emitter struct {
 	weird            tlsmon.Weird
 	confirmation     tlsmon.AnalyzerConfirmation
 	violation        tlsmon.AnalyzerViolation
-	analyzerName     string
-	unread           eventSet   // the optional events not raised
-	args             *argFilter // the values read of ssl_extension and ssl_plaintext_data; nil: all
-	extRaised        bool       // an ssl_extension raised for the connection
-	plainRaised      bool       // an ssl_plaintext_data raised for the connection
 	sessionIDScratch [32]byte
 }
 
-func newEmitter(conn *tlsmon.Conn, h tlsmon.Handler, analyzerName string) *emitter {
+func newEmitter(sh *Shared, conn *tlsmon.Conn, h tlsmon.Handler, analyzerName string) *emitter {
 	if h == nil {
 		h = tlsmon.HandlerFunc(func(tlsmon.Event) {})
 	}
-	return &emitter{h: h, conn: conn, analyzerName: analyzerName}
+	return &emitter{h: h, conn: conn, emitEvents: sh.eventStructs(), analyzerName: analyzerName}
 }
 
 func (e *emitter) meta() tlsmon.Meta { return tlsmon.Meta{Ts: e.ts, Conn: e.conn} }

@@ -1,6 +1,7 @@
 package ssl
 
 import (
+	"slices"
 	"testing"
 
 	"github.com/tlsmon/tlsmon"
@@ -8,31 +9,53 @@ import (
 )
 
 // FuzzRecordLayer feeds arbitrary bytes, split into two directions and several chunks, to
-// the analyzer. It must never panic, and events must carry the connection.
+// the analyzer. It must never panic, and events must carry the connection; analyzers with
+// a message cache raise the same events as without.
 func FuzzRecordLayer(f *testing.F) {
 	c, s := tls12Flight()
 	f.Add(c[0], s[0], uint8(7))
 	f.Add(append(c[2], c[3]...), s[1], uint8(1))
 	f.Add([]byte{0x80, 0x0c, 1, 0, 2, 0, 3, 0, 0, 0, 1, 1, 0, 0x80}, []byte{0x80, 5, 4, 0, 1, 0, 2}, uint8(3))
+	// a certificate message the message cache takes, beginning a record split over segments
+	big := slices.Concat(record(ctHandshake, versionTLS12, hsMsg(hsServerHello, serverHelloBody(versionTLS12, seqRandom(9), nil, 0x2f, nil))),
+		record(ctHandshake, versionTLS12, certChainMsg(1, 17000)[:16384]), record(ctHandshake, versionTLS12, certChainMsg(1, 17000)[16384:]))
+	f.Add(c[0], big, uint8(200))
 	f.Fuzz(func(t *testing.T, orig, resp []byte, split uint8) {
-		h := tlsmon.HandlerFunc(func(e tlsmon.Event) {
-			if e.EventMeta().Conn == nil {
-				t.Fatalf("%s without connection", e.Name())
-			}
-		})
+		// Each run also goes through analyzers with a message cache (a Shared), twice so
+		// that the second finds the first's messages: the cache changes no event.
+		sh := NewShared(Config{})
 		for _, enc := range []bool{false, true} {
-			env := &analyzer.Env{Conn: testConn, Events: h, Detach: func() {}, Options: analyzer.Options{AnalyzeEncrypted: enc}}
-			a := New(env)
-			n := int(split%32) + 1
-			for len(orig) > 0 || len(resp) > 0 {
-				k := min(n, len(orig))
-				a.DeliverStream(1, true, orig[:k])
-				orig = orig[k:]
-				k = min(n, len(resp))
-				a.DeliverStream(2, false, resp[:k])
-				resp = resp[k:]
+			var want []string
+			for i, shared := range []*Shared{nil, sh, sh} {
+				r := &tsRecorder{}
+				h := tlsmon.HandlerFunc(func(e tlsmon.Event) {
+					if e.EventMeta().Conn == nil {
+						t.Fatalf("%s without connection", e.Name())
+					}
+					r.HandleEvent(e)
+				})
+				env := &analyzer.Env{Conn: testConn, Events: h, Detach: func() {}, Options: analyzer.Options{AnalyzeEncrypted: enc}}
+				a := newAnalyzer(env, shared)
+				n := int(split%32) + 1
+				if split >= 200 {
+					n = 1460
+				}
+				o, p := orig, resp
+				for len(o) > 0 || len(p) > 0 {
+					k := min(n, len(o))
+					a.DeliverStream(1, true, o[:k])
+					o = o[k:]
+					k = min(n, len(p))
+					a.DeliverStream(2, false, p[:k])
+					p = p[k:]
+				}
+				a.Done(3)
+				if i == 0 {
+					want = r.lines
+				} else if !slices.Equal(r.lines, want) {
+					t.Fatalf("with the message cache (run %d), events differ:\n got %q\nwant %q", i, r.lines, want)
+				}
 			}
-			a.Done(3)
 		}
 	})
 }

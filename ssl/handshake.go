@@ -106,7 +106,7 @@ func (sh *Shared) NewHandshake(conn *tlsmon.Conn, h tlsmon.Handler, analyzerName
 		ev = sh.emitters.get()
 	}
 	if ev == nil {
-		ev = new(emitter)
+		ev = &emitter{emitEvents: sh.eventStructs()}
 	}
 	if h == nil {
 		h = tlsmon.HandlerFunc(func(tlsmon.Event) {})
@@ -116,9 +116,9 @@ func (sh *Shared) NewHandshake(conn *tlsmon.Conn, h tlsmon.Handler, analyzerName
 	return newHandshake(sh, ev, cb)
 }
 
-// Shared.emitters holds the emitters (2.2 kB each) of released handshakes for NewHandshake.
-// The DTLS analyzer releases one per UDP connection; 512 cover the connections that end
-// close together in a busy capture while keeping at most ≈ 1.1 MB.
+// Shared.emitters holds the emitters of released handshakes for NewHandshake. The DTLS
+// analyzer releases one per UDP connection; 512 cover the connections that end close
+// together in a busy capture.
 
 // Release ends the use of a handshake made by NewHandshake, and of the RecordEvents made
 // with it: their event structs and large buffers are recycled. Neither may be used after.
@@ -270,6 +270,28 @@ func (h *Handshake) feed(isOrig bool, data []byte) int {
 	}
 	r.add(h.cache, data[:n], total)
 	return n
+}
+
+// feedStart is feed for the first bytes of a clear handshake record, rest bytes long, that
+// is still arriving: when they begin a message the message cache takes (hs_cache.go) and
+// that covers the rest of the record, it starts the message with them, so that they are
+// compared with the cached message as they come instead of being gathered by the record
+// layer first (the record can complete no message but this one, whose last byte is
+// Deliver's). It returns how many bytes it took (0: none, the record layer gathers them).
+// Like feed it raises nothing, and Deliver, given the rest of the record, ends in the state
+// it would have reached with the whole record (the message begun, counted in one record).
+func (h *Handshake) feedStart(isOrig bool, data []byte, rest int) int {
+	r := &h.dir[dirIndex(isOrig)]
+	if h.cache == nil || r.size() != 0 || r.discard != 0 || len(data) < 4 || len(data) >= rest {
+		return 0
+	}
+	n := msgLen(data)
+	if total := 4 + n; n <= h.maxMsg && total > cacheMinMessage && total >= rest {
+		r.add(h.cache, data, total)
+		r.frags = 0 // Deliver counts the record when it gets the rest
+		return len(data)
+	}
+	return 0
 }
 
 // DeliverMessage hands the handshake layer one message as the next bytes of the

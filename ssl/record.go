@@ -104,6 +104,9 @@ func (a *session) records(isOrig bool, data []byte) {
 				// 93 of the 135 MB this layer gathered on perfmix, whose 339 kB certificate
 				// comes in 21 records of ≈ 12 segments each).
 				n := a.hs.feed(isOrig, data)
+				if n == 0 && d.fed == 0 && !a.rs[dirIndex(isOrig)].hsCheck {
+					n = a.hs.feedStart(isOrig, data, rest)
+				}
 				d.fed += n
 				rest -= n
 				data = data[n:]
@@ -114,10 +117,11 @@ func (a *session) records(isOrig bool, data []byte) {
 			take := min(rest-len(d.buf), len(data))
 			if need := len(d.buf) + take; need > cap(d.buf) {
 				// sized by the bytes received, never by the length the header claims (19
-				// bytes of a record claiming 64 KiB hold 1 KiB), growing fourfold (a 16 KiB
-				// record split in 1448-byte segments: two copies); from the free list, where
+				// bytes of a record claiming 64 KiB hold 1 KiB): four times what it must hold,
+				// within the record (a record of up to 4 KiB split in 1448-byte segments is
+				// gathered without a copy, one of 16 KiB with one); from the free list, where
 				// it goes back once the record was parsed (releaseBuf)
-				k := smallBufClass(min(rest, max(need, 4*cap(d.buf), minRecordBuf)))
+				k := smallBufClass(min(rest, max(4*need, minRecordBuf)))
 				if !a.drawRecordBuf(1 << k) { // the old buffer's bytes go back below
 					return // the memory budget refused: the session stopped (Shed)
 				}
@@ -227,7 +231,7 @@ func (a *session) record(isOrig bool, d *recordDir, body []byte) bool {
 		return true
 	}
 	d.emptyRun = 0
-	if a.env.Options.Recover && !a.wholeRecordCheck(isOrig, d, body) {
+	if a.recover && !a.wholeRecordCheck(isOrig, d, body) {
 		return true // continues a handshake message begun in lost bytes (resync.go)
 	}
 	rec := Record{ContentType: d.contentType, Version: d.rawVersion, Length: d.length}

@@ -54,6 +54,7 @@ type Shared struct {
 	cache    *msgCache // nil: none
 	bufs     bufFree
 	emitters freeList[emitter]
+	events   *emitEvents // the event structs of its emitters (emit.go)
 	sessions freeList[session]
 	unread   eventSet   // the optional events not raised (Config.Events)
 	args     *argFilter // the values read of ssl_extension and ssl_plaintext_data (Config.EventArgs); nil: all
@@ -69,7 +70,16 @@ func NewShared(cfg Config) *Shared {
 	sh := &Shared{cfg: cfg, emitters: freeList[emitter]{max: 512}, sessions: freeList[session]{max: maxFreeSessions},
 		unread: unreadEvents(cfg.Events), args: newArgFilter(cfg.EventArgs)}
 	sh.cache = &msgCache{sh: sh}
+	sh.events = new(emitEvents)
 	return sh
+}
+
+// eventStructs returns the event structs of sh's emitters (new ones for a nil Shared).
+func (sh *Shared) eventStructs() *emitEvents {
+	if sh == nil {
+		return new(emitEvents)
+	}
+	return sh.events
 }
 
 // Budget returns the memory budget of Config.Budget (nil for a nil Shared or none): the
