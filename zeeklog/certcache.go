@@ -26,7 +26,10 @@ const (
 // certificate is seen again).
 type certInfo struct {
 	key    uint64 // maphash of der
-	der    []byte // a copy of the certificate, to tell maphash collisions apart
+	der    []byte // a copy of the certificate, to tell maphash collisions apart (see rawSum)
+	// rawSum: sum is the SHA-256 of the certificate's exact bytes, and der is kept only
+	// once it is seen again (held): until then a lookup tells it apart by that sum
+	rawSum bool
 	next   *certInfo
 	same   tlsmon.SameBytes // what vouched for der at its last lookup (Certificate.Same), or zero
 	sum    [32]byte
@@ -70,6 +73,12 @@ func newCertCache() *certCache {
 }
 
 // lookup returns the entry of the certificate of ev, creating it if needed.
+//
+// A new entry keeps no copy of the certificate when its fingerprint is the SHA-256 of the
+// bytes themselves (OpenSSLEncoding changes nothing, the usual case): a later lookup that
+// finds it by its hash compares the SHA-256 of its own bytes with that sum instead, and
+// only then is a copy kept (held), so that the lookups after compare bytes again. Most
+// certificates of a capture without repetition are seen once: they cost no copy.
 func (c *certCache) lookup(ev *tlsmon.Certificate) *certInfo {
 	if ev == c.curEv && c.cur != nil {
 		return c.cur
@@ -77,13 +86,26 @@ func (c *certCache) lookup(ev *tlsmon.Certificate) *certInfo {
 	key := c.key(ev.DER)
 	chain := 0
 	head := c.m[key]
+	var raw [32]byte // SHA-256 of ev.DER, once an entry without bytes needs it
+	hashed := false
 	for e := head; e != nil; e = e.next {
 		// The analyzer's word that these are the bytes compared with e.der before spares
 		// comparing them again (perfmix: a 339 kB certificate, 300 times).
 		if ev.Same.Msg != nil && ev.Same == e.same {
 			return e
 		}
-		if bytes.Equal(e.der, ev.DER) {
+		var same bool
+		if e.rawSum {
+			if !hashed {
+				raw, hashed = sha256.Sum256(ev.DER), true
+			}
+			if same = raw == e.sum; same {
+				c.hold(e, ev.DER)
+			}
+		} else {
+			same = bytes.Equal(e.der, ev.DER)
+		}
+		if same {
 			if ev.Same.Msg != nil {
 				e.same = ev.Same
 			}
@@ -96,18 +118,43 @@ func (c *certCache) lookup(ev *tlsmon.Certificate) *certInfo {
 	e := &certInfo{key: key, same: ev.Same}
 	if c.givenSum != nil {
 		e.sum = *c.givenSum
+	} else if enc := certs.OpenSSLEncoding(ev.DER); len(enc) == len(ev.DER) && (len(enc) == 0 || &enc[0] == &ev.DER[0]) {
+		if !hashed {
+			raw = sha256.Sum256(enc)
+		}
+		e.sum, e.rawSum = raw, !c.givenStable
 	} else {
-		e.sum = sha256.Sum256(certs.OpenSSLEncoding(ev.DER))
+		e.sum = sha256.Sum256(enc)
 	}
 	e.fp = hexSHA256(&e.sum)
 	e.size = certEntryOverhead + len(e.fp) + len(ev.DER)
-	if e.size <= c.maxBytes && chain < maxCertChain {
-		if e.der = ev.DER; !c.givenStable {
+	if e.size <= c.maxBytes && chain < maxCertChain { // the bound as if held
+		switch {
+		case e.rawSum: // no copy until it is seen again (hold)
+			e.size -= len(ev.DER)
+		case c.givenStable:
+			e.der = ev.DER
+		default:
 			e.der = bytes.Clone(ev.DER)
 		}
 		c.insert(e, head)
 	}
 	return e
+}
+
+// hold has a cached entry that kept no copy of its certificate (rawSum) keep one of der,
+// its bytes: the copy, or with givenStable der itself.
+func (c *certCache) hold(e *certInfo, der []byte) {
+	if !e.rawSum || !e.cached {
+		return
+	}
+	if e.der = der; !c.givenStable {
+		e.der = bytes.Clone(der)
+	}
+	e.rawSum = false
+	e.size += len(der)
+	c.bytes += len(der)
+	c.shrink(e)
 }
 
 // hexSHA256 is hex.EncodeToString of a SHA-256 sum, two digits per table lookup (one for

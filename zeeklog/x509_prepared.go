@@ -154,6 +154,7 @@ func (p *X509Prep) Prepare(b []byte, ev *tlsmon.Certificate) []byte {
 func (p *X509Prep) PrepareStable(b []byte, ev *tlsmon.Certificate) (prep, der []byte) {
 	p.certs.begin(ev) // the entry stays current for the set's HandleEvent of ev (CertificateSum's rule)
 	info := p.certs.cur
+	p.certs.hold(info, ev.DER) // the copy handed over
 	return p.prepare(b, ev, info), info.der
 }
 
