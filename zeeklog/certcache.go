@@ -26,10 +26,8 @@ const (
 // certificate is seen again).
 type certInfo struct {
 	key    uint64 // maphash of der
-	der    []byte // a copy of the certificate, to tell maphash collisions apart (see rawSum)
-	// rawSum: sum is the SHA-256 of the certificate's exact bytes, and der is kept only
-	// once it is seen again (held): until then a lookup tells it apart by that sum
-	rawSum bool
+	der    []byte // a copy of the certificate, to tell maphash collisions apart (or rawSum)
+	rawSum bool   // sum is the SHA-256 of the very bytes, which are not kept until seen again (hold)
 	next   *certInfo
 	same   tlsmon.SameBytes // what vouched for der at its last lookup (Certificate.Same), or zero
 	sum    [32]byte
