@@ -26,6 +26,19 @@ const (
 // BER lengths are accepted as OpenSSL accepts them (the certificate is walked in their
 // DER rewriting, toDER).
 func Parse(der []byte) (*Certificate, error) {
+	c := new(Certificate)
+	if err := ParseInto(c, der); err != nil {
+		return nil, err
+	}
+	return c, nil
+}
+
+// ParseInto is Parse into *c, which it overwrites whole (what c.SAN and
+// c.BasicConstraints point to as well): for a caller that formats one certificate at a
+// time and keeps none, with one Certificate for all (x509.log's builder). The slices and
+// strings it sets are new, never those of c's previous certificate.
+func ParseInto(c *Certificate, der []byte) error {
+	*c = Certificate{Version: 1}
 	if d, ok := toDER(der); ok {
 		der = d
 	}
@@ -34,14 +47,13 @@ func Parse(der []byte) (*Certificate, error) {
 	if !readASN1(&in, &cert, asn1.SEQUENCE) ||
 		!readASN1(&cert, &tbs, asn1.SEQUENCE) ||
 		!readASN1(&cert, &sigAlg, asn1.SEQUENCE) {
-		return nil, ErrMalformed
+		return ErrMalformed
 	}
-	c := &Certificate{Version: 1}
 
 	if tbs.PeekASN1Tag(asn1.Tag(0).Constructed().ContextSpecific()) {
 		var ver cryptobyte.String
 		if !readASN1(&tbs, &ver, asn1.Tag(0).Constructed().ContextSpecific()) {
-			return nil, ErrMalformed
+			return ErrMalformed
 		}
 		var v int64
 		if ver.ReadASN1Int64WithTag(&v, asn1.INTEGER) {
@@ -50,7 +62,7 @@ func Parse(der []byte) (*Certificate, error) {
 	}
 	var serial cryptobyte.String
 	if !readASN1(&tbs, &serial, asn1.INTEGER) {
-		return nil, ErrMalformed
+		return ErrMalformed
 	}
 	c.Serial = formatSerial(serial)
 
@@ -60,7 +72,7 @@ func Parse(der []byte) (*Certificate, error) {
 		!readASN1(&tbs, &validity, asn1.SEQUENCE) ||
 		!readASN1(&tbs, &subject, asn1.SEQUENCE) ||
 		!readASN1(&tbs, &spki, asn1.SEQUENCE) {
-		return nil, ErrMalformed
+		return ErrMalformed
 	}
 	var attrs [16]attr // room for the usual names' attributes, on the stack
 	c.Issuer = formatRFC2253(parseName(attrs[:0], issuer, maxNameAttrs))
@@ -103,7 +115,7 @@ func Parse(der []byte) (*Certificate, error) {
 	if c.HostnameNames == nil && !c.sanSeen && c.HasCN {
 		c.HostnameNames = []string{c.CN}
 	}
-	return c, nil
+	return nil
 }
 
 // formatSerial prints an INTEGER's content as i2a_ASN1_INTEGER: "-" for negative values,
@@ -163,9 +175,11 @@ func parseExtensions(c *Certificate, body cryptobyte.String) {
 		case derOIDSAN:
 			first := !c.sanSeen
 			c.sanSeen = true
-			san, ok := parseSAN(val)
+			var san SAN
+			ok := parseSAN(&san, val)
 			if ok {
-				c.SAN = san
+				c.san = san
+				c.SAN = &c.san
 			}
 			if first {
 				c.HostnameNames = []string{}
@@ -175,23 +189,24 @@ func parseExtensions(c *Certificate, body cryptobyte.String) {
 			}
 		case derOIDBC:
 			if bc, ok := parseBasicConstraints(val); ok {
-				c.BasicConstraints = bc
+				c.bc = bc
+				c.BasicConstraints = &c.bc
 			}
 		}
 	}
 }
 
-func parseSAN(val cryptobyte.String) (*SAN, bool) {
+// parseSAN reads a subjectAltName extension's value into *san (a zero SAN).
+func parseSAN(san *SAN, val cryptobyte.String) bool {
 	var names cryptobyte.String
 	if !readASN1(&val, &names, asn1.SEQUENCE) || !val.Empty() {
-		return nil, false
+		return false
 	}
-	san := &SAN{}
 	for n := 0; !names.Empty(); n++ {
 		var body cryptobyte.String
 		var tag asn1.Tag
 		if !readAnyASN1(&names, &body, &tag) {
-			return nil, false
+			return false
 		}
 		if n >= MaxSANs {
 			continue
@@ -211,19 +226,18 @@ func parseSAN(val cryptobyte.String) (*SAN, bool) {
 			san.Other = true
 		}
 	}
-	return san, true
+	return true
 }
 
-func parseBasicConstraints(val cryptobyte.String) (*BasicConstraints, bool) {
+func parseBasicConstraints(val cryptobyte.String) (bc BasicConstraints, ok bool) {
 	var seq cryptobyte.String
 	if !readASN1(&val, &seq, asn1.SEQUENCE) {
-		return nil, false
+		return bc, false
 	}
-	bc := &BasicConstraints{}
 	if seq.PeekASN1Tag(asn1.BOOLEAN) {
 		var b cryptobyte.String
 		if !readASN1(&seq, &b, asn1.BOOLEAN) || len(b) != 1 {
-			return nil, false
+			return bc, false
 		}
 		bc.CA = b[0] != 0
 	}

@@ -48,6 +48,7 @@ type X509Log struct {
 	weird  tlsmon.Weird
 	// rows HandlePrepared formatted itself, not prepared by the shard (tests)
 	fallbacks uint64
+	cert      certs.Certificate // the certificate being written (certs.ParseInto)
 }
 
 // NewX509Log returns an x509.log builder writing to w.
@@ -88,8 +89,8 @@ func (l *X509Log) HandleEvent(e tlsmon.Event) {
 		}
 		return
 	}
-	c, err := certs.Parse(ev.DER)
-	if err != nil {
+	c := &l.cert
+	if err := certs.ParseInto(c, ev.DER); err != nil {
 		l.certs.fill(info, nil)
 		l.Unparsable++
 		l.fileWeirds(ev, parseError)

@@ -166,8 +166,7 @@ func (p *X509Prep) prepare(b []byte, ev *tlsmon.Certificate, info *certInfo) []b
 	logs := p.rows && !(seen && ev.Ts-t < x509RelogAfter)
 	var c *certs.Certificate
 	if logs && (!info.parsed || info.ok) {
-		var err error
-		if c, err = certs.Parse(ev.DER); err != nil {
+		if c = &p.log.cert; certs.ParseInto(c, ev.DER) != nil {
 			c = nil
 		}
 		p.certs.fill(info, c)
@@ -238,11 +237,10 @@ func (l *X509Log) HandlePrepared(ev *tlsmon.Certificate, prep []byte) bool {
 		return true
 	}
 	l.fallbacks++
-	c, err := certs.Parse(ev.DER)
-	if err != nil {
+	if certs.ParseInto(&l.cert, ev.DER) != nil {
 		return true // cannot be: the shard parsed the same bytes
 	}
-	l.write(ev, c, hexSHA256(&p.sum))
+	l.write(ev, &l.cert, hexSHA256(&p.sum))
 	return true
 }
 
