@@ -183,8 +183,8 @@ func parseExtensions(c *Certificate, body cryptobyte.String) {
 			}
 			if first {
 				c.HostnameNames = []string{}
-				if ok {
-					c.HostnameNames = append(c.HostnameNames, san.DNS...)
+				if ok && san.DNS != nil { // the SAN's own list (capped: an append copies)
+					c.HostnameNames = san.DNS[:len(san.DNS):len(san.DNS)]
 				}
 			}
 		case derOIDBC:

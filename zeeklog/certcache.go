@@ -27,16 +27,16 @@ const (
 type certInfo struct {
 	key    uint64 // maphash of der
 	der    []byte // a copy of the certificate, to tell maphash collisions apart (or rawSum)
-	rawSum bool   // sum is the SHA-256 of the very bytes, which are not kept until seen again (hold)
 	next   *certInfo
 	same   tlsmon.SameBytes // what vouched for der at its last lookup (Certificate.Same), or zero
 	sum    [32]byte
 	fp     string   // lowercase hex of sum
-	parsed bool     // a parse was attempted; ok and names are valid
-	ok     bool     // the certificate parsed (Zeek has x509 information for it)
 	names  []string // the names compared for sni_matches_cert, at most maxHostnameChecked
 	weirds []string // the weirds Zeek's X509 analyzer raises parsing it (validity times)
 	size   int
+	rawSum bool // sum is the SHA-256 of the very bytes, which are not kept until seen again (hold)
+	parsed bool // a parse was attempted; ok and names are valid
+	ok     bool // the certificate parsed (Zeek has x509 information for it)
 	cached bool
 }
 
