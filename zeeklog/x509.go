@@ -48,7 +48,7 @@ type X509Log struct {
 	weird  tlsmon.Weird
 	// rows HandlePrepared formatted itself, not prepared by the shard (tests)
 	fallbacks uint64
-	cert      certs.Certificate // the certificate being written (certs.ParseInto)
+	parser    certs.Parser // parses the certificates written
 }
 
 // NewX509Log returns an x509.log builder writing to w.
@@ -89,8 +89,8 @@ func (l *X509Log) HandleEvent(e tlsmon.Event) {
 		}
 		return
 	}
-	c := &l.cert
-	if err := certs.ParseInto(c, ev.DER); err != nil {
+	c, err := l.parser.Parse(ev.DER)
+	if err != nil {
 		l.certs.fill(info, nil)
 		l.Unparsable++
 		l.fileWeirds(ev, parseError)

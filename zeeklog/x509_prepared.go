@@ -166,7 +166,8 @@ func (p *X509Prep) prepare(b []byte, ev *tlsmon.Certificate, info *certInfo) []b
 	logs := p.rows && !(seen && ev.Ts-t < x509RelogAfter)
 	var c *certs.Certificate
 	if logs && (!info.parsed || info.ok) {
-		if c = &p.log.cert; certs.ParseInto(c, ev.DER) != nil {
+		var err error
+		if c, err = p.log.parser.Parse(ev.DER); err != nil {
 			c = nil
 		}
 		p.certs.fill(info, c)
@@ -237,10 +238,11 @@ func (l *X509Log) HandlePrepared(ev *tlsmon.Certificate, prep []byte) bool {
 		return true
 	}
 	l.fallbacks++
-	if certs.ParseInto(&l.cert, ev.DER) != nil {
+	c, err := l.parser.Parse(ev.DER)
+	if err != nil {
 		return true // cannot be: the shard parsed the same bytes
 	}
-	l.write(ev, &l.cert, hexSHA256(&p.sum))
+	l.write(ev, c, hexSHA256(&p.sum))
 	return true
 }
 
