@@ -13,9 +13,9 @@ import "encoding/binary"
 // knownBlock entries, never moved: a slice doubling copied every entry again, into
 // fresh pages (≈ 1 % of unique-body's CPU).
 type knownCerts struct {
-	idx  map[uint64]int32
-	ents [][]knownCert // blocks of knownBlock entries; entry i is ents[i/knownBlock][i%knownBlock]
-	n    int           // entries in ents
+	idx  map[uint64]uint32
+	ents []*[knownBlock]knownCert // entry i is ents[i/knownBlock][i%knownBlock]
+	n    int                      // entries in ents
 	over map[certKey]int64
 }
 
@@ -26,7 +26,7 @@ type knownCert struct {
 	ts  int64
 }
 
-func newKnownCerts() knownCerts { return knownCerts{idx: make(map[uint64]int32)} }
+func newKnownCerts() knownCerts { return knownCerts{idx: make(map[uint64]uint32)} }
 
 func knownWord(k *certKey) uint64 {
 	w := binary.LittleEndian.Uint64(k.fp[:8])
@@ -45,7 +45,7 @@ func (s *knownCerts) get(k certKey) (int64, bool) {
 	if !ok {
 		return 0, false
 	}
-	if e := s.ent(i); e.key == k {
+	if e := &s.ents[i/knownBlock][i%knownBlock]; e.key == k {
 		return e.ts, true
 	}
 	t, ok := s.over[k]
@@ -58,11 +58,10 @@ func (s *knownCerts) set(k certKey, ts int64) {
 	i, ok := s.idx[w]
 	if !ok {
 		if s.n%knownBlock == 0 {
-			s.ents = append(s.ents, make([]knownCert, 0, knownBlock))
+			s.ents = append(s.ents, new([knownBlock]knownCert))
 		}
-		b := &s.ents[len(s.ents)-1]
-		*b = append(*b, knownCert{key: k, ts: ts})
-		s.idx[w] = int32(s.n)
+		*s.ent(uint32(s.n)) = knownCert{key: k, ts: ts}
+		s.idx[w] = uint32(s.n)
 		s.n++
 		return
 	}
@@ -76,7 +75,7 @@ func (s *knownCerts) set(k certKey, ts int64) {
 	s.over[k] = ts
 }
 
-func (s *knownCerts) ent(i int32) *knownCert { return &s.ents[i/knownBlock][i%knownBlock] }
+func (s *knownCerts) ent(i uint32) *knownCert { return &s.ents[i/knownBlock][i%knownBlock] }
 
 // len is the number of keys known.
 func (s *knownCerts) len() int { return s.n + len(s.over) }
