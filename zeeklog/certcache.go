@@ -249,23 +249,37 @@ func (c *certCache) insert(e *certInfo, head *certInfo) {
 	c.shrink(e)
 }
 
-// shrink evicts arbitrary entries other than keep until the cache is within its bounds.
+// shrink evicts arbitrary entries other than keep when the cache is over its bounds,
+// down to a sixteenth below them: one walk of the map for that many entries, not a walk
+// and a lookup for each entry added (a capture of distinct certificates adds one per
+// certificate). keep goes too only when it alone is over them.
 func (c *certCache) shrink(keep *certInfo) {
-	for c.n > c.maxEntries || c.bytes > c.maxBytes {
-		victim := keep
-	pick:
-		for _, e := range c.m {
-			for ; e != nil; e = e.next {
-				if e != keep {
-					victim = e
-					break pick
-				}
+	if c.n <= c.maxEntries && c.bytes <= c.maxBytes {
+		return
+	}
+	loEntries, loBytes := c.maxEntries-c.maxEntries/16, c.maxBytes-c.maxBytes/16
+	for key, head := range c.m {
+		if c.n <= loEntries && c.bytes <= loBytes {
+			break
+		}
+		var kept *certInfo
+		for e := head; e != nil; {
+			next := e.next
+			if e == keep {
+				kept, e.next = e, nil
+			} else {
+				c.dropped(e)
 			}
+			e = next
 		}
-		c.evict(victim)
-		if victim == keep {
-			return
+		if kept != nil {
+			c.m[key] = kept
+		} else {
+			delete(c.m, key)
 		}
+	}
+	if c.n > c.maxEntries || c.bytes > c.maxBytes {
+		c.evict(keep)
 	}
 }
 
@@ -282,6 +296,11 @@ func (c *certCache) evict(e *certInfo) {
 		}
 		p.next = e.next
 	}
+	c.dropped(e)
+}
+
+// dropped counts e, out of the map, as evicted.
+func (c *certCache) dropped(e *certInfo) {
 	e.next, e.der = nil, nil
 	e.cached = false
 	c.n--
