@@ -35,18 +35,20 @@ func Parse(der []byte) (*Certificate, error) {
 
 // Parser parses certificates one after the other, for a caller that formats one at a
 // time and keeps none of them (x509.log's builder): into the one Certificate it holds, and
-// with the last distinguished names it rendered remembered, by their DER. A chain's issuer
-// is the next certificate's subject, and chains share their issuers: on unique-body.pcap
-// three of a chain's four names are found there. It belongs to one goroutine.
+// with a few distinguished names it rendered remembered, by their DER. A chain's issuer is
+// the next certificate's subject, and chains share their issuers: on unique-body.pcap two
+// of a chain's four names are found there, the intermediate's subject (the leaf's issuer,
+// just rendered) and its issuer (the root, every chain's). It belongs to one goroutine.
 type Parser struct {
 	cert  Certificate
 	names [4]renderedName
-	next  int // the entry of names to replace next
+	hand  int // the entry the replacement looks at first (a clock)
 }
 
 type renderedName struct {
 	der  []byte // the Name's content (a copy); nil: the entry is unused
 	text string // formatRFC2253 of it
+	used bool   // found since the hand last passed: passed over once
 }
 
 // Parse is the package's Parse, into the Certificate p holds: the result is valid until
@@ -66,6 +68,7 @@ func (p *Parser) renderName(der []byte, attrs []attr, parsed bool) string {
 	if p != nil {
 		for i := range p.names {
 			if e := &p.names[i]; e.der != nil && string(e.der) == string(der) {
+				e.used = true
 				return e.text
 			}
 		}
@@ -75,8 +78,12 @@ func (p *Parser) renderName(der []byte, attrs []attr, parsed bool) string {
 	}
 	text := formatRFC2253(attrs)
 	if p != nil {
-		e := &p.names[p.next]
-		p.next = (p.next + 1) % len(p.names)
+		for p.names[p.hand].used { // a shared issuer stays while it is found again
+			p.names[p.hand].used = false
+			p.hand = (p.hand + 1) % len(p.names)
+		}
+		e := &p.names[p.hand]
+		p.hand = (p.hand + 1) % len(p.names)
 		if e.der, e.text = append(e.der[:0], der...), text; e.der == nil {
 			e.der = []byte{}
 		}
