@@ -43,6 +43,8 @@ type Certificate struct {
 	HostnameNames []string
 
 	sanSeen bool
+	san     SAN              // what SAN points to
+	bc      BasicConstraints // what BasicConstraints points to
 }
 
 // SAN is a subjectAltName extension; nil slices mean "none of that kind".

@@ -35,6 +35,8 @@ var ecdhCurves = map[string]ecdh.Curve{
 	"1.3.132.0.35":        ecdh.P521(),
 }
 
+const oidP256 = "1.2.840.10045.3.1.7"
+
 // validECPoint reports whether OpenSSL would decode p as a public point of the curve
 // (EC_POINT_oct2point): the point at infinity (a single 0), a compressed (2, 3),
 // uncompressed (4) or hybrid (6, 7) encoding of the field's length, and on the curves Go
@@ -64,6 +66,9 @@ func validECPoint(curveOID string, orderBits uint64, p []byte) bool {
 		return false
 	}
 	if p[0] == 4 {
+		if curveOID == oidP256 {
+			return onP256(p)
+		}
 		if ec, ok := ecdhCurves[curveOID]; ok {
 			_, err := ec.NewPublicKey(p)
 			return err == nil

@@ -26,6 +26,75 @@ const (
 // BER lengths are accepted as OpenSSL accepts them (the certificate is walked in their
 // DER rewriting, toDER).
 func Parse(der []byte) (*Certificate, error) {
+	c := new(Certificate)
+	if err := parseInto(c, der, nil); err != nil {
+		return nil, err
+	}
+	return c, nil
+}
+
+// Parser parses certificates one after the other, for a caller that formats one at a
+// time and keeps none of them (x509.log's builder): into the one Certificate it holds, and
+// with a few distinguished names it rendered remembered, by their DER. A chain's issuer is
+// the next certificate's subject, and chains share their issuers: on unique-body.pcap two
+// of a chain's four names are found there, the intermediate's subject (the leaf's issuer,
+// just rendered) and its issuer (the root, every chain's). It belongs to one goroutine.
+type Parser struct {
+	cert  Certificate
+	names [4]renderedName
+	hand  int // the entry the replacement looks at first (a clock)
+}
+
+type renderedName struct {
+	der  []byte // the Name's content (a copy); nil: the entry is unused
+	text string // formatRFC2253 of it
+	used bool   // found since the hand last passed: passed over once
+}
+
+// Parse is the package's Parse, into the Certificate p holds: the result is valid until
+// the next call, which overwrites it whole (what its SAN and BasicConstraints point to as
+// well). The slices and strings it holds are never those of an earlier certificate, so
+// they may be kept.
+func (p *Parser) Parse(der []byte) (*Certificate, error) {
+	if err := parseInto(&p.cert, der, p); err != nil {
+		return nil, err
+	}
+	return &p.cert, nil
+}
+
+// renderName returns formatRFC2253 of the Name whose content is der: from p's memory of
+// names, or from its attributes, parsed into attrs unless parsed says attrs holds them.
+func (p *Parser) renderName(der []byte, attrs []attr, parsed bool) string {
+	if p != nil {
+		for i := range p.names {
+			if e := &p.names[i]; e.der != nil && string(e.der) == string(der) {
+				e.used = true
+				return e.text
+			}
+		}
+	}
+	if !parsed {
+		attrs = parseName(attrs, der, maxNameAttrs)
+	}
+	text := formatRFC2253(attrs)
+	if p != nil {
+		for p.names[p.hand].used { // a shared issuer stays while it is found again
+			p.names[p.hand].used = false
+			p.hand = (p.hand + 1) % len(p.names)
+		}
+		e := &p.names[p.hand]
+		p.hand = (p.hand + 1) % len(p.names)
+		if e.der, e.text = append(e.der[:0], der...), text; e.der == nil {
+			e.der = []byte{}
+		}
+	}
+	return text
+}
+
+// parseInto is Parse into *c, which it overwrites whole, rendering names through p (nil:
+// no memory of names).
+func parseInto(c *Certificate, der []byte, p *Parser) error {
+	*c = Certificate{Version: 1}
 	if d, ok := toDER(der); ok {
 		der = d
 	}
@@ -34,14 +103,13 @@ func Parse(der []byte) (*Certificate, error) {
 	if !readASN1(&in, &cert, asn1.SEQUENCE) ||
 		!readASN1(&cert, &tbs, asn1.SEQUENCE) ||
 		!readASN1(&cert, &sigAlg, asn1.SEQUENCE) {
-		return nil, ErrMalformed
+		return ErrMalformed
 	}
-	c := &Certificate{Version: 1}
 
 	if tbs.PeekASN1Tag(asn1.Tag(0).Constructed().ContextSpecific()) {
 		var ver cryptobyte.String
 		if !readASN1(&tbs, &ver, asn1.Tag(0).Constructed().ContextSpecific()) {
-			return nil, ErrMalformed
+			return ErrMalformed
 		}
 		var v int64
 		if ver.ReadASN1Int64WithTag(&v, asn1.INTEGER) {
@@ -50,7 +118,7 @@ func Parse(der []byte) (*Certificate, error) {
 	}
 	var serial cryptobyte.String
 	if !readASN1(&tbs, &serial, asn1.INTEGER) {
-		return nil, ErrMalformed
+		return ErrMalformed
 	}
 	c.Serial = formatSerial(serial)
 
@@ -60,12 +128,12 @@ func Parse(der []byte) (*Certificate, error) {
 		!readASN1(&tbs, &validity, asn1.SEQUENCE) ||
 		!readASN1(&tbs, &subject, asn1.SEQUENCE) ||
 		!readASN1(&tbs, &spki, asn1.SEQUENCE) {
-		return nil, ErrMalformed
+		return ErrMalformed
 	}
 	var attrs [16]attr // room for the usual names' attributes, on the stack
-	c.Issuer = formatRFC2253(parseName(attrs[:0], issuer, maxNameAttrs))
-	subjAttrs := parseName(attrs[:0], subject, maxNameAttrs)
-	c.Subject = formatRFC2253(subjAttrs)
+	c.Issuer = p.renderName(issuer, attrs[:0], false)
+	subjAttrs := parseName(attrs[:0], subject, maxNameAttrs) // for the CN too
+	c.Subject = p.renderName(subject, subjAttrs, true)
 	for i := len(subjAttrs) - 1; i >= 0; i-- {
 		if subjAttrs[i].oid == oidCN {
 			c.CN = asn1StringPrint(subjAttrs[i].value)
@@ -103,7 +171,7 @@ func Parse(der []byte) (*Certificate, error) {
 	if c.HostnameNames == nil && !c.sanSeen && c.HasCN {
 		c.HostnameNames = []string{c.CN}
 	}
-	return c, nil
+	return nil
 }
 
 // formatSerial prints an INTEGER's content as i2a_ASN1_INTEGER: "-" for negative values,
@@ -163,35 +231,38 @@ func parseExtensions(c *Certificate, body cryptobyte.String) {
 		case derOIDSAN:
 			first := !c.sanSeen
 			c.sanSeen = true
-			san, ok := parseSAN(val)
+			var san SAN
+			ok := parseSAN(&san, val)
 			if ok {
-				c.SAN = san
+				c.san = san
+				c.SAN = &c.san
 			}
 			if first {
 				c.HostnameNames = []string{}
-				if ok {
-					c.HostnameNames = append(c.HostnameNames, san.DNS...)
+				if ok && san.DNS != nil { // the SAN's own list (capped: an append copies)
+					c.HostnameNames = san.DNS[:len(san.DNS):len(san.DNS)]
 				}
 			}
 		case derOIDBC:
 			if bc, ok := parseBasicConstraints(val); ok {
-				c.BasicConstraints = bc
+				c.bc = bc
+				c.BasicConstraints = &c.bc
 			}
 		}
 	}
 }
 
-func parseSAN(val cryptobyte.String) (*SAN, bool) {
+// parseSAN reads a subjectAltName extension's value into *san (a zero SAN).
+func parseSAN(san *SAN, val cryptobyte.String) bool {
 	var names cryptobyte.String
 	if !readASN1(&val, &names, asn1.SEQUENCE) || !val.Empty() {
-		return nil, false
+		return false
 	}
-	san := &SAN{}
 	for n := 0; !names.Empty(); n++ {
 		var body cryptobyte.String
 		var tag asn1.Tag
 		if !readAnyASN1(&names, &body, &tag) {
-			return nil, false
+			return false
 		}
 		if n >= MaxSANs {
 			continue
@@ -211,19 +282,18 @@ func parseSAN(val cryptobyte.String) (*SAN, bool) {
 			san.Other = true
 		}
 	}
-	return san, true
+	return true
 }
 
-func parseBasicConstraints(val cryptobyte.String) (*BasicConstraints, bool) {
+func parseBasicConstraints(val cryptobyte.String) (bc BasicConstraints, ok bool) {
 	var seq cryptobyte.String
 	if !readASN1(&val, &seq, asn1.SEQUENCE) {
-		return nil, false
+		return bc, false
 	}
-	bc := &BasicConstraints{}
 	if seq.PeekASN1Tag(asn1.BOOLEAN) {
 		var b cryptobyte.String
 		if !readASN1(&seq, &b, asn1.BOOLEAN) || len(b) != 1 {
-			return nil, false
+			return bc, false
 		}
 		bc.CA = b[0] != 0
 	}

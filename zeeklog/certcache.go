@@ -26,16 +26,17 @@ const (
 // certificate is seen again).
 type certInfo struct {
 	key    uint64 // maphash of der
-	der    []byte // a copy of the certificate, to tell maphash collisions apart
+	der    []byte // a copy of the certificate, to tell maphash collisions apart (or rawSum)
 	next   *certInfo
 	same   tlsmon.SameBytes // what vouched for der at its last lookup (Certificate.Same), or zero
 	sum    [32]byte
 	fp     string   // lowercase hex of sum
-	parsed bool     // a parse was attempted; ok and names are valid
-	ok     bool     // the certificate parsed (Zeek has x509 information for it)
 	names  []string // the names compared for sni_matches_cert, at most maxHostnameChecked
 	weirds []string // the weirds Zeek's X509 analyzer raises parsing it (validity times)
 	size   int
+	rawSum bool // sum is the SHA-256 of the very bytes, which are not kept until seen again (hold)
+	parsed bool // a parse was attempted; ok and names are valid
+	ok     bool // the certificate parsed (Zeek has x509 information for it)
 	cached bool
 }
 
@@ -70,6 +71,12 @@ func newCertCache() *certCache {
 }
 
 // lookup returns the entry of the certificate of ev, creating it if needed.
+//
+// A new entry keeps no copy of the certificate when its fingerprint is the SHA-256 of the
+// bytes themselves (OpenSSLEncoding changes nothing, the usual case): a later lookup that
+// finds it by its hash compares the SHA-256 of its own bytes with that sum instead, and
+// only then is a copy kept (held), so that the lookups after compare bytes again. Most
+// certificates of a capture without repetition are seen once: they cost no copy.
 func (c *certCache) lookup(ev *tlsmon.Certificate) *certInfo {
 	if ev == c.curEv && c.cur != nil {
 		return c.cur
@@ -77,13 +84,26 @@ func (c *certCache) lookup(ev *tlsmon.Certificate) *certInfo {
 	key := c.key(ev.DER)
 	chain := 0
 	head := c.m[key]
+	var raw [32]byte // SHA-256 of ev.DER, once an entry without bytes needs it
+	hashed := false
 	for e := head; e != nil; e = e.next {
 		// The analyzer's word that these are the bytes compared with e.der before spares
 		// comparing them again (perfmix: a 339 kB certificate, 300 times).
 		if ev.Same.Msg != nil && ev.Same == e.same {
 			return e
 		}
-		if bytes.Equal(e.der, ev.DER) {
+		var same bool
+		if e.rawSum {
+			if !hashed {
+				raw, hashed = sha256.Sum256(ev.DER), true
+			}
+			if same = raw == e.sum; same {
+				c.hold(e, ev.DER)
+			}
+		} else {
+			same = bytes.Equal(e.der, ev.DER)
+		}
+		if same {
 			if ev.Same.Msg != nil {
 				e.same = ev.Same
 			}
@@ -96,18 +116,43 @@ func (c *certCache) lookup(ev *tlsmon.Certificate) *certInfo {
 	e := &certInfo{key: key, same: ev.Same}
 	if c.givenSum != nil {
 		e.sum = *c.givenSum
+	} else if enc := certs.OpenSSLEncoding(ev.DER); len(enc) == len(ev.DER) && (len(enc) == 0 || &enc[0] == &ev.DER[0]) {
+		if !hashed {
+			raw = sha256.Sum256(enc)
+		}
+		e.sum, e.rawSum = raw, !c.givenStable
 	} else {
-		e.sum = sha256.Sum256(certs.OpenSSLEncoding(ev.DER))
+		e.sum = sha256.Sum256(enc)
 	}
 	e.fp = hexSHA256(&e.sum)
 	e.size = certEntryOverhead + len(e.fp) + len(ev.DER)
-	if e.size <= c.maxBytes && chain < maxCertChain {
-		if e.der = ev.DER; !c.givenStable {
+	if e.size <= c.maxBytes && chain < maxCertChain { // the bound as if held
+		switch {
+		case e.rawSum: // no copy until it is seen again (hold)
+			e.size -= len(ev.DER)
+		case c.givenStable:
+			e.der = ev.DER
+		default:
 			e.der = bytes.Clone(ev.DER)
 		}
 		c.insert(e, head)
 	}
 	return e
+}
+
+// hold has a cached entry that kept no copy of its certificate (rawSum) keep one of der,
+// its bytes: the copy, or with givenStable der itself.
+func (c *certCache) hold(e *certInfo, der []byte) {
+	if !e.rawSum || !e.cached {
+		return
+	}
+	if e.der = der; !c.givenStable {
+		e.der = bytes.Clone(der)
+	}
+	e.rawSum = false
+	e.size += len(der)
+	c.bytes += len(der)
+	c.shrink(e)
 }
 
 // hexSHA256 is hex.EncodeToString of a SHA-256 sum, two digits per table lookup (one for
@@ -204,23 +249,37 @@ func (c *certCache) insert(e *certInfo, head *certInfo) {
 	c.shrink(e)
 }
 
-// shrink evicts arbitrary entries other than keep until the cache is within its bounds.
+// shrink evicts arbitrary entries other than keep when the cache is over its bounds,
+// down to a sixteenth below them: one walk of the map for that many entries, not a walk
+// and a lookup for each entry added (a capture of distinct certificates adds one per
+// certificate). keep goes too only when it alone is over them.
 func (c *certCache) shrink(keep *certInfo) {
-	for c.n > c.maxEntries || c.bytes > c.maxBytes {
-		victim := keep
-	pick:
-		for _, e := range c.m {
-			for ; e != nil; e = e.next {
-				if e != keep {
-					victim = e
-					break pick
-				}
+	if c.n <= c.maxEntries && c.bytes <= c.maxBytes {
+		return
+	}
+	loEntries, loBytes := c.maxEntries-c.maxEntries/16, c.maxBytes-c.maxBytes/16
+	for key, head := range c.m {
+		if c.n <= loEntries && c.bytes <= loBytes {
+			break
+		}
+		var kept *certInfo
+		for e := head; e != nil; {
+			next := e.next
+			if e == keep {
+				kept, e.next = e, nil
+			} else {
+				c.dropped(e)
 			}
+			e = next
 		}
-		c.evict(victim)
-		if victim == keep {
-			return
+		if kept != nil {
+			c.m[key] = kept
+		} else {
+			delete(c.m, key)
 		}
+	}
+	if c.n > c.maxEntries || c.bytes > c.maxBytes {
+		c.evict(keep)
 	}
 }
 
@@ -237,6 +296,11 @@ func (c *certCache) evict(e *certInfo) {
 		}
 		p.next = e.next
 	}
+	c.dropped(e)
+}
+
+// dropped counts e, out of the map, as evicted.
+func (c *certCache) dropped(e *certInfo) {
 	e.next, e.der = nil, nil
 	e.cached = false
 	c.n--

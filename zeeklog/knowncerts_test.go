@@ -47,3 +47,24 @@ func TestKnownCertsCollisions(t *testing.T) {
 		}
 	}
 }
+
+// Keys filling several blocks of entries are all found again.
+func TestKnownCertsBlocks(t *testing.T) {
+	s := newKnownCerts()
+	const n = 3*knownBlock + 7
+	key := func(i int) (k certKey) {
+		k.fp[0], k.fp[1], k.fp[31] = byte(i), byte(i>>8), 1
+		return k
+	}
+	for i := range n {
+		s.set(key(i), int64(i))
+	}
+	for i := range n {
+		if ts, ok := s.get(key(i)); !ok || ts != int64(i) {
+			t.Fatalf("key %d: %d %v", i, ts, ok)
+		}
+	}
+	if s.len() != n || len(s.ents) != 4 {
+		t.Errorf("len %d in %d blocks, want %d in 4", s.len(), len(s.ents), n)
+	}
+}

@@ -95,6 +95,7 @@ func (s *Set) CertificateSum(ev *tlsmon.Certificate) [32]byte {
 func (s *Set) CertificateStable(ev *tlsmon.Certificate) (sum [32]byte, der []byte) {
 	s.certs.begin(ev)
 	e := s.certs.cur
+	s.certs.hold(e, ev.DER)
 	if der = e.der; der == nil {
 		der = bytes.Clone(ev.DER)
 	}

@@ -48,6 +48,7 @@ type X509Log struct {
 	weird  tlsmon.Weird
 	// rows HandlePrepared formatted itself, not prepared by the shard (tests)
 	fallbacks uint64
+	parser    certs.Parser // parses the certificates written
 }
 
 // NewX509Log returns an x509.log builder writing to w.
@@ -88,7 +89,7 @@ func (l *X509Log) HandleEvent(e tlsmon.Event) {
 		}
 		return
 	}
-	c, err := certs.Parse(ev.DER)
+	c, err := l.parser.Parse(ev.DER)
 	if err != nil {
 		l.certs.fill(info, nil)
 		l.Unparsable++

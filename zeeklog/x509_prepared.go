@@ -154,6 +154,7 @@ func (p *X509Prep) Prepare(b []byte, ev *tlsmon.Certificate) []byte {
 func (p *X509Prep) PrepareStable(b []byte, ev *tlsmon.Certificate) (prep, der []byte) {
 	p.certs.begin(ev) // the entry stays current for the set's HandleEvent of ev (CertificateSum's rule)
 	info := p.certs.cur
+	p.certs.hold(info, ev.DER) // the copy handed over
 	return p.prepare(b, ev, info), info.der
 }
 
@@ -166,7 +167,7 @@ func (p *X509Prep) prepare(b []byte, ev *tlsmon.Certificate, info *certInfo) []b
 	var c *certs.Certificate
 	if logs && (!info.parsed || info.ok) {
 		var err error
-		if c, err = certs.Parse(ev.DER); err != nil {
+		if c, err = p.log.parser.Parse(ev.DER); err != nil {
 			c = nil
 		}
 		p.certs.fill(info, c)
@@ -237,7 +238,7 @@ func (l *X509Log) HandlePrepared(ev *tlsmon.Certificate, prep []byte) bool {
 		return true
 	}
 	l.fallbacks++
-	c, err := certs.Parse(ev.DER)
+	c, err := l.parser.Parse(ev.DER)
 	if err != nil {
 		return true // cannot be: the shard parsed the same bytes
 	}
