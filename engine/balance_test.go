@@ -79,7 +79,7 @@ func balanceCapture(pairs int) []balFrame {
 					} else if k == 1 {
 						flags = synFlag | ackFlag
 					}
-					seg := tcpBytes(sport, 443, flags, int(next()%300))
+					seg := tcpBytes(sport, 443, flags, int(next()%300)*b2i(k >= 2))
 					switch lay {
 					case layV4:
 						data = ethIPv4(a, b, 6, seg)

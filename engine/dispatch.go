@@ -127,7 +127,10 @@ func etherHash(b []byte) (h uint64, start, ok bool) {
 }
 
 // v4TCP reports the most common Ethernet frame: untagged IPv4 without options carrying
-// TCP, with its TCP flags in b. v4Hash and v4Start read such a frame's pair hash and SYN.
+// TCP, with its TCP flags in b. v4Hash and v4Start read such a frame's pair hash and SYN:
+// the flags only of a packet too short to carry a payload besides its TCP header (a SYN
+// carries none, but with TCP Fast Open), since a longer frame's flags are often in a
+// memory line the routers' walk would not read otherwise (docs/PERFORMANCE.md, "balance").
 func v4TCP(b []byte) bool {
 	return len(b) >= 48 && b[12] == 0x08 && b[13] == 0 && b[14] == 0x45 && b[23] == 6
 }
@@ -136,7 +139,9 @@ func v4Hash(b []byte) uint64 {
 	return mixV4(binary.BigEndian.Uint32(b[26:30])) + mixV4(binary.BigEndian.Uint32(b[30:34]))
 }
 
-func v4Start(b []byte) bool { return b[47]&(synFlag|ackFlag) == synFlag }
+func v4Start(b []byte) bool {
+	return binary.BigEndian.Uint16(b[16:18]) <= 20+60 && b[47]&(synFlag|ackFlag) == synFlag
+}
 
 // pairMix is the symmetric hash of an address pair: the sum of both addresses' mixes.
 func pairMix(a, b addr) uint64 { return mixAddr(a) + mixAddr(b) }
