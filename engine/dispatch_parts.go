@@ -279,17 +279,17 @@ func (b *batch) routeFast() {
 // routeAll fills the batch's lists in frame order with r, from what routeFast found: the
 // balancer's choices are made here, serially, as the serial dispatcher makes them.
 func (b *batch) routeAll(r *Router) {
+	own, bal := b.own, &r.bal
 	for k, c := range b.bucket {
 		var s int
-		switch f := &b.frames[k]; {
-		case c >= 0:
-			s = r.bal.shard(uint32(c>>1), frameWork(c&1 != 0))
-		case c == routeFirst:
-			s = r.bal.first()
-		default:
-			s = r.Shard(f)
+		if c >= 0 {
+			s = bal.shard(uint32(c>>1), frameWork(c&1 != 0))
+		} else if c == routeFirst {
+			s = bal.first()
+		} else {
+			s = r.Shard(&b.frames[k])
 		}
-		b.own[s] = append(b.own[s], int32(k))
+		own[s] = append(own[s], int32(k))
 	}
 }
 
