@@ -7,7 +7,7 @@ import (
 
 // Load-aware routing. A frame's address pair (pairHash) picks one of a fixed number of
 // buckets; the first frame of a bucket gives the bucket to the shard that has been given
-// the least work so far, and the bucket stays there. Hashing the pair straight to a shard
+// the least work lately, and the bucket stays there. Hashing the pair straight to a shard
 // leaves the shards as unequal as a capture's host pairs happen to fall (perfmix: 53 / 47 %
 // of the frames, 7 % more instructions in one shard than in the other with two shards;
 // docs/PERFORMANCE.md, "balance"). Every router of a run sees the same frames in the same
@@ -26,6 +26,14 @@ const bucketBits = 15
 // equal frames but unequal connections is the more unequal in work.
 const connWork = 48
 
+// decayFrames is how often the shards' loads are halved: a new bucket goes to the shard
+// with the least recent work, not the least work since the start. The shards run at most
+// a few batches apart (split.go, inFlight), so what makes one wait for another is work
+// unequal over a few thousand frames: with loads counted since the start, a shard that
+// drew a heavy bucket is given no new bucket until the others catch up, and the new
+// connections of that stretch all go elsewhere (docs/PERFORMANCE.md, "balance").
+const decayFrames = 256
+
 // bucketOf is the bucket of a pair hash (its high bits, after folding in lower ones).
 func bucketOf(h uint64) uint32 {
 	h ^= h >> 29
@@ -43,11 +51,12 @@ func frameWork(start bool) uint64 {
 }
 
 // balancer gives buckets to shards in the order they are first seen, each to the shard with
-// the least work so far, and counts every frame's work on its shard. Its memory is fixed:
+// the least recent work, and counts every frame's work on its shard. Its memory is fixed:
 // the table and one counter per shard.
 type balancer struct {
-	owner *[1 << bucketBits]uint16 // shard+1 of each bucket; 0: not seen yet (maxWorkers < 2^16)
-	load  []uint64                 // work counted per shard (frameWork)
+	owner  *[1 << bucketBits]uint16 // shard+1 of each bucket; 0: not seen yet (maxWorkers < 2^16)
+	load   []uint64                 // recent work per shard (frameWork, halved every decayFrames frames)
+	frames uint32                   // frames counted, modulo decayFrames
 }
 
 func newBalancer(n int) balancer {
@@ -56,31 +65,55 @@ func newBalancer(n int) balancer {
 
 // shard returns the shard of bucket k and counts w on it.
 func (b *balancer) shard(k uint32, w uint64) int {
-	o := &b.owner[k&(1<<bucketBits-1)]
-	s := int(*o) - 1
+	s := b.owned(k)
 	if s < 0 {
-		s = b.least()
-		*o = uint16(s + 1)
+		s = b.assign(k)
 	}
-	b.load[s] += w
+	b.count(s, w)
 	return s
 }
 
-// first counts a frame on shard 0, the shard of frames routed without their addresses.
-func (b *balancer) first() int {
-	b.load[0]++
-	return 0
-}
+// owned is the shard of bucket k, -1 if it has none yet.
+func (b *balancer) owned(k uint32) int { return int(b.owner[k&(1<<bucketBits-1)]) - 1 }
 
-// least is the shard with the least load (the first of equals).
-func (b *balancer) least() int {
+// assign gives bucket k, not seen before, to the shard with the least recent work (the
+// first of equals).
+//
+//go:noinline // rare (a bucket's first frame): out of line, so that the per-frame path inlines
+func (b *balancer) assign(k uint32) int {
 	s := 0
 	for j, l := range b.load {
 		if l < b.load[s] {
 			s = j
 		}
 	}
+	b.owner[k&(1<<bucketBits-1)] = uint16(s + 1)
 	return s
+}
+
+// first counts a frame on shard 0, the shard of frames routed without their addresses.
+func (b *balancer) first() int {
+	b.count(0, 1)
+	return 0
+}
+
+// count counts a frame's work w on shard s; every decayFrames frames the loads are
+// halved.
+func (b *balancer) count(s int, w uint64) {
+	b.load[s] += w
+	if b.frames++; b.frames == decayFrames {
+		b.halve()
+	}
+}
+
+// halve halves every shard's load (rounding up).
+//
+//go:noinline // once every decayFrames frames: out of line, so that the per-frame path inlines
+func (b *balancer) halve() {
+	b.frames = 0
+	for j, l := range b.load {
+		b.load[j] = l - l>>1
+	}
 }
 
 // A Router finds the shard (of n) that owns each frame of a sharded run: frames that may
@@ -109,7 +142,13 @@ func NewRouter(d *packet.Decoder, n int) *Router {
 // Shard returns the shard of the run's next frame, f.
 func (r *Router) Shard(f *capture.Frame) int {
 	if b := f.Data; f.LinkType == 1 && f.Ts >= 0 && v4TCP(b) && r.n > 1 { // pairHash's common case, in place
-		return r.bal.shard(bucketOf(v4Hash(b)), frameWork(v4Start(b)))
+		k := bucketOf(v4Hash(b))
+		s := r.bal.owned(k)
+		if s < 0 {
+			s = r.bal.assign(k)
+		}
+		r.bal.count(s, frameWork(v4Start(b))) // balancer.shard, inlined
+		return s
 	}
 	return r.shard(f)
 }
