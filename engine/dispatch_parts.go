@@ -282,8 +282,11 @@ func (b *batch) routeAll(r *Router) {
 	own, bal := b.own, &r.bal
 	for k, c := range b.bucket {
 		var s int
-		if c >= 0 {
-			s = bal.shard(uint32(c>>1), frameWork(c&1 != 0))
+		if c >= 0 { // balancer.shard, inlined
+			if s = bal.owned(uint32(c >> 1)); s < 0 {
+				s = bal.assign(uint32(c >> 1))
+			}
+			bal.count(s, frameWork(c&1 != 0))
 		} else if c == routeFirst {
 			s = bal.first()
 		} else {
