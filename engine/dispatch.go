@@ -13,55 +13,39 @@ import (
 // The dispatcher of a sharded run (Run): it reads and numbers the frames, finds each one's
 // shard and hands the shards batches of consecutive frames.
 
-// pairHash is the symmetric hash of a frame's outermost IP addresses (the same for both
-// directions of a connection and for every fragment of a datagram), or !ok for a frame
-// that goes to shard 0 whatever its addresses: frames of a link type Zeek does not
-// dispatch or without an IP header, and every frame that may carry a tunnel (IP-in-IP,
-// GRE, UDP to or from a tunnel port or whose payload looks like AYIYA or Teredo), since an
-// inner connection can arrive through several outer ones (Teredo), which must then share a
-// shard with it. d is the router's own decoder (it reassembles fragments as the shards' do).
-// start reports a TCP SYN without ACK (a connection's first packet): the balancer counts it
-// as a connection's work (balance.go); it is a hint only, read from the first fragment's
-// bytes.
-func pairHash(d *packet.Decoder, f *capture.Frame, p *packet.Packet) (h uint64, start, ok bool) {
-	if f.Ts < 0 {
-		return 0, false, false
+// ShardOf returns the shard (of n) that owns a frame: the one of its outermost IP
+// addresses (a symmetric hash, so both directions of a connection and every fragment of a
+// datagram go to one shard). Frames of a link type Zeek does not dispatch or without an IP
+// header, and every frame that may carry a tunnel (IP-in-IP, GRE, UDP to or from a tunnel
+// port or whose payload looks like AYIYA or Teredo), go to shard 0: an inner connection can
+// arrive through several outer ones (Teredo), which must then share a shard with it. d is
+// the dispatcher's own decoder (it reassembles fragments as the shards' do).
+func ShardOf(d *packet.Decoder, f *capture.Frame, n int, p *packet.Packet) int {
+	if n <= 1 || f.Ts < 0 {
+		return 0
 	}
 	if f.LinkType == 1 { // Ethernet
-		if h, start, ok := etherHash(f.Data); ok {
-			return h, start, true
+		if s := etherShard(f.Data, n); s >= 0 {
+			return s
 		}
 	} else if !packet.KnownLinkType(f.LinkType) {
-		return 0, false, false
+		return 0
 	}
 	d.DecodeLen(f.LinkType, f.Ts, f.Data, f.WireLen, p)
 	if p.IPVersion == 0 {
-		return 0, false, false
+		return 0
 	}
 	switch p.Proto {
 	case 4, 41, 47:
-		return 0, false, false
+		return 0
 	case 17:
 		if packet.UDPTunnelByPort(p.SrcPort) != packet.TunnelNone || packet.UDPTunnelByPort(p.DstPort) != packet.TunnelNone ||
 			packet.UDPTunnelDetect(p.Payload) != packet.TunnelNone {
-			return 0, false, false
+			return 0
 		}
 	}
-	start = p.Proto == 6 && p.Flags&(synFlag|ackFlag) == synFlag
-	return pairMix(addrWords(&p.Src), addrWords(&p.Dst)), start, true
-}
-
-// TCP's SYN and ACK flag bits.
-const (
-	synFlag = 0x02
-	ackFlag = 0x10
-)
-
-// synOnly reports whether the TCP header at b[tcp:] has SYN without ACK (false if b ends
-// before its flags).
-func synOnly(b []byte, tcp int) bool {
-	t := tcp + 13
-	return uint(t) < uint(len(b)) && b[t]&(synFlag|ackFlag) == synFlag
+	a, b := addrWords(&p.Src), addrWords(&p.Dst)
+	return addrShard(a, b, n)
 }
 
 // addr is an IP address in the decoder's 16-byte form (IPv4-mapped) as two words: a
@@ -76,9 +60,8 @@ func addrWords(a *[16]byte) addr {
 // tcpAddrs finds the addresses of an Ethernet frame (VLAN tags allowed) carrying TCP in
 // IPv4 or IPv6 (no extension header) without decoding it, in the decoder's 16-byte form
 // (IPv4-mapped): the common case of the dispatcher's routing, which is its serial part.
-// Every other frame is decoded; both ways give a connection's packets the same shard. tcp
-// is where the TCP header would start.
-func tcpAddrs(b []byte) (src, dst addr, tcp int, ok bool) {
+// Every other frame is decoded; both ways give a connection's packets the same shard.
+func tcpAddrs(b []byte) (src, dst addr, ok bool) {
 	if len(b) < 14 {
 		return
 	}
@@ -100,51 +83,40 @@ func tcpAddrs(b []byte) (src, dst addr, tcp int, ok bool) {
 		const mapped = 0xffff << 32 // ::ffff:a.b.c.d
 		src.lo = mapped | uint64(binary.BigEndian.Uint32(ip[12:]))
 		dst.lo = mapped | uint64(binary.BigEndian.Uint32(ip[16:]))
-		return src, dst, off + int(ip[0]&15)*4, true
+		return src, dst, true
 	case 0x86dd:
 		if len(ip) < 40 || ip[0]>>4 != 6 || ip[6] != 6 {
 			return
 		}
 		src = addr{binary.BigEndian.Uint64(ip[8:]), binary.BigEndian.Uint64(ip[16:])}
 		dst = addr{binary.BigEndian.Uint64(ip[24:]), binary.BigEndian.Uint64(ip[32:])}
-		return src, dst, off + 40, true
+		return src, dst, true
 	}
 	return
 }
 
-// etherHash is pairHash of an Ethernet frame whose addresses tcpAddrs finds (!ok if it
-// finds none), with the most common layout (v4TCP) read and hashed in place, since this is
-// the routers' per-frame work.
-func etherHash(b []byte) (h uint64, start, ok bool) {
-	if v4TCP(b) {
-		return v4Hash(b), v4Start(b), true
+// etherShard is the shard of an Ethernet frame whose addresses tcpAddrs finds (-1 if it
+// finds none): addrShard of them, with the most common layout (untagged IPv4 carrying
+// TCP) read and hashed in place, since this is the serial dispatcher's per-frame work.
+func etherShard(b []byte, n int) int {
+	if len(b) >= 34 && b[12] == 0x08 && b[13] == 0 && b[14]>>4 == 4 && b[23] == 6 {
+		return reduceShard(mixV4(binary.BigEndian.Uint32(b[26:]))+mixV4(binary.BigEndian.Uint32(b[30:])), n)
 	}
-	a, c, tcp, ok := tcpAddrs(b)
+	a, c, ok := tcpAddrs(b)
 	if !ok {
-		return 0, false, false
+		return -1
 	}
-	return pairMix(a, c), synOnly(b, tcp), true
+	return addrShard(a, c, n)
 }
 
-// v4TCP reports the most common Ethernet frame: untagged IPv4 without options carrying
-// TCP, with its TCP flags in b. v4Hash and v4Start read such a frame's pair hash and SYN:
-// the flags only of a packet too short to carry a payload besides its TCP header (a SYN
-// carries none, but with TCP Fast Open), since a longer frame's flags are often in a
-// memory line the routers' walk would not read otherwise (docs/PERFORMANCE.md, "balance").
-func v4TCP(b []byte) bool {
-	return len(b) >= 48 && b[12] == 0x08 && b[13] == 0 && b[14] == 0x45 && b[23] == 6
-}
+// addrShard is the shard of an address pair: a symmetric hash (the sum of both addresses'
+// mixes), reduced to [0, n) by a multiply-shift instead of a division.
+func addrShard(a, b addr, n int) int { return reduceShard(mixAddr(a)+mixAddr(b), n) }
 
-func v4Hash(b []byte) uint64 {
-	return mixV4(binary.BigEndian.Uint32(b[26:30])) + mixV4(binary.BigEndian.Uint32(b[30:34]))
+func reduceShard(h uint64, n int) int {
+	h ^= h >> 29
+	return int((h >> 32) * uint64(n) >> 32)
 }
-
-func v4Start(b []byte) bool {
-	return binary.BigEndian.Uint16(b[16:18]) <= 20+60 && b[47]&(synFlag|ackFlag) == synFlag
-}
-
-// pairMix is the symmetric hash of an address pair: the sum of both addresses' mixes.
-func pairMix(a, b addr) uint64 { return mixAddr(a) + mixAddr(b) }
 
 // mixV4 is mixAddr of the IPv4 address x in its mapped form (addr{0, 0xffff<<32 | x}),
 // with the first round, which depends on the constant word only, folded in.
@@ -182,9 +154,11 @@ type batch struct {
 	data   []byte
 	copied []copiedFrame
 	users  atomic.Int32 // shards that have not finished with it
-	// bucket is what a parallel reader found of each frame's route, for the sequencer
-	// (dispatchParts: routeFast).
-	bucket []int32
+	// later lists the frames a parallel reader left to the sequencer to route
+	// (dispatchParts); laterOwn and merge are routeLater's scratch.
+	later    []int32
+	laterOwn [][]int32
+	merge    []int32
 }
 
 // copiedFrame is a frame whose bytes were copied into its batch's data at off.
@@ -208,13 +182,13 @@ func dispatchWith(r capture.Reader, shards []*shard, free chan *batch, opts Opti
 			return dispatchParts(p, shards, free, opts, readers)
 		}
 	}
-	d, _ := newRouteDecoder(opts, len(shards)) // its fragments within its share of the budget
-	return dispatchFrom(r, shards, free, opts, NewRouter(d, len(shards)), 1)
+	route, _ := newRouteDecoder(opts, len(shards)) // its fragments within its share of the budget
+	return dispatchFrom(r, shards, free, opts, route, 1)
 }
 
-// dispatchFrom reads r serially, its next frame being frame i, and routes with route (which
-// has routed frames 1 to i-1).
-func dispatchFrom(r capture.Reader, shards []*shard, free chan *batch, opts Options, route *Router, i uint64) error {
+// dispatchFrom reads r serially, its next frame being frame i, and routes with route.
+func dispatchFrom(r capture.Reader, shards []*shard, free chan *batch, opts Options, route *packet.Decoder, i uint64) error {
+	var p packet.Packet
 	var f capture.Frame
 	n := len(shards)
 	var b *batch
@@ -243,7 +217,7 @@ func dispatchFrom(r capture.Reader, shards []*shard, free chan *batch, opts Opti
 			b.first = i
 			net = -1
 		}
-		own := route.Shard(&f)
+		own := ShardOf(route, &f, n, &p)
 		k := int32(len(b.frames))
 		b.frames = append(b.frames, f)
 		net = max(net, f.Ts)
@@ -276,7 +250,7 @@ func newBatch(free chan *batch, n int) *batch {
 	default:
 		b = &batch{own: make([][]int32, n)}
 	}
-	b.frames, b.net, b.data, b.copied, b.bucket = b.frames[:0], b.net[:0], b.data[:0], b.copied[:0], b.bucket[:0]
+	b.frames, b.net, b.data, b.copied, b.later = b.frames[:0], b.net[:0], b.data[:0], b.copied[:0], b.later[:0]
 	for s := range b.own {
 		b.own[s] = b.own[s][:0]
 	}

@@ -280,7 +280,7 @@ func leanKey(f []byte) (k flow.Key, ok bool) {
 
 // BenchmarkDispatcher is the sharded engine's own dispatcher (Run's serial part) alone:
 // read (mapped=true: capture.OpenMapped, frames by reference; false: the buffered reader,
-// frames copied into the batches), route (Router) and hand the batches to shards that
+// frames copied into the batches), route (ShardOf) and hand the batches to shards that
 // only release them. With -cpu 1, pkts/s is what the dispatcher can feed on one core;
 // dispatcher-cpu-ms/op is its own thread's CPU time (with more CPUs the mapped reader's
 // read-ahead helper runs beside it). readers=1 is the serial dispatcher (what Run does below

@@ -6,7 +6,7 @@ import (
 )
 
 // The dispatcher of a sharded run (Run with Workers ≥ 2) has its own decoder, which
-// reassembles IP fragments to route them (Router): its fragment bytes count against the
+// reassembles IP fragments to route them (ShardOf): its fragment bytes count against the
 // memory budget too. The dispatcher gets a budget of its own (it runs on its own
 // goroutine; a budget belongs to one), dispatcherShare bytes of accounts, and the shards
 // share what is left, so that the dispatcher and the shards together stay within

@@ -4,6 +4,7 @@ import (
 	"testing"
 
 	"github.com/tlsmon/tlsmon/capture"
+	"github.com/tlsmon/tlsmon/packet"
 )
 
 // TestDispatcherShare: the dispatcher's share and the shards' together are the budget's
@@ -52,11 +53,11 @@ func TestDispatcherFragmentsWithinShare(t *testing.T) {
 	if mem == nil || mem.Max != share {
 		t.Fatalf("dispatcher budget %v, want %d", mem, share)
 	}
-	rt := NewRouter(dec, 2)
+	var p packet.Packet
 	for i := range 2000 {
 		data := ipv4Fragment(i)
 		f := capture.Frame{LinkType: 101, Ts: int64(1_000_000 + i), Data: data, WireLen: len(data)}
-		rt.Shard(&f)
+		ShardOf(dec, &f, 2, &p)
 		if u := mem.Used(); u > share {
 			t.Fatalf("fragment %d: %d bytes drawn, over the share %d", i, u, share)
 		}

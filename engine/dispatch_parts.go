@@ -6,17 +6,17 @@ import (
 	"sync"
 
 	"github.com/tlsmon/tlsmon/capture"
+	"github.com/tlsmon/tlsmon/packet"
 )
 
 // The dispatcher with parallel readers: a mapped pcap (capture.Splitter) is cut into parts
-// (capture.Parts) that several walkers read at once, each finding what needs no state of
-// its frames' routes (the bucket of TCP over Ethernet: etherHash; a negative timestamp:
-// shard 0). A sequencer takes the walkers' batches in file order, verifies that each part
-// starts where the previous one ended (else it drops the walker's frames and walks that
-// part itself from there; a record out of the ordinary hands the rest to the serial
-// reader), numbers the frames and routes them with the one Router in frame order (routeAll:
-// the balancer's choices, and a decode for the frames the walkers left) — exactly what the
-// serial dispatcher does, so every frame gets the shard it would get there — and hands the
+// (capture.Parts) that several walkers read at once, each routing the frames it can route
+// without state (TCP over Ethernet: tcpAddrs; a negative timestamp: shard 0). A sequencer
+// takes the walkers' batches in file order, verifies that each part starts where the
+// previous one ended (else it drops the walker's frames and walks that part itself from
+// there; a record out of the ordinary hands the rest to the serial reader), numbers the
+// frames, routes the rest with the one route decoder in frame order — exactly the calls the
+// serial dispatcher makes, so every frame gets the shard it would get there — and hands the
 // batches to the shards. Frame indices, batches' contents and routing are those of
 // dispatch, whatever the number of walkers.
 
@@ -60,22 +60,25 @@ type sequencer struct {
 	free   chan *batch // where the shards release the batches
 	pool   chan *batch // where the walkers take them from
 	opts   Options
-	route  *Router
+	route  *packet.Decoder
+	pk     packet.Packet
 	i      uint64 // the next frame's index
 }
 
 func newSequencer(shards []*shard, free chan *batch, opts Options, pool int) *sequencer {
-	d, _ := newRouteDecoder(opts, len(shards)) // its fragments within its share of the budget
-	return &sequencer{shards: shards, free: free, pool: make(chan *batch, pool), opts: opts, route: NewRouter(d, len(shards)), i: 1}
+	route, _ := newRouteDecoder(opts, len(shards)) // its fragments within its share of the budget
+	return &sequencer{shards: shards, free: free, pool: make(chan *batch, pool), opts: opts, route: route, i: 1}
 }
 
-// hand numbers a batch's frames, routes them and hands the batch to the shards; false at a
-// stop.
+// hand numbers a batch's frames, routes those left to it and hands the batch to the
+// shards; false at a stop.
 func (q *sequencer) hand(b *batch) bool {
 	n := len(q.shards)
 	b.first = q.i
 	q.i += uint64(len(b.frames))
-	b.routeAll(q.route)
+	if len(b.later) > 0 {
+		b.routeLater(q.route, n, &q.pk)
+	}
 	b.users.Store(int32(n))
 	for _, sh := range q.shards {
 		sh.in <- b
@@ -101,7 +104,7 @@ func (q *sequencer) walk(p *capture.Parts, at, end int) (next int, ok, stop bool
 		b.frames, at, ok = p.Walk(frameSpace(b), at, end)
 		if len(b.frames) == 0 {
 			releaseBatch(q.pool, b)
-		} else if b.routeFast(); !q.hand(b) {
+		} else if b.routeFast(n); !q.hand(b) {
 			return at, ok, true
 		}
 	}
@@ -222,7 +225,7 @@ func walkOwn(p *capture.Parts, j, readers, n int, free chan *batch, out chan<- p
 				releaseBatch(free, b)
 				break
 			}
-			b.routeFast()
+			b.routeFast(n)
 			if !send(partMsg{b: b, k: k}) {
 				return
 			}
@@ -248,60 +251,66 @@ func releaseBatch(free chan *batch, b *batch) {
 	}
 }
 
-// Route codes a parallel reader leaves in batch.bucket besides a bucket (≥ 0: the bucket
-// << 1, | 1 for a connection's first packet): a frame that goes to shard 0 without its
-// addresses (a negative timestamp), or one the sequencer's Router has to decode.
-const (
-	routeFirst  = -1
-	routeDecode = -2
-)
-
-// routeFast finds what can be found of each frame's route without state (pairHash's own
-// shortcuts): its bucket, routeFirst or routeDecode, for the sequencer's routeAll.
-func (b *batch) routeFast() {
+// routeFast fills the batch's lists with the frames that need no state to route (ShardOf's
+// own shortcuts) and puts the others in later, for the sequencer.
+func (b *batch) routeFast(n int) {
 	net := int64(-1)
 	for k := range b.frames {
 		f := &b.frames[k]
 		net = max(net, f.Ts)
 		b.net = append(b.net, net)
-		c := int32(routeDecode)
-		if f.Ts < 0 {
-			c = routeFirst
-		} else if f.LinkType == 1 {
-			if h, start, ok := etherHash(f.Data); ok {
-				c = int32(bucketOf(h))<<1 | int32(b2i(start))
+		s := 0
+		if f.Ts >= 0 {
+			if f.LinkType != 1 {
+				b.later = append(b.later, int32(k))
+				continue
+			}
+			if s = etherShard(f.Data, n); s < 0 {
+				b.later = append(b.later, int32(k))
+				continue
 			}
 		}
-		b.bucket = append(b.bucket, c)
+		b.own[s] = append(b.own[s], int32(k))
 	}
 }
 
-// routeAll fills the batch's lists in frame order with r, from what routeFast found: the
-// balancer's choices are made here, serially, as the serial dispatcher makes them.
-func (b *batch) routeAll(r *Router) {
-	own, bal := b.own, &r.bal
-	for k, c := range b.bucket {
-		var s int
-		if c >= 0 { // balancer.shard, inlined
-			if s = bal.owned(uint32(c >> 1)); s < 0 {
-				s = bal.assign(uint32(c >> 1))
-			}
-			bal.count(s, frameWork(c&1 != 0))
-		} else if c == routeFirst {
-			s = bal.first()
-		} else {
-			s = r.Shard(&b.frames[k])
+// routeLater routes the frames of later with ShardOf, in frame order, and merges them into
+// the lists (which stay ascending).
+func (b *batch) routeLater(route *packet.Decoder, n int, p *packet.Packet) {
+	if len(b.laterOwn) < n {
+		b.laterOwn = make([][]int32, n)
+	}
+	for s := range b.laterOwn {
+		b.laterOwn[s] = b.laterOwn[s][:0]
+	}
+	for _, k := range b.later {
+		s := ShardOf(route, &b.frames[k], n, p)
+		b.laterOwn[s] = append(b.laterOwn[s], k)
+	}
+	for s, l := range b.laterOwn[:n] {
+		if len(l) == 0 {
+			continue
 		}
-		own[s] = append(own[s], int32(k))
+		o := b.own[s]
+		if len(o) == 0 || o[len(o)-1] < l[0] {
+			b.own[s] = append(o, l...)
+			continue
+		}
+		m := b.merge[:0]
+		x, y := 0, 0
+		for x < len(o) && y < len(l) {
+			if o[x] < l[y] {
+				m = append(m, o[x])
+				x++
+			} else {
+				m = append(m, l[y])
+				y++
+			}
+		}
+		m = append(append(m, o[x:]...), l[y:]...)
+		b.own[s], b.merge = m, o // the old list's array is the next merge's scratch
 	}
 }
 
 // procs is the CPUs the run may use.
 func procs() int { return runtime.GOMAXPROCS(0) }
-
-func b2i(b bool) int {
-	if b {
-		return 1
-	}
-	return 0
-}

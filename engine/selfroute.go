@@ -6,16 +6,17 @@ import (
 	"sync"
 
 	"github.com/tlsmon/tlsmon/capture"
+	"github.com/tlsmon/tlsmon/packet"
 )
 
 // Self-routing shards: a sharded run over a mapped pcap (capture.Cursors) without a
 // dispatcher. Every shard walks the whole mapping with a cursor of its own, numbers the
-// frames and routes each one with a Router of its own, configured as every other shard's
-// and given the same frames in the same order, so that all shards agree on every frame's
-// owner; it processes its own frames (FrameAt) and, over the others', moves its clock as a
-// dispatched shard does (clock.over, shard.tick). No frame is read on one core and
-// processed on another, and there is no serial reader: what each shard pays instead is
-// reading every record header and routing every frame (docs/PERFORMANCE.md, "selfroute").
+// frames and routes each one (ShardOf) with a route decoder of its own, configured as every
+// other shard's, so that all shards agree on every frame's owner; it processes its own
+// frames (FrameAt) and, over the others', moves its clock as a dispatched shard does
+// (clock.over, shard.tick). No frame is read on one core and processed on another, and
+// there is no serial reader: what each shard pays instead is reading every record header
+// and routing every frame (docs/PERFORMANCE.md, "selfroute").
 
 // routing chooses between a dispatcher and self-routing shards (runRouted).
 type routing uint8
@@ -54,12 +55,11 @@ func runSelfRouted(cs []capture.Reader, shards []*shard, opts Options) error {
 	n := len(shards)
 	var wg sync.WaitGroup
 	for s, sh := range shards {
-		d, _ := routeDecoder(opts, n, n) // n routers within the dispatcher's share
-		route := NewRouter(d, n)
+		route, _ := routeDecoder(opts, n, n) // n routers within the dispatcher's share
 		wg.Add(1)
 		go func() {
 			defer wg.Done()
-			sh.selfRoute(cs[s], route, opts.Stop)
+			sh.selfRoute(cs[s], route, n, opts.Stop)
 		}()
 	}
 	wg.Wait()
@@ -75,10 +75,10 @@ func runSelfRouted(cs []capture.Reader, shards []*shard, opts Options) error {
 // processes one of its frames leaves its state incomplete (sh.err, no flush, as
 // guardedProcess); one while it reads or routes is a read error (its connections are
 // flushed, as after a dispatcher's fault).
-func (sh *shard) selfRoute(cur capture.Reader, route *Router, stop <-chan struct{}) {
+func (sh *shard) selfRoute(cur capture.Reader, route *packet.Decoder, n int, stop <-chan struct{}) {
 	defer cur.Close()
 	inFrame := false
-	err := faultGuard(func() error { return sh.walk(cur, route, stop, &inFrame) })
+	err := faultGuard(func() error { return sh.walk(cur, route, n, stop, &inFrame) })
 	if inFrame {
 		sh.err = err
 	} else {
@@ -93,9 +93,10 @@ func (sh *shard) selfRoute(cur capture.Reader, route *Router, stop <-chan struct
 // batches (the outbox is handed over and Options.Stop looked at between two runs). It
 // returns the reader's error (io.EOF at the end, or at a stop). inFrame is true while one
 // of the shard's frames is processed.
-func (sh *shard) walk(cur capture.Reader, route *Router, stop <-chan struct{}, inFrame *bool) error {
+func (sh *shard) walk(cur capture.Reader, route *packet.Decoder, n int, stop <-chan struct{}, inFrame *bool) error {
 	e := sh.e
 	var f capture.Frame
+	var p packet.Packet
 	for i := uint64(1); ; {
 		if stop != nil && stopped(stop) {
 			return io.EOF
@@ -107,7 +108,7 @@ func (sh *shard) walk(cur capture.Reader, route *Router, stop <-chan struct{}, i
 			if err = cur.Next(&f); err != nil {
 				break
 			}
-			if route.Shard(&f) != sh.id {
+			if ShardOf(route, &f, n, &p) != sh.id {
 				if c.over(f.Ts) {
 					c = sh.tick(c, i, f.Ts)
 				}

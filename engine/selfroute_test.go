@@ -11,6 +11,7 @@ import (
 	"github.com/tlsmon/tlsmon/analyzer"
 	"github.com/tlsmon/tlsmon/capture"
 	"github.com/tlsmon/tlsmon/internal/corpus"
+	"github.com/tlsmon/tlsmon/packet"
 )
 
 // openMappedT opens a capture through a memory map (nil if it cannot be: pcapng).
@@ -209,7 +210,7 @@ func TestSelfRouteFor(t *testing.T) {
 }
 
 // BenchmarkSelfRouteWalk is what a self-routed shard does besides its own frames, alone:
-// walk the whole mapped perfmix with a cursor and route every frame (Router, 2 shards).
+// walk the whole mapped perfmix with a cursor and route every frame (ShardOf, 2 shards).
 // pkts/s with -cpu 1 is one shard's walking rate; cpu-ms/op its cost per pass, which every
 // shard pays.
 func BenchmarkSelfRouteWalk(b *testing.B) {
@@ -226,13 +227,13 @@ func BenchmarkSelfRouteWalk(b *testing.B) {
 			b.Fatal("cannot map", path, err)
 		}
 		cs, _ := r.(capture.Cursors).Cursors(1)
-		d, _ := routeDecoder(Options{}, 2, 2)
-		route := NewRouter(d, 2)
+		route, _ := routeDecoder(Options{}, 2, 2)
 		var f capture.Frame
+		var p packet.Packet
 		owned := 0
 		for cs[0].Next(&f) == nil {
 			pkts++
-			owned += route.Shard(&f)
+			owned += ShardOf(route, &f, 2, &p)
 		}
 		cs[0].Close()
 		r.Close()

@@ -19,7 +19,7 @@ import (
 // Engine.Run) and returns their summed counters and the first fatal capture error. Every
 // event reaches opts.Handler in the order one engine raises it, with the same content
 // (docs/SCALING.md): a dispatcher reads and numbers the frames, finds each one's shard
-// (Router) and hands the shards batches of consecutive frames, each batch with the list of
+// (ShardOf) and hands the shards batches of consecutive frames, each batch with the list of
 // the frames every shard owns; a shard processes its own frames and, for the others, only
 // moves its clock on (Engine.Tick where a timer falls due). The shards run in parallel and
 // take turns, by Order, to hand their events to the Handler while the event is still valid.
