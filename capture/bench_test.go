@@ -74,13 +74,7 @@ func BenchmarkReadPcap(b *testing.B) {
 // the path) frame by frame: the reader's share of the pipeline, to compare with the bare
 // read loop of ../shared/tools/readloop.
 func BenchmarkPerfmixRead(b *testing.B) {
-	p := os.Getenv("TLSMON_PERFMIX")
-	if p == "" {
-		p = "/tmp/perfmix.pcap"
-	}
-	if _, err := os.Stat(p); err != nil {
-		b.Skipf("perfmix capture not found at %s (see docs/PERFORMANCE.md, or set TLSMON_PERFMIX)", p)
-	}
+	p := perfmixPath(b)
 	b.ReportAllocs()
 	var pkts uint64
 	for range b.N {
@@ -102,13 +96,7 @@ func BenchmarkPerfmixRead(b *testing.B) {
 // BenchmarkPerfmixReadMapped is BenchmarkPerfmixRead through OpenMapped, reading ahead
 // (AheadReader) with two CPUs or more as a sharded run's dispatcher does.
 func BenchmarkPerfmixReadMapped(b *testing.B) {
-	p := os.Getenv("TLSMON_PERFMIX")
-	if p == "" {
-		p = "/tmp/perfmix.pcap"
-	}
-	if _, err := os.Stat(p); err != nil {
-		b.Skipf("perfmix capture not found at %s (see docs/PERFORMANCE.md, or set TLSMON_PERFMIX)", p)
-	}
+	p := perfmixPath(b)
 	b.ReportAllocs()
 	var pkts uint64
 	runtime.LockOSThread() // threadCPU is this goroutine's: the reader's own CPU time
@@ -138,4 +126,17 @@ func BenchmarkPerfmixReadMapped(b *testing.B) {
 	b.ReportMetric(float64(pkts)/b.Elapsed().Seconds(), "pkts/s")
 	b.ReportMetric(float64(threadCPU()-cpu0)/1e6/float64(b.N), "reader-cpu-ms/op")
 	b.ReportMetric(float64(threadSys()-sys0)/1e6/float64(b.N), "reader-sys-ms/op")
+}
+
+// perfmixPath is the speed-reference capture (docs/PERFORMANCE.md says how to build it);
+// TLSMON_PERFMIX overrides it. The benchmark is skipped when it is missing.
+func perfmixPath(b *testing.B) string {
+	p := os.Getenv("TLSMON_PERFMIX")
+	if p == "" {
+		p = "/tmp/perfmix.pcap"
+	}
+	if _, err := os.Stat(p); err != nil {
+		b.Skipf("perfmix capture not found at %s (see docs/PERFORMANCE.md, or set TLSMON_PERFMIX)", p)
+	}
+	return p
 }

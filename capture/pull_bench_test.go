@@ -26,16 +26,10 @@ import (
 // are found before the timing). "ideal2" has each goroutine read only its own frames'
 // lines, their offsets found before the timing: no walk at all, the floor for any split.
 //
-// docs/SCALING.md ("The memory ceiling of two workers") gives the figures and what they
-// imply for two workers on two cores.
+// docs/SCALING.md ("Where it stands (end of the fifth round …): the ceiling of two workers
+// on one file") gives the figures and what they imply for two workers on two cores.
 func BenchmarkPerfmixPull(b *testing.B) {
-	p := os.Getenv("TLSMON_PERFMIX")
-	if p == "" {
-		p = "/tmp/perfmix.pcap"
-	}
-	if _, err := os.Stat(p); err != nil {
-		b.Skipf("perfmix capture not found at %s (see docs/PERFORMANCE.md, or set TLSMON_PERFMIX)", p)
-	}
+	p := perfmixPath(b)
 	recs, err := pullIndex(p)
 	if err != nil {
 		b.Skip(err)

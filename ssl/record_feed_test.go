@@ -54,16 +54,7 @@ func TestSplitHandshakeRecordsEventsAtCompletion(t *testing.T) {
 						a.DeliverStream(ts, false, server[off:end])
 						continue
 					}
-					upTo := sent
-					for _, e := range ends {
-						if e <= end {
-							upTo = e
-						}
-					}
-					if upTo > sent {
-						a.DeliverStream(ts, false, server[sent:upTo])
-						sent = upTo
-					}
+					sent = deliverRecords(a, ts, server, ends, sent, end)
 				}
 				return r.lines
 			}
@@ -124,16 +115,7 @@ func TestSplitRecordStartsCachedMessage(t *testing.T) {
 					}
 					continue
 				}
-				upTo := sent
-				for _, e := range ends {
-					if e <= end {
-						upTo = e
-					}
-				}
-				if upTo > sent {
-					a.DeliverStream(ts, false, server[sent:upTo])
-					sent = upTo
-				}
+				sent = deliverRecords(a, ts, server, ends, sent, end)
 			}
 			return r.lines
 		}
@@ -170,4 +152,20 @@ func TestSplitRecordGatheredOnce(t *testing.T) {
 	if cap(d.buf) != first || &d.buf[0] != at {
 		t.Fatalf("buffer regrown from %d to %d", first, cap(d.buf))
 	}
+}
+
+// deliverRecords hands a the complete records of server (record ends at ends) that the bytes
+// up to end have completed, beyond the sent bytes already handed on, and returns the new
+// count: the whole-record delivery the split-record tests compare with.
+func deliverRecords(a *Analyzer, ts int64, server []byte, ends []int, sent, end int) int {
+	upTo := sent
+	for _, e := range ends {
+		if e <= end {
+			upTo = e
+		}
+	}
+	if upTo > sent {
+		a.DeliverStream(ts, false, server[sent:upTo])
+	}
+	return upTo
 }
