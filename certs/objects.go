@@ -1,6 +1,6 @@
 package certs
 
-//go:generate go run ./internal/objgen -in /usr/include/openssl/obj_mac.h -out objects_table.go
+//go:generate go run ./internal/objgen -in /usr/include/openssl/obj_mac.h -out objects_table.go -common oidfast.txt -fast oidfast.go
 
 // attrShortName returns the short name OpenSSL prints for a distinguished-name attribute
 // type: any OID of its object table has one (OBJ_nid2sn), so its value prints as text;

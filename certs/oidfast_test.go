@@ -1,6 +1,12 @@
 package certs
 
-import "testing"
+import (
+	"bytes"
+	"os"
+	"testing"
+
+	"github.com/tlsmon/tlsmon/certs/internal/oidswitch"
+)
 
 // TestCommonOIDsMatchTables checks every switch of oidfast.go against the maps it
 // fronts: the same answer for each OID it lists, and for OIDs it does not list.
@@ -73,5 +79,33 @@ func TestRFC2253PlainTable(t *testing.T) {
 		if rfc2253Plain[c] != want {
 			t.Errorf("rfc2253Plain[%#x] = %v, want %v", c, rfc2253Plain[c], want)
 		}
+	}
+}
+
+// TestOIDFastGenerated checks that oidfast.go is what the generator writes from its
+// committed inputs: the list oidfast.txt and OpenSSL's object table as committed in
+// objects_table.go (go generate ./certs reads the table from the system's obj_mac.h).
+func TestOIDFastGenerated(t *testing.T) {
+	list, err := os.ReadFile("oidfast.txt")
+	if err != nil {
+		t.Fatal(err)
+	}
+	want, err := oidswitch.Write(list, func(oid string) (string, string, bool) {
+		sn, ok := opensslShortNames[oid]
+		ln, differs := opensslLongNames[oid]
+		if !differs {
+			ln = sn
+		}
+		return sn, ln, ok
+	})
+	if err != nil {
+		t.Fatal(err)
+	}
+	got, err := os.ReadFile("oidfast.go")
+	if err != nil {
+		t.Fatal(err)
+	}
+	if !bytes.Equal(got, want) {
+		t.Errorf("oidfast.go is not what oidfast.txt and objects_table.go give: run go generate ./certs")
 	}
 }
