@@ -3,9 +3,11 @@
 // OpenSSL's obj_mac.h (Debian: libssl-dev, /usr/include/openssl/obj_mac.h). OpenSSL
 // prints a distinguished-name attribute of any OID it knows by that short name, and its
 // value as text. From the same table and the committed list of common OIDs
-// (certs/oidfast.txt) it writes certs/oidfast.go's switches (internal/oidswitch).
+// (certs/oidfast.txt) it writes certs/oidfast.go's switches (internal/oidswitch), and
+// from the committed list of the name tables' OIDs (certs/oidnames.txt) their maps,
+// certs/oidnames.go (internal/oidnames).
 //
-//	go run ./internal/objgen -in /usr/include/openssl/obj_mac.h -out objects_table.go -common oidfast.txt -fast oidfast.go
+//	go run ./internal/objgen -in /usr/include/openssl/obj_mac.h -out objects_table.go -common oidfast.txt -fast oidfast.go -names oidnames.txt -namesout oidnames.go
 package main
 
 import (
@@ -21,6 +23,7 @@ import (
 	"strconv"
 	"strings"
 
+	"github.com/tlsmon/tlsmon/certs/internal/oidnames"
 	"github.com/tlsmon/tlsmon/certs/internal/oidswitch"
 )
 
@@ -31,6 +34,8 @@ func main() {
 	out := flag.String("out", "objects_table.go", "the Go file to write")
 	common := flag.String("common", "oidfast.txt", "the list of common OIDs")
 	fast := flag.String("fast", "oidfast.go", "the Go file of their switches to write")
+	namesList := flag.String("names", "oidnames.txt", "the list of the name tables' OIDs")
+	namesOut := flag.String("namesout", "oidnames.go", "the Go file of the name tables to write")
 	flag.Parse()
 	f, err := os.Open(*in)
 	if err != nil {
@@ -106,14 +111,23 @@ func main() {
 	if err != nil {
 		log.Fatal(err)
 	}
-	src, err := oidswitch.Write(list, func(oid string) (string, string, bool) {
+	lookup := func(oid string) (string, string, bool) {
 		t, ok := table[oid]
 		return t.short, t.long, ok
-	})
+	}
+	src, err := oidswitch.Write(list, lookup)
 	if err != nil {
 		log.Fatal(err)
 	}
 	write(*fast, src)
+
+	if list, err = os.ReadFile(*namesList); err != nil {
+		log.Fatal(err)
+	}
+	if src, err = oidnames.Write(list, lookup); err != nil {
+		log.Fatal(err)
+	}
+	write(*namesOut, src)
 }
 
 // object is an entry of OpenSSL's object table.
