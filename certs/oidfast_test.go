@@ -5,7 +5,7 @@ import (
 	"os"
 	"testing"
 
-	"github.com/tlsmon/tlsmon/certs/internal/oidswitch"
+	"github.com/tlsmon/tlsmon/certs/internal/oidlist"
 )
 
 // TestCommonOIDsMatchTables checks every switch of oidfast.go against the maps it
@@ -90,7 +90,7 @@ func TestOIDFastGenerated(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	want, err := oidswitch.Write(list, func(oid string) (string, string, bool) {
+	want, err := oidlist.WriteSwitches(list, func(oid string) (string, string, bool) {
 		sn, ok := opensslShortNames[oid]
 		ln, differs := opensslLongNames[oid]
 		if !differs {

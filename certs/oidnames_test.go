@@ -5,7 +5,7 @@ import (
 	"os"
 	"testing"
 
-	"github.com/tlsmon/tlsmon/certs/internal/oidnames"
+	"github.com/tlsmon/tlsmon/certs/internal/oidlist"
 )
 
 // TestOIDNamesGenerated checks that oidnames.go is what the generator writes from its
@@ -16,7 +16,7 @@ func TestOIDNamesGenerated(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	want, err := oidnames.Write(list, func(oid string) (string, string, bool) {
+	want, err := oidlist.WriteNames(list, func(oid string) (string, string, bool) {
 		sn, ok := opensslShortNames[oid]
 		ln, differs := opensslLongNames[oid]
 		if !differs {

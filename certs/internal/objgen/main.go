@@ -3,9 +3,9 @@
 // OpenSSL's obj_mac.h (Debian: libssl-dev, /usr/include/openssl/obj_mac.h). OpenSSL
 // prints a distinguished-name attribute of any OID it knows by that short name, and its
 // value as text. From the same table and the committed list of common OIDs
-// (certs/oidfast.txt) it writes certs/oidfast.go's switches (internal/oidswitch), and
+// (certs/oidfast.txt) it writes certs/oidfast.go's switches (internal/oidlist), and
 // from the committed list of the name tables' OIDs (certs/oidnames.txt) their maps,
-// certs/oidnames.go (internal/oidnames).
+// certs/oidnames.go (internal/oidlist).
 //
 //	go run ./internal/objgen -in /usr/include/openssl/obj_mac.h -out objects_table.go -common oidfast.txt -fast oidfast.go -names oidnames.txt -namesout oidnames.go
 package main
@@ -23,8 +23,7 @@ import (
 	"strconv"
 	"strings"
 
-	"github.com/tlsmon/tlsmon/certs/internal/oidnames"
-	"github.com/tlsmon/tlsmon/certs/internal/oidswitch"
+	"github.com/tlsmon/tlsmon/certs/internal/oidlist"
 )
 
 var define = regexp.MustCompile(`^#\s*define\s+(SN|LN|OBJ)_(\w+)\s+(.+?)\s*$`)
@@ -115,7 +114,7 @@ func main() {
 		t, ok := table[oid]
 		return t.short, t.long, ok
 	}
-	src, err := oidswitch.Write(list, lookup)
+	src, err := oidlist.WriteSwitches(list, lookup)
 	if err != nil {
 		log.Fatal(err)
 	}
@@ -124,7 +123,7 @@ func main() {
 	if list, err = os.ReadFile(*namesList); err != nil {
 		log.Fatal(err)
 	}
-	if src, err = oidnames.Write(list, lookup); err != nil {
+	if src, err = oidlist.WriteNames(list, lookup); err != nil {
 		log.Fatal(err)
 	}
 	write(*namesOut, src)
