@@ -1114,7 +1114,8 @@ var opensslShortNames = map[string]string{
 
 // opensslLongNames maps the OIDs of OpenSSL's object table whose long name
 // (OBJ_nid2ln) differs from the short name to it: with opensslShortNames, the table the
-// switches of oidfast.go are written from (TestOIDFastGenerated).
+// switches of oidfast.go and the maps of oidnames.go are written from
+// (TestOIDFilesGenerated).
 var opensslLongNames = map[string]string{
 	"0.3.4401.5.3.1.9.1":          "camellia-128-ecb",
 	"0.3.4401.5.3.1.9.10":         "camellia-128-cmac",

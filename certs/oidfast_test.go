@@ -82,30 +82,40 @@ func TestRFC2253PlainTable(t *testing.T) {
 	}
 }
 
-// TestOIDFastGenerated checks that oidfast.go is what the generator writes from its
-// committed inputs: the list oidfast.txt and OpenSSL's object table as committed in
-// objects_table.go (go generate ./certs reads the table from the system's obj_mac.h).
-func TestOIDFastGenerated(t *testing.T) {
-	list, err := os.ReadFile("oidfast.txt")
-	if err != nil {
-		t.Fatal(err)
-	}
-	want, err := oidlist.WriteSwitches(list, func(oid string) (string, string, bool) {
+// TestOIDFilesGenerated checks that oidfast.go and oidnames.go are what the generator
+// writes from their committed inputs: the lists oidfast.txt and oidnames.txt, and OpenSSL's
+// object table as committed in objects_table.go (go generate ./certs reads the table from
+// the system's obj_mac.h).
+func TestOIDFilesGenerated(t *testing.T) {
+	names := func(oid string) (string, string, bool) {
 		sn, ok := opensslShortNames[oid]
 		ln, differs := opensslLongNames[oid]
 		if !differs {
 			ln = sn
 		}
 		return sn, ln, ok
-	})
-	if err != nil {
-		t.Fatal(err)
 	}
-	got, err := os.ReadFile("oidfast.go")
-	if err != nil {
-		t.Fatal(err)
-	}
-	if !bytes.Equal(got, want) {
-		t.Errorf("oidfast.go is not what oidfast.txt and objects_table.go give: run go generate ./certs")
+	for _, tc := range []struct {
+		list, out string
+		write     func([]byte, oidlist.Names) ([]byte, error)
+	}{
+		{"oidfast.txt", "oidfast.go", oidlist.WriteSwitches},
+		{"oidnames.txt", "oidnames.go", oidlist.WriteNames},
+	} {
+		list, err := os.ReadFile(tc.list)
+		if err != nil {
+			t.Fatal(err)
+		}
+		want, err := tc.write(list, names)
+		if err != nil {
+			t.Fatal(err)
+		}
+		got, err := os.ReadFile(tc.out)
+		if err != nil {
+			t.Fatal(err)
+		}
+		if !bytes.Equal(got, want) {
+			t.Errorf("%s is not what %s and objects_table.go give: run go generate ./certs", tc.out, tc.list)
+		}
 	}
 }

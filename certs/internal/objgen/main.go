@@ -97,7 +97,7 @@ func main() {
 		fmt.Fprintf(&b, "\t%q: %q,\n", o, table[o].short)
 	}
 	b.WriteString("}\n\n")
-	fmt.Fprintf(&b, "// opensslLongNames maps the OIDs of OpenSSL's object table whose long name\n// (OBJ_nid2ln) differs from the short name to it: with opensslShortNames, the table the\n// switches of oidfast.go are written from (TestOIDFastGenerated).\nvar opensslLongNames = map[string]string{\n")
+	fmt.Fprintf(&b, "// opensslLongNames maps the OIDs of OpenSSL's object table whose long name\n// (OBJ_nid2ln) differs from the short name to it: with opensslShortNames, the table the\n// switches of oidfast.go and the maps of oidnames.go are written from\n// (TestOIDFilesGenerated).\nvar opensslLongNames = map[string]string{\n")
 	for _, o := range oids {
 		if t := table[o]; t.long != t.short {
 			fmt.Fprintf(&b, "\t%q: %q,\n", o, t.long)
