@@ -3,6 +3,7 @@ module github.com/tlsmon/tlsmon
 go 1.26.0
 
 require (
+	filippo.io/nistec v0.0.4
 	github.com/gopacket/gopacket v1.7.7
 	github.com/klauspost/compress v1.20.5
 	github.com/pion/dtls/v3 v3.1.15

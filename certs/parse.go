@@ -84,8 +84,9 @@ func (p *Parser) renderName(der []byte, attrs []attr, parsed bool) string {
 		}
 		e := &p.names[p.hand]
 		p.hand = (p.hand + 1) % len(p.names)
-		if e.der, e.text = append(e.der[:0], der...), text; e.der == nil {
-			e.der = []byte{}
+		e.der, e.text = append(e.der[:0], der...), text
+		if e.der == nil {
+			e.der = []byte{} // an empty Name is remembered too (nil marks an unused entry)
 		}
 	}
 	return text
